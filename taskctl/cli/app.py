@@ -1,0 +1,111 @@
+"""The `taskctl` command line: global options, command registration, and the ONE place where
+errors become messages and exit codes (see taskctl/errors.py for the codes)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from taskctl import __version__
+from taskctl.cli.common import State
+from taskctl.errors import TaskctlError
+
+app = typer.Typer(
+    name="taskctl",
+    help="Task specs whose 'done' is proven: validate, plan, verify and gate a .tasks backlog.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Each module defines `register(app)`. One module per command group.
+COMMAND_MODULES = ("validate",)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"taskctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    tasks_dir: Annotated[str | None, typer.Option(
+        "--tasks-dir", envvar="TASKCTL_DIR", metavar="PATH",
+        help="The .tasks directory (default: nearest .tasks/ upward from cwd).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = State(tasks_dir=tasks_dir, debug=debug)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"taskctl.cli.{_name}").register(app)
+
+
+GLOBAL_VALUE_OPTIONS = ("--tasks-dir",)
+GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_globals(args: list[str]) -> list[str]:
+    """Accept global options anywhere (`taskctl validate --tasks-dir X` as well as
+    `taskctl --tasks-dir X validate`) by moving them in front of the subcommand."""
+    front, rest, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest.extend(args[i:])
+            break
+        if a in GLOBAL_VALUE_OPTIONS and i + 1 < len(args):
+            front += [a, args[i + 1]]
+            i += 2
+            continue
+        if any(a.startswith(o + "=") for o in GLOBAL_VALUE_OPTIONS) or a in GLOBAL_FLAGS:
+            front.append(a)
+        else:
+            rest.append(a)
+        i += 1
+    return front + rest
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app and map errors to exit codes in one place.
+
+    Usage errors found by the option parser exit 2 (typer/click's own convention).
+    """
+    args = hoist_globals(sys.argv[1:] if argv is None else list(argv))
+    debug = "--debug" in args or os.environ.get("TASKCTL_DEBUG") == "1"
+    try:
+        app(args=args, prog_name="taskctl")
+    except TaskctlError as e:
+        if debug:
+            raise
+        _report(e.message, e.hint, e.exit_code, "--json" in args)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        print("taskctl: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        if debug:
+            raise
+        _report(f"internal error: {type(e).__name__}: {e}",
+                "this is a bug in taskctl; rerun with --debug and report the traceback", 70,
+                "--json" in args)
+        sys.exit(70)
+
+
+def _report(message: str, hint: str | None, code: int, as_json: bool) -> None:
+    if as_json:
+        from taskctl.render.jsonout import error
+
+        print(error(message, hint, code))
+    print(f"taskctl: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)

@@ -1,0 +1,51 @@
+"""Shared CLI plumbing: the state passed between commands, backlog loading, output helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from taskctl.core.model import Backlog
+
+
+@dataclass
+class State:
+    tasks_dir: str | None
+    debug: bool = False
+
+    def root(self) -> Path:
+        from taskctl.core.loader import discover
+
+        return discover(self.tasks_dir)
+
+    def backlog(self, warn: bool = True) -> Backlog:
+        """Load the backlog; planning commands print its problems to stderr as warnings."""
+        from taskctl.core.loader import load
+
+        bl = load(self.root())
+        if warn and bl.problems:
+            warn_problems(bl)
+        return bl
+
+
+def state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj
+
+
+def warn_problems(bl: Backlog) -> None:
+    from taskctl.render.console import stderr
+
+    errs = len(bl.errors)
+    stderr().print(f"[yellow]taskctl: {errs} error(s) and {len(bl.problems) - errs} warning(s) "
+                   "in the specs; planning on what could be loaded "
+                   "(see `taskctl validate`)[/yellow]")
+
+
+def emit_json(payload: dict) -> None:
+    from taskctl.render.jsonout import document
+
+    typer.echo(document(payload))

@@ -1,0 +1,1 @@
+"""The pure core: models, loader, checks, planning, verification. No printing, no exits."""

@@ -1,0 +1,330 @@
+"""Load a `.tasks` directory into a `Backlog`, collecting every problem on the way.
+
+Source of truth (documented in docs/format.md): **the task file wins** for every field it sets;
+the manifest entry fills fields the file does not set (often `phase` or estimates). Any field
+set in both that disagrees is reported as drift (W110). When a task file cannot be parsed, its
+manifest entry stands in for it so that planning and graph checks still see the task.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from taskctl.core import checks, safeyaml, specs, taskfile
+from taskctl.core import manifest as mf
+from taskctl.core.markdown import find_section
+from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
+from taskctl.core.problems import Problem, problem
+from taskctl.core.safeyaml import FileIssue
+from taskctl.errors import TasksDirNotFound
+
+TASK_SUFFIXES = (".yaml", ".yml", ".md")
+TASK_DIRS = ("tasks", "completed")
+DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
+
+
+def discover(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+    """--tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward from cwd."""
+    given = explicit or os.environ.get("TASKCTL_DIR")
+    if given:
+        p = Path(given).expanduser()
+        if p.is_dir() and p.name != ".tasks" and (p / ".tasks").is_dir():
+            p = p / ".tasks"
+        if not p.is_dir():
+            raise TasksDirNotFound(f"tasks directory not found: {given}",
+                                   "pass --tasks-dir PATH to an existing .tasks directory")
+        return p.resolve()
+    here = (cwd or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / ".tasks").is_dir():
+            return d / ".tasks"
+    raise TasksDirNotFound(f"no .tasks directory in {here} or any parent",
+                           "run inside a project with .tasks/, or pass --tasks-dir PATH "
+                           "(or set TASKCTL_DIR)")
+
+
+def task_files(root: Path) -> list[Path]:
+    out = []
+    for sub in TASK_DIRS:
+        d = root / sub
+        if d.is_dir():
+            out.extend(p for p in d.rglob("*") if p.suffix in TASK_SUFFIXES and p.is_file())
+    return sorted(out)
+
+
+def id_from_filename(path: Path) -> str:
+    stem = path.stem
+    for i, ch in enumerate(stem):
+        if ch in "-_ " and i and any(c.isdigit() for c in stem[:i]):
+            return stem[:i]
+    return stem
+
+
+def filename_matches(path: Path, tid: str) -> bool:
+    stem = path.stem
+    return stem == tid or (stem.startswith(tid) and stem[len(tid)] in "-_. ")
+
+
+class _Loader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.bl = Backlog(root=root, tasks={}, manifest=None)
+        self.problems = self.bl.problems
+
+    def rel(self, p: Path) -> str:
+        return self.bl.rel(p)
+
+    def add(self, name: str, message: str, **kw) -> None:
+        self.problems.append(problem(name, message, **kw))
+
+    # -- task files -------------------------------------------------------------------------
+    def read_files(self) -> dict[Path, tuple[Task | None, taskfile.RawTaskFile | None]]:
+        out = {}
+        for path in task_files(self.root):
+            in_completed = path.parent.name == "completed" or "completed" in path.relative_to(
+                self.root).parts[:1]
+            try:
+                raw = taskfile.read(path, self.root, require_front_matter=not in_completed)
+            except FileIssue as e:
+                for issue in getattr(e, "issues", [e]):
+                    self.add(issue.rule, issue.message, file=self.rel(path), line=issue.line,
+                             column=issue.column, **({"hint": issue.hint} if issue.hint else {}))
+                out[path] = (None, None)
+                continue
+            if raw is None or (in_completed and "id" not in raw.data):
+                continue  # a completion summary, not a task
+            task, findings = specs.from_mapping(raw.data, "task", id_from_filename(path))
+            task.path, task.format = path, raw.format
+            self._fill_body(task, raw)
+            for rule, key, msg in findings:
+                line, col = raw.locate(key)
+                self.add(rule, f"{task.id}: {msg}", file=self.rel(path), line=line, column=col,
+                         task=task.id)
+            out[path] = (task, raw)
+        return out
+
+    @staticmethod
+    def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
+        sections, boxes, scenarios = taskfile.parse_body(raw)
+        task.sections, task.criteria, task.scenarios = sections, boxes, scenarios
+        if not task.description:
+            sec = find_section(sections, "description", "summary", "overview")
+            task.description = sec.body if sec else ""
+
+    # -- manifest ---------------------------------------------------------------------------
+    def read_manifest(self) -> tuple[Manifest | None, mf.LineIndex | None]:
+        path = self.root / "manifest.json"
+        if not path.exists():
+            self.add("no-manifest", "no manifest.json in the tasks directory",
+                     file=self.rel(self.root))
+            return None, None
+        try:
+            m, index = mf.read(path, self.root)
+        except FileIssue as e:
+            self.add(e.rule, e.message, file=self.rel(path), line=e.line, column=e.column)
+            return None, None
+        from taskctl.core import schema
+
+        for key, msg in schema.errors("manifest", m.data):
+            line = index.entry(key[1], key[2] if len(key) > 2 and isinstance(key[2], str)
+                               else None) if key[:1] == ("tasks",) and len(key) > 1 else (
+                index.key(key[0]) if key else 1)
+            self.add("manifest-schema", msg, file=self.rel(path), line=line)
+        return m, index
+
+    # -- pairing and merge ------------------------------------------------------------------
+    def load(self) -> Backlog:
+        files = self.read_files()
+        m, index = self.read_manifest()
+        self.bl.manifest = m
+        by_path = {p.resolve(): v for p, v in files.items()}
+        paired: set[Path] = set()
+        file_tasks: dict[str, Task] = {}
+        for path, (task, _raw) in files.items():
+            if task is None:
+                continue
+            if task.id in file_tasks:
+                first = file_tasks[task.id]
+                self.add("duplicate-id", f"task id {task.id} is also used by "
+                         f"{self.rel(first.path)}", file=self.rel(path),
+                         line=self._locate(files, path, ("id",)), task=task.id)
+                continue
+            file_tasks[task.id] = task
+
+        if m is not None:
+            mpath = self.rel(m.path)
+            self.bl.deferred = set(m.deferred)
+            self.bl.phases = mf.phases(m.data)
+            seen: dict[str, int] = {}
+            for i, entry in enumerate(m.entries):
+                if not entry.id:
+                    continue
+                if entry.id in seen:
+                    self.add("duplicate-id", f"task id {entry.id} appears twice in the manifest "
+                             f"(first at entry {seen[entry.id] + 1})", file=mpath,
+                             line=index.entry(i, "id"), task=entry.id)
+                    continue
+                seen[entry.id] = i
+                path = self._entry_file(entry.data, entry.id, files, file_tasks)
+                etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
+                mline = (lambda key, i=i: index.entry(i, key))
+                for rule, key, msg in efind:
+                    self.add(rule, f"{entry.id}: {msg} (manifest)", file=mpath,
+                             line=index.entry(i, key[0] if key else None), task=entry.id)
+                if path is None:
+                    declared = entry.data.get("file")
+                    where = f"file {declared!r} does not exist" if declared else "no task file"
+                    self.add("missing-file", f"manifest entry {entry.id}: {where}", file=mpath,
+                             line=index.entry(i, "file" if declared else "id"), task=entry.id)
+                    etask.format = "manifest"
+                    self._put(etask, Source(None, None, mpath, mline))
+                    continue
+                paired.add(path.resolve())
+                ftask, raw = by_path.get(path.resolve(), (None, None))
+                if ftask is None:  # unparseable file: the entry stands in
+                    etask.format, etask.path = "manifest", path
+                    self._put(etask, Source(None, None, mpath, mline))
+                    continue
+                self._check_ids(entry.id, ftask, raw, path, mpath, index.entry(i, "id"))
+                self._merge(ftask, etask, raw, mpath, mline)
+                if file_tasks.get(ftask.id) is ftask:
+                    self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline))
+        for path, (task, raw) in files.items():
+            if task is None and m is not None and path.resolve() not in paired \
+                    and path.parent.name != "completed":
+                self.add("orphan-file", f"task file {path.name} (id {id_from_filename(path)} by "
+                         "its name) has no manifest entry", file=self.rel(path), line=1)
+            if path.resolve() in paired or task is None or file_tasks.get(task.id) is not task:
+                continue
+            if m is not None:
+                self.add("orphan-file", f"task file {task.id} has no manifest entry",
+                         file=self.rel(path), line=1, task=task.id)
+            if not filename_matches(path, task.id):
+                self.add("id-mismatch", f"file name {path.name} does not start with its id "
+                         f"{task.id}", file=self.rel(path), line=raw.locate(("id",))[0],
+                         task=task.id)
+            if task.id not in self.bl.tasks:
+                self._put(task, Source(self.rel(path), raw.locate))
+        self._milestones()
+        checks.run(self.bl)
+        return self.bl
+
+    def _put(self, task: Task, source: Source) -> None:
+        if task.id in self.bl.tasks:
+            return
+        self.bl.tasks[task.id] = task
+        self.bl.sources[task.id] = source
+
+    def _locate(self, files, path, key) -> int | None:
+        raw = files[path][1]
+        return raw.locate(key)[0] if raw else None
+
+    def _entry_file(self, data: dict, tid: str, files, file_tasks) -> Path | None:
+        declared = data.get("file")
+        if isinstance(declared, str) and declared:
+            p = self.root / declared
+            if p.is_file():
+                return p
+            for sub in TASK_DIRS:  # files move to completed/ when done
+                alt = self.root / sub / Path(declared).name
+                if alt.is_file():
+                    return alt
+        t = file_tasks.get(tid)
+        if t is not None:
+            return t.path
+        for p in files:
+            if filename_matches(p, tid):
+                return p
+        return None
+
+    def _check_ids(self, entry_id, ftask, raw, path, mpath, mline) -> None:
+        name_ok = filename_matches(path, ftask.id)
+        if ftask.id != entry_id or not name_ok:
+            parts = [f"file says id {ftask.id}", f"file name {path.name}",
+                     f"manifest entry says {entry_id} ({mpath}:{mline})"]
+            self.add("id-mismatch", "id disagreement: " + ", ".join(parts),
+                     file=self.rel(path), line=raw.locate(("id",))[0], task=ftask.id)
+
+    def _merge(self, ftask: Task, etask: Task, raw, mpath: str, mline) -> None:
+        fm = specs.n.canonical_keys(raw.data, [])
+        file_has = {
+            "status": "status" in fm, "title": "title" in fm, "priority": "priority" in fm,
+            "depends_on": any(k in fm for k in specs.n.DEPENDENCY_KEYS), "blocks": "blocks" in fm,
+            "estimated_hours": "estimated_hours" in fm, "estimated_tokens": "estimated_tokens" in fm,
+        }
+        entry_has = specs.n.canonical_keys(etask.front_matter, [])
+        entry_has_deps = any(k in entry_has for k in specs.n.DEPENDENCY_KEYS)
+        for field in DRIFT_FIELDS:
+            e_set = entry_has_deps if field == "depends_on" else field in entry_has
+            if not e_set:
+                continue
+            fv, ev = getattr(ftask, field), getattr(etask, field)
+            if field == "depends_on":
+                fv, ev = sorted(fv), sorted(ev)
+            if not file_has.get(field, False):
+                setattr(ftask, field, getattr(etask, field))
+                continue
+            if fv != ev and ev not in (None, "", []):
+                key = "depends_on" if field == "depends_on" else field
+                self.add("manifest-drift", f"{ftask.id} {field}: file says {_show(field, fv)}, "
+                         f"manifest says {_show(field, ev)} (file wins)", file=mpath,
+                         line=mline(key), task=ftask.id)
+        if not file_has["blocks"]:
+            ftask.blocks = etask.blocks
+        for field in ("phase", "milestone", "actual_hours", "actual_tokens", "created_at",
+                      "started_at", "completed_at"):
+            if getattr(ftask, field) in (None, "") and getattr(etask, field) not in (None, ""):
+                setattr(ftask, field, getattr(etask, field))
+        if not ftask.tags:
+            ftask.tags = etask.tags
+
+    def _milestones(self) -> None:
+        ms: dict[str, Milestone] = {}
+        if self.bl.manifest is not None:
+            for m in mf.milestones(self.bl.manifest.data):
+                m.path = self.bl.manifest.path
+                ms[m.id] = m
+        d = self.root / "milestones"
+        if d.is_dir():
+            for p in sorted(d.iterdir()):
+                if p.suffix not in (".yaml", ".yml"):
+                    continue
+                try:
+                    data = safeyaml.load(safeyaml.read_text(p, self.root))
+                except FileIssue as e:
+                    self.add(e.rule, e.message, file=self.rel(p), line=e.line, column=e.column)
+                    continue
+                if not isinstance(data, dict):
+                    self.add("task-schema", "milestone file must be a YAML mapping",
+                             file=self.rel(p), line=1)
+                    continue
+                mid = str(data.get("id") or p.stem)
+                dod = data.get("definition_of_done") or []
+                tasks = data.get("tasks") or []
+                ms[mid] = Milestone(mid, str(data.get("title") or ""),
+                                    [str(t) for t in tasks] if isinstance(tasks, list) else [],
+                                    [str(x) for x in dod] if isinstance(dod, list) else [],
+                                    str(data.get("description") or ""), p)
+        for t in self.bl.tasks.values():
+            if t.milestone:
+                m = ms.setdefault(t.milestone, Milestone(t.milestone))
+                if t.id not in m.tasks:
+                    m.tasks.append(t.id)
+        self.bl.milestones = ms
+
+
+def _show(field: str, v) -> str:
+    if field == "priority":
+        return f"P{v}" if v is not None else "none"
+    if isinstance(v, list):
+        return "[" + ", ".join(v) + "]"
+    return repr(v)
+
+
+def load(root: Path) -> Backlog:
+    """Load everything under `root` (a `.tasks` directory). Never raises for bad content."""
+    return _Loader(Path(root)).load()
+
+
+__all__ = ["discover", "load", "Problem"]

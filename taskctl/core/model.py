@@ -1,0 +1,188 @@
+"""The data model: plain dataclasses produced by the loader and consumed everywhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.problems import Problem
+
+# Canonical statuses. "Remaining" work is scheduled; "done" counts as finished; deferred is parked.
+STATUSES = (
+    "pending", "in_progress", "blocked", "deferred", "completed", "cancelled",
+    "completed_unverified",
+)
+REMAINING = frozenset({"pending", "in_progress", "blocked"})
+DONE = frozenset({"completed", "cancelled"})
+
+
+@dataclass
+class Checkbox:
+    """A Markdown checklist line: `1. [x] text` or `- [ ] text`."""
+
+    text: str
+    checked: bool
+    line: int  # 1-based line in the task file
+
+
+@dataclass
+class Scenario:
+    title: str
+    body: str
+    line: int
+
+
+@dataclass
+class Section:
+    """A `## Heading` block of the Markdown body, kept verbatim."""
+
+    title: str
+    body: str
+    line: int
+
+
+@dataclass
+class AcceptanceItem:
+    """One executable (or manual) acceptance item from the front matter `acceptance:` list."""
+
+    index: int  # 1-based position in the spec
+    criterion: str
+    run: str | None = None
+    timeout: float | None = None
+    cwd: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
+    secret_env: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def manual(self) -> bool:
+        return self.run is None
+
+
+@dataclass
+class Task:
+    id: str
+    title: str = ""
+    status: str = "pending"
+    priority: int | None = None  # 0 (most urgent) .. 4
+    depends_on: list[str] = field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    phase: str | None = None
+    milestone: str | None = None
+    mvp: bool = False
+    estimated_hours: float | None = None
+    estimated_tokens: float | None = None
+    actual_hours: float | None = None
+    actual_tokens: float | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    description: str = ""
+    acceptance: list[AcceptanceItem] = field(default_factory=list)
+    criteria: list[Checkbox] = field(default_factory=list)
+    scenarios: list[Scenario] = field(default_factory=list)
+    sections: dict[str, Section] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown front-matter keys, kept
+    path: Path | None = None  # absolute path of the task file (None: manifest only)
+    format: str = "front-matter"  # or "yaml" (plain document) or "manifest"
+    front_matter: dict[str, Any] = field(default_factory=dict)  # as written, un-normalised
+
+    @property
+    def priority_label(self) -> str:
+        return f"P{self.priority}" if self.priority is not None else "-"
+
+    @property
+    def remaining(self) -> bool:
+        return self.status in REMAINING
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE
+
+
+@dataclass
+class Phase:
+    name: str
+    tasks: list[str]
+    hours: str | None = None
+
+
+@dataclass
+class Milestone:
+    id: str
+    title: str = ""
+    tasks: list[str] = field(default_factory=list)
+    definition_of_done: list[str] = field(default_factory=list)
+    description: str = ""
+    path: Path | None = None
+
+
+@dataclass
+class ManifestEntry:
+    id: str
+    data: dict[str, Any]
+    line: int | None
+
+
+@dataclass
+class Manifest:
+    path: Path
+    data: dict[str, Any]
+    entries: list[ManifestEntry]
+    deferred: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Source:
+    """Where a task was read from: its file (if any) and its manifest entry (if any)."""
+
+    file: str | None = None  # display path
+    locate: Any = None  # callable(key_path) -> (line, column) in the task file
+    manifest_file: str | None = None
+    manifest_line: Any = None  # callable(key or None) -> line of the entry / its key
+
+    def where(self, key: tuple = ()) -> dict:
+        """Problem location kwargs: the task file when there is one, else the manifest entry."""
+        if self.file and self.locate:
+            line, col = self.locate(key) if key else (1, None)
+            if line is not None or not self.manifest_file:
+                return {"file": self.file, "line": line or 1, "column": col}
+        if self.manifest_file:
+            return {"file": self.manifest_file,
+                    "line": self.manifest_line(key[0] if key else None)}
+        return {}
+
+
+@dataclass
+class Backlog:
+    """Everything loaded from one `.tasks` directory, plus every problem met on the way."""
+
+    root: Path  # the .tasks directory
+    tasks: dict[str, Task]
+    manifest: Manifest | None
+    phases: list[Phase] = field(default_factory=list)
+    milestones: dict[str, Milestone] = field(default_factory=dict)
+    deferred: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    # id -> where the task came from, to place problems found later (graph checks)
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    @property
+    def repo_root(self) -> Path:
+        return self.root.parent
+
+    def rel(self, path: Path) -> str:
+        """A path as shown to users: relative to the repo root (the tasks dir's parent)."""
+        try:
+            return str(path.relative_to(self.repo_root))
+        except ValueError:
+            return str(path)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity.value == "error"]

@@ -1,0 +1,165 @@
+"""Safe reading of task files: size, encoding, binary and symlink guards; CSafeLoader only.
+
+Parsing is done with the C loader for speed; positions of keys are looked up lazily (only when
+a problem needs a line number) by composing the node tree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing; still safe, just slower
+    _Loader = yaml.SafeLoader
+
+MAX_TASK_BYTES = 1 << 20  # 1 MiB: a task spec larger than this is not a spec
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_ALIASES = 50  # YAML anchors/aliases beyond this look like an alias bomb
+
+
+class FileIssue(Exception):
+    """A file that cannot be used: carries a message, 1-based line/column and a rule name."""
+
+    def __init__(self, rule: str, message: str, line: int | None = None,
+                 column: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.rule, self.message, self.line, self.column, self.hint = (
+            rule, message, line, column, hint)
+
+
+def read_text(path: Path, root: Path, limit: int = MAX_TASK_BYTES) -> str:
+    """Read a text file that must live inside `root` (symlinks may not escape it)."""
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(Path(os.path.realpath(root))):
+            raise FileIssue("unreadable-file", f"symlink points outside the tasks directory "
+                            f"(to {target})", hint="copy the file into .tasks instead of linking")
+        if not target.exists():
+            raise FileIssue("unreadable-file", f"broken symlink (to {target})")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise FileIssue("unreadable-file", f"cannot stat: {e.strerror}") from None
+    if size > limit:
+        raise FileIssue("unreadable-file", f"file is {size:,} bytes, over the {limit:,}-byte limit",
+                        hint="split it; a task spec should be a few KB")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise FileIssue("unreadable-file", f"cannot read: {e.strerror}") from None
+    if b"\0" in data[:8192]:
+        raise FileIssue("unreadable-file", "binary file (contains NUL bytes)",
+                        hint="task files must be UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise FileIssue("unreadable-file", f"not valid UTF-8 (byte 0x{data[e.start]:02x})",
+                        line, col, hint="re-save the file as UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def _count_aliases(text: str) -> int:
+    n = 0
+    for tok in yaml.scan(text, Loader=_Loader):
+        if isinstance(tok, yaml.AliasToken):
+            n += 1
+    return n
+
+
+def load(text: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document safely. Raises FileIssue with a 1-based position."""
+    try:
+        # Aliases are rare in specs; only pay for a token scan when the text could hold one.
+        if "*" in text and "&" in text and _count_aliases(text) > MAX_ALIASES:
+            raise FileIssue("yaml-syntax", f"more than {MAX_ALIASES} YAML aliases "
+                            "(looks like an alias bomb)", line_offset + 1,
+                            hint="write the values out instead of using anchors/aliases")
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+    except yaml.MarkedYAMLError as e:
+        per_block = _block_errors(text, line_offset)
+        if len(per_block) > 1:
+            raise MultipleIssues(per_block) from None
+        mark = e.problem_mark or e.context_mark
+        if e.context_mark and "end of stream" in (e.problem or ""):
+            mark = e.context_mark  # where the unterminated thing started
+        line = mark.line + 1 + line_offset if mark else None
+        col = mark.column + 1 if mark else None
+        what = e.problem or "invalid YAML"
+        if e.context:
+            what = f"{what} ({e.context})"
+        raise FileIssue("yaml-syntax", f"YAML syntax error: {what}", line, col) from None
+    except yaml.YAMLError as e:
+        raise FileIssue("yaml-syntax", f"YAML error: {e}", line_offset + 1) from None
+    except RecursionError:
+        raise FileIssue("yaml-syntax", "YAML nested too deeply", line_offset + 1) from None
+
+
+class MultipleIssues(FileIssue):
+    """Several independent syntax errors in one document (found block by block)."""
+
+    def __init__(self, issues: list[FileIssue]):
+        super().__init__(issues[0].rule, issues[0].message, issues[0].line, issues[0].column)
+        self.issues = issues
+
+
+def _block_errors(text: str, line_offset: int) -> list[FileIssue]:
+    """Parse each top-level block (a line at column 0 plus its indented continuation) alone,
+    so that every broken key is reported, not only the first one the parser meets."""
+    lines = text.split("\n")
+    starts = [i for i, ln in enumerate(lines)
+              if ln[:1] not in ("", " ", "\t", "#", "-") or ln.startswith("---")]
+    out = []
+    for a, b in zip(starts, [*starts[1:], len(lines)], strict=False):
+        chunk = "\n".join(lines[a:b])
+        try:
+            yaml.load(chunk, Loader=_Loader)  # noqa: S506
+        except yaml.MarkedYAMLError as e:
+            mark = e.context_mark if e.context_mark and "end of stream" in (e.problem or "") \
+                else (e.problem_mark or e.context_mark)
+            what = e.problem or "invalid YAML"
+            if e.context:
+                what = f"{what} ({e.context})"
+            out.append(FileIssue("yaml-syntax", f"YAML syntax error: {what}",
+                                 a + mark.line + 1 + line_offset if mark else None,
+                                 mark.column + 1 if mark else None))
+        except yaml.YAMLError:
+            pass
+    return out
+
+
+def locate(text: str, path: tuple, line_offset: int = 0) -> tuple[int | None, int | None]:
+    """1-based (line, column) of the value at `path` (keys and list indexes) in a YAML text.
+
+    Falls back to the deepest existing parent; (None, None) when even the first key is absent
+    (so callers can look elsewhere, e.g. in the manifest). Never raises.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return None, None
+    best = node
+    for key in path:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if getattr(k, "value", None) == key:
+                    nxt = k if key == path[-1] else v
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                nxt = node.value[key]
+        if nxt is None:
+            if best is node and node is not None and key == path[0]:
+                return None, None
+            break
+        best = node = nxt
+    if best is None:
+        return None, None
+    return best.start_mark.line + 1 + line_offset, best.start_mark.column + 1

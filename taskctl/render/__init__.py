@@ -1,0 +1,1 @@
+"""Renderers: turn core results into tables, JSON documents and pictures."""

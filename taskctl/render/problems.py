@@ -1,0 +1,32 @@
+"""Render validation problems: one line each (file:line:col severity CODE message), a hint."""
+
+from __future__ import annotations
+
+from taskctl.core.problems import Problem, Severity, sort_key
+
+
+def lines(problems: list[Problem], strict: bool = False) -> list[str]:
+    out = []
+    for p in sorted(problems, key=sort_key):
+        sev = "error" if strict or p.severity is Severity.ERROR else "warning"
+        out.append(f"{p.location}: {sev} {p.code} [{p.rule}] {p.message}")
+        if p.hint:
+            out.append(f"    hint: {p.hint}")
+    return out
+
+
+def summary(problems: list[Problem], strict: bool = False) -> str:
+    errors = sum(1 for p in problems if strict or p.severity is Severity.ERROR)
+    warnings = len(problems) - errors
+    return f"{errors} error(s), {warnings} warning(s)"
+
+
+def styled(line: str) -> str:
+    """Rich markup for a rendered line (colour only; text unchanged)."""
+    from rich.markup import escape
+
+    s = escape(line)
+    if line.startswith("    hint:"):
+        return f"[dim]{s}[/dim]"
+    s = s.replace(": error ", ": [bold red]error[/bold red] ", 1)
+    return s.replace(": warning ", ": [yellow]warning[/yellow] ", 1)
