@@ -22,11 +22,11 @@ class State:
 
         return discover(self.tasks_dir)
 
-    def backlog(self, warn: bool = True) -> Backlog:
+    def backlog(self, warn: bool = True, bodies: bool = True) -> Backlog:
         """Load the backlog; planning commands print its problems to stderr as warnings."""
         from taskctl.core.loader import load
 
-        bl = load(self.root())
+        bl = load(self.root(), bodies=bodies)
         if warn and bl.problems:
             warn_problems(bl)
         return bl

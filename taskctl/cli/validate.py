@@ -28,7 +28,7 @@ def validate(
     from taskctl.core.problems import Severity
     from taskctl.render import problems as rp
 
-    bl = state(ctx).backlog(warn=False)
+    bl = state(ctx).backlog(warn=False, bodies=False)
     probs = bl.problems
     failed = any(strict or p.severity is Severity.ERROR for p in probs)
     if as_json:

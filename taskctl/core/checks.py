@@ -60,6 +60,17 @@ def dependency_graph(bl: Backlog):
 
 
 def _cycles(bl: Backlog) -> None:
+    import graphlib
+
+    # fast path (stdlib, no networkx import): most backlogs have no cycle
+    ts = graphlib.TopologicalSorter(
+        {t.id: [d for d in t.depends_on if d in bl.tasks and d != t.id]
+         for t in bl.tasks.values()})
+    try:
+        ts.prepare()
+        return
+    except graphlib.CycleError:
+        pass
     import networkx as nx
 
     g = dependency_graph(bl)

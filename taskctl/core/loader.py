@@ -17,6 +17,7 @@ from taskctl.core.markdown import find_section
 from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
 from taskctl.core.problems import Problem, problem
 from taskctl.core.safeyaml import FileIssue
+from taskctl.core.yamlcache import YamlCache
 from taskctl.errors import TasksDirNotFound
 
 TASK_SUFFIXES = (".yaml", ".yml", ".md")
@@ -49,7 +50,8 @@ def task_files(root: Path) -> list[Path]:
     for sub in TASK_DIRS:
         d = root / sub
         if d.is_dir():
-            out.extend(p for p in d.rglob("*") if p.suffix in TASK_SUFFIXES and p.is_file())
+            for dirpath, _dirs, names in os.walk(d):
+                out.extend(Path(dirpath, n) for n in names if n.endswith(TASK_SUFFIXES))
     return sorted(out)
 
 
@@ -67,8 +69,10 @@ def filename_matches(path: Path, tid: str) -> bool:
 
 
 class _Loader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, use_cache: bool = True, bodies: bool = True):
         self.root = root
+        self.bodies = bodies
+        self.cache = YamlCache(root, use_cache)
         self.bl = Backlog(root=root, tasks={}, manifest=None)
         self.problems = self.bl.problems
 
@@ -85,7 +89,8 @@ class _Loader:
             in_completed = path.parent.name == "completed" or "completed" in path.relative_to(
                 self.root).parts[:1]
             try:
-                raw = taskfile.read(path, self.root, require_front_matter=not in_completed)
+                raw = taskfile.read(path, self.root, require_front_matter=not in_completed,
+                                    cache=self.cache)
             except FileIssue as e:
                 for issue in getattr(e, "issues", [e]):
                     self.add(issue.rule, issue.message, file=self.rel(path), line=issue.line,
@@ -96,12 +101,14 @@ class _Loader:
                 continue  # a completion summary, not a task
             task, findings = specs.from_mapping(raw.data, "task", id_from_filename(path))
             task.path, task.format = path, raw.format
-            self._fill_body(task, raw)
+            if self.bodies:
+                self._fill_body(task, raw)
             for rule, key, msg in findings:
                 line, col = raw.locate(key)
                 self.add(rule, f"{task.id}: {msg}", file=self.rel(path), line=line, column=col,
                          task=task.id)
             out[path] = (task, raw)
+        self.cache.save()
         return out
 
     @staticmethod
@@ -138,7 +145,7 @@ class _Loader:
         files = self.read_files()
         m, index = self.read_manifest()
         self.bl.manifest = m
-        by_path = {p.resolve(): v for p, v in files.items()}
+        by_path = files
         paired: set[Path] = set()
         file_tasks: dict[str, Task] = {}
         for path, (task, _raw) in files.items():
@@ -168,7 +175,10 @@ class _Loader:
                 seen[entry.id] = i
                 path = self._entry_file(entry.data, entry.id, files, file_tasks)
                 etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
-                mline = (lambda key, i=i: index.entry(i, key))
+
+                def mline(key, i=i):
+                    return index.entry(i, key)
+
                 for rule, key, msg in efind:
                     self.add(rule, f"{entry.id}: {msg} (manifest)", file=mpath,
                              line=index.entry(i, key[0] if key else None), task=entry.id)
@@ -180,22 +190,22 @@ class _Loader:
                     etask.format = "manifest"
                     self._put(etask, Source(None, None, mpath, mline))
                     continue
-                paired.add(path.resolve())
-                ftask, raw = by_path.get(path.resolve(), (None, None))
+                paired.add(path)
+                ftask, raw = by_path.get(path, (None, None))
                 if ftask is None:  # unparseable file: the entry stands in
                     etask.format, etask.path = "manifest", path
                     self._put(etask, Source(None, None, mpath, mline))
                     continue
-                self._check_ids(entry.id, ftask, raw, path, mpath, index.entry(i, "id"))
+                self._check_ids(entry.id, ftask, raw, path, mpath, mline)
                 self._merge(ftask, etask, raw, mpath, mline)
                 if file_tasks.get(ftask.id) is ftask:
                     self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline))
         for path, (task, raw) in files.items():
-            if task is None and m is not None and path.resolve() not in paired \
+            if task is None and m is not None and path not in paired \
                     and path.parent.name != "completed":
                 self.add("orphan-file", f"task file {path.name} (id {id_from_filename(path)} by "
                          "its name) has no manifest entry", file=self.rel(path), line=1)
-            if path.resolve() in paired or task is None or file_tasks.get(task.id) is not task:
+            if path in paired or task is None or file_tasks.get(task.id) is not task:
                 continue
             if m is not None:
                 self.add("orphan-file", f"task file {task.id} has no manifest entry",
@@ -223,12 +233,12 @@ class _Loader:
     def _entry_file(self, data: dict, tid: str, files, file_tasks) -> Path | None:
         declared = data.get("file")
         if isinstance(declared, str) and declared:
-            p = self.root / declared
-            if p.is_file():
+            p = Path(os.path.normpath(self.root / declared))
+            if p in files or p.is_file():
                 return p
             for sub in TASK_DIRS:  # files move to completed/ when done
                 alt = self.root / sub / Path(declared).name
-                if alt.is_file():
+                if alt in files or alt.is_file():
                     return alt
         t = file_tasks.get(tid)
         if t is not None:
@@ -242,7 +252,7 @@ class _Loader:
         name_ok = filename_matches(path, ftask.id)
         if ftask.id != entry_id or not name_ok:
             parts = [f"file says id {ftask.id}", f"file name {path.name}",
-                     f"manifest entry says {entry_id} ({mpath}:{mline})"]
+                     f"manifest entry says {entry_id} ({mpath}:{mline('id')})"]
             self.add("id-mismatch", "id disagreement: " + ", ".join(parts),
                      file=self.rel(path), line=raw.locate(("id",))[0], task=ftask.id)
 
@@ -322,9 +332,15 @@ def _show(field: str, v) -> str:
     return repr(v)
 
 
-def load(root: Path) -> Backlog:
-    """Load everything under `root` (a `.tasks` directory). Never raises for bad content."""
-    return _Loader(Path(root)).load()
+def load(root: Path, use_cache: bool | None = None, bodies: bool = True) -> Backlog:
+    """Load everything under `root` (a `.tasks` directory). Never raises for bad content.
+
+    `bodies=False` skips parsing the Markdown bodies (sections, checkboxes) when a command
+    does not need them. The YAML cache is on unless `use_cache` is False or TASKCTL_NO_CACHE=1.
+    """
+    if use_cache is None:
+        use_cache = os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
+    return _Loader(Path(root), use_cache, bodies).load()
 
 
 __all__ = ["discover", "load", "Problem"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -48,8 +49,12 @@ class LineIndex:
             out.append((pos, end))
             pos = end
 
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [i for i, c in enumerate(self.text) if c == "\n"]
+
     def line_of_pos(self, pos: int) -> int:
-        return self.text.count("\n", 0, pos) + 1
+        return bisect.bisect_left(self._newlines, pos) + 1
 
     def entry(self, index: int, key: str | None = None) -> int | None:
         if index >= len(self.spans):

@@ -23,8 +23,24 @@ def _validator(name: str):
     return cls(schema)
 
 
+@cache
+def _fast(name: str):
+    """A compiled validator (fastjsonschema): ~30x faster on valid documents, which is the
+    common case; jsonschema then explains the invalid ones with every error."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_text(name)))
+
+
 def errors(name: str, instance: Any) -> list[tuple[tuple, str]]:
-    """(path, message) for each schema violation, most specific first, sorted by path."""
+    """(path, message) for each schema violation, sorted by path. [] when valid."""
+    import fastjsonschema
+
+    try:
+        _fast(name)(instance)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     v = _validator(name)
     out = []
     for err in v.iter_errors(instance):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskctl.core import markdown, safeyaml
+from taskctl.core import markdown, normalize, safeyaml
 from taskctl.core.safeyaml import FileIssue
 
 _FM_END = re.compile(r"^(?:---|\.\.\.)\s*$", re.MULTILINE)
@@ -47,14 +47,27 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return fm, text[body_start:], body_line
 
 
-def read(path: Path, root: Path, require_front_matter: bool = True) -> RawTaskFile | None:
+def _load(text: str, line_offset: int, cache) -> Any:
+    if cache is None:
+        return safeyaml.load(text, line_offset)
+    key, data = cache.get(text)
+    if data is None:
+        data = safeyaml.load(text, line_offset)
+        if isinstance(data, dict):
+            data = normalize.stringify_dates(data)
+        cache.put(key, data)
+    return data
+
+
+def read(path: Path, root: Path, require_front_matter: bool = True,
+         cache=None) -> RawTaskFile | None:
     """Parse a task file. Raises FileIssue. Returns None for a Markdown file with no front
     matter when `require_front_matter` is False (e.g. completion summaries in completed/)."""
     text = safeyaml.read_text(path, root)
     split = split_front_matter(text)
     if split is not None:
         fm, body, body_line = split
-        data = safeyaml.load(fm, line_offset=1)
+        data = _load(fm, 1, cache)
         fmt, fm_line = "front-matter", 2
     elif path.suffix == ".md":
         if not require_front_matter:
@@ -62,7 +75,7 @@ def read(path: Path, root: Path, require_front_matter: bool = True) -> RawTaskFi
         raise FileIssue("no-front-matter", "Markdown task file has no '---' front matter", 1, 1)
     else:
         fm, body, body_line, fm_line, fmt = text, "", 0, 1, "yaml"
-        data = safeyaml.load(text)
+        data = _load(text, 0, cache)
     if data is None:
         data = {}
     if not isinstance(data, dict):

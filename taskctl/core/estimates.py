@@ -1,0 +1,75 @@
+"""Task weights for planning: which estimate unit to use, and what to do when one is missing.
+
+`auto` picks hours if any remaining task has `estimated_hours`, else tokens if any has
+`estimated_tokens`, else count (every task weighs 1). A task without an estimate in the chosen
+unit weighs the median of the known ones (so one unestimated task neither vanishes from the
+critical path nor dominates it) and is named in a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from statistics import median
+
+from taskctl.core.model import Task
+
+UNITS = ("hours", "tokens", "count")
+WEIGHT_CHOICES = ("auto", *UNITS)
+_FIELD = {"hours": "estimated_hours", "tokens": "estimated_tokens"}
+_SHORT = {"hours": "h", "tokens": " tok", "count": ""}
+
+
+@dataclass
+class Weights:
+    unit: str  # hours | tokens | count
+    values: dict[str, float]  # task id -> weight
+    imputed: list[str] = field(default_factory=list)  # ids that got the median
+    fill: float = 1.0  # the value given to imputed tasks
+
+    def warning(self) -> str | None:
+        if not self.imputed:
+            return None
+        ids = ", ".join(self.imputed[:20]) + (" …" if len(self.imputed) > 20 else "")
+        return (f"{len(self.imputed)} task(s) have no {self.unit} estimate and weigh the median "
+                f"({fmt(self.fill, self.unit)}): {ids}")
+
+
+def estimate(t: Task, unit: str) -> float | None:
+    """The task's own estimate in `unit` (None when missing or unusable)."""
+    if unit == "count":
+        return 1.0
+    v = getattr(t, _FIELD[unit])
+    if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or v != v:
+        return None
+    return float(v)
+
+
+def choose_unit(tasks: Iterable[Task], weight: str) -> str:
+    if weight not in WEIGHT_CHOICES:
+        raise ValueError(f"unknown weight {weight!r}; choose one of {', '.join(WEIGHT_CHOICES)}")
+    if weight != "auto":
+        return weight
+    tasks = list(tasks)
+    for unit in ("hours", "tokens"):
+        if any(estimate(t, unit) is not None for t in tasks):
+            return unit
+    return "count"
+
+
+def weigh(tasks: Iterable[Task], weight: str = "auto") -> Weights:
+    """Weights for `tasks` (normally the remaining ones) in the chosen unit."""
+    tasks = list(tasks)
+    unit = choose_unit(tasks, weight)
+    known = {t.id: e for t in tasks if (e := estimate(t, unit)) is not None}
+    fill = float(median(known.values())) if known else 1.0
+    missing = sorted(t.id for t in tasks if t.id not in known)
+    values = {t.id: known.get(t.id, fill) for t in tasks}
+    return Weights(unit, values, missing, fill)
+
+
+def fmt(value: float, unit: str) -> str:
+    """A weight for humans: 2.5h, 12000 tok, 3."""
+    v = round(value, 2)
+    s = str(int(v)) if v == int(v) else f"{v:g}"
+    return f"{s}{_SHORT.get(unit, '')}"
