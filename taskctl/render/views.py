@@ -1,0 +1,128 @@
+"""Rich views of the backlog's state: `status`, `show`, `milestone`."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from taskctl.render.tables import bar, fmt, status_text
+
+
+def _progress_table(title: str, rows: list[dict], unit: str, name_key: str = "name"):
+    t = Table(title=title, title_justify="left")
+    for col in ("name", "progress", "done", "remaining", "parked", "left"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(escape(str(r[name_key])) + (f" {escape(r['title'])}" if r.get("title") else ""),
+                  bar(r["percent"]), f"{r['done']}/{r['total']}", str(r["remaining"]),
+                  str(r["parked"]), fmt(r["remaining_weight"], unit))
+    return t
+
+
+def status_view(rep: dict):
+    unit = rep["weight"]
+    counts = Table(title=f"{rep['tasks']} task(s) by status", title_justify="left")
+    counts.add_column("status")
+    counts.add_column("count", justify="right")
+    for s, n in rep["by_status"].items():
+        counts.add_row(status_text(s), str(n))
+    parts = [counts, Text("overall  ").append(bar(rep["overall"]["percent"]))]
+    if rep["phases"]:
+        parts.append(_progress_table("Phases", rep["phases"], unit))
+    if rep["milestones"]:
+        parts.append(_progress_table("Milestones", rep["milestones"], unit, "id"))
+    parts.append(Text(f"remaining estimate: {fmt(rep['remaining_estimate'], unit)}; critical "
+                      f"path {fmt(rep['critical_path_total'], unit)}: "
+                      f"{' → '.join(rep['critical_path']) or '(none)'}"))
+    if rep["unverified"]:
+        parts.append(Text(f"completed but unverified: {', '.join(rep['unverified'])}",
+                          style="yellow"))
+    return Group(*parts)
+
+
+def task_view(r: dict):
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold")
+    fields.add_column()
+    for k in ("status", "priority", "phase", "milestone", "tags", "estimated_hours",
+              "estimated_tokens", "actual_hours", "actual_tokens", "created_at", "started_at",
+              "completed_at", "file"):
+        v = r.get(k)
+        if v in (None, "", []):
+            continue
+        if k == "status":
+            v = status_text(v)
+        elif isinstance(v, list):
+            v = ", ".join(map(str, v))
+        fields.add_row(k, v if isinstance(v, Text) else escape(str(v)))
+    for k, v in r["extra"].items():
+        fields.add_row(k, escape(str(v)))
+    parts = [Panel(fields, title=f"{r['id']}  {escape(r['title'])}", title_align="left")]
+    if r["blockers"]:
+        parts.append(Text("not actionable: " + "; ".join(r["blockers"]), style="yellow"))
+    for key, label in (("dependencies", "Depends on"), ("dependents", "Needed by")):
+        if r[key]:
+            t = Table(title=label, title_justify="left")
+            for col in ("id", "status", "title"):
+                t.add_column(col)
+            for d in r[key]:
+                t.add_row(d["id"], status_text(d["status"]), escape(d["title"]))
+            parts.append(t)
+    if r["acceptance"]:
+        t = Table(title="Acceptance (executable spec)", title_justify="left")
+        for col in ("#", "criterion", "run", "requires", "kind"):
+            t.add_column(col)
+        for a in r["acceptance"]:
+            run = a["run"] or ""
+            if a["timeout"]:
+                run += f"  (timeout {a['timeout']:g}s)"
+            t.add_row(str(a["index"]), escape(a["criterion"]), escape(run),
+                      ", ".join(a["requires"]), "manual" if a["manual"] else "command")
+        parts.append(t)
+    if r["criteria"]:
+        lines = Text()
+        for c in r["criteria"]:
+            lines.append("[x] " if c["checked"] else "[ ] ",
+                         style="green" if c["checked"] else "dim")
+            lines.append(c["text"] + "\n")
+        parts.append(Panel(lines, title="Acceptance criteria (checkboxes)", title_align="left"))
+    for s in r["sections"]:
+        if s["title"].lower().startswith("acceptance criteria") or not s["body"].strip():
+            continue
+        parts.append(Panel(escape(s["body"].strip()), title=escape(s["title"]),
+                           title_align="left"))
+    if not r["sections"] and r["description"]:
+        parts.append(Panel(escape(r["description"]), title="Description", title_align="left"))
+    return Group(*parts)
+
+
+def milestone_view(rep: dict):
+    unit = rep["weight"]
+    if "milestones" in rep:
+        if not rep["milestones"]:
+            return Text("no milestones defined (.tasks/milestones/*.yaml, manifest "
+                        "`milestones`, or a task's `milestone:` field)")
+        return _progress_table("Milestones", rep["milestones"], unit, "id")
+    head = Text(f"{rep['id']} {rep['title']}".strip(), style="bold")
+    parts = [head, Text("progress ").append(bar(rep["percent"]))]
+    if rep["description"]:
+        parts.append(Text(rep["description"]))
+    if rep["definition_of_done"]:
+        parts.append(Text("definition of done:\n" + "\n".join(
+            f"  - {d}" for d in rep["definition_of_done"])))
+    if rep["remaining_tasks"]:
+        t = Table(title=f"Remaining ({fmt(rep['remaining_weight'], unit)})", title_justify="left")
+        for col in ("id", "title", "status", "pri", "waiting on"):
+            t.add_column(col)
+        for x in rep["remaining_tasks"]:
+            t.add_row(x["id"], escape(x["title"]), status_text(x["status"]), x["priority"],
+                      escape("; ".join(x["blockers"])))
+        parts.append(t)
+    elif rep["complete"]:
+        parts.append(Text("complete", style="green"))
+    if rep["unknown"]:
+        parts.append(Text(f"unknown task ids: {', '.join(rep['unknown'])}", style="yellow"))
+    return Group(*parts)
