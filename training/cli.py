@@ -1,0 +1,138 @@
+"""``python -m training.train``: parse options -> config -> train_and_evaluate -> exit code.
+
+The only place that draws progress, catches errors and chooses exit codes:
+0 ok, 1 training failure (divergence, unexpected error), 2 usage/config/device errors.
+Tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from training.config import PRESETS, make_config, parse_set_options
+from training.errors import TrainingError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                  help="Train the bundled decoder-only transformer (JAX + Flax NNX).")
+
+
+def _observer(quiet_stderr: bool):
+    """Rich progress bar on a TTY; otherwise one plain line per log interval."""
+    from training.train import Observer
+
+    def eprint(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    def fmt(r: dict[str, Any]) -> str:
+        return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                        for k, v in r.items())
+
+    class Lines(Observer):
+        def on_log(self, record): eprint(fmt(record))
+        def on_eval(self, record): eprint("eval " + fmt(record))
+        def on_message(self, text): eprint(text)
+
+    class Bar(Lines):
+        def on_start(self, start_step, end_step):
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self.progress = Progress(TextColumn("step"), MofNCompleteColumn(), BarColumn(),
+                                     TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=False)
+            self.task = self.progress.add_task("train", total=end_step, completed=start_step,
+                                               status="")
+            self.tps = 0.0
+            self.progress.start()
+
+        def on_step(self, step, loss):
+            self.progress.update(self.task, completed=step,
+                                 status=f"loss {loss:.4f}  {self.tps:,.0f} tok/s")
+
+        def on_log(self, record):
+            self.tps = record["tokens_per_sec"]
+
+        def on_eval(self, record):
+            self.progress.console.print("eval " + fmt(record))
+
+        def on_message(self, text):
+            self.progress.console.print(text)
+
+        def on_end(self):
+            self.progress.stop()
+
+    return Lines() if quiet_stderr else Bar()
+
+
+def _opt(*names: str, **kw):
+    """An option spelled with dashes plus its underscore alias (``--run-dir``/``--run_dir``)."""
+    aliases = [n.replace("-", "_").replace("__", "--", 1) for n in names if "-" in n[2:]]
+    return typer.Option(None, *names, *aliases, **kw)
+
+
+@app.command()
+def train(
+    preset: str = typer.Option("tiny", help=f"One of: {', '.join(PRESETS)}."),
+    set_: list[str] = typer.Option([], "--set", help="Config override key=value (repeatable)."),
+    run_dir: Path = _opt("--run-dir", help="Output directory (default: runs/<run_id>)."),
+    steps: int = _opt("--steps", help="Optimizer steps."),
+    smoke_steps: int = _opt("--smoke-steps", help="Run only N steps; still logs + saves."),
+    seed: int = _opt("--seed", help="Init, dropout and batch-order seed."),
+    device: str = typer.Option("auto", "--device", help="cpu | gpu | tpu | auto."),
+    device_index: int = typer.Option(0, "--device-index", "--device_index",
+                                     help="Which device of that kind."),
+    checkpoint_dir: Path = _opt("--checkpoint-dir", help="Checkpoint directory (default: RUN_DIR/checkpoints)."),
+    save_every_steps: int = _opt("--save-every-steps", help="Checkpoint interval."),
+    keep: int = _opt("--keep", help="Latest checkpoints to keep."),
+    resume_from: str = _opt("--resume-from", help="'latest' or a checkpoint path."),
+    dataset: str = _opt("--dataset", help="golden-v2 | built golden dir | text:GLOB"),
+    precision: str = _opt("--precision", help="f32 | bf16 (compute; params stay f32)."),
+    grad_accum: int = _opt("--grad-accum", help="Micro-batches per step."),
+    eval_every: int = _opt("--eval-every", help="Steps between evals (0: only at the end)."),
+    patience: int = _opt("--patience", help="Evals without improvement before stopping."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Train; writes config.json, provenance.json, metrics.jsonl, checkpoints/, loss.png."""
+    typed = {k: v for k, v in dict(steps=steps, seed=seed, dataset=dataset,
+                                   precision=precision, grad_accum=grad_accum,
+                                   eval_every=eval_every, patience=patience,
+                                   save_every_steps=save_every_steps, keep=keep).items()
+             if v is not None}
+    try:
+        cfg = make_config(preset, parse_set_options(set_), **typed)
+        if run_dir is None:
+            run_dir = Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{preset}-{cfg.hash()[:6]}"
+        from training.train import RunOptions, train_and_evaluate  # lazy: --help stays fast
+
+        options = RunOptions(checkpoint_dir=checkpoint_dir, device=device,
+                             device_index=device_index, resume_from=resume_from,
+                             smoke_steps=smoke_steps or 0)
+        result = train_and_evaluate(cfg, run_dir, options, _observer(not sys.stderr.isatty()))
+    except TrainingError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            typer.echo(f"hint: {exc.hint}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:  # unexpected: a training failure, not a usage error
+        if debug:
+            raise
+        typer.echo(f"error: training failed: {type(exc).__name__}: {exc} (rerun with --debug)",
+                   err=True)
+        raise typer.Exit(1) from None
+    last = result.losses.get(result.last_step)
+    ev = " ".join(f"{k}={v:.4g}" for k, v in result.last_eval.items() if k != "step")
+    typer.echo(f"done: {run_dir} steps {result.start_step}->{result.last_step} "
+               f"loss={last if last is None else round(last, 4)} {ev} "
+               f"({result.seconds:.1f}s){' early-stopped' if result.stopped_early else ''}")
+
+
+def main() -> None:
+    app()

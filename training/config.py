@@ -1,0 +1,175 @@
+"""One typed, frozen training config, its presets, and ``--set key=value`` overrides.
+
+Every default sits beside its reason. Checks live in ``__post_init__`` and report every
+problem at once, on one line, as a :class:`~training.errors.ConfigError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from training.errors import ConfigError
+
+Precision = Literal["f32", "bf16"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    # --- model -------------------------------------------------------------------------
+    vocab_size: int = 320  # byte tokenizer needs 258 (256 bytes + PAD + EOS); padded to a x64
+    seq_len: int = 48  # golden-v2 rows are <= 41 tokens; little compute is spent on padding
+    n_layers: int = 4  # depth; 4 is enough for 3-digit addition with a worked trace
+    d_model: int = 256  # residual width
+    n_heads: int = 4  # head dim 64, the usual choice
+    mlp_ratio: int = 4  # MLP hidden = mlp_ratio * d_model (GPT-2)
+    dropout: float = 0.0  # off: small data is regenerated, not memorised; keeps runs bitwise
+    # --- data --------------------------------------------------------------------------
+    dataset: str = "golden-v2"  # "golden-v2" (in memory), a built golden dir, or "text:GLOB"
+    golden_count: int = 20_000  # examples generated in memory when no built copy is given
+    data_seed: int = 0  # seed of the dataset content (separate from the training seed)
+    val_fraction: float = 0.05  # held-out tail of the data for eval and exact match
+    # --- optimisation ------------------------------------------------------------------
+    batch_size: int = 32  # sequences per optimizer step (all micro-batches together)
+    grad_accum: int = 1  # micro-batches per step; batch_size must divide evenly
+    lr: float = 2e-3  # peak learning rate; small models tolerate a high one
+    min_lr: float = 2e-4  # cosine floor, lr/10 as in Chinchilla / nanoGPT
+    warmup_steps: int = 50  # linear warmup from 0; avoids early Adam blow-ups
+    lr_decay_steps: int = 0  # cosine horizon; 0 means "= steps"
+    weight_decay: float = 0.1  # AdamW decay on matmul kernels only (see optim.py)
+    beta1: float = 0.9
+    beta2: float = 0.99  # nanoGPT's choice for small batches: smoother than 0.95
+    grad_clip: float = 1.0  # global-norm clipping threshold; 0 disables
+    precision: Precision = "f32"  # compute dtype; params always f32 (bf16 is slower on CPU)
+    # --- loop --------------------------------------------------------------------------
+    steps: int = 600  # optimizer steps
+    seed: int = 0  # init + dropout + batch order
+    log_every: int = 10  # steps between metrics.jsonl lines
+    eval_every: int = 100  # steps between evaluations; 0 disables periodic eval
+    eval_batches: int = 4  # validation batches per eval (fixed, so eval is deterministic)
+    exact_match_examples: int = 128  # held-out golden examples decoded greedily per eval
+    patience: int = 0  # evals without val-loss improvement before stopping; 0 = never
+    save_every_steps: int = 100  # checkpoint interval; the last step is always saved
+    keep: int = 3  # latest checkpoints kept (the best-by-val-loss one is kept separately)
+
+    def __post_init__(self) -> None:
+        problems = []
+        positive = ("vocab_size", "seq_len", "n_layers", "d_model", "n_heads", "mlp_ratio",
+                    "golden_count", "batch_size", "grad_accum", "steps", "log_every",
+                    "eval_batches", "save_every_steps", "keep")
+        problems += [f"{k} must be > 0" for k in positive if getattr(self, k) <= 0]
+        non_negative = ("warmup_steps", "lr_decay_steps", "weight_decay", "grad_clip",
+                        "eval_every", "patience", "exact_match_examples", "data_seed", "min_lr")
+        problems += [f"{k} must be >= 0" for k in non_negative if getattr(self, k) < 0]
+        if self.d_model % max(self.n_heads, 1):
+            problems.append(f"d_model {self.d_model} not divisible by n_heads {self.n_heads}")
+        if self.batch_size % max(self.grad_accum, 1):
+            problems.append(f"batch_size {self.batch_size} not divisible by grad_accum "
+                            f"{self.grad_accum}")
+        if not 0 <= self.dropout < 1:
+            problems.append("dropout must be in [0, 1)")
+        if not 0 < self.val_fraction < 1:
+            problems.append("val_fraction must be in (0, 1)")
+        if self.lr <= 0 or self.min_lr > self.lr:
+            problems.append("need 0 < lr and min_lr <= lr")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            problems.append("beta1 and beta2 must be in [0, 1)")
+        if self.precision not in typing.get_args(Precision):
+            problems.append(f"precision must be one of {typing.get_args(Precision)}")
+        if self.vocab_size < 258:
+            problems.append("vocab_size must be >= 258 (byte tokenizer)")
+        if problems:
+            raise ConfigError("invalid config: " + "; ".join(problems))
+
+    @property
+    def decay_steps(self) -> int:
+        """The cosine horizon actually used."""
+        return self.lr_decay_steps or self.steps
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def hash(self) -> str:
+        """Short, stable hash of every field (canonical JSON)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# Keys that may change between a checkpoint and the run resuming from it: they steer the loop
+# (how long, how often to log/eval/save) but not the numbers one step computes.
+RESUME_SAFE_KEYS = frozenset({"steps", "log_every", "eval_every", "eval_batches",
+                              "exact_match_examples", "patience", "save_every_steps", "keep"})
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # Trains to high held-out exact match on golden-v2 in minutes on 2 CPU cores.
+    "tiny": {},
+    # For benchmarks: ~2.5x the FLOPs of tiny, still CPU-feasible.
+    "small": {"n_layers": 6, "d_model": 384, "n_heads": 6, "seq_len": 128, "batch_size": 32,
+              "lr": 1e-3, "min_lr": 1e-4},
+    # The real GPT-2 124M shape (vocab padded to 50304 for matmul efficiency). GPU only.
+    "gpt2-124m": {"vocab_size": 50304, "n_layers": 12, "d_model": 768, "n_heads": 12,
+                  "seq_len": 1024, "batch_size": 8, "lr": 6e-4, "min_lr": 6e-5,
+                  "warmup_steps": 700, "beta2": 0.95, "steps": 600_000,
+                  "dataset": "text:stdlib", "eval_every": 1000, "save_every_steps": 1000},
+}
+
+
+def _parse_value(key: str, raw: str, annotation: Any) -> Any:
+    """Parse ``raw`` as ``annotation`` (int, float, str, bool or a Literal)."""
+    if typing.get_origin(annotation) is Literal:
+        choices = typing.get_args(annotation)
+        if raw not in choices:
+            raise ConfigError(f"--set {key}={raw}: expected one of {', '.join(choices)}")
+        return raw
+    try:
+        if annotation is bool:
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            return raw.lower() in ("true", "1")
+        if annotation is int:
+            return int(raw)
+        if annotation is float:
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"--set {key}={raw}: expected {annotation.__name__}") from None
+    return raw
+
+
+def make_config(preset: str = "tiny", overrides: dict[str, str] | None = None,
+                **typed: Any) -> TrainConfig:
+    """Build a config from a preset, string overrides (``--set``) and typed keyword overrides."""
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    hints = typing.get_type_hints(TrainConfig)
+    values = dict(PRESETS[preset])
+    for key, raw in (overrides or {}).items():
+        if key not in hints:
+            raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(hints)}")
+        values[key] = _parse_value(key, raw, hints[key])
+    for key, value in typed.items():
+        if key not in hints:
+            raise ConfigError(f"unknown config key {key!r}")
+        values[key] = value
+    return TrainConfig(**values)
+
+
+def parse_set_options(items: list[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; malformed items are a ConfigError."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def incompatible_keys(saved: dict[str, Any], current: TrainConfig) -> list[str]:
+    """Keys (outside RESUME_SAFE_KEYS) whose values differ between a checkpoint and now."""
+    now = current.to_dict()
+    keys = (set(saved) | set(now)) - RESUME_SAFE_KEYS
+    return sorted(k for k in keys if saved.get(k) != now.get(k))

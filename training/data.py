@@ -1,0 +1,206 @@
+"""Datasets and batching. Every training batch is a pure function of (seed, step).
+
+Sources (``TrainConfig.dataset``):
+  ``golden-v2``     generated in memory from (golden_count, data_seed)
+  a directory       a built golden-v2 copy (``python -m training.data build``), sha-checked
+  ``text:GLOB``     local text files; ``text:stdlib`` is this Python's stdlib sources
+Split: the last ``val_fraction`` of the examples (golden) or of the token stream (text).
+
+CLI: ``python -m training.data build --dataset golden-v2 --count N --out DIR [--seed S]``.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from training import golden
+from training.config import TrainConfig
+from training.errors import UsageError
+from training.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
+
+MAX_TEXT_BYTES = 256 * 2**20  # refuse to slurp more than this from a text glob
+
+
+class Batch(NamedTuple):
+    """``inputs``/``targets``/``mask`` are [B, T]; mask is 1.0 where a target counts."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    mask: np.ndarray
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    key: str  # what the user asked for, e.g. "golden-v2" or "text:/x/*.py"
+    name: str
+    version: str
+    sha256: str  # of the content the model trains on
+    n_train: int  # examples (golden) or tokens (text)
+    n_val: int
+
+
+def collate(rows: list[tuple[np.ndarray, int]], seq_len: int) -> Batch:
+    """Right-pad token rows to ``seq_len + 1``; loss only on targets at index >= start.
+
+    Each row is ``(tokens, start)`` where ``start`` is the first target index that counts
+    (the answer of a golden example). Padding is masked out.
+    """
+    n = len(rows)
+    buf = np.full((n, seq_len + 1), PAD_ID, dtype=np.int32)
+    mask = np.zeros((n, seq_len), dtype=np.float32)
+    for i, (tokens, start) in enumerate(rows):
+        buf[i, : len(tokens)] = tokens
+        mask[i, start : len(tokens) - 1] = 1.0
+    return Batch(buf[:, :-1], buf[:, 1:], mask)
+
+
+class GoldenDataset:
+    """Golden examples as padded rows: ``EOS prompt answer EOS``; loss on ``answer EOS``."""
+
+    def __init__(self, examples: list[golden.Example], info: DatasetInfo, cfg: TrainConfig):
+        self.info, self.seq_len = info, cfg.seq_len
+        tok = ByteTokenizer()
+        self.rows = []
+        for e in examples:
+            p, a = tok.encode(e.prompt), tok.encode(e.answer)
+            tokens = np.concatenate([[EOS_ID], p, a, [EOS_ID]]).astype(np.int32)
+            if len(tokens) > cfg.seq_len + 1:
+                raise UsageError(f"golden example of {len(tokens)} tokens exceeds seq_len+1 "
+                                 f"= {cfg.seq_len + 1}; raise seq_len")
+            self.rows.append((tokens, len(p)))  # first answer token is target index len(p)
+        self.n_train = info.n_train
+        self.examples = examples
+        self._perm_cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def _perm(self, seed: int, epoch: int) -> np.ndarray:
+        if (seed, epoch) not in self._perm_cache:
+            self._perm_cache = {(seed, epoch): np.random.default_rng([seed, epoch]).permutation(
+                self.n_train)}
+        return self._perm_cache[(seed, epoch)]
+
+    def train_batch(self, seed: int, step: int, batch_size: int) -> Batch:
+        """Examples ``step*B .. step*B+B-1`` of an endless sequence of shuffled epochs."""
+        idx = []
+        for i in range(step * batch_size, (step + 1) * batch_size):
+            epoch, pos = divmod(i, self.n_train)
+            idx.append(int(self._perm(seed, epoch)[pos]))
+        return collate([self.rows[i] for i in idx], self.seq_len)
+
+    def val_batches(self, batch_size: int, count: int) -> list[Batch]:
+        val = self.rows[self.n_train :]
+        return [collate([val[(b * batch_size + j) % len(val)] for j in range(batch_size)],
+                        self.seq_len) for b in range(count)]
+
+    def golden_val(self, count: int) -> list[golden.Example]:
+        """Held-out examples for exact-match decoding."""
+        return self.examples[self.n_train :][:count]
+
+
+class TextDataset:
+    """A byte stream; batches are random windows (offsets drawn from (seed, step))."""
+
+    def __init__(self, tokens: np.ndarray, info: DatasetInfo, cfg: TrainConfig):
+        self.info, self.seq_len = info, cfg.seq_len
+        self.train, self.val = tokens[: info.n_train], tokens[info.n_train :]
+        if len(self.val) <= cfg.seq_len + 1 or len(self.train) <= cfg.seq_len + 1:
+            raise UsageError(f"text corpus too small for seq_len {cfg.seq_len}")
+
+    def _windows(self, stream: np.ndarray, offsets: np.ndarray) -> Batch:
+        rows = np.stack([stream[o : o + self.seq_len + 1] for o in offsets]).astype(np.int32)
+        return Batch(rows[:, :-1], rows[:, 1:], np.ones((len(offsets), self.seq_len), np.float32))
+
+    def train_batch(self, seed: int, step: int, batch_size: int) -> Batch:
+        rng = np.random.default_rng([seed, step])
+        return self._windows(self.train, rng.integers(0, len(self.train) - self.seq_len - 1,
+                                                      batch_size))
+
+    def val_batches(self, batch_size: int, count: int) -> list[Batch]:
+        rng = np.random.default_rng([2**31 - 1, 0])  # fixed: every eval sees the same windows
+        return [self._windows(self.val, rng.integers(0, len(self.val) - self.seq_len - 1,
+                                                     batch_size)) for _ in range(count)]
+
+    def golden_val(self, count: int) -> list[golden.Example]:
+        return []
+
+
+def _split(n: int, val_fraction: float) -> int:
+    return max(1, min(n - 1, int(round(n * (1 - val_fraction)))))
+
+
+def text_files(pattern: str) -> list[Path]:
+    if pattern == "stdlib":
+        pattern = str(Path(sysconfig.get_paths()["stdlib"]) / "*.py")
+    files = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    if not files:
+        raise UsageError(f"text:{pattern} matches no files")
+    return files
+
+
+def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset:
+    """Resolve ``cfg.dataset`` into a dataset with a deterministic train/val split."""
+    key = cfg.dataset
+    if key == golden.NAME:
+        examples = golden.generate(cfg.golden_count, cfg.data_seed)
+        sha, version = golden.content_sha256(examples), golden.VERSION
+    elif key.startswith("text:"):
+        hasher, chunks, total = hashlib.sha256(), [], 0
+        for path in text_files(key[len("text:"):]):
+            blob = path.read_bytes()
+            total += len(blob)
+            if total > MAX_TEXT_BYTES:
+                raise UsageError(f"{key} is over {MAX_TEXT_BYTES >> 20} MiB; narrow the glob")
+            hasher.update(hashlib.sha256(blob).digest())
+            chunks.append(np.frombuffer(blob, np.uint8))
+        tokens = np.concatenate(chunks).astype(np.uint16)
+        n_train = _split(len(tokens), cfg.val_fraction)
+        info = DatasetInfo(key, "text", "1", hasher.hexdigest(), n_train, len(tokens) - n_train)
+        return TextDataset(tokens, info, cfg)
+    elif Path(key).is_dir():
+        examples, manifest = golden.load(Path(key))
+        sha, version = manifest["sha256"], manifest["version"]
+    else:
+        raise UsageError(f"unknown dataset {key!r}; use golden-v2, a built golden directory, "
+                         "or text:GLOB")
+    n_train = _split(len(examples), cfg.val_fraction)
+    info = DatasetInfo(key, golden.NAME, version, sha, n_train, len(examples) - n_train)
+    return GoldenDataset(examples, info, cfg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m training.data build ...``; a tiny CLI kept here so data has one home."""
+    import typer  # lazy: the library path needs no CLI dependencies
+
+    app = typer.Typer(add_completion=False, help="Build datasets for the trainer.")
+
+    @app.callback()
+    def _root() -> None:
+        """Dataset tools."""
+
+    @app.command()
+    def build(dataset: str = typer.Option(golden.NAME, help="Only golden-v2 is buildable."),
+              count: int = typer.Option(..., help=f"Examples (>= {golden.MIN_COUNT})."),
+              out: Path = typer.Option(..., help="Output directory."),
+              seed: int = typer.Option(0, help="Content seed; same seed, same bytes.")) -> None:
+        """Build a versioned golden-v2 copy: examples.jsonl + manifest.json."""
+        if dataset != golden.NAME:
+            typer.echo(f"error: only {golden.NAME} can be built, not {dataset!r}", err=True)
+            raise typer.Exit(2)
+        try:
+            manifest = golden.build(count, seed, out)
+        except UsageError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"wrote {out} ({manifest['count']} examples, sha256 {manifest['sha256']})")
+
+    return app(argv, standalone_mode=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""golden-v2: deterministic synthetic arithmetic with worked traces and checkable answers.
+
+An example is a prompt and an answer, e.g. ``345+12=`` ->
+``5+2+0=7,4+1+0=5,3+0+0=3;357``: one ``x+y+carry=sum`` step per column, least significant
+first, then ``;`` and the result. Every token of the trace is a local, checkable step, which
+is what lets a tiny model reach high exact match quickly. Same (count, seed) -> same bytes.
+
+A built copy is a directory with ``examples.jsonl`` and ``manifest.json``
+(name, version, count, seed, sha256 of examples.jsonl).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.errors import UsageError
+
+NAME = "golden-v2"
+VERSION = "2.0.0"
+MIN_COUNT = 100  # below this the held-out split is too small to mean anything
+MAX_DIGITS = 3
+MANIFEST = "manifest.json"
+EXAMPLES = "examples.jsonl"
+
+
+@dataclass(frozen=True)
+class Example:
+    prompt: str
+    answer: str
+
+
+def worked_sum(a: int, b: int) -> str:
+    """The answer text for ``a+b=``: column trace, then ``;`` and the sum."""
+    xs, ys = str(a)[::-1], str(b)[::-1]
+    steps, carry = [], 0
+    for i in range(max(len(xs), len(ys))):
+        x = int(xs[i]) if i < len(xs) else 0
+        y = int(ys[i]) if i < len(ys) else 0
+        s = x + y + carry
+        steps.append(f"{x}+{y}+{carry}={s}")
+        carry = s // 10
+    return ",".join(steps) + f";{a + b}"
+
+
+def generate(count: int, seed: int) -> list[Example]:
+    """``count`` distinct examples; operand digit counts drawn uniformly from 1..3."""
+    if count < MIN_COUNT:
+        raise UsageError(f"golden-v2 count must be >= {MIN_COUNT}, got {count}")
+    rng = random.Random(f"{NAME}:{seed}")  # str seeds are hashed deterministically (sha512)
+    seen: set[tuple[int, int]] = set()
+    out: list[Example] = []
+    while len(out) < count:
+        a, b = (_operand(rng) for _ in range(2))
+        if (a, b) in seen:  # distinct prompts, so held-out examples are never in training
+            continue
+        seen.add((a, b))
+        out.append(Example(f"{a}+{b}=", worked_sum(a, b)))
+    return out
+
+
+def _operand(rng: random.Random) -> int:
+    digits = rng.randint(1, MAX_DIGITS)
+    return rng.randint(0 if digits == 1 else 10 ** (digits - 1), 10**digits - 1)
+
+
+def to_jsonl(examples: list[Example]) -> bytes:
+    lines = (json.dumps({"prompt": e.prompt, "answer": e.answer}, sort_keys=True)
+             for e in examples)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def content_sha256(examples: list[Example]) -> str:
+    return hashlib.sha256(to_jsonl(examples)).hexdigest()
+
+
+def build(count: int, seed: int, out: Path) -> dict:
+    """Write ``examples.jsonl`` + ``manifest.json`` under ``out``; return the manifest."""
+    examples = generate(count, seed)
+    blob = to_jsonl(examples)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / EXAMPLES).write_bytes(blob)
+    manifest = {"name": NAME, "version": VERSION, "count": count, "seed": seed,
+                "sha256": hashlib.sha256(blob).hexdigest(), "file": EXAMPLES}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def load(directory: Path) -> tuple[list[Example], dict]:
+    """Read a built copy, verifying its sha256 against the manifest."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        blob = (directory / manifest.get("file", EXAMPLES)).read_bytes()
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read golden dataset at {directory}: {exc}") from None
+    if manifest.get("name") != NAME:
+        raise UsageError(f"{directory}: manifest name {manifest.get('name')!r} is not {NAME}")
+    if hashlib.sha256(blob).hexdigest() != manifest.get("sha256"):
+        raise UsageError(f"{directory}: {EXAMPLES} does not match the manifest sha256")
+    rows = [json.loads(line) for line in blob.decode().splitlines() if line]
+    return [Example(r["prompt"], r["answer"]) for r in rows], manifest

@@ -1,0 +1,101 @@
+"""The host-side training loop: batches in, steps, logging, eval, early stop, saves.
+
+Kept apart from train.py (pure step functions + setup) so each file stays readable.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jax
+
+from training.checkpoint import Checkpointer
+from training.config import TrainConfig
+from training.metrics import MetricsWriter
+from training.train import (Observer, RunOptions, TrainResult, divergence, make_evaluator,
+                            make_train_step, nonfinite, split_micro)
+
+
+class Loop:
+    def __init__(self, cfg: TrainConfig, options: RunOptions, dataset, device, graphdef, tx,
+                 ckpt: Checkpointer, metrics: MetricsWriter, obs: Observer):
+        self.cfg, self.options, self.dataset, self.device = cfg, options, dataset, device
+        self.ckpt, self.metrics, self.obs = ckpt, metrics, obs
+        self.train_step = make_train_step(graphdef, cfg, tx)
+        self.evaluate = make_evaluator(cfg, graphdef, dataset)
+        self.best_val = float("inf")
+        self.bad_evals = 0
+
+    def meta(self, step: int, record: dict) -> dict:
+        cfg, info = self.cfg, self.dataset.info
+        return {"step": step, "loss": record.get("loss"), "lr": record.get("lr"),
+                "val_loss": record.get("val_loss"),
+                "device": {"platform": self.device.platform, "id": self.device.id},
+                "dataset": {"key": info.key, "version": info.version, "sha256": info.sha256},
+                "config_hash": cfg.hash(), "config": cfg.to_dict(),
+                "data_position": {"seed": cfg.seed, "next_step": step,
+                                  "examples_seen": step * cfg.batch_size}}
+
+    def run(self, state, start: int, run_dir: Path) -> TrainResult:
+        cfg, obs = self.cfg, self.obs
+        end = cfg.steps
+        if self.options.smoke_steps:
+            end = min(end, start + self.options.smoke_steps)
+        result = TrainResult(run_dir, start, start)
+        obs.on_start(start, end)
+        t0 = t_log = time.perf_counter()
+        tokens_per_step = cfg.batch_size * cfg.seq_len
+        steps_since_log = 0
+        record: dict = {}
+        for i in range(start, end):
+            step = i + 1  # number of completed optimizer steps after this iteration
+            batch = self.dataset.train_batch(cfg.seed, i, cfg.batch_size)
+            arrays = jax.device_put(split_micro(batch, cfg.grad_accum), self.device)
+            state, m = self.train_step(state, *arrays)
+            loss, grad_norm, lr = (float(m["loss"]), float(m["grad_norm"]), float(m["lr"]))
+            steps_since_log += 1
+            if nonfinite(loss, grad_norm):
+                self.metrics.write({"step": step, "loss": loss, "grad_norm": grad_norm, "lr": lr})
+                self.ckpt.finalize()  # earlier saves are good; this state is never saved
+                raise divergence(step, loss, grad_norm, self.ckpt)
+            result.losses[step] = loss
+            result.last_step = step
+            obs.on_step(step, loss)
+            last = step == end
+            if step % cfg.log_every == 0 or last:
+                now = time.perf_counter()
+                record = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
+                          "tokens_per_sec": tokens_per_step * steps_since_log / (now - t_log)}
+                self.metrics.write(record)
+                obs.on_log(record)
+                t_log, steps_since_log = now, 0
+            stop = False
+            want_eval = cfg.eval_every and step % cfg.eval_every == 0
+            if want_eval or (last and not self.options.smoke_steps):
+                stop = self.eval_and_track(state, step, result, final=last)
+            if step % cfg.save_every_steps == 0 or last or stop:
+                self.ckpt.save(step, state, self.meta(step, {**record, "loss": loss, "lr": lr}))
+            if stop:
+                result.stopped_early = True
+                obs.on_message(f"early stop at step {step}: val_loss did not improve for "
+                               f"{cfg.patience} evals (best {self.best_val:.4f})")
+                break
+        result.seconds = time.perf_counter() - t0
+        obs.on_end()
+        return result
+
+    def eval_and_track(self, state, step: int, result: TrainResult, final: bool) -> bool:
+        """Evaluate, log, save a new best; True when patience is exhausted."""
+        ev = {"step": step, **self.evaluate(state["params"], final)}
+        self.metrics.write(ev)
+        self.obs.on_eval(ev)
+        result.last_eval = ev
+        if ev["val_loss"] < self.best_val:
+            self.best_val, self.bad_evals = ev["val_loss"], 0
+            self.ckpt.save(step, state, self.meta(step, ev), best=True)
+            return False
+        self.bad_evals += 1
+        return bool(self.cfg.patience) and self.bad_evals >= self.cfg.patience
+
+
