@@ -1,0 +1,187 @@
+"""`taskctl verify`, `taskctl check` (manual sign-off) and `taskctl gate` (CI)."""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taskctl.cli.common import emit_json, state
+from taskctl.errors import Interrupted, LockBusy, ProblemsFound, UsageError
+
+JOBS = typer.Option("--jobs", "-j", min=1, help="Tasks verified at once (independent ones).")
+JSON = typer.Option("--json", help="Machine-readable result on stdout (progress stays on stderr).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(verify)
+    app.command()(check)
+    app.command()(gate)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (CI cancelling a job) is handled like Ctrl+C: children stopped, INTERRUPTED."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _print(lines: list[str]) -> None:
+    from taskctl.render.console import stdout
+
+    for line in lines:
+        stdout().print(line, highlight=False)
+
+
+def _progress(as_json: bool):
+    from taskctl.render.console import stderr
+    from taskctl.render.verify_progress import Progress
+
+    return Progress(stderr())
+
+
+def verify(
+    ctx: typer.Context,
+    tasks: Annotated[list[str] | None, typer.Argument(help="Task ids.", show_default=False)] = None,
+    all_tasks: Annotated[bool, typer.Option("--all", help="Every task with acceptance items "
+                                            "(not cancelled/deferred).")] = False,
+    jobs: Annotated[int, JOBS] = 1,
+    keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Do not stop at the "
+                                             "first failing item/task.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-run items even when a fresh "
+                                        "pass is recorded.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; run and "
+                                          "write nothing.")] = False,
+    as_json: Annotated[bool, JSON] = False,
+) -> None:
+    """Run tasks' acceptance items, record evidence, and mark the tasks that pass completed.
+
+    Exit 0: all verified (or --dry-run). 1: a task failed, is blocked, needs a sign-off or
+    cannot run here. 2: usage/unknown task. 3: a task is locked by another taskctl. 130: Ctrl+C.
+    """
+    from taskctl.core import verify as core
+    from taskctl.render import verify_report as vr
+
+    bl = state(ctx).backlog(warn=False)
+    ids = core.select(bl, list(tasks or []), all_tasks)
+    opts = core.VerifyOptions(jobs=jobs, keep_going=keep_going, force=force, dry_run=dry_run)
+    with _sigterm_as_interrupt(), _progress(as_json) as progress:
+        report = core.verify(bl, ids, opts, progress)
+    if as_json:
+        emit_json({"ok": report.ok, "run_id": report.run_id, "interrupted": report.interrupted,
+                   "capabilities": report.capabilities,
+                   "tasks": [vr.task_dict(t) for t in report.tasks]})
+    else:
+        for res in report.tasks:
+            _print(vr.task_lines(res, verbose_items=False))
+    code = 130 if report.interrupted else 3 if report.busy else 0 if report.ok else 1
+    if code and as_json:
+        raise typer.Exit(code)
+    if report.interrupted:
+        raise Interrupted("verification interrupted; nothing was marked completed by the "
+                          "interrupted tasks", "run `taskctl verify` again")
+    if report.busy:
+        raise LockBusy(f"locked by another taskctl: {', '.join(report.busy)}",
+                       "wait for the other verification to finish")
+    if not report.ok:
+        bad = [t.task for t in report.tasks if not t.ok]
+        raise ProblemsFound(f"{len(bad)} task(s) not verified: {', '.join(bad)}")
+
+
+def check(
+    ctx: typer.Context,
+    task: Annotated[str, typer.Argument(help="Task id.")],
+    item: Annotated[int, typer.Option("--item", help="Acceptance item number (1-based).")],
+    by: Annotated[str, typer.Option("--by", help="Who signs off.")],
+    note: Annotated[str | None, typer.Option("--note", help="Free text kept with it.")] = None,
+    as_json: Annotated[bool, JSON] = False,
+) -> None:
+    """Sign off a manual acceptance item (one without `run`): who, when, git SHA."""
+    from taskctl.core import runner, status_writer
+    from taskctl.core.verify import select, spec_errors
+    from taskctl.core.verify_task import sign_off
+
+    bl = state(ctx).backlog(warn=False)
+    t = bl.tasks[select(bl, [task], False)[0]]
+    if errs := spec_errors(bl, t.id):
+        raise ProblemsFound(f"{t.id} has spec errors: {'; '.join(errs)}", "fix them first")
+    it = next((i for i in t.acceptance if i.index == item), None)
+    if it is None:
+        raise UsageError(f"{t.id} has no acceptance item {item}",
+                         f"it has {len(t.acceptance)} item(s)")
+    if not it.manual:
+        raise UsageError(f"{t.id} item {item} has a `run` command; it is proven by running it",
+                         f"use `taskctl verify {t.id}`")
+    if not by.strip():
+        raise UsageError("--by must name who signs off")
+    rec = sign_off(bl, t, item, by.strip(), note,
+                   status_writer.new_run_id(runner.utc_now()))
+    if as_json:
+        emit_json({"ok": True, "record": rec})
+    else:
+        typer.echo(f"signed off {t.id} item {item} by {rec['signed_off_by']} at "
+                   f"{rec['signed_off_at']} (git {(rec['git'].get('sha') or 'none')[:12]})")
+        typer.echo(f"run `taskctl verify {t.id}` to complete the task")
+
+
+def gate(
+    ctx: typer.Context,
+    junit: Annotated[Path | None, typer.Option("--junit", metavar="PATH",
+                                               help="Write JUnit XML (atomically).")] = None,
+    check_only: Annotated[bool, typer.Option("--check", help="Run nothing: report stale "
+                                             "evidence with the reason.")] = False,
+    rerun: Annotated[bool, typer.Option("--rerun", help="Re-execute every item of every "
+                                        "completed task.")] = False,
+    jobs: Annotated[int, JOBS] = 1,
+    strict_caps: Annotated[bool, typer.Option("--strict-capabilities", help="Fail on items "
+                                              "that cannot be re-verified here.")] = False,
+    as_json: Annotated[bool, JSON] = False,
+) -> None:
+    """CI gate: every completed task must have fresh passing evidence for every item.
+
+    Exit 0: all proven. 1: spec errors, or a completed task failed / is stale (--check).
+    130: interrupted.
+    """
+    from taskctl.core import atomic
+    from taskctl.core import gate as core
+    from taskctl.render import verify_report as vr
+
+    bl = state(ctx).backlog(warn=False)
+    opts = core.GateOptions(check=check_only, rerun=rerun, jobs=jobs,
+                            strict_capabilities=strict_caps)
+    with _sigterm_as_interrupt(), _progress(as_json) as progress:
+        report = core.gate(bl, opts, progress)
+    if junit is not None:
+        from taskctl.render.junit import render
+
+        atomic.write_bytes(junit, render(report))
+    if as_json:
+        emit_json({"ok": report.ok, "interrupted": report.interrupted,
+                   "spec_errors": report.spec_errors,
+                   "tasks": [vr.task_dict(t) for t in report.tasks]})
+    else:
+        _print([f"[red]spec error[/red] {vr._esc(e)}" for e in report.spec_errors])
+        for res in report.tasks:
+            _print(vr.task_lines(res, verbose_items=False))
+        good = sum(t.outcome in ("ok", "not_reverified") for t in report.tasks)
+        _print([f"gate: {good}/{len(report.tasks)} completed task(s) proven"
+                + ("" if report.ok else " — FAILED")])
+    code = 130 if report.interrupted else 0 if report.ok else 1
+    if code and as_json:
+        raise typer.Exit(code)
+    if report.interrupted:
+        raise Interrupted("gate interrupted")
+    if report.spec_errors:
+        raise ProblemsFound(f"{len(report.spec_errors)} spec error(s); gate not run",
+                            "see `taskctl validate`")
+    if not report.ok:
+        raise ProblemsFound("gate failed: completed task(s) without fresh passing evidence")

@@ -1,0 +1,85 @@
+"""Render verify/gate results: plain-text reports and `--json` payloads (no logic here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskctl.core.verify_task import ItemResult, TaskResult
+
+TAIL_LINES = 15
+_STYLE = {"PASS": "green", "SIGNED_OFF": "green", "FAIL": "red", "TIMEOUT": "red",
+          "INTERRUPTED": "yellow", "CANNOT_RUN": "yellow", "NEEDS_SIGNOFF": "yellow",
+          "STALE": "red", "NOT_REVERIFIED": "yellow", "WOULD_RUN": "cyan", "NOT_RUN": "dim"}
+_OUTCOME = {"completed": "green", "ok": "green", "dry_run": "cyan", "not_reverified": "yellow"}
+
+
+def item_label(it: ItemResult) -> str:
+    if it.status == "PASS" and it.cached:
+        return "PASS (cached)"
+    return it.status
+
+
+def item_line(task: str, it: ItemResult) -> str:
+    dur = (it.record or {}).get("duration_s") if not it.cached else None
+    extra = f" ({dur:.1f}s)" if isinstance(dur, (int, float)) else ""
+    style = _STYLE.get(it.status, "white")
+    return (f"  [{style}]{item_label(it):<14}[/{style}] {task} item {it.index}: "
+            f"{it.criterion}{extra}")
+
+
+def tail(it: ItemResult, lines: int = TAIL_LINES) -> list[str]:
+    text = (it.record or {}).get("output_tail") or ""
+    return text.rstrip("\n").split("\n")[-lines:] if text else []
+
+
+def task_lines(res: TaskResult, verbose_items: bool = True) -> list[str]:
+    """Rich-markup lines for one task: a verdict line, item lines, failure details."""
+    style = _OUTCOME.get(res.outcome, "red")
+    head = f"[bold {style}]{res.outcome.upper():<14}[/bold {style}] {res.task}"
+    if res.message:
+        head += f": {res.message}"
+    out = [head]
+    if res.status_before != res.status_after and res.status_after:
+        out.append(f"  status: {res.status_before} -> {res.status_after} "
+                   f"(evidence {res.evidence_id})")
+    for it in res.items:
+        if verbose_items or not it.ok:
+            out.append(item_line(res.task, it))
+        if it.status in ("FAIL", "TIMEOUT", "INTERRUPTED") or (
+                it.status in ("STALE", "NEEDS_SIGNOFF", "CANNOT_RUN", "NOT_REVERIFIED")):
+            for r in it.reasons:
+                out.append(f"      {_esc(r)}")
+        if it.status in ("FAIL", "TIMEOUT", "INTERRUPTED") and it.record:
+            rec = it.record
+            code = rec.get("signal") or rec.get("exit_code")
+            out.append(f"      command: {_esc(str(rec.get('command')))}  (exit {code})")
+            if it.log:
+                out.append(f"      log: {it.log}")
+            t = tail(it)
+            if t:
+                out.append(f"      --- last {len(t)} line(s) of output ---")
+                out += [f"      | {_esc(line)}" for line in t]
+    return out
+
+
+def _esc(s: str) -> str:
+    from rich.markup import escape
+
+    return escape(s)
+
+
+def item_dict(it: ItemResult) -> dict[str, Any]:
+    rec = it.record or {}
+    return {"item": it.index, "criterion": it.criterion, "status": it.status,
+            "cached": it.cached, "reasons": it.reasons, "log": it.log,
+            "exit_code": rec.get("exit_code"), "signal": rec.get("signal"),
+            "duration_s": rec.get("duration_s"), "run_id": rec.get("run_id"),
+            "fingerprint": (rec.get("fingerprint") or {}).get("key"),
+            "output_tail": rec.get("output_tail") if not it.ok else None}
+
+
+def task_dict(res: TaskResult) -> dict[str, Any]:
+    return {"task": res.task, "outcome": res.outcome, "ok": res.ok or res.outcome in (
+        "ok", "not_reverified"), "message": res.message, "status_before": res.status_before,
+        "status_after": res.status_after, "evidence_id": res.evidence_id,
+        "items": [item_dict(i) for i in res.items]}
