@@ -79,7 +79,7 @@ def make_train_step(graphdef: nnx.GraphDef, cfg: TrainConfig,
         updates, opt_state = tx.update(grads, state["opt_state"], params)
         new_state = {"params": optax.apply_updates(params, updates), "opt_state": opt_state,
                      "step": state["step"] + 1, "rng": state["rng"]}
-        metrics = {"loss": loss / n, "grad_norm": optax.global_norm(grads),
+        metrics = {"loss": loss / n, "grad_norm": optax.tree.norm(grads),
                    "lr": schedule(state["step"])}
         return new_state, metrics
 
