@@ -63,7 +63,8 @@ def schema(
 
 def sync(
     ctx: typer.Context,
-    write: Annotated[bool, typer.Option("--write", help="Write the manifest (atomically).")] = False,
+    write: Annotated[bool, typer.Option(
+        "--write", help="Write the manifest (atomically).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Regenerate the manifest's index and derived data from the task files.

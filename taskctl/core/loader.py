@@ -261,7 +261,8 @@ class _Loader:
         file_has = {
             "status": "status" in fm, "title": "title" in fm, "priority": "priority" in fm,
             "depends_on": any(k in fm for k in specs.n.DEPENDENCY_KEYS), "blocks": "blocks" in fm,
-            "estimated_hours": "estimated_hours" in fm, "estimated_tokens": "estimated_tokens" in fm,
+            "estimated_hours": "estimated_hours" in fm,
+            "estimated_tokens": "estimated_tokens" in fm,
         }
         entry_has = specs.n.canonical_keys(etask.front_matter, [])
         entry_has_deps = any(k in entry_has for k in specs.n.DEPENDENCY_KEYS)

@@ -41,20 +41,6 @@ def find_section(sections: dict[str, Section], *names: str) -> Section | None:
     return None
 
 
-def checkboxes(section: Section) -> list[Checkbox]:
-    out = []
-    in_fence = False
-    for i, line in enumerate(section.body.split("\n")):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        m = None if in_fence else CHECKBOX.match(line)
-        if m:
-            # body starts on the line after the heading (leading blank lines were stripped)
-            out.append(Checkbox(m.group(4).strip(), m.group(2) in "xX", 0))
-    return out
-
-
 def scenarios(section: Section) -> list[Scenario]:
     out: list[Scenario] = []
     title, buf = None, []

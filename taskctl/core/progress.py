@@ -112,7 +112,7 @@ def get_task(bl: Backlog, tid: str) -> Task:
     folded = {k.lower(): k for k in bl.tasks}
     if tid.lower() in folded:
         return bl.tasks[folded[tid.lower()]]
-    close = difflib.get_close_matches(tid, list(bl.tasks), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(tid, list(bl.tasks), n=5, cutoff=0.5)
     hint = (f"did you mean {', '.join(close)}?" if close
             else "`taskctl list` shows every task id")
     raise UnknownTask(f"unknown task {tid!r}", hint)

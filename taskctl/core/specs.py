@@ -15,7 +15,8 @@ from taskctl.core.model import AcceptanceItem, Task
 Finding = tuple[str, tuple, str]  # (rule name, key path, message)
 
 
-def from_mapping(data: dict[str, Any], kind: str, fallback_id: str = "") -> tuple[Task, list[Finding]]:
+def from_mapping(data: dict[str, Any], kind: str,
+                 fallback_id: str = "") -> tuple[Task, list[Finding]]:
     """Normalise one task mapping. `kind` is "task" (a spec file) or "entry" (manifest)."""
     findings: list[Finding] = []
     data = n.stringify_dates(data)
@@ -64,7 +65,8 @@ def acceptance_items(value: Any, task_secrets: Any = None) -> list[AcceptanceIte
     """Well-typed fields only; the schema check reports the rest. Keeps spec order."""
     if not isinstance(value, list):
         return []
-    secrets = [s for s in task_secrets if isinstance(s, str)] if isinstance(task_secrets, list) else []
+    secrets = ([s for s in task_secrets if isinstance(s, str)]
+               if isinstance(task_secrets, list) else [])
     out = []
     for i, raw in enumerate(value, 1):
         if not isinstance(raw, dict):

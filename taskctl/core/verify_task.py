@@ -31,6 +31,7 @@ class ItemResult:
     reasons: list[str] = field(default_factory=list)  # why it ran / is stale / cannot run
     record: dict[str, Any] | None = None
     log: str | None = None
+    why_run: list[str] = field(default_factory=list)  # for executed items: why not cached
 
     @property
     def ok(self) -> bool:
@@ -128,7 +129,8 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
                     locks.write_marker(root, task.id, ctx.run_id)
                     marked = True
                 ctx.emit("item_start", task.id, item)
-                res = execute(ctx, task, item, fp)
+                why, res = res.reasons, execute(ctx, task, item, fp)
+                res.why_run = why
             result.items.append(res)
             ctx.emit("item_end", task.id, res)
             if res.status in FAILED and not ctx.keep_going:

@@ -1,0 +1,66 @@
+"""Shared fixtures: example trees copied into tmp dirs, and an in-process taskctl runner.
+
+The runner calls the real entry point (`taskctl.cli.app.main`), so option hoisting, error
+mapping and exit codes are exercised exactly as from a shell, without a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EXAMPLES = SHARED / "examples"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def copy_example(tmp_path):
+    """Copy ../shared/examples/NAME into tmp and return its .tasks path."""
+
+    def _copy(name: str) -> Path:
+        src = EXAMPLES / name
+        if not src.is_dir():
+            pytest.fail(f"example {name} missing at {src} (CI clones shared/ beside the repo)")
+        dst = tmp_path / name
+        shutil.copytree(src, dst)
+        for p in dst.rglob("*"):  # shared/ is read-only; the copies must be writable
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        return dst / ".tasks"
+
+    return _copy
+
+
+@pytest.fixture
+def taskctl(capsys, monkeypatch):
+    """Run taskctl in-process: taskctl(["validate", "--json"], cwd=...) -> Result."""
+    from taskctl.cli.app import main
+
+    def _run(args: list[str], cwd: Path | None = None, env: dict | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        capsys.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return _run

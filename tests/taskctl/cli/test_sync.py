@@ -1,0 +1,33 @@
+"""`taskctl sync`: dry run by default (exit 1 when stale), --write regenerates atomically."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_sync_dry_run_then_write_then_clean(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    before = (tasks / "manifest.json").read_text()
+    r = taskctl(["sync", "--tasks-dir", tasks])
+    assert r.code == 1 and "out of date" in r.out
+    assert (tasks / "manifest.json").read_text() == before  # dry run wrote nothing
+    r = taskctl(["sync", "--tasks-dir", tasks, "--write", "--json"])
+    assert r.code == 0 and r.json()["written"] is True
+    m = json.loads((tasks / "manifest.json").read_text())
+    by_id = {e["id"]: e for e in m["tasks"]}
+    assert by_id["T020"]["status"] == "completed"      # alias 'complete' normalised
+    assert by_id["T015"]["priority"] == "P1"
+    assert by_id["T015"]["blocks"] == ["T016", "T034", "T018"]  # derived + deferred kept
+    assert by_id["T015"]["completed_by"] == "task-completer"    # unknown keys kept
+    assert m["project"]["name"] == "Example LM trainer - MVP"  # non-derived parts kept
+    assert m["stats"]["total"] == 6 and m["dependency_graph"]["T034"] == ["T033", "T015"]
+    assert taskctl(["sync", "--tasks-dir", tasks]).code == 0
+    assert not list(tasks.glob(".manifest.json.*"))  # no temp files left
+
+
+def test_sync_refuses_to_write_with_spec_errors(copy_example, taskctl):
+    tasks = copy_example("broken")
+    before = (tasks / "manifest.json").read_text()
+    r = taskctl(["sync", "--tasks-dir", tasks, "--write"])
+    assert r.code == 1 and "not writing" in r.err
+    assert (tasks / "manifest.json").read_text() == before

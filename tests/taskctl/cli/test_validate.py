@@ -1,0 +1,108 @@
+"""`taskctl validate` on the shared examples and on hand-made trees: every problem, located."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+# The errors listed in ../shared/examples/broken/README.md: (code, file suffix, line)
+BROKEN_EXPECTED = {
+    ("E031", "tasks/T001-data.yaml", 6),        # cycle T001 -> T003 -> T002 -> T001
+    ("E001", "tasks/T003-batching.yaml", 3),    # unterminated string
+    ("E001", "tasks/T003-batching.yaml", 6),    # unterminated flow sequence
+    ("E020", "manifest.json", 7),               # duplicate id T004 in the manifest
+    ("E021", "tasks/T004-eval.yaml", 2),        # file id T044 vs name T004 vs manifest T004
+    ("E030", "tasks/T004-eval.yaml", 6),        # dangling dependency T099
+    ("E010", "tasks/T002-tokenizer.yaml", 7),   # non-numeric estimate
+    ("E012", "tasks/T004-eval.yaml", 9),        # wrong-typed run
+    ("E012", "tasks/T004-eval.yaml", 10),       # negative timeout
+    ("E014", "manifest.json", 6),               # unknown priority P9
+    ("E022", "manifest.json", 8),               # manifest entry whose file is missing (T005)
+    ("E023", "tasks/T006-orphan.yaml", 1),      # orphan task file
+    ("W100", "manifest.json", 6),               # status `done` in the manifest
+}
+
+
+def _located(problems):
+    return {(p["code"], p["file"].removeprefix(".tasks/"), p["line"]) for p in problems}
+
+
+def test_broken_example_reports_every_listed_error_with_file_and_line(copy_example, taskctl):
+    tasks = copy_example("broken")
+    r = taskctl(["validate", "--tasks-dir", tasks, "--json"])
+    assert r.code == 1
+    doc = r.json()
+    assert doc["schema_version"] == 1 and doc["ok"] is False
+    missing = BROKEN_EXPECTED - _located(doc["problems"])
+    assert not missing, f"not reported: {missing}"
+    for p in doc["problems"]:
+        assert p["file"] and p["line"], p
+        assert p["hint"] and p["rule"] and p["severity"] in ("error", "warning")
+    cycle = next(p for p in doc["problems"] if p["code"] == "E031")
+    assert "T001" in cycle["message"] and "T002" in cycle["message"] and "T003" in cycle["message"]
+    dangling = next(p for p in doc["problems"] if p["code"] == "E030")
+    assert "T099" in dangling["message"] and "not a known task" in dangling["message"]
+
+
+def test_broken_example_human_output_has_locations_and_no_traceback(copy_example, taskctl):
+    r = taskctl(["validate", "--tasks-dir", copy_example("broken")])
+    assert r.code == 1
+    assert "Traceback" not in r.out + r.err
+    assert ".tasks/tasks/T003-batching.yaml:3:8: error E001 [yaml-syntax]" in r.out
+    assert r.out.strip().splitlines()[-1].startswith("FAILED:")
+
+
+def test_agent_mvp_has_warnings_only_and_fails_under_strict(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    r = taskctl(["validate", "--tasks-dir", tasks, "--json"])
+    assert r.code == 0, r.out
+    doc = r.json()
+    assert doc["ok"] is True and doc["summary"]["errors"] == 0 and doc["summary"]["warnings"] > 0
+    assert {p["severity"] for p in doc["problems"]} == {"warning"}
+    strict = taskctl(["validate", "--tasks-dir", tasks, "--strict"])
+    assert strict.code == 1
+    assert ": error W100" in strict.out  # warnings shown as errors under --strict
+
+
+def test_global_option_is_accepted_before_or_after_the_command(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    assert taskctl(["--tasks-dir", tasks, "validate"]).code == 0
+    assert taskctl(["validate", f"--tasks-dir={tasks}"]).code == 0
+
+
+def test_discovery_env_var_and_upward_search(copy_example, taskctl, tmp_path):
+    tasks = copy_example("agent-mvp")
+    sub = tasks.parent / "src" / "deep"
+    sub.mkdir(parents=True)
+    assert taskctl(["validate"], cwd=sub).code == 0
+    elsewhere = tmp_path / "empty"
+    elsewhere.mkdir()
+    assert taskctl(["validate"], cwd=elsewhere, env={"TASKCTL_DIR": str(tasks)}).code == 0
+
+
+def test_missing_tasks_dir_exits_2_with_hint(taskctl, tmp_path, monkeypatch):
+    monkeypatch.delenv("TASKCTL_DIR", raising=False)
+    r = taskctl(["validate"], cwd=tmp_path)
+    assert r.code == 2
+    assert "no .tasks directory" in r.err and "hint:" in r.err
+    r = taskctl(["validate", "--tasks-dir", tmp_path / "nope", "--json"])
+    assert r.code == 2 and r.json()["error"].startswith("tasks directory not found")
+
+
+def test_unknown_option_is_a_usage_error(taskctl, copy_example):
+    r = taskctl(["validate", "--no-such-flag", "--tasks-dir", copy_example("agent-mvp")])
+    assert r.code == 2
+
+
+@pytest.mark.parametrize("name", ["task", "manifest"])
+def test_schema_command_prints_json_schema(taskctl, name):
+    r = taskctl(["schema", name])
+    assert r.code == 0
+    schema = json.loads(r.out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+
+
+def test_schema_command_rejects_unknown_name(taskctl):
+    r = taskctl(["schema", "nope"])
+    assert r.code == 2 and "unknown schema" in r.err
