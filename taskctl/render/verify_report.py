@@ -20,7 +20,8 @@ def item_label(it: ItemResult) -> str:
 
 
 def item_line(task: str, it: ItemResult) -> str:
-    dur = (it.record or {}).get("duration_s") if not it.cached else None
+    ran = it.status in ("PASS", "FAIL", "TIMEOUT", "INTERRUPTED") and not it.cached
+    dur = (it.record or {}).get("duration_s") if ran else None
     extra = f" ({dur:.1f}s)" if isinstance(dur, (int, float)) else ""
     style = _STYLE.get(it.status, "white")
     return (f"  [{style}]{item_label(it):<14}[/{style}] {task} item {it.index}: "
@@ -71,7 +72,7 @@ def _esc(s: str) -> str:
 def item_dict(it: ItemResult) -> dict[str, Any]:
     rec = it.record or {}
     return {"item": it.index, "criterion": it.criterion, "status": it.status,
-            "cached": it.cached, "reasons": it.reasons, "log": it.log,
+            "cached": it.cached, "reasons": it.reasons, "why_run": it.why_run, "log": it.log,
             "exit_code": rec.get("exit_code"), "signal": rec.get("signal"),
             "duration_s": rec.get("duration_s"), "run_id": rec.get("run_id"),
             "fingerprint": (rec.get("fingerprint") or {}).get("key"),
