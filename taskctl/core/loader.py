@@ -68,6 +68,49 @@ def filename_matches(path: Path, tid: str) -> bool:
     return stem == tid or (stem.startswith(tid) and stem[len(tid)] in "-_. ")
 
 
+PARALLEL_MIN_FILES = 1500  # below this, a process pool costs more than it saves
+
+
+def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
+    sections, boxes, scenarios = taskfile.parse_body(raw)
+    task.sections, task.criteria, task.scenarios = sections, boxes, scenarios
+    if not task.description:
+        sec = find_section(sections, "description", "summary", "overview")
+        task.description = sec.body if sec else ""
+
+
+def parse_file(path: Path, root: Path, bodies: bool, cache) -> tuple:
+    """(path, task | None, raw | None, problems) for one task file. Pure: no shared state
+    except the cache's bookkeeping."""
+    rel = str(path.relative_to(root.parent))
+    in_completed = path.relative_to(root).parts[0] == "completed"
+    try:
+        raw = taskfile.read(path, root, require_front_matter=not in_completed, cache=cache)
+    except FileIssue as e:
+        return path, None, None, [
+            problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
+                    **({"hint": i.hint} if i.hint else {}))
+            for i in getattr(e, "issues", [e])]
+    if raw is None or (in_completed and "id" not in raw.data):
+        return path, None, None, []  # a completion summary, not a task
+    task, findings = specs.from_mapping(raw.data, "task", id_from_filename(path))
+    task.path, task.format = path, raw.format
+    if bodies:
+        _fill_body(task, raw)
+    problems = []
+    for rule, key, msg in findings:
+        line, col = raw.locate(key)
+        problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
+                                task=task.id))
+    return path, task, raw, problems
+
+
+def _parse_chunk(paths: list[Path], root: Path, bodies: bool, cache) -> tuple:
+    cache.reset_usage()
+    items = [parse_file(p, root, bodies, cache) for p in paths]
+    return items, cache.hit_keys(), cache.miss_entries()
+
+
 class _Loader:
     def __init__(self, root: Path, use_cache: bool = True, bodies: bool = True):
         self.root = root
@@ -84,40 +127,40 @@ class _Loader:
 
     # -- task files -------------------------------------------------------------------------
     def read_files(self) -> dict[Path, tuple[Task | None, taskfile.RawTaskFile | None]]:
+        paths = task_files(self.root)
+        if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+            parsed = self._parse_parallel(paths)
+        else:
+            parsed = [parse_file(p, self.root, self.bodies, self.cache) for p in paths]
         out = {}
-        for path in task_files(self.root):
-            in_completed = path.parent.name == "completed" or "completed" in path.relative_to(
-                self.root).parts[:1]
-            try:
-                raw = taskfile.read(path, self.root, require_front_matter=not in_completed,
-                                    cache=self.cache)
-            except FileIssue as e:
-                for issue in getattr(e, "issues", [e]):
-                    self.add(issue.rule, issue.message, file=self.rel(path), line=issue.line,
-                             column=issue.column, **({"hint": issue.hint} if issue.hint else {}))
-                out[path] = (None, None)
-                continue
-            if raw is None or (in_completed and "id" not in raw.data):
-                continue  # a completion summary, not a task
-            task, findings = specs.from_mapping(raw.data, "task", id_from_filename(path))
-            task.path, task.format = path, raw.format
-            if self.bodies:
-                self._fill_body(task, raw)
-            for rule, key, msg in findings:
-                line, col = raw.locate(key)
-                self.add(rule, f"{task.id}: {msg}", file=self.rel(path), line=line, column=col,
-                         task=task.id)
-            out[path] = (task, raw)
+        for path, task, raw, problems in parsed:
+            self.problems.extend(problems)
+            if task is not None or raw is not None or problems:
+                out[path] = (task, raw)
         self.cache.save()
         return out
 
-    @staticmethod
-    def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
-        sections, boxes, scenarios = taskfile.parse_body(raw)
-        task.sections, task.criteria, task.scenarios = sections, boxes, scenarios
-        if not task.description:
-            sec = find_section(sections, "description", "summary", "overview")
-            task.description = sec.body if sec else ""
+    def _parse_parallel(self, paths: list[Path]) -> list:
+        """Parse in a fork pool (YAML construction is CPU-bound Python). Workers inherit the
+        loaded cache; they send back parsed files, cache hits (keys) and misses (entries)."""
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        n = min(os.cpu_count() or 1, 8)
+        chunks = [paths[i::n] for i in range(n)]
+        try:
+            ctx = mp.get_context("fork")
+            with cf.ProcessPoolExecutor(n, mp_context=ctx) as pool:
+                results = list(pool.map(_parse_chunk, chunks, [self.root] * n,
+                                        [self.bodies] * n, [self.cache] * n))
+        except (OSError, ValueError, cf.process.BrokenProcessPool):
+            return [parse_file(p, self.root, self.bodies, self.cache) for p in paths]
+        parsed = []
+        for items, hits, misses in results:
+            parsed.extend(items)
+            self.cache.merge(hits, misses)
+        parsed.sort(key=lambda x: x[0])
+        return parsed
 
     # -- manifest ---------------------------------------------------------------------------
     def read_manifest(self) -> tuple[Manifest | None, mf.LineIndex | None]:

@@ -28,6 +28,7 @@ class YamlCache:
         self.entries: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         self.misses = 0
+        self._missed: set[str] = set()
         if enabled:
             try:
                 header, entries = marshal.loads(self.path.read_bytes())
@@ -50,6 +51,23 @@ class YamlCache:
     def put(self, key: str, value: Any) -> None:
         self.misses += 1
         self.used[key] = value
+        self._missed.add(key)
+
+    # -- for worker processes (the loader's parallel parse) --------------------------------
+    def reset_usage(self) -> None:
+        self.used, self._missed, self.misses = {}, set(), 0
+
+    def hit_keys(self) -> list[str]:
+        return [k for k in self.used if k not in self._missed]
+
+    def miss_entries(self) -> dict[str, Any]:
+        return {k: self.used[k] for k in self._missed}
+
+    def merge(self, hits: list[str], misses: dict[str, Any]) -> None:
+        for k in hits:
+            self.used[k] = self.entries[k]
+        self.used.update(misses)
+        self.misses += len(misses)
 
     def save(self) -> None:
         """Keep only entries used by this load (so the cache never grows without bound)."""
