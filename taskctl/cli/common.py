@@ -18,7 +18,7 @@ class State:
     debug: bool = False
 
     def root(self) -> Path:
-        from taskctl.core.loader import discover
+        from taskctl.core.discovery import discover
 
         return discover(self.tasks_dir)
 

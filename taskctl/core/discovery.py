@@ -1,7 +1,7 @@
 """Find the `.tasks` directory without importing the loader (and so yaml/jsonschema).
 
-Same rules as `loader.discover` (which the cached planning fast path cannot afford to import):
---tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward from the working directory.
+The one implementation (the loader re-exports it); import-light so the cached planning fast
+path can use it. Rules: --tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward from the working directory.
 """
 
 from __future__ import annotations

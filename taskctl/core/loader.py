@@ -18,31 +18,10 @@ from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
 from taskctl.core.problems import Problem, problem
 from taskctl.core.safeyaml import FileIssue
 from taskctl.core.yamlcache import YamlCache
-from taskctl.errors import TasksDirNotFound
 
 TASK_SUFFIXES = (".yaml", ".yml", ".md")
 TASK_DIRS = ("tasks", "completed")
 DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
-
-
-def discover(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
-    """--tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward from cwd."""
-    given = explicit or os.environ.get("TASKCTL_DIR")
-    if given:
-        p = Path(given).expanduser()
-        if p.is_dir() and p.name != ".tasks" and (p / ".tasks").is_dir():
-            p = p / ".tasks"
-        if not p.is_dir():
-            raise TasksDirNotFound(f"tasks directory not found: {given}",
-                                   "pass --tasks-dir PATH to an existing .tasks directory")
-        return p.resolve()
-    here = (cwd or Path.cwd()).resolve()
-    for d in (here, *here.parents):
-        if (d / ".tasks").is_dir():
-            return d / ".tasks"
-    raise TasksDirNotFound(f"no .tasks directory in {here} or any parent",
-                           "run inside a project with .tasks/, or pass --tasks-dir PATH "
-                           "(or set TASKCTL_DIR)")
 
 
 def task_files(root: Path) -> list[Path]:
