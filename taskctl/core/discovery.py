@@ -1,7 +1,8 @@
 """Find the `.tasks` directory without importing the loader (and so yaml/jsonschema).
 
 The one implementation (the loader re-exports it); import-light so the cached planning fast
-path can use it. Rules: --tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward from the working directory.
+path can use it. Rules: --tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward
+from the working directory.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from taskctl.core import checks, safeyaml, specs, taskfile
 from taskctl.core import manifest as mf
+from taskctl.core.discovery import discover as discover  # re-exported
 from taskctl.core.markdown import find_section
 from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
 from taskctl.core.problems import Problem, problem
