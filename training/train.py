@@ -46,11 +46,12 @@ def init_state(cfg: TrainConfig, tx: optax.GradientTransformation):
 
 
 def make_train_step(graphdef: nnx.GraphDef, cfg: TrainConfig,
-                    tx: optax.GradientTransformation) -> Callable:
+                    tx: optax.GradientTransformation, placement=None) -> Callable:
     """``step(state, inputs, targets, mask) -> (state, metrics)``; batch arrays are
     [grad_accum, micro_batch, T]. Gradients of the K micro-batches are summed and divided by
     the total masked-token count, so K micro-batches equal one K-times batch (up to float
-    summation order)."""
+    summation order). ``placement`` (training.sharding.Placement) pins the state and batch
+    shardings for data-parallel / FSDP runs; None leaves placement to the inputs."""
     schedule = lr_schedule(cfg)
 
     def loss_sum(params, inputs, targets, mask, key):
@@ -83,7 +84,11 @@ def make_train_step(graphdef: nnx.GraphDef, cfg: TrainConfig,
                    "lr": schedule(state["step"])}
         return new_state, metrics
 
-    return jax.jit(step, donate_argnums=0)
+    if placement is None:
+        return jax.jit(step, donate_argnums=0)
+    b = placement.batch
+    return jax.jit(step, donate_argnums=0, in_shardings=(placement.state, b, b, b),
+                   out_shardings=(placement.state, placement.replicated))
 
 
 def split_micro(batch: Batch, k: int) -> tuple[np.ndarray, ...]:
