@@ -1,0 +1,262 @@
+"""Training-step benchmark: compile time vs steady-state step time, throughput, FLOPs, MFU.
+
+``python -m training.bench --preset small --steps 20 --warmup 3 [--json PATH]`` (CLI in
+training/bench_cli.py). The step measured is the real one (``training.train.make_train_step``)
+on real batches of the preset's dataset. Batches are built and placed on the device before
+the timed window (data off the critical path); each measured step ends with
+``block_until_ready`` so per-step times are honest (one host sync per step; the trainer itself
+syncs every step too, to read the loss). See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from training.bench_record import environment, percentile
+from training.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    steps: int = 10  # measured steps
+    warmup: int = 2  # untimed steps after compile (allocator, caches, thread pools)
+    compile_cache: Path | None = None  # None: the default dir
+    use_compile_cache: bool = True
+    profile_dir: Path | None = None  # capture a jax.profiler trace of profile_steps steps
+    profile_steps: int = 3
+    checkpoint_every: int = 0  # >0: async-save every N measured steps; time the blocking
+    checkpoint_dir: Path | None = None  # default: a temp dir, removed afterwards
+    mesh_data: int = 1  # devices on the data axis; 1 = single device, no mesh
+    fsdp: bool = False
+    measure_peak: bool = True
+
+
+def _step_stats(times: list[float]) -> dict[str, float]:
+    return {"n": len(times), "median_s": statistics.median(times),
+            "p90_s": percentile(times, 90), "mean_s": statistics.fmean(times),
+            "min_s": min(times), "max_s": max(times)}
+
+
+def _xla_flops(compiled) -> float | None:
+    """XLA's own FLOP estimate of the compiled step (cross-check; None if unavailable)."""
+    try:
+        cost = compiled.cost_analysis()
+        cost = cost[0] if isinstance(cost, list) else cost
+        return float(cost["flops"])
+    except Exception:
+        return None
+
+
+def _prepare(cfg: TrainConfig, opts: BenchOptions, note: Callable[[str], None]):
+    """Model/optimizer state, placement and every batch, all on device before timing."""
+    import jax
+
+    from training import sharding
+    from training.data import load_dataset
+    from training.optim import make_optimizer
+    from training.train import init_state, split_micro
+
+    placement = None
+    device = jax.devices()[0]
+    tx = make_optimizer(cfg)
+    graphdef, state = init_state(cfg, tx)
+    if opts.mesh_data > 1 or opts.fsdp:
+        sharding.check_batch(cfg.batch_size, cfg.grad_accum, opts.mesh_data)
+        mesh = sharding.make_mesh(opts.mesh_data)
+        placement = sharding.placement(state, mesh, opts.fsdp)
+        state = jax.device_put(state, placement.state)
+        put = placement.batch
+    else:
+        state = jax.device_put(state, device)
+        put = device
+    note(f"loading dataset {cfg.dataset!r}")
+    dataset = load_dataset(cfg)
+    n = opts.warmup + opts.steps + (opts.profile_steps if opts.profile_dir else 0)
+    t0 = time.perf_counter()
+    host = [split_micro(dataset.train_batch(cfg.seed, i, cfg.batch_size), cfg.grad_accum)
+            for i in range(n)]
+    batch_s = (time.perf_counter() - t0) / n
+    batches = [jax.device_put(b, put) for b in host]
+    jax.block_until_ready(batches)
+    return graphdef, tx, state, placement, batches, batch_s
+
+
+def _compile(step_fn, state, batch) -> tuple[Any, dict[str, float]]:
+    """trace -> lower -> compile, each timed (JAX's AOT stages)."""
+    t0 = time.perf_counter()
+    traced = step_fn.trace(state, *batch)
+    t1 = time.perf_counter()
+    lowered = traced.lower()
+    t2 = time.perf_counter()
+    compiled = lowered.compile()
+    t3 = time.perf_counter()
+    return compiled, {"trace_s": t1 - t0, "lower_s": t2 - t1, "compile_s": t3 - t2,
+                      "total_s": t3 - t0}
+
+
+def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
+              note: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Benchmark the train step of ``cfg``; returns the JSON record (see docs/performance.md)."""
+    from training import compile_cache, flops
+
+    cache_dir = None
+    if opts.use_compile_cache:  # before jax compiles anything
+        cache_dir = compile_cache.enable(opts.compile_cache)
+    import jax
+
+    from training.train import make_train_step
+
+    record: dict[str, Any] = {**environment(), "kind": "train_step", "preset": preset,
+                              "config": cfg.to_dict(), "config_hash": cfg.hash()}
+    device = jax.devices()[0]
+    graphdef, tx, state, placement, batches, batch_s = _prepare(cfg, opts, note)
+    record["mesh"] = {"data": opts.mesh_data, "fsdp": opts.fsdp}
+    record["data"] = {"host_batch_s": batch_s, "prefetched_batches": len(batches)}
+
+    note("compiling")
+    before = compile_cache.entry_count(cache_dir)
+    compiled, compile_times = _compile(make_train_step(graphdef, cfg, tx, placement), state,
+                                       batches[0])
+    after = compile_cache.entry_count(cache_dir)
+    record["compile"] = {**compile_times, "cache": {
+        "enabled": cache_dir is not None, "dir": str(cache_dir) if cache_dir else None,
+        "entries_before": before, "entries_after": after,
+        "hit": cache_dir is not None and before > 0 and after == before}}
+
+    t0 = time.perf_counter()
+    state, m = compiled(state, *batches[0])
+    jax.block_until_ready((state, m))
+    record["first_step_s"] = time.perf_counter() - t0
+    for b in batches[1:opts.warmup]:
+        state, m = compiled(state, *b)
+    jax.block_until_ready((state, m))
+
+    note(f"measuring {opts.steps} steps")
+    ckpt, saves = _checkpointer(opts), []
+    times, losses = [], []
+    measured = batches[opts.warmup:opts.warmup + opts.steps]
+    wall0 = time.perf_counter()
+    for i, b in enumerate(measured, start=1):
+        t0 = time.perf_counter()
+        state, m = compiled(state, *b)
+        jax.block_until_ready((state, m))
+        times.append(time.perf_counter() - t0)
+        losses.append(m["loss"])
+        if ckpt is not None and i % opts.checkpoint_every == 0:
+            t0 = time.perf_counter()
+            ckpt.save(i, state, {"step": i, "bench": True})
+            saves.append({"after_step": i, "blocking_s": time.perf_counter() - t0})
+    wall = time.perf_counter() - wall0
+    losses = [float(x) for x in losses]
+
+    step = _step_stats(times)
+    per_step = flops.flops_per_step(cfg)
+    achieved = per_step / step["median_s"]
+    tokens = cfg.batch_size * cfg.seq_len
+    record["step_time"] = {**step, "window_wall_s": wall}
+    record["throughput"] = {"steps_per_s": 1 / step["median_s"],
+                            "examples_per_s": cfg.batch_size / step["median_s"],
+                            "tokens_per_s": tokens / step["median_s"]}
+    record["loss"] = {"first": losses[0], "last": losses[-1]}
+    record["flops"] = {"params": flops.param_count(cfg),
+                       "per_token": flops.flops_per_token(cfg),
+                       "per_token_causal": flops.flops_per_token(cfg, causal_halved=True),
+                       "per_step": per_step, "xla_per_step": _xla_flops(compiled),
+                       "achieved_per_s": achieved, "convention": "6N + 12LHQT (nanoGPT); "
+                       "'causal' halves the attention term (MaxText)"}
+    record["peak"] = _peaks(device, opts)
+    record["mfu"] = _mfu(record, achieved, cfg)
+    record["checkpoint"] = _checkpoint_summary(ckpt, saves, times, opts)
+    record["profile_dir"] = _profile(compiled, state, batches, opts) if opts.profile_dir \
+        else None
+    return record
+
+
+def _peaks(device, opts: BenchOptions) -> dict[str, Any]:
+    from training import flops
+
+    dtypes = ["f32"] if device.platform == "cpu" else ["f32", "bf16"]
+    measured = {d: flops.measure_matmul_peak(device, d) for d in dtypes} \
+        if opts.measure_peak else {}
+    return {"measured": measured, "device_kind": device.device_kind,
+            "nominal_flops_per_s": {d: flops.nominal_peak(device.device_kind, d)
+                                    for d in ("f32", "bf16")}}
+
+
+def _mfu(record: dict, achieved: float, cfg: TrainConfig) -> dict[str, Any]:
+    """MFU against the measured peak of the compute dtype and the nominal peak (if known)."""
+    dtype = cfg.precision
+    n_dev = max(record["mesh"]["data"], 1)
+    measured = record["peak"]["measured"].get(dtype) or record["peak"]["measured"].get("f32")
+    nominal = record["peak"]["nominal_flops_per_s"].get(dtype)
+    ratio = record["flops"]["per_token_causal"] / record["flops"]["per_token"]
+    out: dict[str, Any] = {"dtype": dtype, "devices": n_dev, "measured_peak": None,
+                           "measured_peak_causal": None, "nominal_peak": None}
+    if measured:
+        # simulated CPU devices share the same cores, so the peak is not multiplied by n_dev
+        # there; on real accelerators each device brings its own peak.
+        scale = 1 if record["backend"] == "cpu" else n_dev
+        out["measured_peak"] = achieved / (measured["flops_per_s"] * scale)
+        out["measured_peak_causal"] = out["measured_peak"] * ratio
+    if nominal:
+        out["nominal_peak"] = achieved / (nominal * n_dev)
+    return out
+
+
+def _checkpointer(opts: BenchOptions):
+    if not opts.checkpoint_every:
+        return None
+    from training.checkpoint import Checkpointer
+
+    directory = opts.checkpoint_dir or Path(tempfile.mkdtemp(prefix="bench-ckpt-"))
+    return Checkpointer(directory, keep=2, warn=lambda _: None)
+
+
+def _checkpoint_summary(ckpt, saves: list[dict], times: list[float],
+                        opts: BenchOptions) -> dict[str, Any] | None:
+    """Blocking time of each async save vs the step time it amortises over."""
+    if ckpt is None:
+        return None
+    t0 = time.perf_counter()
+    ckpt.close()
+    drain = time.perf_counter() - t0
+    if opts.checkpoint_dir is None:
+        import shutil
+
+        shutil.rmtree(ckpt.dir, ignore_errors=True)
+    out: dict[str, Any] = {"every": opts.checkpoint_every, "saves": saves,
+                           "final_wait_s": drain}
+    if saves:
+        block = statistics.fmean(s["blocking_s"] for s in saves)
+        after = [times[s["after_step"] + k] for s in saves for k in range(5)
+                 if s["after_step"] + k < len(times)]
+        out.update({"blocking_mean_s": block,
+                    "blocking_fraction": block / (opts.checkpoint_every
+                                                  * statistics.median(times)),
+                    "step_median_s_5_after_save": statistics.median(after) if after else None})
+    return out
+
+
+def _profile(compiled, state, batches, opts: BenchOptions) -> str:
+    """Trace ``profile_steps`` extra steps (after the timed window) into ``profile_dir``."""
+    import jax
+
+    window = batches[-opts.profile_steps:]
+    with jax.profiler.trace(str(opts.profile_dir), create_perfetto_trace=True):
+        for i, b in enumerate(window):
+            with jax.profiler.StepTraceAnnotation("train", step_num=i):
+                state, m = compiled(state, *b)
+                jax.block_until_ready((state, m))
+    return str(opts.profile_dir)
+
+
+if __name__ == "__main__":
+    from training.bench_cli import main
+
+    main()

@@ -1,0 +1,128 @@
+"""``python -m training.bench``: options -> run_bench -> rich table or ``--json PATH``.
+
+Progress goes to stderr; the table (or nothing, with ``--json``) to stdout. Exit codes as in
+training/cli.py: 0 ok, 1 failure, 2 usage/config errors. Tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from training.config import PRESETS, make_config, parse_set_options
+from training.errors import TrainingError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                  help="Benchmark the training step: compile time, step time, MFU.")
+
+
+def _eprint(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _fmt(x: float | None, unit: str = "", scale: float = 1.0, digits: int = 3) -> str:
+    return "—" if x is None else f"{x / scale:,.{digits}g}{unit}"
+
+
+def render(record: dict[str, Any]):
+    """A rich Table of the headline figures of a train_step record."""
+    from rich.table import Table
+
+    st, th, fl, mfu, comp = (record["step_time"], record["throughput"], record["flops"],
+                             record["mfu"], record["compile"])
+    table = Table(title=f"training.bench — preset {record['preset']} on "
+                        f"{record['devices'][0]['kind']} ({record['backend']})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    measured = record["peak"]["measured"].get(mfu["dtype"]) or {}
+    ckpt = record.get("checkpoint") or {}
+    rows = [
+        ("compile: trace / lower / compile", f"{comp['trace_s']:.2f} / {comp['lower_s']:.2f} / "
+                                             f"{comp['compile_s']:.2f} s"),
+        ("compile cache", "hit" if comp["cache"]["hit"] else
+         ("miss" if comp["cache"]["enabled"] else "off")),
+        ("first step", _fmt(record["first_step_s"], " s")),
+        ("step median / p90", f"{st['median_s'] * 1e3:,.1f} / {st['p90_s'] * 1e3:,.1f} ms "
+                              f"(n={st['n']})"),
+        ("steps/s", _fmt(th["steps_per_s"])),
+        ("examples/s", _fmt(th["examples_per_s"], digits=4)),
+        ("tokens/s", f"{th['tokens_per_s']:,.0f}"),
+        ("model FLOPs/step", _fmt(fl["per_step"], " GFLOP", 1e9, 4)),
+        ("achieved", _fmt(fl["achieved_per_s"], " GFLOP/s", 1e9, 4)),
+        (f"measured {mfu['dtype']} matmul peak", _fmt(measured.get("flops_per_s"),
+                                                      " GFLOP/s", 1e9, 4)),
+        ("MFU vs measured peak (causal-halved)",
+         "—" if mfu["measured_peak"] is None else
+         f"{mfu['measured_peak']:.1%} ({mfu['measured_peak_causal']:.1%})"),
+        ("MFU vs nominal peak", "— (no nominal peak for this device)"
+         if mfu["nominal_peak"] is None else f"{mfu['nominal_peak']:.1%}"),
+    ]
+    if ckpt.get("saves"):
+        rows.append((f"checkpoint blocking (every {ckpt['every']})",
+                     f"{ckpt['blocking_mean_s'] * 1e3:,.1f} ms/save = "
+                     f"{ckpt['blocking_fraction']:.2%} of step time"))
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@app.command()
+def bench(
+    preset: str = typer.Option("small", help=f"One of: {', '.join(PRESETS)}."),
+    set_: list[str] = typer.Option([], "--set", help="Config override key=value (repeatable)."),
+    steps: int = typer.Option(10, "--steps", min=1, help="Measured steps."),
+    warmup: int = typer.Option(2, "--warmup", min=1, help="Untimed steps after compiling."),
+    json_path: Path = typer.Option(None, "--json", help="Write the JSON record here."),
+    profile_dir: Path = typer.Option(None, "--profile-dir",
+                                     help="Capture a jax.profiler trace of a few steps."),
+    profile_steps: int = typer.Option(3, "--profile-steps", min=1),
+    compile_cache: Path = typer.Option(None, "--compile-cache",
+                                       help="Cache dir (default ~/.cache/taskctl-training/jax)."),
+    no_compile_cache: bool = typer.Option(False, "--no-compile-cache"),
+    checkpoint_every: int = typer.Option(0, "--checkpoint-every", min=0,
+                                         help="Async-save every N measured steps; time it."),
+    mesh: str = typer.Option(None, "--mesh", help="data=N: data-parallel over N devices."),
+    fsdp: bool = typer.Option(False, "--fsdp", help="Shard params + optimizer state too."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Compile time vs steady-state step time, tokens/s, model FLOPs and MFU."""
+    try:
+        from training import sharding
+        from training.bench import BenchOptions, run_bench
+        from training.bench_record import write_json
+
+        cfg = make_config(preset, parse_set_options(set_))
+        mesh_data = sharding.parse_mesh(mesh) if mesh else 1
+        if fsdp and not mesh:
+            import jax
+
+            mesh_data = len(jax.devices())
+        opts = BenchOptions(steps=steps, warmup=warmup, compile_cache=compile_cache,
+                            use_compile_cache=not no_compile_cache, profile_dir=profile_dir,
+                            profile_steps=profile_steps, checkpoint_every=checkpoint_every,
+                            mesh_data=mesh_data, fsdp=fsdp)
+        record = run_bench(cfg, preset, opts, note=_eprint)
+    except TrainingError as exc:
+        if debug:
+            raise
+        _eprint(f"error: {exc}" + (f"\nhint: {exc.hint}" if exc.hint else ""))
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:
+        if debug:
+            raise
+        _eprint(f"error: bench failed: {type(exc).__name__}: {exc} (rerun with --debug)")
+        raise typer.Exit(1) from None
+    if json_path:
+        write_json(json_path, record)
+        _eprint(f"wrote {json_path}")
+    else:
+        from rich.console import Console
+
+        Console().print(render(record))
+
+
+def main() -> None:
+    app()

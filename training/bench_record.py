@@ -1,0 +1,66 @@
+"""The JSON record shared by training.bench and training.ode_bench: environment + atomic write.
+
+Every record has ``schema_version``, ``kind`` ("train_step" | "ode_rk4"), ``created`` (UTC),
+``git``, ``versions``, ``devices`` and ``host`` (CPU count and load average when measured:
+figures taken on a loaded machine are noisy).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def environment() -> dict[str, Any]:
+    """Devices, versions, git SHA and host load; importing jax here is fine (bench only)."""
+    import jax
+
+    from training import provenance
+
+    try:
+        load = list(os.getloadavg())
+    except OSError:
+        load = None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git": provenance.git_state(Path(__file__).parent),
+        "versions": {"python": sys.version.split()[0],
+                     **{n: provenance._version(n) for n in
+                        ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "numpy")}},
+        "backend": jax.default_backend(),
+        "devices": provenance.devices_summary(),
+        "process_count": jax.process_count(),
+        "host": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
+                 "loadavg_1_5_15": load},
+    }
+
+
+def write_json(path: Path | str, record: dict[str, Any]) -> None:
+    """Write ``record`` atomically: a temp file in the same directory, then os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(record, f, indent=2, sort_keys=True, default=str)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in [0, 100]) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[rank]
