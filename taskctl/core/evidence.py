@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,24 @@ def freshness(record: dict[str, Any] | None, fp: Fingerprint,
     return Freshness(False, reasons, record)
 
 
-@cache
+_git_lock = threading.Lock()
+_git_states: dict[Path, dict[str, Any]] = {}
+
+
 def git_state(repo_root: Path) -> dict[str, Any]:
-    """HEAD sha and dirty flag; {"sha": None} outside a git repository."""
+    """HEAD sha and dirty flag, once per process; {"sha": None} outside a git repository.
+    Thread-safe so `prefetch_git_state` can hide gitpython's import behind the first run."""
+    with _git_lock:
+        if repo_root not in _git_states:
+            _git_states[repo_root] = _read_git(repo_root)
+        return _git_states[repo_root]
+
+
+def prefetch_git_state(repo_root: Path) -> None:
+    threading.Thread(target=git_state, args=(repo_root,), daemon=True).start()
+
+
+def _read_git(repo_root: Path) -> dict[str, Any]:
     try:
         import git
 

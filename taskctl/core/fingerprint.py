@@ -75,6 +75,15 @@ def hash_inputs(repo_root: Path, globs: list[str]) -> dict[str, str]:
     return out
 
 
+def _hashes(repo_root: Path, globs: list[str], cache: dict | None) -> dict[str, str]:
+    if cache is None:
+        return hash_inputs(repo_root, globs)
+    key = tuple(globs)
+    if key not in cache:
+        cache[key] = hash_inputs(repo_root, globs)
+    return dict(cache[key])
+
+
 def spec_hash(task_id: str, item: AcceptanceItem) -> str:
     return sha256(canonical({"task": task_id, "item": item.raw or {
         "criterion": item.criterion, "run": item.run}}))
@@ -96,7 +105,10 @@ def versions() -> dict[str, str]:
 
 
 def compute(task_id: str, item: AcceptanceItem, repo_root: Path,
-            environ: Mapping[str, str] | None = None) -> Fingerprint:
+            environ: Mapping[str, str] | None = None,
+            cache: dict | None = None) -> Fingerprint:
+    """`cache` (a dict owned by the caller) memoises input hashes per glob list: for a gate
+    pass that runs nothing; never across a run, whose inputs must be hashed before and after."""
     environ = os.environ if environ is None else environ
     parts: dict[str, Any] = {
         "format": FORMAT_VERSION,
@@ -113,7 +125,7 @@ def compute(task_id: str, item: AcceptanceItem, repo_root: Path,
             "cwd": item.cwd or ".",
             "timeout": item.timeout or DEFAULT_TIMEOUT,
             "inputs": {"globs": list(item.inputs),
-                       "files": hash_inputs(repo_root, item.inputs)},
+                       "files": _hashes(repo_root, item.inputs, cache)},
             "env": env_parts(item, environ),
             "versions": versions(),
         })

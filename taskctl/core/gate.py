@@ -63,7 +63,7 @@ def gate(bl: Backlog, opts: GateOptions, observer=None,
         report.spec_errors = [f"{p.location}: {p.message}" for p in bl.errors]
         return report
     caps = opts.capabilities if opts.capabilities is not None else capabilities.detect()
-    ctx = Context(bl, "gate-check", caps, "", force=opts.rerun, dry_run=True)
+    ctx = Context(bl, "gate-check", caps, "", force=opts.rerun, dry_run=True, input_cache={})
     results: dict[str, TaskResult] = {}
     to_run: list[str] = []
     completed = [t for t in bl.tasks.values() if t.status == "completed"]

@@ -69,6 +69,7 @@ class Context:
     grace: float = runner.GRACE_S
     cancel: threading.Event = field(default_factory=threading.Event)
     observer: Any = None
+    input_cache: dict | None = None  # only for passes that run nothing (gate --check)
 
     def emit(self, kind: str, task: str, item: ItemResult | AcceptanceItem | None = None) -> None:
         if self.observer is not None:
@@ -91,7 +92,7 @@ def outcome_of(items: list[ItemResult]) -> tuple[str, str]:
 def assess(ctx: Context, task: Task, item: AcceptanceItem,
            stale_runs: frozenset[str] = frozenset()) -> tuple[ItemResult, fpm.Fingerprint]:
     """What can be said about an item without running it: cached pass, sign-off, or not."""
-    fp = fpm.compute(task.id, item, ctx.bl.repo_root)
+    fp = fpm.compute(task.id, item, ctx.bl.repo_root, cache=ctx.input_cache)
     fr = evidence.freshness(evidence.load(ctx.bl.root, task.id, item.index), fp, stale_runs)
     res = ItemResult(item.index, item.criterion, WOULD_RUN, reasons=fr.reasons, record=fr.record)
     if item.manual:

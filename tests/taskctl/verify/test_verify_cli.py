@@ -9,9 +9,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.taskctl.verify.verify_support import TASKCTL, front_matter, make_tree, manifest_status, taskctl
-
 from taskctl.core import locks
+from tests.taskctl.verify.verify_support import (
+    TASKCTL,
+    front_matter,
+    make_tree,
+    manifest_status,
+    taskctl,
+)
 
 
 def alive(pid: int) -> bool:
