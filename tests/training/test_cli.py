@@ -80,7 +80,7 @@ def test_sigkill_during_save_then_resume_from_last_complete(tmp_path):
             if len(sidecars) >= 2 and list(ckpt.glob("*.orbax-checkpoint-tmp*")):
                 caught = True
                 break
-            time.sleep(0.001)
+            time.sleep(0.005)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
