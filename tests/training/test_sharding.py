@@ -55,10 +55,11 @@ def test_fsdp_shards_params_and_optimizer_state(saved):
     assert fsdp["step"] == [] and fsdp["params.ln_f.scale"] == []  # small leaves replicated
 
 
-@pytest.mark.parametrize("devices", [2])
+@pytest.mark.slow  # a third jax process; ~20 s of CPU
+@pytest.mark.parametrize("devices", [2, 1])
 def test_sharded_checkpoint_restores_on_another_device_count(saved, devices):
     out, _ = saved
     r = _run("restore", out, devices=devices)
     assert r["devices"] == devices and r["step"] == 3
     assert r["mismatched"] == []
-    assert r["specs"]["params.wte.embedding"] == ["data"]
+    assert r["specs"]["params.wte.embedding"] == ["data"]  # re-sharded over the new mesh

@@ -47,7 +47,7 @@ def run(mode: str):
 
 def specs(state) -> dict[str, list]:
     flat, _ = flatten(state)
-    return {k: [None if s is None else str(s) for s in v.sharding.spec]
+    return {k.removesuffix(".value"): [None if s is None else str(s) for s in v.sharding.spec]
             for k, v in flat.items() if hasattr(v.sharding, "spec")}
 
 
