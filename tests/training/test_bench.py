@@ -1,0 +1,89 @@
+"""Smoke tests of training.bench and training.ode_bench on CPU: record fields and sanity of
+values (no timing assertions: benchmarks print figures, tests check shapes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.training.conftest import REPO
+
+pytestmark = pytest.mark.training
+
+TINY = ["--preset", "tiny", "--set", "n_layers=1", "--set", "d_model=64", "--set", "n_heads=2",
+        "--set", "batch_size=4", "--set", "golden_count=400"]
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu"}
+    return subprocess.run([sys.executable, "-m", "training.bench", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bench")
+    proc = _bench(*TINY, "--steps", "2", "--warmup", "1", "--json", str(tmp / "r.json"),
+                  "--compile-cache", str(tmp / "cache"), "--checkpoint-every", "1",
+                  "--profile-dir", str(tmp / "profile"), "--profile-steps", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout == ""  # --json: nothing on stdout, progress on stderr
+    return tmp, json.loads((tmp / "r.json").read_text())
+
+
+def test_bench_record_has_sane_figures(record):
+    tmp, r = record
+    assert r["schema_version"] == 1 and r["kind"] == "train_step" and r["preset"] == "tiny"
+    assert r["config"]["d_model"] == 64 and r["backend"] == "cpu" and r["devices"]
+    assert {"sha", "dirty"} <= r["git"].keys() and r["versions"]["jax"]
+    c = r["compile"]
+    assert all(c[k] > 0 for k in ("trace_s", "lower_s", "compile_s"))
+    assert c["cache"]["enabled"] and c["cache"]["entries_after"] >= 1
+    st = r["step_time"]
+    assert st["n"] == 2 and 0 < st["min_s"] <= st["median_s"] <= st["p90_s"] <= st["max_s"]
+    th = r["throughput"]
+    assert th["tokens_per_s"] == pytest.approx(th["examples_per_s"] * r["config"]["seq_len"])
+    fl = r["flops"]
+    assert 0 < fl["per_token_causal"] < fl["per_token"] and fl["per_step"] > 0
+    assert r["peak"]["measured"]["f32"]["flops_per_s"] > 1e9
+    assert r["peak"]["nominal_flops_per_s"] == {"f32": None, "bf16": None}  # CPU: no nominal
+    assert 0 < r["mfu"]["measured_peak_causal"] < r["mfu"]["measured_peak"] < 1
+    assert r["mfu"]["nominal_peak"] is None
+    ck = r["checkpoint"]
+    assert len(ck["saves"]) == 2 and ck["blocking_mean_s"] > 0 and ck["blocking_fraction"] > 0
+    assert list((tmp / "profile").rglob("*.trace.json.gz")) or list(
+        (tmp / "profile").rglob("*.xplane.pb"))
+
+
+def test_bench_table_renders(record):
+    from rich.console import Console
+
+    from training.bench_cli import render
+
+    console = Console(record=True, width=100)
+    console.print(render(record[1]))
+    text = console.export_text()
+    assert "tokens/s" in text and "MFU vs measured peak" in text and "no nominal peak" in text
+
+
+def test_bench_rejects_a_bad_mesh():
+    proc = _bench(*TINY, "--mesh", "model=2")
+    assert proc.returncode == 2 and "expected data=N" in proc.stderr
+
+
+def test_ode_bench_record_cpu_only(tmp_path):
+    from training.bench_record import write_json
+    from training.ode_bench import run_ode_bench
+
+    r = run_ode_bench(n_systems=1000, n_steps=50, repeats=1)
+    write_json(tmp_path / "ode.json", r)
+    back = json.loads((tmp_path / "ode.json").read_text())
+    assert back["kind"] == "ode_rk4" and back["schema_version"] == 1
+    assert back["cpu"]["system_steps_per_s"] > 0
+    assert back["cpu"]["max_abs_error_vs_exact"] < 1e-4
+    if back["backend"] == "cpu":
+        assert back["accelerator"] is None and back["note"] == "no accelerator: CPU only"
