@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -152,10 +153,24 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
     return result
 
 
+def command_env(item_env: dict[str, str]) -> dict[str, str]:
+    """The environment of an acceptance command: ours, the item's `env`, and taskctl's own
+    interpreter directory first on PATH — so `python` in a spec means the environment taskctl
+    is installed in (as tox and nox do), even when that venv is not activated."""
+    env = {**os.environ, **item_env}
+    bindir = os.path.dirname(sys.executable)
+    path = env.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [bindir]:
+        env["PATH"] = bindir + (os.pathsep + path if path else "")
+    if os.path.exists(os.path.join(os.path.dirname(bindir), "pyvenv.cfg")):
+        env.setdefault("VIRTUAL_ENV", os.path.dirname(bindir))
+    return env
+
+
 def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint) -> ItemResult:
     """Run one item and store its evidence record (before any status change)."""
     bl = ctx.bl
-    env = {**os.environ, **item.env}
+    env = command_env(item.env)
     redactor = Redactor(secret_values(env, item.secret_env))
     log = evidence.log_path(bl.root, task.id, ctx.run_id, item.index)
     cwd = (bl.repo_root / (item.cwd or ".")).resolve()
