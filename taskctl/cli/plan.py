@@ -7,13 +7,11 @@ importing the loader, yaml, jsonschema or networkx (see taskctl/core/cache.py).
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import emit_json, state
+from taskctl.cli.common import state
 
 WeightOpt = Annotated[str, typer.Option(
     "--weight", help="Estimate unit: hours|tokens|count|auto (auto: hours if any remaining "
@@ -37,8 +35,10 @@ def _check_weight(weight: str) -> None:
         raise UsageError(f"unknown --weight {weight!r}", f"choose {'|'.join(WEIGHT_CHOICES)}")
 
 
-def planned(ctx: typer.Context, command: str, weight: str) -> dict:
-    """The command's report, from the cache or computed (and cached); warnings to stderr."""
+def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
+    """Print the command's report, from the cache or computed (and cached); warnings to
+    stderr. Shares its output code with the typer-free fast path (taskctl/cli/quick.py)."""
+    from taskctl.cli import quick
     from taskctl.core import cache
     from taskctl.core.discovery import discover
 
@@ -46,16 +46,11 @@ def planned(ctx: typer.Context, command: str, weight: str) -> dict:
     root = discover(state(ctx).tasks_dir)
     params = {"weight": weight}
     k, doc = cache.get(root, command, params)
-    if doc is None:
+    if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
         doc = _compute(root, command, weight)
         cache.put(root, command, params, k, doc)
-    errors, warnings = doc["problems"]
-    if errors or warnings:
-        _warn(f"taskctl: {errors} error(s) and {warnings} warning(s) in the specs; planning on "
-              "what could be loaded (see `taskctl validate`)")
-    for w in doc["report"].get("warnings", []):
-        _warn(f"taskctl: warning: {w}")
-    return doc["report"]
+    quick.warn_doc(doc)
+    quick.show(command, doc["report"], opts)
 
 
 def _compute(root, command: str, weight: str) -> dict:
@@ -68,17 +63,6 @@ def _compute(root, command: str, weight: str) -> dict:
     return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report}
 
 
-def _warn(line: str) -> None:
-    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-    sys.stderr.write(f"\x1b[33m{line}\x1b[0m\n" if color else line + "\n")
-
-
-def _print(renderable) -> None:
-    from taskctl.render.console import stdout
-
-    stdout().print(renderable, soft_wrap=False)
-
-
 def next_(
     ctx: typer.Context,
     n: Annotated[int, typer.Option("-n", "--limit", help="How many tasks (0: all).")] = 5,
@@ -89,17 +73,7 @@ def next_(
     as_json: JsonOpt = False,
 ) -> None:
     """Actionable tasks, best first: critical path, then priority, then work unblocked."""
-    rep = planned(ctx, "next", weight)
-    if n > 0:
-        rep = {**rep, "tasks": rep["tasks"][:n]}
-    if not explain:
-        rep = {k: v for k, v in rep.items() if k != "not_listed"}
-    if as_json:
-        emit_json(rep)
-        return
-    from taskctl.render.tables import next_table
-
-    _print(next_table(rep, explain))
+    planned(ctx, "next", weight, {"n": n, "explain": explain, "json": as_json})
 
 
 def ready(
@@ -111,17 +85,7 @@ def ready(
     as_json: JsonOpt = False,
 ) -> None:
     """Tasks that can start now; with --waves, everything remaining in parallel waves."""
-    rep = planned(ctx, "ready", weight)
-    if not waves:
-        first = rep["waves"][0]["tasks"] if rep["waves"] else []
-        rep = {**rep, "waves": [{"wave": 1, "tasks": [t for t in first if not t["held_by"]],
-                                 "weight": rep["waves"][0]["weight"]}] if first else []}
-    if as_json:
-        emit_json(rep)
-        return
-    from taskctl.render.tables import waves_view
-
-    _print(waves_view(rep))
+    planned(ctx, "ready", weight, {"waves": waves, "json": as_json})
 
 
 def critical_path(
@@ -130,13 +94,7 @@ def critical_path(
     as_json: JsonOpt = False,
 ) -> None:
     """CPM over remaining work: earliest/latest start and finish, slack, the critical chain."""
-    rep = planned(ctx, "critical-path", weight)
-    if as_json:
-        emit_json(rep)
-        return
-    from taskctl.render.tables import cpm_table
-
-    _print(cpm_table(rep))
+    planned(ctx, "critical-path", weight, {"json": as_json})
 
 
 GRAPH_FORMATS = ("mermaid", "dot", "png", "svg", "gantt")
@@ -160,13 +118,14 @@ def graph(
     if fmt in ("png", "svg") and not output:
         raise UsageError(f"--format {fmt} needs --output FILE", "or use --format mermaid|dot")
     _check_weight(weight)
+    from taskctl.cli import quick
     from taskctl.core import atomic, cpm
     from taskctl.render import graph as rg
 
     bl = state(ctx).backlog()
     sched = cpm.schedule(bl, weight)
     for w in sched.warnings:
-        _warn(f"taskctl: warning: {w}")
+        quick.warn(f"taskctl: warning: {w}")
     if fmt in ("png", "svg"):
         from taskctl.render.picture import draw
 

@@ -58,17 +58,21 @@ def num(v: float) -> float:
 def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]]):
     """CPM on a graph: `edges` are (before, after). Returns (total, path, times, cycles).
 
-    Nodes on cycles are dropped (returned in `cycles`); times are keyed in topological order.
+    Nodes on cycles are dropped (returned in `cycles`); times are keyed by earliest start, id.
     """
     import networkx as nx
 
     g = nx.DiGraph()
     g.add_nodes_from(sorted(weights))
     g.add_edges_from((a, b) for a, b in edges if a in weights and b in weights and a != b)
-    cycles = [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
-    for c in cycles:
-        g.remove_nodes_from(c)
-    order = list(nx.lexicographical_topological_sort(g))
+    try:
+        order = list(nx.topological_sort(g))
+        cycles = []
+    except nx.NetworkXUnfeasible:  # rare: only then pay for strongly connected components
+        cycles = [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+        for c in cycles:
+            g.remove_nodes_from(c)
+        order = list(nx.topological_sort(g))
     es: dict[str, float] = {}
     ef: dict[str, float] = {}
     for v in order:
@@ -81,7 +85,7 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]]):
         lf[v] = min((ls[s] for s in g.successors(v)), default=total)
         ls[v] = lf[v] - weights[v]
     times = {}
-    for v in order:
+    for v in sorted(order, key=lambda v: (es[v], v)):  # shown in start order
         slack = ls[v] - es[v]
         times[v] = Times(es[v], ef[v], ls[v], lf[v], 0.0 if slack <= EPS else slack, weights[v])
     return total, _chain(g, order, times), times, sorted(cycles)

@@ -85,13 +85,14 @@ def unblocked_work(bl: Backlog, weights: dict[str, float], ids: list[str]):
             if d in children and d != tid:
                 children[d].append(tid)
     reach: dict[str, int] = {}
+    planes = _bit_planes(planned, weights)
     out = {}
     for tid in ids:
         if tid not in index:
             out[tid] = (0.0, 0)
             continue
         b = _descendant_bits(tid, children, index, reach)
-        out[tid] = (_sum_bits(b, planned, weights), b.bit_count())
+        out[tid] = (_sum_bits(b, planes), b.bit_count())
     return out
 
 
@@ -122,14 +123,22 @@ def _descendant_bits(start, children, index, reach) -> int:
     return reach[start]
 
 
-def _sum_bits(b: int, planned: list[str], weights: dict[str, float]) -> float:
-    total, i = 0.0, 0
-    while b:
-        low = b & -b
-        i = low.bit_length() - 1
-        total += weights[planned[i]]
-        b ^= low
-    return total
+SCALE = 1000  # weights summed exactly to 1/1000 of a unit
+
+
+def _bit_planes(planned: list[str], weights: dict[str, float]) -> list[tuple[int, int]]:
+    """(2**j, mask of tasks whose scaled weight has bit j): a weighted popcount in a few
+    big-int operations per task, instead of one Python step per descendant."""
+    scaled = [round(weights[tid] * SCALE) for tid in planned]
+    planes = []
+    rev = scaled[::-1]  # int(..., 2) reads the most significant (last) task first
+    for j in range(max(scaled, default=0).bit_length()):
+        planes.append((1 << j, int("".join("1" if v >> j & 1 else "0" for v in rev), 2)))
+    return planes
+
+
+def _sum_bits(b: int, planes: list[tuple[int, int]]) -> float:
+    return sum(p * (b & m).bit_count() for p, m in planes) / SCALE
 
 
 def rank(bl: Backlog, sched: cpm.Schedule) -> list[Ranked]:

@@ -138,3 +138,44 @@ def test_cache_hit_skips_heavy_imports_and_edits_invalidate(mvp):
     after = subprocess.run(args, **env_cmd)
     assert "networkx" in after.stderr
     assert '"T034"' in after.stdout  # T034 became actionable
+
+
+@pytest.mark.parametrize("argv", [
+    ["next", "--json"], ["next", "-n", "1", "--explain", "--json"], ["next", "--limit=2"],
+    ["ready", "--waves", "--json"], ["ready"], ["critical-path", "--weight", "hours"],
+])
+def test_quick_path_prints_exactly_what_the_full_cli_prints(mvp, taskctl, capsys, argv):
+    from taskctl.cli import quick
+
+    full = taskctl([*argv, "--tasks-dir", mvp])  # computes and caches
+    assert full.code == 0
+    assert quick.answer(["--tasks-dir", str(mvp), *argv]) is True
+    out, err = capsys.readouterr()
+    assert (out, err) == (full.out, full.err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["next", "--help"], ["next", "--bogus"], ["next", "-n"], ["next", "-n", "x"],
+    ["next", "--weight", "parsecs"], ["show", "T022"], ["graph"], ["ready", "--explain"], [],
+])
+def test_quick_path_leaves_anything_unusual_to_the_full_cli(argv):
+    from taskctl.cli import quick
+
+    assert quick.parse(argv) is None
+
+
+def test_quick_path_misses_fall_back(mvp, tmp_path):
+    from taskctl.cli import quick
+
+    assert quick.answer(["next", "--json", "--tasks-dir", str(mvp)]) is False  # nothing cached
+    assert quick.answer(["next", "--tasks-dir", str(tmp_path / "nope")]) is False
+
+
+def test_quick_entry_point_imports_no_cli_framework_on_a_hit(mvp, taskctl):
+    taskctl(["next", "--json", "--tasks-dir", mvp])
+    code = ("import sys\nfrom taskctl.cli.quick import main\nmain()\n"
+            "heavy = [m for m in ('typer', 'pydantic', 'networkx', 'yaml', 'jsonschema', 'rich')"
+            " if m in sys.modules]\nprint('HEAVY=' + ','.join(heavy), file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code, "next", "--json", "--tasks-dir", str(mvp)],
+                       capture_output=True, text=True, check=True)
+    assert "HEAVY=\n" in r.stderr and '"T033"' in r.stdout
