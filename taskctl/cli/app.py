@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. One module per command group.
-COMMAND_MODULES = ("validate", "plan", "status", "verify")
+COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem")
 
 
 def _version(value: bool) -> None:

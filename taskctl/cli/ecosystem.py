@@ -1,0 +1,142 @@
+"""`taskctl import` (Markdown TODO list -> .tasks), `export` (-> Markdown checklist) and
+`report` (static HTML report)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taskctl.cli.common import emit_json, state
+from taskctl.errors import TasksDirNotFound, UsageError
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command()(export)
+    app.command()(report)
+
+
+def _import_root(ctx: typer.Context) -> Path:
+    """--tasks-dir / $TASKCTL_DIR (created when missing), else the nearest .tasks upward,
+    else ./.tasks (created)."""
+    given = state(ctx).tasks_dir or os.environ.get("TASKCTL_DIR")
+    if given:
+        p = Path(given).expanduser()
+        if p.name != ".tasks" and (p / ".tasks").is_dir():
+            p = p / ".tasks"
+        return p.resolve()
+    try:
+        return state(ctx).root()
+    except TasksDirNotFound:
+        return (Path.cwd() / ".tasks").resolve()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {e}", "give a UTF-8 Markdown file") from None
+
+
+def import_(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(metavar="TODO.md", help="Markdown checklist.")],
+    prefix: Annotated[str, typer.Option("--prefix", help="Id prefix of new tasks.")] = "T",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")
+                       ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a Markdown TODO list: headings -> milestones (#) and phases (##), nested
+    checkboxes -> tasks (a parent depends on its children), ticked -> completed_unverified.
+
+    Re-importing an edited list updates the same tasks (stable ids); items gone from the list
+    are reported, never deleted. Exit 0 on success, 2 on a bad file or option.
+    """
+    from taskctl.core import runner, todo_apply, todo_import, todo_parse
+    from taskctl.core.model import Backlog
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", prefix):
+        raise UsageError(f"bad --prefix {prefix!r}", "letters, digits, '-' or '_', e.g. T")
+    doc = todo_parse.parse(_read(source))
+    root = _import_root(ctx)
+    if root.is_dir():
+        from taskctl.core.loader import load
+
+        bl = load(root)
+    else:
+        bl = Backlog(root=root, tasks={}, manifest=None)
+    now = runner.utc_now()
+    plan = todo_import.plan(bl, doc, source.name, prefix, now)
+    notes: list[str] = []
+    if plan.changed and not dry_run:
+        notes = todo_apply.apply(root, plan, now)
+    if as_json:
+        emit_json({**plan.to_dict(), "tasks_dir": str(root), "dry_run": dry_run,
+                   "written": plan.changed and not dry_run, "notes": notes})
+        return
+    from taskctl.render.console import stdout
+    from taskctl.render.views_import import import_lines
+
+    for line in import_lines(plan, str(root), dry_run, notes):
+        stdout().print(line, highlight=False)
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="md (a Markdown checklist).")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write here (atomically), not stdout.")
+                      ] = None,
+) -> None:
+    """A progress report as a Markdown checklist, grouped by milestone and phase.
+
+    A box is ticked only for a completed task with fresh evidence or a sign-off;
+    completed_unverified tasks stay unticked with a marker. `taskctl import` of the result
+    matches every line to its task by id.
+    """
+    if fmt != "md":
+        raise UsageError(f"unknown export format {fmt!r}", "supported: md")
+    from taskctl.core import todo_export
+    from taskctl.render.markdown_export import render
+
+    text = render(todo_export.build(state(ctx).backlog()))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from taskctl.core import atomic
+
+    atomic.write_text(output, text)
+    typer.echo(f"wrote {output}", err=True)
+
+
+def report(
+    ctx: typer.Context,
+    html: Annotated[Path, typer.Option("--html", metavar="OUT_DIR",
+                                       help="Directory for index.html (created).")],
+    runs: Annotated[Path | None, typer.Option("--runs", metavar="DIR", help="Training runs "
+                                              "(*/metrics.jsonl); default: <repo>/runs.")
+                    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A static, self-contained HTML report (no network): status board, dependency graph with
+    the critical path, evidence history per task, training loss curves and throughput."""
+    from taskctl.core import atomic, report_data
+    from taskctl.render.html_report import render
+
+    bl = state(ctx).backlog()
+    data = report_data.build(bl, runs if runs is not None else bl.repo_root / "runs")
+    page = html / "index.html"
+    atomic.write_text(page, render(bl, data))
+    if as_json:
+        emit_json({"path": str(page), "tasks": data.total, "counts": data.counts,
+                   "runs": [r.name for r in data.runs], "graph": data.graph_note or "inline"})
+    else:
+        typer.echo(f"wrote {page} ({data.total} task(s), {len(data.runs)} run(s))")
