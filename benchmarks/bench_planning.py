@@ -5,7 +5,9 @@ cache) and `next`/`critical-path` on a generated 10,000-task tree, with peak RSS
 
 "cold" = TASKCTL_NO_CACHE=1 (nothing cached: YAML parsed, plan computed); "edited" = the
 loader's YAML cache is warm but one task file changed, so the plan is recomputed (the usual
-case right after editing a task); "warm" = nothing changed since the last run (plan cache hit).
+case right after editing a task); "warm" = nothing changed since the last run (plan cache
+hit); "typer-free entry" = the same hit through `python -m taskctl.cli.quick` (what the
+console script would cost if it pointed at taskctl.cli.quick:main).
 Targets: small warm median <= 150 ms; 10k next/critical-path <= 1 s and <= 300 MB.
 """
 
@@ -83,6 +85,8 @@ def main() -> None:
         line("next --json cold (no caches)", runs(cmd, a.runs, NO_CACHE))
         runs(cmd, 1)  # fill the caches
         line("next --json warm (plan cache hit)", runs(cmd, a.runs))
+        quick = [sys.executable, "-m", "taskctl.cli.quick", *cmd[1:]]
+        line("next --json warm, typer-free entry", runs(quick, a.runs))
 
     root = a.tree / ".tasks"
     if not (root / "manifest.json").exists() or \
