@@ -30,7 +30,7 @@ def draw(g: GraphModel, path: Path, fmt: str) -> None:
     width, height = max(4.0, COL_W * len(cols) + 0.5), max(2.5, ROW_H * rows + 1.2)
     fig, ax = plt.subplots(figsize=(width, height))
     ax.set_xlim(-0.5, len(cols) * COL_W - COL_W + 2.6)
-    ax.set_ylim(-rows * ROW_H - 0.2, 0.9)
+    ax.set_ylim(-rows * ROW_H - 0.1, 0.5)
     ax.axis("off")
     nodes = {n.id: n for n in g.nodes}
     box_w, box_h = 2.3, 0.78
@@ -39,8 +39,15 @@ def draw(g: GraphModel, path: Path, fmt: str) -> None:
         offset = (rows - len(col)) * ROW_H / 2  # centre short layers vertically
         for j, v in enumerate(col):
             centre[v] = (i * COL_W + box_w / 2, -(offset + j * ROW_H + ROW_H / 2))
+    outs = {v: sorted((b for a, b, _ in g.edges if a == v), key=lambda b: -centre[b][1])
+            for v in centre}
+    ins = {v: sorted((a for a, b, _ in g.edges if b == v), key=lambda a: -centre[a][1])
+           for v in centre}
     for a, b, crit in g.edges:
         (xa, ya), (xb, yb) = centre[a], centre[b]
+        # spread several arrows over the box side so they do not merge into one
+        ya += _port(outs[a].index(b), len(outs[a]), box_h)
+        yb += _port(ins[b].index(a), len(ins[b]), box_h)
         ax.add_patch(FancyArrowPatch(
             (xa + box_w / 2, ya), (xb - box_w / 2, yb), arrowstyle="-|>", mutation_scale=14,
             color=CRITICAL if crit else "#9e9e9e", lw=2.6 if crit else 1.1,
@@ -68,6 +75,11 @@ def draw(g: GraphModel, path: Path, fmt: str) -> None:
     fig.tight_layout()
     fig.savefig(path, format=fmt, dpi=110)
     plt.close(fig)
+
+
+def _port(i: int, n: int, box_h: float) -> float:
+    """Vertical offset of the i-th of n arrow ends on a box side (top first)."""
+    return 0.0 if n < 2 else (box_h * 0.6) * (0.5 - i / (n - 1))
 
 
 def _short(title: str) -> str:
