@@ -1,5 +1,6 @@
 """Rich consoles: stdout for results, stderr for progress and diagnostics. NO_COLOR respected
-(rich reads it), and plain text when the stream is not a terminal."""
+(no ANSI escapes at all: no colour, bold or dim), and plain text when the stream is not a
+terminal."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from functools import cache
 def stdout():
     from rich.console import Console
 
-    return Console(highlight=False, no_color=_no_color(), soft_wrap=True)
+    return Console(highlight=False, no_color=_no_color(), soft_wrap=True,
+                   color_system=None if _no_color() else "auto")
 
 
 @cache
 def stderr():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, no_color=_no_color())
+    return Console(stderr=True, highlight=False, no_color=_no_color(),
+                   color_system=None if _no_color() else "auto")
 
 
 def _no_color() -> bool:

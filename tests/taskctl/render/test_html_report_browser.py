@@ -29,7 +29,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    exe = os.environ.get("CHROMIUM") or (CHROMIUM if os.path.exists(CHROMIUM)
+                                         else shutil.which("chromium"))
     if exe:
         return exe
     if os.geteuid() != 0 or not shutil.which("apt-get"):
