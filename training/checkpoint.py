@@ -129,6 +129,16 @@ class Checkpointer:
         for store in (self.latest, self.best):
             store.manager.close()
 
+    def best_val_loss(self) -> float:
+        """val_loss recorded with the current best checkpoint (inf if none), so a resumed
+        run only replaces ``best/`` with something better."""
+        step = self.best.manager.latest_step()
+        if step is None or self.best.problem(step) is not None:
+            return float("inf")
+        meta = self.best.manager.restore(step, args=ocp.args.Composite(
+            meta=ocp.args.JsonRestore()))["meta"]
+        return float(meta.get("val_loss") or float("inf"))
+
     def verified_steps(self) -> list[int]:
         return [s for s in self.latest.manager.all_steps() if self.latest.problem(s) is None]
 

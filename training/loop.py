@@ -24,7 +24,7 @@ class Loop:
         self.ckpt, self.metrics, self.obs = ckpt, metrics, obs
         self.train_step = make_train_step(graphdef, cfg, tx)
         self.evaluate = make_evaluator(cfg, graphdef, dataset)
-        self.best_val = float("inf")
+        self.best_val = ckpt.best_val_loss()
         self.bad_evals = 0
 
     def meta(self, step: int, record: dict) -> dict:

@@ -35,7 +35,8 @@ def test_run_leaves_the_documented_layout(micro_run):
     ckpts = run_dir / "checkpoints"
     assert {"5", "10", "15", "20"} >= {p.name for p in ckpts.iterdir() if p.name.isdigit()}
     assert (ckpts / "20").is_dir() and (ckpts / "integrity" / "20.json").is_file()
-    assert any(p.name.isdigit() for p in (ckpts / "best").iterdir())
+    best = [int(p.name) for p in (ckpts / "best").iterdir() if p.name.isdigit()]
+    assert best == [min(evals, key=lambda r: r["val_loss"])["step"]]  # keeps only the best
     assert (run_dir / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
