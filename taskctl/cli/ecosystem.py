@@ -83,7 +83,7 @@ def import_(
                    "written": plan.changed and not dry_run, "notes": notes})
         return
     from taskctl.render.console import stdout
-    from taskctl.render.views_import import import_lines
+    from taskctl.render.markdown_export import import_lines
 
     for line in import_lines(plan, str(root), dry_run, notes):
         stdout().print(line, highlight=False)

@@ -15,8 +15,8 @@ from taskctl.core import cpm
 from taskctl.core.evidence import EVIDENCE_DIR
 from taskctl.core.model import STATUSES, Backlog
 from taskctl.core.progress import phases
-from taskctl.core.proof import proven
 from taskctl.core.status_writer import UPDATES_DIR
+from taskctl.core.todo_export import proven
 
 MAX_GRAPH_NODES = 400  # beyond this a drawn graph is unreadable; the report says so
 

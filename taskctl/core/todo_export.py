@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from taskctl.core.model import Backlog, Task
-from taskctl.core.proof import proven
 
 MARKERS = {"completed_unverified": "unverified", "in_progress": "in progress",
            "blocked": "blocked", "deferred": "deferred", "cancelled": "cancelled",
@@ -48,6 +47,21 @@ class ExportDoc:
     groups: list[Group]
     counts: dict[str, int]  # by status, plus "proven"
     total: int
+
+
+def proven(bl: Backlog) -> dict[str, bool]:
+    """completed task id -> proven? Every acceptance item has a fresh pass or a current
+    sign-off (the judgement of `gate --check`, nothing run or written); a completed task with
+    no acceptance items is not proven."""
+    from taskctl.core.verify_task import Context, assess
+
+    ctx = Context(bl, "proof", frozenset(), "", dry_run=True, input_cache={})
+    out: dict[str, bool] = {}
+    for tid, t in sorted(bl.tasks.items()):
+        if t.status == "completed":
+            out[tid] = bool(t.acceptance) and all(assess(ctx, t, it)[0].ok
+                                                  for it in t.acceptance)
+    return out
 
 
 def id_key(tid: str) -> tuple:
