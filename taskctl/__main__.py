@@ -1,4 +1,4 @@
-from taskctl.cli.app import main
+from taskctl.cli.quick import main
 
 if __name__ == "__main__":
     main()

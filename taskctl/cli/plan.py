@@ -122,7 +122,7 @@ def graph(
     from taskctl.core import atomic, cpm
     from taskctl.render import graph as rg
 
-    bl = state(ctx).backlog()
+    bl = state(ctx).backlog(bodies=False)
     sched = cpm.schedule(bl, weight)
     for w in sched.warnings:
         quick.warn(f"taskctl: warning: {w}")

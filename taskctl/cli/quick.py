@@ -1,7 +1,7 @@
 """Cached planning answers without typer: `next`, `ready`, `critical-path` on a cache hit.
 
-typer 0.29 imports pydantic to coerce every non-flag option (our global --tasks-dir included),
-which alone costs more than the whole cached answer. `main()` here parses the few plain forms
+Importing typer and registering every command costs more than the whole cached answer
+(`taskctl next` is what people and agents call constantly; target <= 150 ms). `main()` here parses the few plain forms
 of these commands itself and, when the content-keyed cache (taskctl/core/cache.py) has the
 answer, prints it and exits; anything else (a miss, --help, an unknown option, an error) goes
 to the full CLI, which computes, caches and reports errors as usual. Output is byte-identical

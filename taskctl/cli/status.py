@@ -34,7 +34,7 @@ def status(
     from taskctl.core.progress import status_report
 
     _check_weight(weight)
-    rep = status_report(state(ctx).backlog(), weight)
+    rep = status_report(state(ctx).backlog(bodies=False), weight)
     if as_json:
         emit_json(rep)
         return
@@ -57,7 +57,7 @@ def list_(
     """Tasks, filtered (all filters must match)."""
     from taskctl.core.progress import filter_tasks, task_row
 
-    rows = [task_row(t) for t in filter_tasks(state(ctx).backlog(), status, priority, tag,
+    rows = [task_row(t) for t in filter_tasks(state(ctx).backlog(bodies=False), status, priority, tag,
                                               phase, milestone)]
     if as_json:
         emit_json({"tasks": rows})
@@ -92,7 +92,7 @@ def milestone(
     """Milestone progress and what remains (without an id: every milestone)."""
     from taskctl.core.progress import milestone_report
 
-    rep = milestone_report(state(ctx).backlog(), milestone_id)
+    rep = milestone_report(state(ctx).backlog(bodies=False), milestone_id)
     if as_json:
         emit_json(rep)
         return
