@@ -1,11 +1,11 @@
 """Cached planning answers without typer: `next`, `ready`, `critical-path` on a cache hit.
 
 Importing typer and registering every command costs more than the whole cached answer
-(`taskctl next` is what people and agents call constantly; target <= 150 ms). `main()` here parses the few plain forms
-of these commands itself and, when the content-keyed cache (taskctl/core/cache.py) has the
-answer, prints it and exits; anything else (a miss, --help, an unknown option, an error) goes
-to the full CLI, which computes, caches and reports errors as usual. Output is byte-identical
-to the full path: both use the functions below.
+(`taskctl next` is what people and agents call constantly; target <= 150 ms). `main()` here
+parses the few plain forms of these commands itself and, when the content-keyed cache
+(taskctl/core/cache.py) has the answer, prints it and exits. Anything else (a miss, --help,
+an unknown option, an error) goes to the full CLI, which computes, caches and reports errors
+as usual. Output is byte-identical to the full path: both use the functions below.
 """
 
 from __future__ import annotations

@@ -57,8 +57,8 @@ def list_(
     """Tasks, filtered (all filters must match)."""
     from taskctl.core.progress import filter_tasks, task_row
 
-    rows = [task_row(t) for t in filter_tasks(state(ctx).backlog(bodies=False), status, priority, tag,
-                                              phase, milestone)]
+    bl = state(ctx).backlog(bodies=False)
+    rows = [task_row(t) for t in filter_tasks(bl, status, priority, tag, phase, milestone)]
     if as_json:
         emit_json({"tasks": rows})
         return
