@@ -75,9 +75,13 @@ def sync(
     from taskctl.core import sync as core_sync
 
     bl = state(ctx).backlog(warn=False)
-    if bl.errors and write:
-        raise ProblemsFound(f"{len(bl.errors)} error(s) in the specs; not writing the manifest",
-                            "fix them first (`taskctl validate`)")
+    blocking = core_sync.blocking_errors(bl)
+    if blocking and write:
+        first = blocking[0]
+        raise ProblemsFound(f"{len(blocking)} error(s) in the task files (first: {first.location}: "
+                            f"{first.message}); not writing the manifest",
+                            "fix them first (`taskctl validate`); sync repairs only manifest-side "
+                            "problems (orphan files, duplicate or stale entries, drift)")
     result = core_sync.plan(bl)
     if write and result.changed:
         core_sync.write(bl, result)

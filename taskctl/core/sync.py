@@ -113,5 +113,16 @@ def plan(bl: Backlog) -> SyncResult:
     return res
 
 
+# errors that regenerating the manifest repairs: it is derived from the task files
+REPAIRABLE = frozenset({"E023"})
+
+
+def blocking_errors(bl: Backlog) -> list:
+    """Errors that make a regenerated manifest wrong: those in task files. Manifest-side errors
+    (schema, duplicates, drift) and orphan files are what `sync` exists to repair."""
+    manifest = bl.rel(bl.root / "manifest.json")
+    return [p for p in bl.errors if p.code not in REPAIRABLE and p.file != manifest]
+
+
 def write(bl: Backlog, res: SyncResult) -> None:
     atomic.write_json(res.path, res.data)

@@ -31,3 +31,17 @@ def test_sync_refuses_to_write_with_spec_errors(copy_example, taskctl):
     r = taskctl(["sync", "--tasks-dir", tasks, "--write"])
     assert r.code == 1 and "not writing" in r.err
     assert (tasks / "manifest.json").read_text() == before
+
+
+def test_sync_adopts_an_orphan_task_file(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    (tasks / "tasks" / "T040-new.yaml").write_text(
+        "---\nid: T040\ntitle: New work\nstatus: pending\npriority: P2\ndepends_on: [T022]\n---\n")
+    r = taskctl(["validate", "--tasks-dir", tasks, "--json"])
+    assert r.code == 1 and any(p["code"] == "E023" for p in r.json()["problems"])
+    assert taskctl(["sync", "--tasks-dir", tasks, "--write"]).code == 0
+    m = json.loads((tasks / "manifest.json").read_text())
+    entry = next(e for e in m["tasks"] if e["id"] == "T040")
+    assert entry["file"] == "tasks/T040-new.yaml" and entry["depends_on"] == ["T022"]
+    assert next(e for e in m["tasks"] if e["id"] == "T022")["blocks"] == ["T040"]
+    assert taskctl(["validate", "--tasks-dir", tasks]).code == 0
