@@ -43,6 +43,16 @@ def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
     write_text(path, json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
 
 
+def writable_dir(d: Path) -> bool:
+    """True when `d` may be written: permission bits say so, not only os.access (which is
+    always True for root). Caches use this to leave read-only trees untouched."""
+    try:
+        st = os.stat(d)
+    except OSError:
+        return False
+    return bool(st.st_mode & 0o222) and os.access(d, os.W_OK)
+
+
 def fsync_dir(d: Path) -> None:
     try:
         fd = os.open(d, os.O_RDONLY)

@@ -93,10 +93,10 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | No
 
 def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) -> None:
     """Store `payload` under key `k`; silently skipped when the directory is not writable."""
-    if not enabled():
-        return
     from taskctl.core import atomic
 
+    if not enabled() or not atomic.writable_dir(root):
+        return
     try:
         atomic.write_text(_slot(root, command, params),
                           json.dumps({"key": k, "payload": payload}, separators=(",", ":")))

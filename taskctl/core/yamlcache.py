@@ -73,6 +73,8 @@ class YamlCache:
         """Keep only entries used by this load (so the cache never grows without bound)."""
         if not self.enabled or (not self.misses and len(self.used) == len(self.entries)):
             return
+        if not atomic.writable_dir(self.path.parent.parent):  # read-only tree: leave it alone
+            return
         try:
             data = marshal.dumps((_HEADER, self.used))
         except ValueError:  # a value marshal cannot hold (e.g. a nested date): skip caching

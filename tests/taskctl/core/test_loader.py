@@ -79,3 +79,14 @@ def test_milestone_files_and_task_field(tmp_path):
     assert m.title == "First" and m.tasks == ["T002", "T001"]
     assert m.definition_of_done == ["all green"]
     assert any(p.code == "W101" for p in bl.problems)  # no manifest
+
+
+def test_caches_leave_a_read_only_tree_untouched(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    tasks.chmod(0o555)
+    try:
+        loader.load(tasks)
+        assert taskctl(["next", "--json", "--tasks-dir", tasks]).code == 0
+        assert not (tasks / ".cache").exists()
+    finally:
+        tasks.chmod(0o755)
