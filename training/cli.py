@@ -96,6 +96,10 @@ def train(
     grad_accum: int = _opt("--grad-accum", help="Micro-batches per step."),
     eval_every: int = _opt("--eval-every", help="Steps between evals (0: only at the end)."),
     patience: int = _opt("--patience", help="Evals without improvement before stopping."),
+    mesh: str = _opt("--mesh", help="data=N: data-parallel over N devices."),
+    fsdp: bool = typer.Option(False, "--fsdp",
+                              help="Shard params + optimizer state (over all devices "
+                                   "unless --mesh)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Train; writes config.json, provenance.json, metrics.jsonl, checkpoints/, loss.png."""
@@ -105,6 +109,10 @@ def train(
                                    save_every_steps=save_every_steps, keep=keep).items()
              if v is not None}
     try:
+        if mesh or fsdp:
+            from training.sharding import default_mesh_data  # lazy: imports jax
+
+            typed.update(mesh_data=default_mesh_data(mesh), fsdp=fsdp)
         cfg = make_config(preset, parse_set_options(set_), **typed)
         if run_dir is None:
             run_dir = Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{preset}-{cfg.hash()[:6]}"

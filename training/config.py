@@ -55,12 +55,15 @@ class TrainConfig:
     patience: int = 0  # evals without val-loss improvement before stopping; 0 = never
     save_every_steps: int = 100  # checkpoint interval; the last step is always saved
     keep: int = 3  # latest checkpoints kept (the best-by-val-loss one is kept separately)
+    # --- placement (training/sharding.py) -----------------------------------------------
+    mesh_data: int = 1  # devices on the data-parallel mesh axis; 1 = one device, no mesh
+    fsdp: bool = False  # also shard params + optimizer state over that axis (ZeRO-3 style)
 
     def __post_init__(self) -> None:
         problems = []
         positive = ("vocab_size", "seq_len", "n_layers", "d_model", "n_heads", "mlp_ratio",
                     "golden_count", "batch_size", "grad_accum", "steps", "log_every",
-                    "eval_batches", "save_every_steps", "keep")
+                    "eval_batches", "save_every_steps", "keep", "mesh_data")
         problems += [f"{k} must be > 0" for k in positive if getattr(self, k) <= 0]
         non_negative = ("warmup_steps", "lr_decay_steps", "weight_decay", "grad_clip",
                         "eval_every", "patience", "exact_match_examples", "data_seed", "min_lr")
@@ -70,6 +73,9 @@ class TrainConfig:
         if self.batch_size % max(self.grad_accum, 1):
             problems.append(f"batch_size {self.batch_size} not divisible by grad_accum "
                             f"{self.grad_accum}")
+        elif (self.batch_size // max(self.grad_accum, 1)) % max(self.mesh_data, 1):
+            problems.append(f"micro-batch {self.batch_size // max(self.grad_accum, 1)} not "
+                            f"divisible by mesh_data {self.mesh_data}")
         if not 0 <= self.dropout < 1:
             problems.append("dropout must be in [0, 1)")
         if not 0 < self.val_fraction < 1:
@@ -101,14 +107,21 @@ class TrainConfig:
 
 # Keys that may change between a checkpoint and the run resuming from it: they steer the loop
 # (how long, how often to log/eval/save) but not the numbers one step computes.
+# Placement (mesh_data, fsdp) only changes float summation order, and a checkpoint restores
+# onto any device count, so it may change on resume too.
 RESUME_SAFE_KEYS = frozenset({"steps", "log_every", "eval_every", "eval_batches",
-                              "exact_match_examples", "patience", "save_every_steps", "keep"})
+                              "exact_match_examples", "patience", "save_every_steps", "keep",
+                              "mesh_data", "fsdp"})
 
 PRESETS: dict[str, dict[str, Any]] = {
     # Trains to high held-out exact match on golden-v2 in minutes on 2 CPU cores.
     "tiny": {},
     # For benchmarks: ~2.5x the FLOPs of tiny, still CPU-feasible.
     "small": {"n_layers": 6, "d_model": 384, "n_heads": 6, "seq_len": 128, "batch_size": 32,
+              "lr": 1e-3, "min_lr": 1e-4},
+    # The CPU MFU benchmark: GPT-2 width (768, 12 heads) at 4 layers and T=128, so nearly all
+    # FLOPs are large matmuls (see docs/performance.md); ~360 GFLOP per step.
+    "bench": {"n_layers": 4, "d_model": 768, "n_heads": 12, "seq_len": 128, "batch_size": 16,
               "lr": 1e-3, "min_lr": 1e-4},
     # The real GPT-2 124M shape (vocab padded to 50304 for matmul efficiency). GPU only.
     "gpt2-124m": {"vocab_size": 50304, "n_layers": 12, "d_model": 768, "n_heads": 12,

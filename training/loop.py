@@ -19,10 +19,11 @@ from training.train import (Observer, RunOptions, TrainResult, divergence, make_
 
 class Loop:
     def __init__(self, cfg: TrainConfig, options: RunOptions, dataset, device, graphdef, tx,
-                 ckpt: Checkpointer, metrics: MetricsWriter, obs: Observer):
+                 ckpt: Checkpointer, metrics: MetricsWriter, obs: Observer, placement=None):
         self.cfg, self.options, self.dataset, self.device = cfg, options, dataset, device
         self.ckpt, self.metrics, self.obs = ckpt, metrics, obs
-        self.train_step = make_train_step(graphdef, cfg, tx)
+        self.train_step = make_train_step(graphdef, cfg, tx, placement)
+        self.batch_target = placement.batch if placement else device  # DP/FSDP: split batch
         self.evaluate = make_evaluator(cfg, graphdef, dataset)
         self.best_val = ckpt.best_val_loss()
         self.bad_evals = 0
@@ -51,7 +52,7 @@ class Loop:
         for i in range(start, end):
             step = i + 1  # number of completed optimizer steps after this iteration
             batch = self.dataset.train_batch(cfg.seed, i, cfg.batch_size)
-            arrays = jax.device_put(split_micro(batch, cfg.grad_accum), self.device)
+            arrays = jax.device_put(split_micro(batch, cfg.grad_accum), self.batch_target)
             state, m = self.train_step(state, *arrays)
             loss, grad_norm, lr = (float(m["loss"]), float(m["grad_norm"]), float(m["lr"]))
             steps_since_log += 1

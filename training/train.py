@@ -138,7 +138,10 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
     """Train ``cfg`` in ``run_dir``; see docs/training.md for what the run leaves behind."""
     from training.loop import Loop  # the loop body lives in its own file (size)
 
+    from training import sharding
+
     obs = observer or Observer()
+    sharding.initialize_distributed()  # multi-host only when JAX_COORDINATOR_ADDRESS is set
     device = provenance.resolve_device(options.device, options.device_index)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -153,7 +156,9 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
         with jax.default_device(device):
             tx = make_optimizer(cfg)
             graphdef, state = init_state(cfg, tx)
-            state = jax.device_put(state, device)
+            placement = sharding.for_config(cfg, state)  # None: one device, no mesh
+            target = placement.state if placement else device
+            state = jax.device_put(state, target)
             start = 0
             if options.resume_from:
                 found = ckpt.find(options.resume_from)
@@ -163,10 +168,11 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
                         raise IncompatibleResumeError(
                             f"checkpoint {found.store.dir / str(found.step)} was written with a "
                             f"different config; differing keys: {', '.join(diff)}")
-                    state = jax.device_put(found.state(state), device)
+                    state = jax.device_put(found.state(state), target)
                     start = found.step
                     obs.on_message(f"resumed from step {start} ({found.store.dir})")
-            loop = Loop(cfg, options, dataset, device, graphdef, tx, ckpt, metrics, obs)
+            loop = Loop(cfg, options, dataset, device, graphdef, tx, ckpt, metrics, obs,
+                        placement)
             result = loop.run(state, start, run_dir)
     finally:
         ckpt.close()
