@@ -103,8 +103,9 @@ def _compile(step_fn, state, batch) -> tuple[Any, dict[str, float]]:
 def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
               note: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Benchmark the train step of ``cfg``; returns the JSON record (see docs/performance.md)."""
-    from training import compile_cache, flops
+    from training import compile_cache, flops, sharding
 
+    sharding.initialize_distributed()  # multi-host only when JAX_COORDINATOR_ADDRESS is set
     cache_dir = None
     if opts.use_compile_cache:  # before jax compiles anything
         cache_dir = compile_cache.enable(opts.compile_cache)
@@ -139,14 +140,15 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
 
     note(f"measuring {opts.steps} steps")
     ckpt, saves = _checkpointer(opts), []
-    times, losses = [], []
+    times, cpu_times, losses = [], [], []
     measured = batches[opts.warmup:opts.warmup + opts.steps]
     wall0 = time.perf_counter()
     for i, b in enumerate(measured, start=1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         state, m = compiled(state, *b)
         jax.block_until_ready((state, m))
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
         losses.append(m["loss"])
         if ckpt is not None and i % opts.checkpoint_every == 0:
             t0 = time.perf_counter()
@@ -159,7 +161,8 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
     per_step = flops.flops_per_step(cfg)
     achieved = per_step / step["median_s"]
     tokens = cfg.batch_size * cfg.seq_len
-    record["step_time"] = {**step, "window_wall_s": wall}
+    record["step_time"] = {**step, "window_wall_s": wall,
+                           "cpu_median_s": statistics.median(cpu_times)}
     record["throughput"] = {"steps_per_s": 1 / step["median_s"],
                             "examples_per_s": cfg.batch_size / step["median_s"],
                             "tokens_per_s": tokens / step["median_s"]}
@@ -197,13 +200,19 @@ def _mfu(record: dict, achieved: float, cfg: TrainConfig) -> dict[str, Any]:
     nominal = record["peak"]["nominal_flops_per_s"].get(dtype)
     ratio = record["flops"]["per_token_causal"] / record["flops"]["per_token"]
     out: dict[str, Any] = {"dtype": dtype, "devices": n_dev, "measured_peak": None,
-                           "measured_peak_causal": None, "nominal_peak": None}
+                           "measured_peak_causal": None, "nominal_peak": None,
+                           "cpu_time_efficiency": None}
     if measured:
         # simulated CPU devices share the same cores, so the peak is not multiplied by n_dev
         # there; on real accelerators each device brings its own peak.
         scale = 1 if record["backend"] == "cpu" else n_dev
         out["measured_peak"] = achieved / (measured["flops_per_s"] * scale)
         out["measured_peak_causal"] = out["measured_peak"] * ratio
+        if record["backend"] == "cpu":
+            # load-robust proxy on a shared CPU: FLOPs per CPU-second of the step over the
+            # same of the matmul (time-slicing by other processes cancels out)
+            per_cpu_s = record["flops"]["per_step"] / record["step_time"]["cpu_median_s"]
+            out["cpu_time_efficiency"] = per_cpu_s / measured["flops_per_cpu_s"]
     if nominal:
         out["nominal_peak"] = achieved / (nominal * n_dev)
     return out

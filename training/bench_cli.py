@@ -57,6 +57,8 @@ def render(record: dict[str, Any]):
         ("MFU vs measured peak (causal-halved)",
          "—" if mfu["measured_peak"] is None else
          f"{mfu['measured_peak']:.1%} ({mfu['measured_peak_causal']:.1%})"),
+        ("CPU-time efficiency (load-robust proxy)", "—" if mfu.get("cpu_time_efficiency")
+         is None else f"{mfu['cpu_time_efficiency']:.1%}"),
         ("MFU vs nominal peak", "— (no nominal peak for this device)"
          if mfu["nominal_peak"] is None else f"{mfu['nominal_peak']:.1%}"),
     ]

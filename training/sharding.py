@@ -48,6 +48,11 @@ def parse_mesh(spec: str) -> int:
     return int(value)
 
 
+def default_mesh_data(spec: str | None) -> int:
+    """``--mesh data=N`` -> N; no ``--mesh`` -> every visible device."""
+    return parse_mesh(spec) if spec else len(jax.devices())
+
+
 def make_mesh(n_data: int = 0) -> Mesh:
     """A 1-D ``data`` mesh over the first ``n_data`` devices (0: all of them)."""
     devices = jax.devices()
@@ -73,6 +78,13 @@ def placement(state, mesh: Mesh, fsdp: bool) -> Placement:
     shardings = jax.tree.map(lambda x: NamedSharding(mesh, leaf_spec(x, n, fsdp)), state)
     return Placement(mesh, fsdp, shardings, NamedSharding(mesh, P(None, "data")),
                      NamedSharding(mesh, P()))
+
+
+def for_config(cfg, state) -> Placement | None:
+    """The placement ``cfg.mesh_data`` / ``cfg.fsdp`` ask for; None for a plain 1-device run."""
+    if cfg.mesh_data <= 1 and not cfg.fsdp:
+        return None
+    return placement(state, make_mesh(cfg.mesh_data), cfg.fsdp)
 
 
 def check_batch(batch_size: int, grad_accum: int, n: int) -> None:

@@ -63,3 +63,24 @@ def test_sharded_checkpoint_restores_on_another_device_count(saved, devices):
     assert r["devices"] == devices and r["step"] == 3
     assert r["mismatched"] == []
     assert r["specs"]["params.wte.embedding"] == ["data"]  # re-sharded over the new mesh
+
+
+def test_train_cli_runs_fsdp_on_two_devices(tmp_path):
+    from tests.training.conftest import set_args
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu",
+           "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    proc = subprocess.run([sys.executable, "-m", "training.train", *set_args(steps=3),
+                           "--mesh", "data=2", "--fsdp", "--run-dir", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cfg = json.loads((tmp_path / "config.json").read_text())["config"]
+    assert cfg["mesh_data"] == 2 and cfg["fsdp"] is True
+    assert (tmp_path / "checkpoints" / "3").is_dir()
+
+
+def test_mesh_larger_than_the_device_count_is_a_usage_error(tmp_path):
+    from tests.training.conftest import run_cli, set_args
+
+    proc = run_cli(*set_args(steps=1), "--mesh", "data=4", "--run-dir", str(tmp_path))
+    assert proc.returncode == 2 and "only" in proc.stderr and "device" in proc.stderr
