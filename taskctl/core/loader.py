@@ -108,7 +108,10 @@ class _Loader:
     # -- task files -------------------------------------------------------------------------
     def read_files(self) -> dict[Path, tuple[Task | None, taskfile.RawTaskFile | None]]:
         paths = task_files(self.root)
-        if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+        # A pool pays off only when most files need a YAML parse: with a warm cache, pickling
+        # the results back costs more than the parallelism saves (and forks hold copies).
+        cold = len(self.cache.entries) < len(paths) // 2
+        if cold and len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
             parsed = self._parse_parallel(paths)
         else:
             parsed = [parse_file(p, self.root, self.bodies, self.cache) for p in paths]
