@@ -68,20 +68,10 @@ def test_optional_backends_fail_clearly_when_missing(tmp_path, monkeypatch, kind
 
 
 def test_tensorboard_writes_event_files(tmp_path):
-    pytest.importorskip("tensorboardX")  # the acceptance item imports it first: no silent pass
     t = make_tracker("tensorboard", tmp_path)
     t.log_metrics(1, {"loss": 2.0})
     t.close()
     assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
-
-
-def test_wandb_offline_run_directory(tmp_path, monkeypatch):
-    pytest.importorskip("wandb")
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    t = make_tracker("wandb", tmp_path)
-    t.log_metrics(1, {"loss": 2.0})
-    t.close()
-    assert list((tmp_path / "wandb").glob("offline-run-*"))
 
 
 @pytest.fixture(scope="module")
