@@ -55,8 +55,7 @@ def test_fsdp_shards_params_and_optimizer_state(saved):
     assert fsdp["step"] == [] and fsdp["params.ln_f.scale"] == []  # small leaves replicated
 
 
-@pytest.mark.slow  # a third jax process; ~20 s of CPU
-@pytest.mark.parametrize("devices", [2, 1])
+@pytest.mark.parametrize("devices", [2, pytest.param(1, marks=pytest.mark.slow)])
 def test_sharded_checkpoint_restores_on_another_device_count(saved, devices):
     out, _ = saved
     r = _run("restore", out, devices=devices)
