@@ -40,8 +40,13 @@ def _observer(quiet_stderr: bool):
     class Bar(Lines):
         def on_start(self, start_step, end_step):
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             self.progress = Progress(TextColumn("step"), MofNCompleteColumn(), BarColumn(),
                                      TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
@@ -87,7 +92,8 @@ def train(
     device: str = typer.Option("auto", "--device", help="cpu | gpu | tpu | auto."),
     device_index: int = typer.Option(0, "--device-index", "--device_index",
                                      help="Which device of that kind."),
-    checkpoint_dir: Path = _opt("--checkpoint-dir", help="Checkpoint directory (default: RUN_DIR/checkpoints)."),
+    checkpoint_dir: Path = _opt("--checkpoint-dir",
+                                help="Checkpoint directory (default: RUN_DIR/checkpoints)."),
     save_every_steps: int = _opt("--save-every-steps", help="Checkpoint interval."),
     keep: int = _opt("--keep", help="Latest checkpoints to keep."),
     resume_from: str = _opt("--resume-from", help="'latest' or a checkpoint path."),

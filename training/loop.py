@@ -13,8 +13,16 @@ import jax
 from training.checkpoint import Checkpointer
 from training.config import TrainConfig
 from training.metrics import MetricsWriter
-from training.train import (Observer, RunOptions, TrainResult, divergence, make_evaluator,
-                            make_train_step, nonfinite, split_micro)
+from training.train import (
+    Observer,
+    RunOptions,
+    TrainResult,
+    divergence,
+    make_evaluator,
+    make_train_step,
+    nonfinite,
+    split_micro,
+)
 
 
 class Loop:

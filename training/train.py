@@ -29,8 +29,13 @@ from training.checkpoint import Checkpointer
 from training.config import TrainConfig, incompatible_keys
 from training.data import Batch, load_dataset
 from training.errors import DivergenceError, IncompatibleResumeError
-from training.evaluate import (evaluate_loss, greedy_exact_match, make_eval_step,
-                               make_generate, masked_stats)
+from training.evaluate import (
+    evaluate_loss,
+    greedy_exact_match,
+    make_eval_step,
+    make_generate,
+    masked_stats,
+)
 from training.metrics import MetricsWriter, plot_loss_curve
 from training.model import GPT
 from training.optim import lr_schedule, make_optimizer
@@ -136,9 +141,8 @@ def write_json(path: Path, doc: dict) -> None:
 def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = RunOptions(),
                        observer: Observer | None = None) -> TrainResult:
     """Train ``cfg`` in ``run_dir``; see docs/training.md for what the run leaves behind."""
-    from training.loop import Loop  # the loop body lives in its own file (size)
-
     from training import sharding
+    from training.loop import Loop  # the loop body lives in its own file (size)
 
     obs = observer or Observer()
     sharding.initialize_distributed()  # multi-host only when JAX_COORDINATOR_ADDRESS is set

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.config import (PRESETS, TrainConfig, incompatible_keys, make_config,
-                             parse_set_options)
+from training.config import PRESETS, TrainConfig, incompatible_keys, make_config, parse_set_options
 from training.errors import ConfigError
 
 pytestmark = pytest.mark.training

@@ -34,7 +34,8 @@ def test_worked_trace_is_correct_arithmetic():
 def test_build_same_seed_same_bytes_and_hash(tmp_path):
     for name in ("a", "b", "c"):
         seed = "1" if name == "c" else "0"
-        assert build("--count", "150", "--out", str(tmp_path / name), "--seed", seed).returncode == 0
+        out = str(tmp_path / name)
+        assert build("--count", "150", "--out", out, "--seed", seed).returncode == 0
     blob = {n: (tmp_path / n / "examples.jsonl").read_bytes() for n in "abc"}
     man = {n: json.loads((tmp_path / n / "manifest.json").read_text()) for n in "abc"}
     assert blob["a"] == blob["b"] and man["a"]["sha256"] == man["b"]["sha256"]
