@@ -129,6 +129,13 @@ def load_params_msgpack(path: Path) -> dict[str, Any]:
     return _int_keys(serialization.msgpack_restore(Path(path).read_bytes()))
 
 
+def _str_keys(tree):
+    """jax.export serializes only dicts with string keys; NNX numbers its layers (0, 1, …)."""
+    if not isinstance(tree, dict):
+        return tree
+    return {str(k): _str_keys(v) for k, v in tree.items()}
+
+
 def _int_keys(tree):
     if not isinstance(tree, dict):
         return tree
@@ -148,12 +155,19 @@ def forward_fn(graphdef, template):
 
 
 def export_forward(cfg: TrainConfig, graphdef, params) -> jax.export.Exported:
-    """jax.export of the forward pass, batch dimension symbolic."""
-    pure = pure_params(params)
+    """jax.export of the forward pass, batch dimension symbolic. The exported function takes
+    the params with string keys (so the envelope serializes): use `call_exported`."""
+    pure = _str_keys(pure_params(params))
     spec = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), pure)
     (b,) = jax.export.symbolic_shape("b")
     tokens = jax.ShapeDtypeStruct((b, cfg.seq_len), jnp.int32)
-    return jax.export.export(jax.jit(forward_fn(graphdef, params)))(spec, tokens)
+    forward = forward_fn(graphdef, params)
+    return jax.export.export(jax.jit(lambda p, t: forward(_int_keys(p), t)))(spec, tokens)
+
+
+def call_exported(exported: jax.export.Exported, pure: dict, tokens) -> jax.Array:
+    """Run an exported forward pass on params as `pure_params` or the loaders return them."""
+    return exported.call(_str_keys(pure), tokens)
 
 
 def can_deserialize() -> bool:
@@ -213,15 +227,15 @@ def check(out_dir: Path, atol: float = 1e-5) -> list[str]:
                 if not (out_dir / name).is_file() or sha256(out_dir / name) != digest]
     if problems:
         return problems
-    npz, mp = _flat(load_params_npz(out_dir / "params.npz")), _flat(
-        load_params_msgpack(out_dir / "params.msgpack"))
+    nested = load_params_msgpack(out_dir / "params.msgpack")
+    npz, mp = _flat(load_params_npz(out_dir / "params.npz")), _flat(nested)
     if npz.keys() != mp.keys() or any(not np.array_equal(npz[k], mp[k]) for k in npz):
         problems.append("params.npz and params.msgpack differ")
     shapes = {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in npz.items()}
     if shapes != meta["params"]:
         problems.append("param shapes/dtypes differ from export.json")
     if meta["stablehlo_format"] == "jax.export" and can_deserialize() and not problems:
-        problems += _check_logits(out_dir, meta, mp, atol)
+        problems += _check_logits(out_dir, meta, nested, atol)
     return problems
 
 
@@ -233,7 +247,7 @@ def _check_logits(out_dir: Path, meta: dict, pure: dict, atol: float) -> list[st
     graphdef, template = nnx.split(GPT(cfg, nnx.Rngs(params=0)), nnx.Param)
     tokens = jax.random.randint(jax.random.key(0), (2, cfg.seq_len), 0, 258)
     want = forward_fn(graphdef, template)(pure, tokens)
-    got = exported.call(pure, tokens)
+    got = call_exported(exported, pure, tokens)
     err = float(jnp.max(jnp.abs(got - want)))
     return [] if err <= atol else [f"model.stablehlo logits differ from native by {err:.3g}"]
 
