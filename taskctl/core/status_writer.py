@@ -12,6 +12,7 @@ Items that passed tick their box; items that failed untick it; others are left a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets as _rand
@@ -107,8 +108,10 @@ def update_task_file(task: Task, status: str | None, completed_at: str | None,
     return True
 
 
-def update_manifest(root: Path, task_id: str, status: str, completed_at: str | None) -> bool:
-    """Read-modify-write of the manifest entry under the manifest lock."""
+def update_manifest(root: Path, task_id: str, status: str, completed_at: str | None,
+                    bl: Backlog | None = None) -> bool:
+    """Read-modify-write of the manifest entry under the manifest lock. With `bl`, the derived
+    data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean."""
     path = root / "manifest.json"
     if not path.exists():
         return False
@@ -126,9 +129,29 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
                 entry["status"] = status
                 if completed_at:
                     entry["completed_at"] = completed_at
+                if bl is not None:
+                    data.update(_derived(bl, tasks))
                 atomic.write_json(path, data)
                 return True
     return False
+
+
+def _derived(bl: Backlog, entries: list) -> dict:
+    """Derived manifest data from the statuses in the locked manifest (other verify processes
+    may have completed tasks since `bl` was loaded: the manifest holds the merged truth)."""
+    from taskctl.core import normalize, sync
+
+    statuses = {}
+    for e in entries:
+        if isinstance(e, dict) and isinstance(e.get("status"), str):
+            try:
+                statuses[e.get("id")] = normalize.status(e["status"], ("status",), [])
+            except normalize.UnknownValue:
+                pass
+    view = dataclasses.replace(bl, tasks={
+        tid: dataclasses.replace(t, status=statuses.get(tid) or t.status)
+        for tid, t in bl.tasks.items()})
+    return sync.derived(view)
 
 
 def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
@@ -139,6 +162,6 @@ def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
         record_event(bl.root, task.id, "complete", old, "completed", by, evidence_id, at,
                      items=items)
     update_task_file(task, "completed", at if old != "completed" else None, passed, [])
-    update_manifest(bl.root, task.id, "completed", at if old != "completed" else None)
+    update_manifest(bl.root, task.id, "completed", at if old != "completed" else None, bl)
     task.status = "completed"
     return old

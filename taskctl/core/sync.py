@@ -55,6 +55,8 @@ def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None) -> dict[str, Any
         if v is None or (k in ("phase", "milestone") and v == ""):
             e.pop(k, None)
             continue
+        if v == [] and k not in (old or {}) and old is not None:
+            continue  # an absent list and an empty one mean the same: no churn
         out[k] = v
     for k, v in e.items():  # unknown keys kept, after the canonical ones
         out.setdefault(k, v)

@@ -98,3 +98,9 @@ def test_eight_concurrent_verifiers_lose_nothing(tmp_path):
     assert sorted(e["task"] for e in events) == ids
     assert assert_consistent(root) == set(ids)
     assert not list((root / ".locks").glob("*.inprogress.json"))
+    # derived data follows the merged statuses of all eight writers: nothing for sync to do
+    stats = json.loads((root / "manifest.json").read_text())["stats"]
+    assert stats["by_status"] == {"completed": 8}
+    sync = subprocess.run([*TASKCTL, "--tasks-dir", str(root), "sync"], cwd=tmp_path, env=ENV,
+                          capture_output=True, text=True)
+    assert sync.returncode == 0, sync.stdout
