@@ -80,6 +80,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "small"
         shutil.copytree(a.example, small)
+        for p in [small, *small.rglob("*")]:  # shared/ is read-only; caches skip such trees
+            p.chmod(0o755 if p.is_dir() else 0o644)
         cmd = [EXE, "next", "--json", "--tasks-dir", str(small / ".tasks")]
         print(f"small backlog ({a.example.name}), median of {a.runs}:")
         line("next --json cold (no caches)", runs(cmd, a.runs, NO_CACHE))
