@@ -1,1 +1,1 @@
-"""Bundled JAX + Flax NNX trainer: ``python -m training.train``; see docs/training.md."""
+"""Bundled JAX + Flax NNX trainer: ``python -m training train``; see docs/training.md."""

@@ -1,5 +1,5 @@
-"""``python -m training`` is the same as ``python -m training.train``."""
+"""``python -m training COMMAND ...`` (see ``python -m training --help``)."""
 
 from training.cli import main
 
-main()
+raise SystemExit(main())

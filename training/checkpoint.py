@@ -30,6 +30,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 
 from training.errors import CheckpointError
+from training.jsonio import write_json
 
 INTEGRITY = "integrity"
 
@@ -64,10 +65,9 @@ class _Store:
         if not (self.dir / str(step)).is_dir():
             return  # already garbage-collected by max_to_keep
         self.sidecar(step).parent.mkdir(exist_ok=True)
-        tmp = self.sidecar(step).with_suffix(".tmp")
-        tmp.write_text(json.dumps({"step": step, "files": _tree_sha(self.dir / str(step))},
-                                  indent=1, sort_keys=True))
-        tmp.replace(self.sidecar(step))  # atomic: a sidecar is either whole or absent
+        # atomic: a sidecar is either whole or absent
+        write_json(self.sidecar(step), {"step": step, "files": _tree_sha(self.dir / str(step))},
+                   indent=1)
         live = {str(s) for s in self.manager.all_steps()}
         for old in self.sidecar(step).parent.glob("*.json"):
             if old.stem not in live:

@@ -16,6 +16,37 @@ from typing import Any, Literal
 from training.errors import ConfigError
 
 Precision = Literal["f32", "bf16"]
+DTYPES = {"f32": "float32", "bf16": "bfloat16"}  # TrainConfig.precision -> ModelConfig.dtype
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What ``training.model.GPT`` needs to build itself; derived from ``TrainConfig.model``.
+
+    Not written to disk on its own: config.json holds the TrainConfig it is derived from.
+    """
+
+    vocab_size: int  # token ids are in [0, vocab_size); embeddings are tied
+    seq_len: int  # longest sequence (size of the learned position table)
+    n_layers: int
+    d_model: int  # residual width; d_model / n_heads is the head dim
+    n_heads: int
+    mlp_ratio: int = 4  # MLP hidden = mlp_ratio * d_model
+    dropout: float = 0.0
+    dtype: str = "float32"  # compute dtype, "float32" | "bfloat16"; params are always f32
+
+    def __post_init__(self) -> None:
+        problems = [f"{k} must be > 0" for k in ("vocab_size", "seq_len", "n_layers", "d_model",
+                                                   "n_heads", "mlp_ratio")
+                    if getattr(self, k) <= 0]
+        if self.d_model % max(self.n_heads, 1):
+            problems.append(f"d_model {self.d_model} not divisible by n_heads {self.n_heads}")
+        if not 0 <= self.dropout < 1:
+            problems.append("dropout must be in [0, 1)")
+        if self.dtype not in DTYPES.values():
+            problems.append(f"dtype must be one of {tuple(DTYPES.values())}")
+        if problems:
+            raise ConfigError("invalid model config: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -90,6 +121,14 @@ class TrainConfig:
             problems.append("vocab_size must be >= 258 (byte tokenizer)")
         if problems:
             raise ConfigError("invalid config: " + "; ".join(problems))
+
+    @property
+    def model(self) -> ModelConfig:
+        """The model's own config (shape, dropout, compute dtype)."""
+        return ModelConfig(vocab_size=self.vocab_size, seq_len=self.seq_len,
+                           n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
+                           mlp_ratio=self.mlp_ratio, dropout=self.dropout,
+                           dtype=DTYPES[self.precision])
 
     @property
     def decay_steps(self) -> int:

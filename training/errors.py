@@ -1,7 +1,22 @@
-"""Typed errors of the trainer; the CLI maps each family to one exit code, once.
+"""Typed errors of the trainer. ``training.cli.main`` maps them to exit codes, once.
 
-Exit codes: 0 ok, 1 training failure (divergence, unexpected runtime failure),
-2 usage / config / device / incompatible-resume errors.
+Exit codes of ``python -m training COMMAND`` (each error family owns one code):
+
+====  =================================================================  =======================
+code  meaning                                                            raised as
+====  =================================================================  =======================
+0     success
+1     the work failed: training diverged (NaN/inf), a pipeline gave up   ``DivergenceError``,
+      after its retries, ``export check`` / ``registry verify`` found a  ``TrainingError``,
+      corrupted file, an invalid SBOM, any unexpected exception          anything else
+2     usage: bad command-line options, unknown/invalid config keys or    ``UsageError`` (and
+      ``--set`` values, dataset spec, missing device, incompatible       ``ConfigError``, ...),
+      resume, unknown registry model/version, no usable checkpoint       ``CheckpointError``
+130   interrupted (Ctrl-C)
+====  =================================================================  =======================
+
+Errors print as ``error: MESSAGE`` (plus ``hint: ...`` when there is one) on stderr, one
+line, no traceback; ``--debug`` (global, or on ``train`` / ``bench``) shows the traceback.
 """
 
 from __future__ import annotations

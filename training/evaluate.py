@@ -14,9 +14,9 @@ import numpy as np
 import optax
 from flax import nnx
 
-from training.data import Batch
-from training.golden import Example
-from training.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
+from training.data.dataset import Batch
+from training.data.golden import Example
+from training.data.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
 
 
 def masked_stats(logits: jax.Array, targets: jax.Array, mask: jax.Array):

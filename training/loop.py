@@ -1,28 +1,71 @@
 """The host-side training loop: batches in, steps, logging, eval, early stop, saves.
 
-Kept apart from train.py (pure step functions + setup) so each file stays readable.
+Also the types the loop speaks: ``RunOptions`` in, ``Observer`` hooks out (the CLI draws
+them), ``TrainResult`` back. Setup (run dir, resume) is train.py; step functions are step.py.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jax
 
 from training.checkpoint import Checkpointer
 from training.config import TrainConfig
+from training.errors import DivergenceError
 from training.metrics import MetricsWriter
-from training.train import (
-    Observer,
-    RunOptions,
-    TrainResult,
-    divergence,
-    make_evaluator,
-    make_train_step,
-    nonfinite,
-    split_micro,
-)
+from training.step import make_evaluator, make_train_step, split_micro
+
+
+class Observer:
+    """Progress hooks; the CLI subclasses this to draw. Default: silent."""
+
+    def on_start(self, start_step: int, end_step: int) -> None: ...
+    def on_step(self, step: int, loss: float) -> None: ...
+    def on_log(self, record: dict[str, Any]) -> None: ...
+    def on_eval(self, record: dict[str, Any]) -> None: ...
+    def on_message(self, text: str) -> None: ...
+    def on_end(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Run-level choices that do not change what a step computes (not in the config hash)."""
+
+    checkpoint_dir: Path | None = None  # default RUN_DIR/checkpoints
+    device: str = "auto"  # cpu | gpu | tpu | auto (auto: JAX default backend)
+    device_index: int = 0
+    resume_from: str | None = None  # "latest" or a checkpoint path
+    smoke_steps: int = 0  # >0: run only this many steps, log + checkpoint the last one
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    start_step: int
+    last_step: int
+    losses: dict[int, float] = field(default_factory=dict)  # step -> train loss
+    last_eval: dict[str, Any] = field(default_factory=dict)
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+def nonfinite(*values: float) -> bool:
+    return any(not math.isfinite(v) for v in values)
+
+
+def divergence(step: int, loss: float, grad_norm: float, ckpt: Checkpointer) -> DivergenceError:
+    good = ckpt.verified_steps()
+    where = (f"last good checkpoint: step {good[-1]} in {ckpt.dir}" if good
+             else "no checkpoint was saved before it")
+    return DivergenceError(f"training diverged at step {step}: loss={loss}, "
+                           f"grad_norm={grad_norm}; stopped ({where})",
+                           hint="lower lr, raise warmup_steps, or use precision=f32")
+
 
 
 class Loop:

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from training.config import TrainConfig
+from training.config import ModelConfig
 
 
 def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
@@ -22,7 +22,7 @@ def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
 
 
 class CausalSelfAttention(nnx.Module):
-    def __init__(self, cfg: TrainConfig, dtype, rngs: nnx.Rngs):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs):
         d = cfg.d_model
         self.n_heads = cfg.n_heads
         init = nnx.initializers.normal(0.02)
@@ -41,7 +41,7 @@ class CausalSelfAttention(nnx.Module):
 
 
 class MLP(nnx.Module):
-    def __init__(self, cfg: TrainConfig, dtype, rngs: nnx.Rngs):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs):
         d, h = cfg.d_model, cfg.mlp_ratio * cfg.d_model
         init = nnx.initializers.normal(0.02)
         proj_init = nnx.initializers.normal(0.02 / (2 * cfg.n_layers) ** 0.5)
@@ -53,7 +53,7 @@ class MLP(nnx.Module):
 
 
 class Block(nnx.Module):
-    def __init__(self, cfg: TrainConfig, dtype, rngs: nnx.Rngs):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs):
         self.ln1 = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
         self.attn = CausalSelfAttention(cfg, dtype, rngs)
         self.ln2 = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
@@ -67,10 +67,10 @@ class Block(nnx.Module):
 
 
 class GPT(nnx.Module):
-    """``GPT(cfg, rngs)(tokens[B, T], dropout_key=None) -> logits[B, T, vocab] (float32)``."""
+    """``GPT(model_cfg, rngs)(tokens[B, T], dropout_key=None) -> logits[B, T, vocab] (float32)``."""
 
-    def __init__(self, cfg: TrainConfig, rngs: nnx.Rngs):
-        dtype = jnp.bfloat16 if cfg.precision == "bf16" else jnp.float32
+    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
+        dtype = jnp.dtype(cfg.dtype)
         init = nnx.initializers.normal(0.02)
         self.wte = nnx.Embed(cfg.vocab_size, cfg.d_model, embedding_init=init, dtype=dtype,
                              rngs=rngs)

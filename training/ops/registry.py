@@ -5,7 +5,7 @@ A version holds ``params.msgpack`` (+ ``params.npz``), ``config.json``, ``proven
 other file). ``NAME`` resolves to the newest version, ``NAME:vN`` to one. Loading re-hashes
 every file first; a mismatch is a RegistryError naming the file.
 
-CLI: ``python -m training.registry register|list|show|verify`` (exit 2 on usage errors,
+CLI: ``python -m training registry register|list|show|verify`` (exit 2 on usage errors,
 1 when verify finds corruption).
 """
 
@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from training.errors import TrainingError, UsageError
+from training.errors import UsageError
+from training.jsonio import write_json
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -29,7 +30,7 @@ class RegistryError(UsageError):
 
 
 def _sha(path: Path) -> str:
-    from training.export import sha256
+    from training.ops.export import sha256
 
     return sha256(path)
 
@@ -48,7 +49,7 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
 
 
 def _final_metrics(run_dir: Path) -> dict[str, Any]:
-    from training.tracking import summarize
+    from training.ops.tracking import summarize
 
     s = summarize(run_dir)
     out = {"steps": s["steps"], "final_loss": s["final_loss"],
@@ -98,6 +99,8 @@ def render_card(name: str, version: int, meta: dict[str, Any]) -> str:
 class Registry:
     def __init__(self, root: Path):
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise RegistryError(f"registry root {self.root} is not a directory")
 
     def versions(self, name: str) -> list[int]:
         d = self.root / name
@@ -127,7 +130,7 @@ class Registry:
 
     def register(self, name: str, run_dir: Path, which: str = "best") -> Path:
         """Copy ``run_dir``'s params, config and provenance into a new version folder."""
-        from training.export import export_params, load_run
+        from training.ops.export import export_params, load_run
 
         parse_ref(name)
         run_dir = Path(run_dir)
@@ -136,9 +139,8 @@ class Registry:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root / name))
         try:
             export_params(run.params, staging)
-            (staging / "config.json").write_text(json.dumps(
-                {"config": run.cfg.to_dict(), "config_hash": run.cfg.hash()}, indent=2,
-                sort_keys=True) + "\n")
+            write_json(staging / "config.json",
+                       {"config": run.cfg.to_dict(), "config_hash": run.cfg.hash()})
             shutil.copyfile(run_dir / "provenance.json", staging / "provenance.json")
             meta = {"registered_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "source_run": str(run_dir.resolve()), "checkpoint": run.source,
@@ -146,14 +148,13 @@ class Registry:
                     "config_hash": run.cfg.hash(),
                     "provenance": json.loads((run_dir / "provenance.json").read_text()),
                     "metrics": _final_metrics(run_dir)}
-            (staging / "metrics.json").write_text(json.dumps(meta["metrics"], indent=2) + "\n")
+            write_json(staging / "metrics.json", meta["metrics"], sort_keys=False)
             version = (self.versions(name) or [0])[-1] + 1
             (staging / "card.md").write_text(render_card(name, version, meta))
             files = {p.name: _sha(p) for p in sorted(staging.iterdir())}
-            (staging / "manifest.json").write_text(json.dumps(
-                {"name": name, "version": version, "registered_at": meta["registered_at"],
-                 "source_run": meta["source_run"], "step": run.step, "files": files},
-                indent=2, sort_keys=True) + "\n")
+            write_json(staging / "manifest.json",
+                       {"name": name, "version": version, "registered_at": meta["registered_at"],
+                        "source_run": meta["source_run"], "step": run.step, "files": files})
             target = self.root / name / f"v{version}"
             staging.rename(target)  # atomic; fails rather than overwrite an existing version
             return target
@@ -173,64 +174,17 @@ class Registry:
         """(config, model) for ``ref`` after checking every file's sha256."""
         from flax import nnx
 
-        from training.export import config_from_json, load_params_msgpack
         from training.model import GPT
+        from training.ops.export import config_from_json, load_params_msgpack
 
         bad = self.verify(ref)
         vdir = self.resolve(ref)
         if bad:
             raise RegistryError(f"{vdir}: files do not match the manifest: {', '.join(bad)}")
         cfg = config_from_json(json.loads((vdir / "config.json").read_text())["config"])
-        model = GPT(cfg, nnx.Rngs(params=0))
+        model = GPT(cfg.model, nnx.Rngs(params=0))
         state = nnx.state(model, nnx.Param)
         nnx.replace_by_pure_dict(state, load_params_msgpack(vdir / "params.msgpack"))
         nnx.update(model, state)
         return cfg, model
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    p = argparse.ArgumentParser(prog="python -m training.registry",
-                                description="A local model registry (ROOT/NAME/vN).")
-    p.add_argument("--root", type=Path, default=Path("registry"), help="Registry folder.")
-    sub = p.add_subparsers(dest="command", required=True)
-    reg = sub.add_parser("register", help="Register a run's best (or latest) params.")
-    reg.add_argument("name")
-    reg.add_argument("--run-dir", type=Path, required=True)
-    reg.add_argument("--which", choices=("best", "latest"), default="best")
-    sub.add_parser("list", help="Models and their versions.")
-    show = sub.add_parser("show", help="Print a version's model card.")
-    show.add_argument("ref", help="NAME or NAME:vN")
-    ver = sub.add_parser("verify", help="Re-hash a version's files (exit 1 on mismatch).")
-    ver.add_argument("ref")
-    args = p.parse_args(argv)
-    reg_ = Registry(args.root)
-    try:
-        if args.command == "register":
-            print(f"registered {reg_.register(args.name, args.run_dir, args.which)}")
-        elif args.command == "list":
-            for name, versions in reg_.models().items():
-                print(f"{name}  {' '.join(f'v{v}' for v in versions)}")
-        elif args.command == "show":
-            print((reg_.resolve(args.ref) / "card.md").read_text())
-        else:
-            bad = reg_.verify(args.ref)
-            for name in bad:
-                print(f"error: {reg_.resolve(args.ref) / name}: sha256 mismatch",
-                      file=sys.stderr)
-            if bad:
-                return 1
-            print(f"ok: {reg_.resolve(args.ref)}")
-    except (TrainingError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except NotADirectoryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

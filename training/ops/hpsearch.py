@@ -4,19 +4,19 @@ Each trial is a short ``train_and_evaluate`` in ``OUT/trial-NNN`` (via ``run_man
 by best validation loss (final train loss when no eval ran). Writes ``OUT/runs.jsonl`` (one
 line per trial) and ``OUT/best.json``.
 
-CLI: ``python -m training.hpsearch --space lr=1e-3,3e-3 --space warmup_steps=1,2
+CLI: ``python -m training hpsearch --space lr=1e-3,3e-3 --space warmup_steps=1,2
 [--mode grid|random --trials N --seed S] --steps 3 --out DIR [--set k=v ...]``.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import random
 from pathlib import Path
 from typing import Any
 
 from training.errors import UsageError
+from training.jsonio import write_json
 
 
 def parse_space(items: list[str]) -> dict[str, list[str]]:
@@ -61,7 +61,7 @@ def search(preset: str, base: dict[str, str], space: dict[str, list[str]], out: 
            mode: str = "grid", n: int = 0, seed: int = 0, options=None) -> dict[str, Any]:
     """Run every trial; return (and write) best.json's document."""
     from training.config import make_config
-    from training.pipeline import run_many
+    from training.ops.pipeline import run_many
 
     chosen = trials(space, mode, n, seed)
     configs = [make_config(preset, {**base, **t}) for t in chosen]  # all validated up front
@@ -75,41 +75,6 @@ def search(preset: str, base: dict[str, str], space: dict[str, list[str]], out: 
             "best": {k: ranked[0][k] for k in ("name", "overrides", "score", "config_hash")},
             "ranking": [{"name": r["name"], "score": r["score"], "overrides": r["overrides"]}
                         for r in ranked]}
-    (Path(out) / "best.json").write_text(json.dumps(best, indent=2, sort_keys=True) + "\n")
+    write_json(Path(out) / "best.json", best)
     return best
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    from training.config import parse_set_options
-    from training.errors import TrainingError
-    from training.train import RunOptions
-
-    p = argparse.ArgumentParser(prog="python -m training.hpsearch",
-                                description="Grid / random search over --set overrides.")
-    p.add_argument("--preset", default="tiny")
-    p.add_argument("--space", action="append", default=[], metavar="KEY=V1,V2")
-    p.add_argument("--set", dest="set_", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--mode", choices=("grid", "random"), default="grid")
-    p.add_argument("--trials", type=int, default=0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=20, help="Steps per trial.")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--device", default="auto")
-    args = p.parse_args(argv)
-    try:
-        base = {**parse_set_options(args.set_), "steps": str(args.steps)}
-        best = search(args.preset, base, parse_space(args.space), args.out, args.mode,
-                      args.trials, args.seed, RunOptions(device=args.device))
-    except TrainingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    b = best["best"]
-    print(f"best: {b['name']} score={b['score']:.4f} {b['overrides']} ({best['trials']} trials)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

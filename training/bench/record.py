@@ -1,4 +1,5 @@
-"""The JSON record shared by training.bench and training.ode_bench: environment + atomic write.
+"""The JSON record envelope shared by the step bench and the ODE bench (written with
+``training.jsonio.write_json``).
 
 Every record has ``schema_version``, ``kind`` ("train_step" | "ode_rk4"), ``created`` (UTC),
 ``git``, ``versions``, ``devices`` and ``host`` (CPU count and load average when measured:
@@ -7,11 +8,9 @@ figures taken on a loaded machine are noisy).
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -42,21 +41,6 @@ def environment() -> dict[str, Any]:
         "host": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
                  "loadavg_1_5_15": load},
     }
-
-
-def write_json(path: Path | str, record: dict[str, Any]) -> None:
-    """Write ``record`` atomically: a temp file in the same directory, then os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(record, f, indent=2, sort_keys=True, default=str)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def percentile(values: list[float], q: float) -> float:

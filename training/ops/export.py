@@ -13,8 +13,8 @@
                       input/output signatures, jax version, platforms, sha256 of every file,
                       source run dir and checkpoint step
 
-CLI: ``python -m training.export --run-dir R --out DIR [--which best|latest]`` and
-``python -m training.export check DIR`` (exit 1 with the problems found).
+CLI: ``python -m training export --run-dir R --out DIR [--which best|latest]`` and
+``python -m training export check DIR`` (exit 1 with the problems found).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from flax import nnx, serialization
 
 from training.config import TrainConfig
 from training.errors import CheckpointError
+from training.jsonio import write_json
 
 FORMAT_VERSION = 1
 ARTIFACTS = ("params.npz", "params.msgpack", "model.stablehlo", "model.mlir")
@@ -60,11 +61,13 @@ def load_run(run_dir: Path, which: str = "best") -> LoadedRun:
     """Params of a run's best checkpoint (falls back to latest when no eval saved a best)."""
     from training.checkpoint import Checkpointer
     from training.optim import make_optimizer
-    from training.train import init_state
+    from training.step import init_state
 
     run_dir = Path(run_dir)
     if which not in ("best", "latest"):
         raise CheckpointError(f"--which {which!r}: choose best or latest", )
+    if not (run_dir / "config.json").is_file():
+        raise CheckpointError(f"{run_dir}: no config.json (not a run dir?)")
     cfg = config_from_json(json.loads((run_dir / "config.json").read_text())["config"])
     ckdir = run_dir / "checkpoints"
     if not ckdir.is_dir():
@@ -212,7 +215,7 @@ def export_run(run_dir: Path, out_dir: Path, which: str = "best") -> dict[str, A
         "jax_version": jax.__version__, **hlo,
         "files": {name: sha256(out_dir / name) for name in ARTIFACTS},
     }
-    (out_dir / "export.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    write_json(out_dir / "export.json", meta)
     return meta
 
 
@@ -244,46 +247,10 @@ def _check_logits(out_dir: Path, meta: dict, pure: dict, atol: float) -> list[st
 
     cfg = config_from_json(meta["config"])
     exported = jax.export.deserialize(bytearray((out_dir / "model.stablehlo").read_bytes()))
-    graphdef, template = nnx.split(GPT(cfg, nnx.Rngs(params=0)), nnx.Param)
+    graphdef, template = nnx.split(GPT(cfg.model, nnx.Rngs(params=0)), nnx.Param)
     tokens = jax.random.randint(jax.random.key(0), (2, cfg.seq_len), 0, 258)
     want = forward_fn(graphdef, template)(pure, tokens)
     got = call_exported(exported, pure, tokens)
     err = float(jnp.max(jnp.abs(got - want)))
     return [] if err <= atol else [f"model.stablehlo logits differ from native by {err:.3g}"]
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["check"]:
-        p = argparse.ArgumentParser(prog="python -m training.export check",
-                                    description="Re-hash and reload an export directory.")
-        p.add_argument("dir", type=Path)
-        args = p.parse_args(argv[1:])
-        problems = check(args.dir)
-        for line in problems:
-            print(f"error: {line}", file=sys.stderr)
-        if not problems:
-            print(f"ok: {args.dir}")
-        return 1 if problems else 0
-    p = argparse.ArgumentParser(prog="python -m training.export",
-                                description="Export a run's params, StableHLO and metadata "
-                                            "(`check DIR` verifies an export).")
-    p.add_argument("--run-dir", type=Path, required=True)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--which", choices=("best", "latest"), default="best")
-    args = p.parse_args(argv)
-    try:
-        meta = export_run(args.run_dir, args.out, args.which)
-    except (CheckpointError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"exported {meta['source']['checkpoint']} step {meta['source']['step']} "
-          f"({meta['param_count']} params, {meta['stablehlo_format']}) to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

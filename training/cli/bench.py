@@ -1,4 +1,4 @@
-"""``python -m training.bench``: options -> run_bench -> rich table or ``--json PATH``.
+"""``python -m training.bench.train_bench``: options -> run_bench -> rich table or ``--json PATH``.
 
 Progress goes to stderr; the table (or nothing, with ``--json``) to stdout. Exit codes as in
 training/cli.py: 0 ok, 1 failure, 2 usage/config errors. Tracebacks only with ``--debug``.
@@ -6,21 +6,13 @@ training/cli.py: 0 ok, 1 failure, 2 usage/config errors. Tracebacks only with ``
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from training.cli.common import debug_option, eprint, set_option
 from training.config import PRESETS, make_config, parse_set_options
-from training.errors import TrainingError
-
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                  help="Benchmark the training step: compile time, step time, MFU.")
-
-
-def _eprint(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def _fmt(x: float | None, unit: str = "", scale: float = 1.0, digits: int = 3) -> str:
@@ -33,7 +25,7 @@ def render(record: dict[str, Any]):
 
     st, th, fl, mfu, comp = (record["step_time"], record["throughput"], record["flops"],
                              record["mfu"], record["compile"])
-    table = Table(title=f"training.bench — preset {record['preset']} on "
+    table = Table(title=f"training.bench.train_bench — preset {record['preset']} on "
                         f"{record['devices'][0]['kind']} ({record['backend']})")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -71,10 +63,9 @@ def render(record: dict[str, Any]):
     return table
 
 
-@app.command()
 def bench(
     preset: str = typer.Option("small", help=f"One of: {', '.join(PRESETS)}."),
-    set_: list[str] = typer.Option([], "--set", help="Config override key=value (repeatable)."),
+    set_: list[str] = set_option(),
     steps: int = typer.Option(10, "--steps", min=1, help="Measured steps."),
     warmup: int = typer.Option(2, "--warmup", min=1, help="Untimed steps after compiling."),
     json_path: Path = typer.Option(None, "--json", help="Write the JSON record here."),
@@ -88,43 +79,57 @@ def bench(
                                          help="Async-save every N measured steps; time it."),
     mesh: str = typer.Option(None, "--mesh", help="data=N: data-parallel over N devices."),
     fsdp: bool = typer.Option(False, "--fsdp", help="Shard params + optimizer state too."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    debug: bool = debug_option(),
 ) -> None:
     """Compile time vs steady-state step time, tokens/s, model FLOPs and MFU."""
-    try:
-        from training import sharding
-        from training.bench import BenchOptions, run_bench
-        from training.bench_record import write_json
+    from training import sharding
+    from training.bench.train_bench import BenchOptions, run_bench
+    from training.jsonio import write_json
 
-        cfg = make_config(preset, parse_set_options(set_))
-        mesh_data = sharding.parse_mesh(mesh) if mesh else 1
-        if fsdp and not mesh:
-            import jax
+    cfg = make_config(preset, parse_set_options(set_))
+    mesh_data = sharding.parse_mesh(mesh) if mesh else 1
+    if fsdp and not mesh:
+        import jax
 
-            mesh_data = len(jax.devices())
-        opts = BenchOptions(steps=steps, warmup=warmup, compile_cache=compile_cache,
-                            use_compile_cache=not no_compile_cache, profile_dir=profile_dir,
-                            profile_steps=profile_steps, checkpoint_every=checkpoint_every,
-                            mesh_data=mesh_data, fsdp=fsdp)
-        record = run_bench(cfg, preset, opts, note=_eprint)
-    except TrainingError as exc:
-        if debug:
-            raise
-        _eprint(f"error: {exc}" + (f"\nhint: {exc.hint}" if exc.hint else ""))
-        raise typer.Exit(exc.exit_code) from None
-    except Exception as exc:
-        if debug:
-            raise
-        _eprint(f"error: bench failed: {type(exc).__name__}: {exc} (rerun with --debug)")
-        raise typer.Exit(1) from None
+        mesh_data = len(jax.devices())
+    opts = BenchOptions(steps=steps, warmup=warmup, compile_cache=compile_cache,
+                        use_compile_cache=not no_compile_cache, profile_dir=profile_dir,
+                        profile_steps=profile_steps, checkpoint_every=checkpoint_every,
+                        mesh_data=mesh_data, fsdp=fsdp)
+    record = run_bench(cfg, preset, opts, note=eprint)
     if json_path:
-        write_json(json_path, record)
-        _eprint(f"wrote {json_path}")
+        write_json(json_path, record, default=str)
+        eprint(f"wrote {json_path}")
     else:
         from rich.console import Console
 
         Console().print(render(record))
 
 
-def main() -> None:
-    app()
+def ode_bench(
+    systems: int = typer.Option(100_000, "--systems", min=1),
+    steps: int = typer.Option(1000, "--steps", min=1),
+    dt: float = typer.Option(0.01, "--dt"),
+    repeats: int = typer.Option(3, "--repeats", min=1),
+    json_path: Path = typer.Option(None, "--json", help="Write the JSON record here."),
+) -> None:
+    """Time a vmapped RK4 integrator on CPU and on the accelerator (if any)."""
+    from training.bench.ode_bench import run_ode_bench
+    from training.jsonio import write_json
+
+    record = run_ode_bench(systems, steps, dt, repeats)
+    if json_path:
+        write_json(json_path, record, default=str)
+        eprint(f"wrote {json_path}")
+        return
+    for name in ("cpu", "accelerator"):
+        r = record[name]
+        if r is None:
+            print(f"{name}: {record['note']}")
+            continue
+        print(f"{name} ({r['device_kind']}): compile {r['compile_s']:.2f} s, "
+              f"run median {r['run_median_s'] * 1e3:.1f} ms, "
+              f"{r['system_steps_per_s']:.3g} system-steps/s, "
+              f"max |err| {r['max_abs_error_vs_exact']:.2e}")
+    if record.get("speedup_accelerator_vs_cpu"):
+        print(f"speedup accelerator vs CPU: {record['speedup_accelerator_vs_cpu']:.1f}x")

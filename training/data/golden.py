@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training.errors import UsageError
+from training.jsonio import atomic_write, write_json
 
 NAME = "golden-v2"
 VERSION = "2.0.0"
@@ -82,10 +83,10 @@ def build(count: int, seed: int, out: Path) -> dict:
     examples = generate(count, seed)
     blob = to_jsonl(examples)
     out.mkdir(parents=True, exist_ok=True)
-    (out / EXAMPLES).write_bytes(blob)
+    atomic_write(out / EXAMPLES, blob)
     manifest = {"name": NAME, "version": VERSION, "count": count, "seed": seed,
                 "sha256": hashlib.sha256(blob).hexdigest(), "file": EXAMPLES}
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_json(out / MANIFEST, manifest)
     return manifest
 
 

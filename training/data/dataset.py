@@ -2,11 +2,11 @@
 
 Sources (``TrainConfig.dataset``):
   ``golden-v2``     generated in memory from (golden_count, data_seed)
-  a directory       a built golden-v2 copy (``python -m training.data build``), sha-checked
+  a directory       a built golden-v2 copy (``python -m training data build``), sha-checked
   ``text:GLOB``     local text files; ``text:stdlib`` is this Python's stdlib sources
 Split: the last ``val_fraction`` of the examples (golden) or of the token stream (text).
 
-CLI: ``python -m training.data build --dataset golden-v2 --count N --out DIR [--seed S]``.
+CLI: ``python -m training data build --dataset golden-v2 --count N --out DIR [--seed S]``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from training import golden
 from training.config import TrainConfig
+from training.data import golden
+from training.data.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
 from training.errors import UsageError
-from training.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
 
 MAX_TEXT_BYTES = 256 * 2**20  # refuse to slurp more than this from a text glob
 
@@ -172,35 +172,3 @@ def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset:
     info = DatasetInfo(key, golden.NAME, version, sha, n_train, len(examples) - n_train)
     return GoldenDataset(examples, info, cfg)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m training.data build ...``; a tiny CLI kept here so data has one home."""
-    import typer  # lazy: the library path needs no CLI dependencies
-
-    app = typer.Typer(add_completion=False, help="Build datasets for the trainer.")
-
-    @app.callback()
-    def _root() -> None:
-        """Dataset tools."""
-
-    @app.command()
-    def build(dataset: str = typer.Option(golden.NAME, help="Only golden-v2 is buildable."),
-              count: int = typer.Option(..., help=f"Examples (>= {golden.MIN_COUNT})."),
-              out: Path = typer.Option(..., help="Output directory."),
-              seed: int = typer.Option(0, help="Content seed; same seed, same bytes.")) -> None:
-        """Build a versioned golden-v2 copy: examples.jsonl + manifest.json."""
-        if dataset != golden.NAME:
-            typer.echo(f"error: only {golden.NAME} can be built, not {dataset!r}", err=True)
-            raise typer.Exit(2)
-        try:
-            manifest = golden.build(count, seed, out)
-        except UsageError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        typer.echo(f"wrote {out} ({manifest['count']} examples, sha256 {manifest['sha256']})")
-
-    return app(argv, standalone_mode=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,8 +1,7 @@
-"""``python -m training.train``: parse options -> config -> train_and_evaluate -> exit code.
+"""``python -m training train``: parse options -> config -> train_and_evaluate -> summary.
 
-The only place that draws progress, catches errors and chooses exit codes:
-0 ok, 1 training failure (divergence, unexpected error), 2 usage/config/device errors.
-Tracebacks only with ``--debug``.
+Draws progress (a rich bar on a TTY, plain lines otherwise). Errors propagate to
+``training.cli.main``, which turns them into exit codes (table in training/errors.py).
 """
 
 from __future__ import annotations
@@ -14,11 +13,8 @@ from typing import Any
 
 import typer
 
+from training.cli.common import debug_option, set_option
 from training.config import PRESETS, make_config, parse_set_options
-from training.errors import TrainingError
-
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                  help="Train the bundled decoder-only transformer (JAX + Flax NNX).")
 
 
 def _observer(quiet_stderr: bool):
@@ -81,10 +77,9 @@ def _opt(*names: str, **kw):
     return typer.Option(None, *names, *aliases, **kw)
 
 
-@app.command()
 def train(
     preset: str = typer.Option("tiny", help=f"One of: {', '.join(PRESETS)}."),
-    set_: list[str] = typer.Option([], "--set", help="Config override key=value (repeatable)."),
+    set_: list[str] = set_option(),
     run_dir: Path = _opt("--run-dir", help="Output directory (default: runs/<run_id>)."),
     steps: int = _opt("--steps", help="Optimizer steps."),
     smoke_steps: int = _opt("--smoke-steps", help="Run only N steps; still logs + saves."),
@@ -106,7 +101,7 @@ def train(
     fsdp: bool = typer.Option(False, "--fsdp",
                               help="Shard params + optimizer state (over all devices "
                                    "unless --mesh)."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    debug: bool = debug_option(),
 ) -> None:
     """Train; writes config.json, provenance.json, metrics.jsonl, checkpoints/, loss.png."""
     typed = {k: v for k, v in dict(steps=steps, seed=seed, dataset=dataset,
@@ -114,39 +109,22 @@ def train(
                                    eval_every=eval_every, patience=patience,
                                    save_every_steps=save_every_steps, keep=keep).items()
              if v is not None}
-    try:
-        if mesh or fsdp:
-            from training.sharding import default_mesh_data  # lazy: imports jax
+    if mesh or fsdp:
+        from training.sharding import default_mesh_data  # lazy: imports jax
 
-            typed.update(mesh_data=default_mesh_data(mesh), fsdp=fsdp)
-        cfg = make_config(preset, parse_set_options(set_), **typed)
-        if run_dir is None:
-            run_dir = Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{preset}-{cfg.hash()[:6]}"
-        from training.train import RunOptions, train_and_evaluate  # lazy: --help stays fast
+        typed.update(mesh_data=default_mesh_data(mesh), fsdp=fsdp)
+    cfg = make_config(preset, parse_set_options(set_), **typed)
+    if run_dir is None:
+        run_dir = Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{preset}-{cfg.hash()[:6]}"
+    from training.train import RunOptions, train_and_evaluate  # lazy: --help stays fast
 
-        options = RunOptions(checkpoint_dir=checkpoint_dir, device=device,
-                             device_index=device_index, resume_from=resume_from,
-                             smoke_steps=smoke_steps or 0)
-        result = train_and_evaluate(cfg, run_dir, options, _observer(not sys.stderr.isatty()))
-    except TrainingError as exc:
-        if debug:
-            raise
-        typer.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            typer.echo(f"hint: {exc.hint}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except Exception as exc:  # unexpected: a training failure, not a usage error
-        if debug:
-            raise
-        typer.echo(f"error: training failed: {type(exc).__name__}: {exc} (rerun with --debug)",
-                   err=True)
-        raise typer.Exit(1) from None
+    options = RunOptions(checkpoint_dir=checkpoint_dir, device=device,
+                         device_index=device_index, resume_from=resume_from,
+                         smoke_steps=smoke_steps or 0)
+    result = train_and_evaluate(cfg, run_dir, options, _observer(not sys.stderr.isatty()))
     last = result.losses.get(result.last_step)
     ev = " ".join(f"{k}={v:.4g}" for k, v in result.last_eval.items() if k != "step")
     typer.echo(f"done: {run_dir} steps {result.start_step}->{result.last_step} "
                f"loss={last if last is None else round(last, 4)} {ev} "
                f"({result.seconds:.1f}s){' early-stopped' if result.stopped_early else ''}")
 
-
-def main() -> None:
-    app()

@@ -5,18 +5,16 @@ version, ``pkg:pypi`` purl, declared license and dependency edges (``Requires-Di
 resolve to installed distributions). ``validate(doc)`` checks the CycloneDX 1.5 shape that
 consumers rely on. (``cyclonedx-bom`` offers the same via ``cyclonedx-py environment``.)
 
-CLI: ``python -m training.sbom [--out sbom.cdx.json]`` (stdout without --out).
+CLI: ``python -m training sbom [--out sbom.cdx.json]`` (stdout without --out).
 """
 
 from __future__ import annotations
 
 import importlib.metadata as md
-import json
 import re
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 SPEC_VERSION = "1.5"
@@ -75,7 +73,7 @@ def generate(root_name: str = "taskctl", root_version: str | None = None) -> dic
         "bomFormat": "CycloneDX", "specVersion": SPEC_VERSION,
         "serialNumber": f"urn:uuid:{uuid.uuid4()}", "version": 1,
         "metadata": {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                     "tools": {"components": [{"type": "application", "name": "training.sbom",
+                     "tools": {"components": [{"type": "application", "name": "training.ops.sbom",
                                                "version": "1"}]},
                      "component": {"type": "application", "bom-ref": root_ref + "#root",
                                    "name": root_name, "version": version},
@@ -112,27 +110,3 @@ def validate(doc: dict[str, Any]) -> list[str]:
                 problems.append(f"dependencies: unknown ref {r!r}")
     return problems
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m training.sbom",
-                                description="CycloneDX 1.5 JSON SBOM of this environment.")
-    p.add_argument("--out", type=Path, help="Write here (default: stdout).")
-    args = p.parse_args(argv)
-    doc = generate()
-    problems = validate(doc)
-    if problems:
-        print("error: invalid SBOM: " + "; ".join(problems[:5]), file=sys.stderr)
-        return 1
-    text = json.dumps(doc, indent=2) + "\n"
-    if args.out:
-        args.out.write_text(text)
-        print(f"wrote {args.out} ({len(doc['components'])} components)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

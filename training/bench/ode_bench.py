@@ -1,20 +1,19 @@
 """Accelerator vs CPU demo: RK4 over many independent damped harmonic oscillators.
 
-``python -m training.ode_bench [--systems 100000] [--steps 1000] [--json PATH]``
+``python -m training ode-bench [--systems 100000] [--steps 1000] [--json PATH]``
 
 Each system is ``x'' + 2ζω x' + ω² x = 0`` with its own (ω, ζ, x0) — underdamped, so the exact
 solution is known and every run reports its max error against it. The integrator is a
 fixed-step classical RK4 in ``jax.lax.fori_loop``, vmapped over systems, jitted once per
 device. It runs on the CPU and, when JAX sees one, on the default accelerator; otherwise the
-record says "no accelerator: CPU only". The record uses the same envelope as training.bench.
+record says "no accelerator: CPU only". The record uses the same envelope as the step bench
+(training/bench/record.py).
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 FLOPS_PER_SYSTEM_STEP = 38  # 4 derivative evals (5 each) + RK4 combination (18): an estimate
@@ -92,7 +91,7 @@ def run_ode_bench(n_systems: int, n_steps: int, dt: float = 0.01,
     """The ode_rk4 record: CPU result, accelerator result (or None), speedup."""
     import jax
 
-    from training.bench_record import environment
+    from training.bench.record import environment
 
     record: dict[str, Any] = {**environment(), "kind": "ode_rk4", "problem": {
         "system": "damped harmonic oscillator x'' + 2*zeta*omega*x' + omega^2*x = 0",
@@ -110,41 +109,3 @@ def run_ode_bench(n_systems: int, n_steps: int, dt: float = 0.01,
                                                 / acc["run_median_s"])
     return record
 
-
-def main(argv: list[str] | None = None) -> None:
-    import typer
-
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-    @app.command()
-    def ode(systems: int = typer.Option(100_000, "--systems", min=1),
-            steps: int = typer.Option(1000, "--steps", min=1),
-            dt: float = typer.Option(0.01, "--dt"),
-            repeats: int = typer.Option(3, "--repeats", min=1),
-            json_path: Path = typer.Option(None, "--json", help="Write the JSON record here.")
-            ) -> None:
-        """Time a vmapped RK4 integrator on CPU and on the accelerator (if any)."""
-        from training.bench_record import write_json
-
-        record = run_ode_bench(systems, steps, dt, repeats)
-        if json_path:
-            write_json(json_path, record)
-            print(f"wrote {json_path}", file=sys.stderr)
-            return
-        for name in ("cpu", "accelerator"):
-            r = record[name]
-            if r is None:
-                print(f"{name}: {record['note']}")
-                continue
-            print(f"{name} ({r['device_kind']}): compile {r['compile_s']:.2f} s, "
-                  f"run median {r['run_median_s'] * 1e3:.1f} ms, "
-                  f"{r['system_steps_per_s']:.3g} system-steps/s, "
-                  f"max |err| {r['max_abs_error_vs_exact']:.2e}")
-        if record.get("speedup_accelerator_vs_cpu"):
-            print(f"speedup accelerator vs CPU: {record['speedup_accelerator_vs_cpu']:.1f}x")
-
-    app(argv)
-
-
-if __name__ == "__main__":
-    main()

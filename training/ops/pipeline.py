@@ -6,7 +6,7 @@ register, and several runs one after another.
     {"stages": [{"stage": "train", "status": "ok", "attempts": [...]},
                 {"stage": "export", ...}, {"stage": "register", ..., "version": "..."}]}
 
-CLI: ``python -m training.pipeline --preset tiny [--set k=v ...] --run-dir R
+CLI: ``python -m training pipeline --preset tiny [--set k=v ...] --run-dir R
 --registry DIR --name NAME [--retries N]``.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from training.config import TrainConfig
 from training.errors import DivergenceError, TrainingError, UsageError
+from training.jsonio import write_json
 
 # Deterministic failures: retrying them would fail the same way.
 NOT_RETRYABLE = (UsageError, DivergenceError)
@@ -57,15 +58,14 @@ def train_with_retry(cfg: TrainConfig, run_dir: Path, retries: int = 1, options=
 
 
 def _write(run_dir: Path, doc: dict[str, Any]) -> None:
-    (Path(run_dir) / "pipeline.json").write_text(json.dumps(doc, indent=2, sort_keys=True)
-                                                 + "\n")
+    write_json(Path(run_dir) / "pipeline.json", doc)
 
 
 def run_pipeline(cfg: TrainConfig, run_dir: Path, registry_root: Path, name: str,
                  retries: int = 1, options=None, observer=None) -> dict[str, Any]:
     """train -> export (RUN_DIR/export) -> register; pipeline.json is rewritten per stage."""
-    from training.export import export_run
-    from training.registry import Registry, parse_ref
+    from training.ops.export import export_run
+    from training.ops.registry import Registry, parse_ref
 
     parse_ref(name)  # a bad name fails before any compute is spent
     run_dir = Path(run_dir)
@@ -95,7 +95,7 @@ def run_many(configs: list[TrainConfig], root: Path, options=None,
              names: list[str] | None = None) -> list[dict[str, Any]]:
     """Train each config in ``root/<name>`` in turn; append a summary line per run to
     ``root/runs.jsonl``. A failing run is recorded and the others still run."""
-    from training.tracking import summarize
+    from training.ops.tracking import summarize
     from training.train import RunOptions, train_and_evaluate
 
     root = Path(root)
@@ -115,36 +115,3 @@ def run_many(configs: list[TrainConfig], root: Path, options=None,
             fh.write(json.dumps(row, sort_keys=True) + "\n")
     return out
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    from training.config import make_config, parse_set_options
-    from training.train import RunOptions
-
-    p = argparse.ArgumentParser(prog="python -m training.pipeline",
-                                description="Train (with retry + resume), export, register.")
-    p.add_argument("--preset", default="tiny")
-    p.add_argument("--set", dest="set_", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--steps", type=int)
-    p.add_argument("--run-dir", type=Path, required=True)
-    p.add_argument("--registry", type=Path, required=True)
-    p.add_argument("--name", required=True)
-    p.add_argument("--retries", type=int, default=1)
-    p.add_argument("--device", default="auto")
-    args = p.parse_args(argv)
-    try:
-        typed = {"steps": args.steps} if args.steps else {}
-        cfg = make_config(args.preset, parse_set_options(args.set_), **typed)
-        doc = run_pipeline(cfg, args.run_dir, args.registry, args.name, args.retries,
-                           RunOptions(device=args.device))
-    except TrainingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(f"registered {doc['stages'][-1]['version']}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Training-step benchmark: compile time vs steady-state step time, throughput, FLOPs, MFU.
 
-``python -m training.bench --preset small --steps 20 --warmup 3 [--json PATH]`` (CLI in
-training/bench_cli.py). The step measured is the real one (``training.train.make_train_step``)
+``python -m training bench --preset small --steps 20 --warmup 3 [--json PATH]`` (CLI in
+training/cli/bench.py). The step measured is the real one (``training.step.make_train_step``)
 on real batches of the preset's dataset. Batches are built and placed on the device before
 the timed window (data off the critical path); each measured step ends with
 ``block_until_ready`` so per-step times are honest (one host sync per step; the trainer itself
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training.bench_record import environment, percentile
+from training.bench.record import environment, percentile
 from training.config import TrainConfig
 
 
@@ -58,9 +58,9 @@ def _prepare(cfg: TrainConfig, opts: BenchOptions, note: Callable[[str], None]):
     import jax
 
     from training import sharding
-    from training.data import load_dataset
+    from training.data.dataset import load_dataset
     from training.optim import make_optimizer
-    from training.train import init_state, split_micro
+    from training.step import init_state, split_micro
 
     placement = None
     device = jax.devices()[0]
@@ -103,7 +103,8 @@ def _compile(step_fn, state, batch) -> tuple[Any, dict[str, float]]:
 def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
               note: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Benchmark the train step of ``cfg``; returns the JSON record (see docs/performance.md)."""
-    from training import compile_cache, flops, sharding
+    from training import sharding
+    from training.bench import compile_cache, flops
 
     sharding.initialize_distributed()  # multi-host only when JAX_COORDINATOR_ADDRESS is set
     cache_dir = None
@@ -111,7 +112,7 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
         cache_dir = compile_cache.enable(opts.compile_cache)
     import jax
 
-    from training.train import make_train_step
+    from training.step import make_train_step
 
     record: dict[str, Any] = {**environment(), "kind": "train_step", "preset": preset,
                               "config": cfg.to_dict(), "config_hash": cfg.hash()}
@@ -185,7 +186,7 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
 
 
 def _peaks(device, opts: BenchOptions, early: dict | None) -> dict[str, Any]:
-    from training import flops
+    from training.bench import flops
 
     dtypes = ["f32"] if device.platform == "cpu" else ["f32", "bf16"]
     measured = {d: flops.measure_matmul_peak(device, d) for d in dtypes} \
@@ -271,8 +272,3 @@ def _profile(compiled, state, batches, opts: BenchOptions) -> str:
                 jax.block_until_ready((state, m))
     return str(opts.profile_dir)
 
-
-if __name__ == "__main__":
-    from training.bench_cli import main
-
-    main()

@@ -9,7 +9,7 @@ The optional backends import their package lazily; when it is missing, selecting
 
 ``TrackerObserver(tracker)`` plugs a tracker into ``train_and_evaluate(..., observer=...)``.
 
-CLI: ``python -m training.tracking compare RUN_DIR...``.
+CLI: ``python -m training tracking compare RUN_DIR...``.
 """
 
 from __future__ import annotations
@@ -207,25 +207,3 @@ def render_compare(rows: list[dict[str, Any]], differing: list[str]) -> str:
     lines.append("differing keys: " + (", ".join(differing) or "none"))
     return "\n".join(lines)
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="python -m training.tracking",
-                                     description="Inspect tracked runs.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    cmp_ = sub.add_parser("compare", help="One row per run and the config keys that differ.")
-    cmp_.add_argument("runs", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    missing = [str(r) for r in args.runs if not (r / "metrics.jsonl").is_file()]
-    if missing:
-        print(f"error: not a run directory (no metrics.jsonl): {', '.join(missing)}",
-              file=sys.stderr)
-        return 2
-    print(render_compare(*compare(args.runs)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
