@@ -32,9 +32,9 @@ def set_args(**overrides) -> list[str]:
 
 
 def run_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    """``python -m training.train ARGS`` as a real subprocess (stderr is not a TTY)."""
+    """``python -m training train ARGS`` as a real subprocess (stderr is not a TTY)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu"}
-    return subprocess.run([sys.executable, "-m", "training.train", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "training", "train", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

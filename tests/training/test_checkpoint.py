@@ -10,7 +10,7 @@ from tests.training.conftest import micro_config
 from training.checkpoint import Checkpointer, flatten
 from training.errors import CheckpointError
 from training.optim import make_optimizer
-from training.train import init_state
+from training.step import init_state
 
 pytestmark = pytest.mark.training
 

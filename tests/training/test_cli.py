@@ -71,7 +71,7 @@ def test_sigkill_during_save_then_resume_from_last_complete(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu"}
     args = [*set_args(steps=2000, lr_decay_steps=2000, save_every_steps=1, keep=3),
             "--run-dir", str(tmp_path), "--device", "cpu"]
-    proc = subprocess.Popen([sys.executable, "-m", "training.train", *args], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "training", "train", *args], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     caught, deadline = False, time.monotonic() + 120
     try:

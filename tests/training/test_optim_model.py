@@ -10,12 +10,12 @@ from flax import nnx
 
 from tests.training.conftest import micro_config
 from training.config import make_config
-from training.data import load_dataset
+from training.data.dataset import load_dataset
+from training.data.tokenizer import EOS_ID, PAD_ID
 from training.evaluate import make_eval_step, make_generate
 from training.model import GPT, count_params
 from training.optim import decay_mask, lr_schedule, make_optimizer
-from training.tokenizer import EOS_ID, PAD_ID
-from training.train import init_state, make_train_step, split_micro
+from training.step import init_state, make_train_step, split_micro
 
 pytestmark = pytest.mark.training
 
@@ -32,7 +32,7 @@ def test_schedule_warmup_then_cosine_to_min_lr():
 
 
 def test_decay_mask_only_kernels():
-    model = GPT(micro_config(), nnx.Rngs(0))
+    model = GPT(micro_config().model, nnx.Rngs(0))
     mask = decay_mask(nnx.state(model, nnx.Param))
     flat = {jax.tree_util.keystr(p): v for p, v in jax.tree_util.tree_leaves_with_path(mask)}
     assert flat and all(v == ("kernel" in k) for k, v in flat.items())
@@ -40,13 +40,13 @@ def test_decay_mask_only_kernels():
 
 
 def test_gpt2_124m_constructs_with_the_real_parameter_count():
-    model = nnx.eval_shape(lambda: GPT(make_config("gpt2-124m"), nnx.Rngs(0)))
+    model = nnx.eval_shape(lambda: GPT(make_config("gpt2-124m").model, nnx.Rngs(0)))
     assert count_params(model) == 124_475_904  # GPT-2 small, vocab padded to 50304
 
 
 def test_model_is_causal():
     cfg = micro_config()
-    model = GPT(cfg, nnx.Rngs(0))
+    model = GPT(cfg.model, nnx.Rngs(0))
     x = jnp.arange(cfg.seq_len)[None] % 200
     y = x.at[0, 30].set(7)
     a, b = model(x), model(y)
@@ -86,7 +86,7 @@ def test_one_pass_exact_match_agrees_with_real_greedy_decoding():
     """Whatever the (untrained) model greedily decodes counts as an exact match for the
     one-pass check, and one changed token makes it a miss."""
     cfg = micro_config()
-    graphdef, params = nnx.split(GPT(cfg, nnx.Rngs(1)), nnx.Param)
+    graphdef, params = nnx.split(GPT(cfg.model, nnx.Rngs(1)), nnx.Param)
     prompt = [EOS_ID, ord("1"), ord("2"), ord("+"), ord("3"), ord("=")]
     buf = np.full((1, cfg.seq_len), PAD_ID, np.int32)
     buf[0, : len(prompt)] = prompt

@@ -69,7 +69,7 @@ def test_train_cli_runs_fsdp_on_two_devices(tmp_path):
 
     env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu",
            "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    proc = subprocess.run([sys.executable, "-m", "training.train", *set_args(steps=3),
+    proc = subprocess.run([sys.executable, "-m", "training", "train", *set_args(steps=3),
                            "--mesh", "data=2", "--fsdp", "--run-dir", str(tmp_path)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]

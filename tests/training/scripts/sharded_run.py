@@ -18,9 +18,9 @@ import numpy as np
 from training import sharding
 from training.checkpoint import Checkpointer, flatten
 from training.config import make_config
-from training.data import load_dataset
+from training.data.dataset import load_dataset
 from training.optim import make_optimizer
-from training.train import init_state, make_train_step, split_micro
+from training.step import init_state, make_train_step, split_micro
 
 CFG = make_config("tiny", n_layers=2, d_model=64, n_heads=2, batch_size=16, golden_count=400,
                   warmup_steps=2)

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from training.errors import UsageError
-from training.tracking import make_tracker
+from training.ops.tracking import make_tracker
 
 
 def main() -> int:

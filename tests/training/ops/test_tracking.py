@@ -9,15 +9,15 @@ import sys
 import pytest
 
 from tests.training.conftest import micro_config
+from training.cli import main
 from training.errors import UsageError
-from training.tracking import (
+from training.ops.tracking import (
     JsonlTracker,
     TensorBoardTracker,
     Tracker,
     TrackerObserver,
     WandbTracker,
     compare,
-    main,
     make_tracker,
     read_events,
     render_compare,
@@ -126,6 +126,6 @@ def test_compare_lists_runs_and_differing_keys(tmp_path, capsys):
     assert differing == ["lr"] and [r["final_loss"] for r in rows] == [2.0, 1.5]
     text = render_compare(rows, differing)
     assert "differing keys: lr" in text and "h0.1" in text and "h0.2" in text
-    assert main(["compare", str(a), str(b)]) == 0
+    assert main(["tracking", "compare", str(a), str(b)]) == 0
     assert "differing keys: lr" in capsys.readouterr().out
-    assert main(["compare", str(tmp_path / "nope")]) == 2
+    assert main(["tracking", "compare", str(tmp_path / "nope")]) == 2

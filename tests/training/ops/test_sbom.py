@@ -6,13 +6,14 @@ import json
 
 import pytest
 
-from training.sbom import generate, main, purl, validate
+from training.cli import main
+from training.ops.sbom import generate, purl, validate
 
 pytestmark = pytest.mark.training
 
 
 def test_sbom_is_cyclonedx_15_with_the_trainer_stack(tmp_path):
-    assert main(["--out", str(tmp_path / "sbom.json")]) == 0
+    assert main(["sbom", "--out", str(tmp_path / "sbom.json")]) == 0
     doc = json.loads((tmp_path / "sbom.json").read_text())
     assert validate(doc) == []
     assert doc["bomFormat"] == "CycloneDX" and doc["specVersion"] == "1.5"

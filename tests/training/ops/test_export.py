@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tests.training.conftest import micro_config
-from training import export as ex
+from training.cli import main
+from training.ops import export as ex
 
 pytestmark = pytest.mark.training
 
@@ -79,11 +80,11 @@ def test_check_fails_on_tampered_artifact(exported, tmp_path, capsys):
     import shutil
 
     _, out, _ = exported
-    assert ex.main(["check", str(out)]) == 0
+    assert main(["export", "check", str(out)]) == 0
     copy = tmp_path / "x"
     shutil.copytree(out, copy)
     blob = bytearray((copy / "params.npz").read_bytes())
     blob[-100] ^= 0xFF
     (copy / "params.npz").write_bytes(bytes(blob))
-    assert ex.main(["check", str(copy)]) == 1
+    assert main(["export", "check", str(copy)]) == 1
     assert "params.npz: sha256 mismatch" in capsys.readouterr().err

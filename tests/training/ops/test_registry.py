@@ -10,8 +10,9 @@ import jax.numpy as jnp
 import pytest
 
 from tests.training.conftest import micro_config
-from training import registry as rg
-from training.export import forward_fn, load_run, pure_params
+from training.cli import main
+from training.ops import registry as rg
+from training.ops.export import forward_fn, load_run, pure_params
 
 pytestmark = pytest.mark.training
 
@@ -89,16 +90,16 @@ def test_tampered_version_is_refused(reg, tmp_path):
 def test_cli_register_list_show(reg, tmp_path, capsys):
     _, run_dir = reg
     root = str(tmp_path / "r")
-    assert rg.main(["--root", root, "register", "adder", "--run-dir", str(run_dir)]) == 0
+    assert main(["registry", "--root", root, "register", "adder", "--run-dir", str(run_dir)]) == 0
     capsys.readouterr()
-    assert rg.main(["--root", root, "list"]) == 0
+    assert main(["registry", "--root", root, "list"]) == 0
     assert capsys.readouterr().out.strip() == "adder  v1"
-    assert rg.main(["--root", root, "show", "adder:v1"]) == 0
+    assert main(["registry", "--root", root, "show", "adder:v1"]) == 0
     assert capsys.readouterr().out.startswith("# Model card: adder v1")
-    assert rg.main(["--root", root, "show", "nope"]) == 2
+    assert main(["registry", "--root", root, "show", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown model 'nope'") and err.count("\n") == 1
-    assert rg.main(["--root", root, "show", "adder:vX"]) == 2
+    assert main(["registry", "--root", root, "show", "adder:vX"]) == 2
 
 
 def test_cli_verify_detects_corruption(reg, tmp_path, capsys):
@@ -107,15 +108,15 @@ def test_cli_verify_detects_corruption(reg, tmp_path, capsys):
     registry, _ = reg
     root = tmp_path / "r"
     shutil.copytree(registry.root / "adder", root / "adder")
-    assert rg.main(["--root", str(root), "verify", "adder"]) == 0
+    assert main(["registry", "--root", str(root), "verify", "adder"]) == 0
     card = root / "adder" / "v1" / "card.md"
     card.write_text(card.read_text() + "edited\n")
-    assert rg.main(["--root", str(root), "verify", "adder:v1"]) == 1
+    assert main(["registry", "--root", str(root), "verify", "adder:v1"]) == 1
     assert "card.md: sha256 mismatch" in capsys.readouterr().err
 
 
 def test_pipeline_trains_exports_and_registers(tmp_path):
-    from training.pipeline import run_pipeline
+    from training.ops.pipeline import run_pipeline
 
     cfg = micro_config(steps=3, exact_match_examples=2)
     doc = run_pipeline(cfg, tmp_path / "run", tmp_path / "reg", "adder")
@@ -127,7 +128,7 @@ def test_pipeline_trains_exports_and_registers(tmp_path):
 
 
 def test_pipeline_retries_transient_failure_with_resume(tmp_path):
-    from training.pipeline import run_pipeline
+    from training.ops.pipeline import run_pipeline
     from training.train import Observer
 
     class FailOnce(Observer):

@@ -1,5 +1,5 @@
-"""Smoke tests of training.bench and training.ode_bench on CPU: record fields and sanity of
-values (no timing assertions: benchmarks print figures, tests check shapes)."""
+"""Smoke tests of the step bench and the ODE bench (training/bench/) on CPU: record fields
+and sanity of values (no timing assertions: benchmarks print figures, tests check shapes)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ TINY = ["--preset", "tiny", "--set", "n_layers=1", "--set", "d_model=64", "--set
 
 def _bench(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu"}
-    return subprocess.run([sys.executable, "-m", "training.bench", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "training", "bench", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -62,7 +62,7 @@ def test_bench_record_has_sane_figures(record):
 def test_bench_table_renders(record):
     from rich.console import Console
 
-    from training.bench_cli import render
+    from training.cli.bench import render
 
     console = Console(record=True, width=100)
     console.print(render(record[1]))
@@ -76,8 +76,8 @@ def test_bench_rejects_a_bad_mesh():
 
 
 def test_ode_bench_record_cpu_only(tmp_path):
-    from training.bench_record import write_json
-    from training.ode_bench import run_ode_bench
+    from training.bench.ode_bench import run_ode_bench
+    from training.jsonio import write_json
 
     r = run_ode_bench(n_systems=1000, n_steps=50, repeats=1)
     write_json(tmp_path / "ode.json", r)

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from tests.training.conftest import MICRO, micro_config
+from training.cli import main
 from training.errors import UsageError
-from training.hpsearch import main, parse_space, trials
+from training.ops.hpsearch import parse_space, trials
 
 pytestmark = pytest.mark.training
 
@@ -29,7 +30,7 @@ def test_grid_space_is_cartesian_and_random_is_seeded():
 
 
 def test_run_many_writes_one_dir_and_summary_per_run(tmp_path):
-    from training.pipeline import run_many
+    from training.ops.pipeline import run_many
 
     cfgs = [micro_config(steps=2, seed=s, exact_match_examples=2) for s in (0, 1)]
     rows = run_many(cfgs, tmp_path)
@@ -43,7 +44,7 @@ def test_run_many_writes_one_dir_and_summary_per_run(tmp_path):
 
 def test_search_ranks_trials_and_writes_best(tmp_path, capsys):
     sets = [x for k, v in MICRO.items() for x in ("--set", f"{k}={v}")]
-    code = main(["--space", "lr=1e-9,3e-3", "--steps", "3", "--out", str(tmp_path),
+    code = main(["hpsearch", "--space", "lr=1e-9,3e-3", "--steps", "3", "--out", str(tmp_path),
                  "--device", "cpu", *sets, "--set", "exact_match_examples=2", "--set", "min_lr=0"])
     assert code == 0, capsys.readouterr().err
     best = json.loads((tmp_path / "best.json").read_text())

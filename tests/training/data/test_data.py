@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 
 from tests.training.conftest import REPO, micro_config
-from training import golden
-from training.data import collate, load_dataset
+from training.data import golden
+from training.data.dataset import collate, load_dataset
+from training.data.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
 from training.errors import UsageError
-from training.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
 
 pytestmark = pytest.mark.training
 
 
 def build(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "training.data", "build", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "training", "data", "build", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
 
 
