@@ -1,4 +1,4 @@
-"""Summarise a ``training.bench --profile-dir DIR`` trace: device op time by op family.
+"""Summarise a ``python -m training bench --profile-dir DIR`` trace: device op time by op family.
 
 ``python benchmarks/profile_summary.py DIR`` prints, for the newest ``*.trace.json.gz`` under
 DIR, the total XLA op time and the share of each op family (``ynn_fusion`` = matmuls on the
