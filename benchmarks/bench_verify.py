@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.taskctl.verify.verify_support import make_tree  # noqa: E402
+from tests.taskctl.core.verify.verify_support import make_tree  # noqa: E402
 
 CLI = [sys.executable, "-m", "taskctl"]
 ENV = {**os.environ, "TASKCTL_CAPABILITIES": ""}
@@ -35,9 +35,9 @@ def timed(fn) -> float:
 
 
 def bench_overhead(tmp: Path, runs: int) -> None:
-    from taskctl.core import evidence
-    from taskctl.core import verify as core
-    from taskctl.core.loader import load
+    from taskctl.core.load.loader import load
+    from taskctl.core.verify import batch as core
+    from taskctl.core.verify import evidence
 
     repo = tmp / "overhead"
     repo.mkdir()

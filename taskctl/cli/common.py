@@ -18,13 +18,13 @@ class State:
     debug: bool = False
 
     def root(self) -> Path:
-        from taskctl.core.discovery import discover
+        from taskctl.core.load.discovery import discover
 
         return discover(self.tasks_dir)
 
     def backlog(self, warn: bool = True, bodies: bool = True) -> Backlog:
         """Load the backlog; planning commands print its problems to stderr as warnings."""
-        from taskctl.core.loader import load
+        from taskctl.core.load.loader import load
 
         bl = load(self.root(), bodies=bodies)
         if warn and bl.problems:

@@ -60,15 +60,18 @@ def import_(
     Re-importing an edited list updates the same tasks (stable ids); items gone from the list
     are reported, never deleted. Exit 0 on success, 2 on a bad file or option.
     """
-    from taskctl.core import runner, todo_apply, todo_import, todo_parse
     from taskctl.core.model import Backlog
+    from taskctl.core.todo import apply as todo_apply
+    from taskctl.core.todo import importer as todo_import
+    from taskctl.core.todo import parse as todo_parse
+    from taskctl.core.verify import runner
 
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", prefix):
         raise UsageError(f"bad --prefix {prefix!r}", "letters, digits, '-' or '_', e.g. T")
     doc = todo_parse.parse(_read(source))
     root = _import_root(ctx)
     if root.is_dir():
-        from taskctl.core.loader import load
+        from taskctl.core.load.loader import load
 
         bl = load(root)
     else:
@@ -104,14 +107,14 @@ def export(
     """
     if fmt != "md":
         raise UsageError(f"unknown export format {fmt!r}", "supported: md")
-    from taskctl.core import todo_export
+    from taskctl.core.todo import export as todo_export
     from taskctl.render.markdown_export import render
 
     text = render(todo_export.build(state(ctx).backlog()))
     if output is None:
         typer.echo(text, nl=False)
         return
-    from taskctl.core import atomic
+    from taskctl.core.files import atomic
 
     atomic.write_text(output, text)
     typer.echo(f"wrote {output}", err=True)
@@ -128,7 +131,8 @@ def report(
 ) -> None:
     """A static, self-contained HTML report (no network): status board, dependency graph with
     the critical path, evidence history per task, training loss curves and throughput."""
-    from taskctl.core import atomic, report_data
+    from taskctl.core import report as report_data
+    from taskctl.core.files import atomic
     from taskctl.render.html_report import render
 
     bl = state(ctx).backlog()

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _check_weight(weight: str) -> None:
-    from taskctl.core.estimates import WEIGHT_CHOICES
+    from taskctl.core.plan.estimates import WEIGHT_CHOICES
 
     if weight not in WEIGHT_CHOICES:
         from taskctl.errors import UsageError
@@ -39,8 +39,8 @@ def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
     """Print the command's report, from the cache or computed (and cached); warnings to
     stderr. Shares its output code with the typer-free fast path (taskctl/cli/quick.py)."""
     from taskctl.cli import quick
-    from taskctl.core import cache
-    from taskctl.core.discovery import discover
+    from taskctl.core.load.discovery import discover
+    from taskctl.core.plan import cache
 
     _check_weight(weight)
     root = discover(state(ctx).tasks_dir)
@@ -54,8 +54,9 @@ def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
 
 
 def _compute(root, command: str, weight: str) -> dict:
-    from taskctl.core import cpm, plan
-    from taskctl.core.loader import load
+    from taskctl.core.load.loader import load
+    from taskctl.core.plan import cpm
+    from taskctl.core.plan import ranking as plan
 
     bl = load(root, bodies=False)  # planning needs front matter only
     report = {"next": plan.next_report, "ready": plan.waves,
@@ -119,7 +120,8 @@ def graph(
         raise UsageError(f"--format {fmt} needs --output FILE", "or use --format mermaid|dot")
     _check_weight(weight)
     from taskctl.cli import quick
-    from taskctl.core import atomic, cpm
+    from taskctl.core.files import atomic
+    from taskctl.core.plan import cpm
     from taskctl.render import graph as rg
 
     bl = state(ctx).backlog(bodies=False)

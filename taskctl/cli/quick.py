@@ -101,8 +101,8 @@ def answer(argv: list[str]) -> bool:
     if parsed is None:
         return False
     command, opts, tasks_dir = parsed
-    from taskctl.core import cache
-    from taskctl.core.discovery import discover
+    from taskctl.core.load.discovery import discover
+    from taskctl.core.plan import cache
     from taskctl.errors import TaskctlError
 
     try:

@@ -31,7 +31,7 @@ def status(
 ) -> None:
     """Counts by status, progress per phase and milestone, the remaining estimate."""
     from taskctl.cli.plan import _check_weight
-    from taskctl.core.progress import status_report
+    from taskctl.core.plan.progress import status_report
 
     _check_weight(weight)
     rep = status_report(state(ctx).backlog(bodies=False), weight)
@@ -55,7 +55,7 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """Tasks, filtered (all filters must match)."""
-    from taskctl.core.progress import filter_tasks, task_row
+    from taskctl.core.plan.progress import filter_tasks, task_row
 
     bl = state(ctx).backlog(bodies=False)
     rows = [task_row(t) for t in filter_tasks(bl, status, priority, tag, phase, milestone)]
@@ -73,7 +73,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """One task in full: fields, sections, acceptance items, dependencies and dependents."""
-    from taskctl.core.progress import task_report
+    from taskctl.core.plan.progress import task_report
 
     rep = task_report(state(ctx).backlog(), task_id)
     if as_json:
@@ -90,7 +90,7 @@ def milestone(
     as_json: JsonOpt = False,
 ) -> None:
     """Milestone progress and what remains (without an id: every milestone)."""
-    from taskctl.core.progress import milestone_report
+    from taskctl.core.plan.progress import milestone_report
 
     rep = milestone_report(state(ctx).backlog(bodies=False), milestone_id)
     if as_json:

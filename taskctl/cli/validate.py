@@ -54,7 +54,7 @@ def schema(
     name: Annotated[str, typer.Argument(help="task or manifest")] = "task",
 ) -> None:
     """Print a JSON Schema (for editors: yaml-language-server, VS Code json.schemas)."""
-    from taskctl.core.schema import SCHEMA_NAMES, schema_text
+    from taskctl.core.load.schema import SCHEMA_NAMES, schema_text
 
     if name not in SCHEMA_NAMES:
         raise UsageError(f"unknown schema {name!r}", f"choose one of: {', '.join(SCHEMA_NAMES)}")
@@ -72,7 +72,7 @@ def sync(
     Dry run by default: prints what would change. Exit 1 when the manifest is out of date
     (so `taskctl sync` works as a CI check), 0 when it is current or was written.
     """
-    from taskctl.core import sync as core_sync
+    from taskctl.core.write import sync as core_sync
 
     bl = state(ctx).backlog(warn=False)
     blocking = core_sync.blocking_errors(bl)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from taskctl.cli.common import emit_json, state
+from taskctl.core.status import TaskOutcome
 from taskctl.errors import Interrupted, LockBusy, ProblemsFound, UsageError
 
 JOBS = typer.Option("--jobs", "-j", min=1, help="Tasks verified at once (independent ones).")
@@ -68,7 +69,7 @@ def verify(
     Exit 0: all verified (or --dry-run). 1: a task failed, is blocked, needs a sign-off or
     cannot run here. 2: usage/unknown task. 3: a task is locked by another taskctl. 130: Ctrl+C.
     """
-    from taskctl.core import verify as core
+    from taskctl.core.verify import batch as core
     from taskctl.render import verify_report as vr
 
     bl = state(ctx).backlog(warn=False)
@@ -106,9 +107,10 @@ def check(
     as_json: Annotated[bool, JSON] = False,
 ) -> None:
     """Sign off a manual acceptance item (one without `run`): who, when, git SHA."""
-    from taskctl.core import runner, status_writer
-    from taskctl.core.verify import select, spec_errors
-    from taskctl.core.verify_task import sign_off
+    from taskctl.core.verify import runner
+    from taskctl.core.verify.batch import select, spec_errors
+    from taskctl.core.verify.task import sign_off
+    from taskctl.core.write import status as status_writer
 
     bl = state(ctx).backlog(warn=False)
     t = bl.tasks[select(bl, [task], False)[0]]
@@ -151,8 +153,8 @@ def gate(
     Exit 0: all proven. 1: spec errors, or a completed task failed / is stale (--check).
     130: interrupted.
     """
-    from taskctl.core import atomic
-    from taskctl.core import gate as core
+    from taskctl.core.files import atomic
+    from taskctl.core.verify import gate as core
     from taskctl.render import verify_report as vr
 
     bl = state(ctx).backlog(warn=False)
@@ -172,7 +174,7 @@ def gate(
         _print([f"[red]spec error[/red] {vr._esc(e)}" for e in report.spec_errors])
         for res in report.tasks:
             _print(vr.task_lines(res, verbose_items=False))
-        good = sum(t.outcome in ("ok", "not_reverified") for t in report.tasks)
+        good = sum(t.outcome in (TaskOutcome.OK, TaskOutcome.NOT_REVERIFIED) for t in report.tasks)
         _print([f"gate: {good}/{len(report.tasks)} completed task(s) proven"
                 + ("" if report.ok else " — FAILED")])
     code = 130 if report.interrupted else 0 if report.ok else 1

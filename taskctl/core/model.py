@@ -7,14 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.problems import Problem
-
-# Canonical statuses. "Remaining" work is scheduled; "done" counts as finished; deferred is parked.
-STATUSES = (
-    "pending", "in_progress", "blocked", "deferred", "completed", "cancelled",
-    "completed_unverified",
-)
-REMAINING = frozenset({"pending", "in_progress", "blocked"})
-DONE = frozenset({"completed", "cancelled"})
+from taskctl.core.status import DONE, REMAINING, TaskStatus
 
 
 @dataclass
@@ -66,7 +59,7 @@ class AcceptanceItem:
 class Task:
     id: str
     title: str = ""
-    status: str = "pending"
+    status: str = TaskStatus.PENDING
     priority: int | None = None  # 0 (most urgent) .. 4
     depends_on: list[str] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from taskctl.core.cpm import Schedule
 from taskctl.core.model import Backlog
+from taskctl.core.plan.cpm import Schedule
+from taskctl.core.status import TaskStatus
 
+MISSING = "missing"  # a dependency with no task
 FILL = {  # status -> (fill, border)
-    "completed": ("#c8e6c9", "#2e7d32"), "cancelled": ("#eeeeee", "#9e9e9e"),
-    "in_progress": ("#bbdefb", "#1565c0"), "pending": ("#ffffff", "#616161"),
-    "blocked": ("#ffcdd2", "#c62828"), "deferred": ("#e1bee7", "#6a1b9a"),
-    "completed_unverified": ("#fff9c4", "#f9a825"), "missing": ("#fafafa", "#bdbdbd"),
+    TaskStatus.COMPLETED: ("#c8e6c9", "#2e7d32"), TaskStatus.CANCELLED: ("#eeeeee", "#9e9e9e"),
+    TaskStatus.IN_PROGRESS: ("#bbdefb", "#1565c0"), TaskStatus.PENDING: ("#ffffff", "#616161"),
+    TaskStatus.BLOCKED: ("#ffcdd2", "#c62828"), TaskStatus.DEFERRED: ("#e1bee7", "#6a1b9a"),
+    TaskStatus.COMPLETED_UNVERIFIED: ("#fff9c4", "#f9a825"), MISSING: ("#fafafa", "#bdbdbd"),
 }
 CRITICAL = "#d32f2f"
 
@@ -41,7 +43,7 @@ def model(bl: Backlog, sched: Schedule) -> GraphModel:
     pairs = set(zip(sched.path, sched.path[1:], strict=False))
     nodes = [Node(t.id, t.title, t.status, t.id in on_path) for _, t in sorted(bl.tasks.items())]
     missing = sorted({d for t in bl.tasks.values() for d in t.depends_on if d not in bl.tasks})
-    nodes += [Node(m, "deferred" if m in bl.deferred else "missing", "missing", False)
+    nodes += [Node(m, TaskStatus.DEFERRED if m in bl.deferred else MISSING, MISSING, False)
               for m in missing]
     edges = sorted({(d, t.id, (d, t.id) in pairs) for t in bl.tasks.values()
                     for d in t.depends_on if d != t.id})
@@ -122,7 +124,7 @@ def gantt(bl: Backlog, sched: Schedule) -> str:
             tm = sched.tasks[tid]
             title = re.sub(r"[:#;]", " ", f"{tid} {bl.tasks[tid].title}").strip()
             tags = ["crit"] if tid in on_path else []
-            if bl.tasks[tid].status == "in_progress":
+            if bl.tasks[tid].status == TaskStatus.IN_PROGRESS:
                 tags.append("active")
             end = tm.earliest_finish if tm.weight > 0 else tm.earliest_start + 0.001
             out.append(f"    {title} :{', '.join([*tags, _mid(tid)])}, "

@@ -62,7 +62,7 @@ JS = r"""
     if (text !== undefined && text !== null) { e.textContent = String(text); }
     return e;
   }
-  function colours(s) { return fill[s] || ["#ffffff", "#9e9e9e"]; }
+  function colours(s) { return fill[s] || ["#ffffff", "#9e9e9e", "#9e9e9e"]; }
   function badge(s) {
     var c = colours(s), b = el("span", { "class": "badge" }, s.replace(/_/g, " "));
     b.style.background = c[0]; b.style.borderColor = c[1];
@@ -110,7 +110,7 @@ JS = r"""
         if (!g.counts[s] || !g.total) { return; }
         var seg = el("span", { "title": s + ": " + g.counts[s] });
         seg.style.width = (100 * g.counts[s] / g.total) + "%";
-        seg.style.background = s === "pending" ? "#cfd8dc" : colours(s)[1];
+        seg.style.background = colours(s)[2];
         bar.appendChild(seg);
       });
       var td = el("td"); td.appendChild(bar); tr.appendChild(td);

@@ -12,9 +12,10 @@ import re
 from datetime import UTC, datetime
 
 from taskctl import __version__
-from taskctl.core import cpm
 from taskctl.core.model import Backlog
-from taskctl.core.report_data import ReportData, Run
+from taskctl.core.plan import cpm
+from taskctl.core.report import ReportData, Run
+from taskctl.core.status import TaskStatus
 from taskctl.errors import UsageError
 from taskctl.render.graph import FILL
 from taskctl.render.html_assets import CSS, JS
@@ -138,7 +139,8 @@ def render(bl: Backlog, data: ReportData) -> str:
         bl.manifest.data.get("project"), dict) else None
     title = f"{name or bl.repo_root.name}: taskctl report"
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    colours = {s: list(c) for s, c in FILL.items()}
+    # [fill, border, progress-bar colour]: a pending bar in grey, not the border's near-black
+    colours = {s: [*c, "#cfd8dc" if s == TaskStatus.PENDING else c[1]] for s, c in FILL.items()}
     return f"""<!doctype html>
 <html lang="en">
 <head>

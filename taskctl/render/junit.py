@@ -1,15 +1,16 @@
 """JUnit XML for `taskctl gate --junit`: one testsuite per completed task, one testcase per
-acceptance item. Cached passes are passes with a `cached` property, never "skipped"."""
+acceptance item. Cached passes are passes with a `cached` property, never skipped."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from taskctl.core.gate import GateReport
-from taskctl.core.verify_task import ItemResult
+from taskctl.core.status import ItemOutcome, TaskOutcome
+from taskctl.core.verify.gate import GateReport
+from taskctl.core.verify.task import ItemResult
 
-_FAILURE = {"FAIL", "TIMEOUT", "INTERRUPTED", "STALE", "NEEDS_SIGNOFF", "NOT_RUN",
-            "CANNOT_RUN"}
+_FAILURE = {ItemOutcome.FAIL, ItemOutcome.TIMEOUT, ItemOutcome.INTERRUPTED, ItemOutcome.STALE,
+            ItemOutcome.NEEDS_SIGNOFF, ItemOutcome.NOT_RUN, ItemOutcome.CANNOT_RUN}
 
 
 def _case(suite: ET.Element, task: str, it: ItemResult) -> tuple[int, int]:
@@ -22,8 +23,9 @@ def _case(suite: ET.Element, task: str, it: ItemResult) -> tuple[int, int]:
                         ("run_id", rec.get("run_id") or ""),
                         ("fingerprint", (rec.get("fingerprint") or {}).get("key") or "")):
         ET.SubElement(props, "property", name=name, value=value)
-    if it.status == "NOT_REVERIFIED":
-        ET.SubElement(case, "skipped", message="; ".join(it.reasons) or "not re-verified here")
+    if it.status == ItemOutcome.NOT_REVERIFIED:
+        why = "; ".join(it.reasons) or "not re-verified here"
+        ET.SubElement(case, "skipped", message=why)  # not a status: the JUnit element
         return 0, 1
     if it.status in _FAILURE:
         el = ET.SubElement(case, "failure", message="; ".join(it.reasons) or it.status,
@@ -50,18 +52,18 @@ def render(report: GateReport) -> bytes:
         suite.set("tests", str(n))
         suite.set("failures", str(f))
         suite.set("errors", "0")
-        suite.set("skipped", str(s))
+        suite.set("skipped", str(s))  # not a status
         total, fails, skips = total + n, fails + f, skips + s
     if report.spec_errors:
         suite = ET.SubElement(root, "testsuite", name="specs", tests="1", failures="1",
                               errors="0", skipped="0")
         case = ET.SubElement(suite, "testcase", classname="specs", name="validate")
-        el = ET.SubElement(case, "failure", message="spec errors", type="invalid")
+        el = ET.SubElement(case, "failure", message="spec errors", type=TaskOutcome.INVALID)
         el.text = "\n".join(report.spec_errors)
         total, fails = total + 1, fails + 1
     root.set("tests", str(total))
     root.set("failures", str(fails))
     root.set("errors", "0")
-    root.set("skipped", str(skips))
+    root.set("skipped", str(skips))  # not a status
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

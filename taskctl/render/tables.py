@@ -7,19 +7,22 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from taskctl.core.status import TaskStatus
+
 STATUS_STYLE = {
-    "completed": "green", "cancelled": "dim", "in_progress": "cyan", "pending": "white",
-    "blocked": "red", "deferred": "magenta", "completed_unverified": "yellow",
+    TaskStatus.COMPLETED: "green", TaskStatus.CANCELLED: "dim", TaskStatus.IN_PROGRESS: "cyan",
+    TaskStatus.PENDING: "white", TaskStatus.BLOCKED: "red", TaskStatus.DEFERRED: "magenta",
+    TaskStatus.COMPLETED_UNVERIFIED: "yellow",
 }
 
 
 def status_text(status: str) -> Text:
-    label = "completed?" if status == "completed_unverified" else status
+    label = "completed?" if status == TaskStatus.COMPLETED_UNVERIFIED else status
     return Text(label, style=STATUS_STYLE.get(status, ""))
 
 
 def fmt(value, unit: str) -> str:
-    from taskctl.core.estimates import fmt as f
+    from taskctl.core.plan.estimates import fmt as f
 
     return f(float(value), unit) if value is not None else "-"
 

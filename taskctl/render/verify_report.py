@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskctl.core.verify_task import ItemResult, TaskResult
+from taskctl.core.status import ItemOutcome, TaskOutcome
+from taskctl.core.verify.task import ItemResult, TaskResult
 
 TAIL_LINES = 15
-_STYLE = {"PASS": "green", "SIGNED_OFF": "green", "FAIL": "red", "TIMEOUT": "red",
-          "INTERRUPTED": "yellow", "CANNOT_RUN": "yellow", "NEEDS_SIGNOFF": "yellow",
-          "STALE": "red", "NOT_REVERIFIED": "yellow", "WOULD_RUN": "cyan", "NOT_RUN": "dim"}
-_OUTCOME = {"completed": "green", "ok": "green", "dry_run": "cyan", "not_reverified": "yellow"}
+I, O = ItemOutcome, TaskOutcome  # noqa: E741 - short names for the tables below
+_STYLE = {I.PASS: "green", I.SIGNED_OFF: "green", I.FAIL: "red", I.TIMEOUT: "red",
+          I.INTERRUPTED: "yellow", I.CANNOT_RUN: "yellow", I.NEEDS_SIGNOFF: "yellow",
+          I.STALE: "red", I.NOT_REVERIFIED: "yellow", I.WOULD_RUN: "cyan", I.NOT_RUN: "dim"}
+_OUTCOME = {O.COMPLETED: "green", O.OK: "green", O.DRY_RUN: "cyan", O.NOT_REVERIFIED: "yellow"}
+_RAN = (I.PASS, I.FAIL, I.TIMEOUT, I.INTERRUPTED)
+_BROKEN = (I.FAIL, I.TIMEOUT, I.INTERRUPTED)
+_UNPROVEN = (I.STALE, I.NEEDS_SIGNOFF, I.CANNOT_RUN, I.NOT_REVERIFIED)
 
 
 def item_label(it: ItemResult) -> str:
-    if it.status == "PASS" and it.cached:
+    if it.status == I.PASS and it.cached:
         return "PASS (cached)"
     return it.status
 
 
 def item_line(task: str, it: ItemResult) -> str:
-    ran = it.status in ("PASS", "FAIL", "TIMEOUT", "INTERRUPTED") and not it.cached
+    ran = it.status in _RAN and not it.cached
     dur = (it.record or {}).get("duration_s") if ran else None
     extra = f" ({dur:.1f}s)" if isinstance(dur, (int, float)) else ""
     style = _STYLE.get(it.status, "white")
@@ -46,11 +51,10 @@ def task_lines(res: TaskResult, verbose_items: bool = True) -> list[str]:
     for it in res.items:
         if verbose_items or not it.ok:
             out.append(item_line(res.task, it))
-        if it.status in ("FAIL", "TIMEOUT", "INTERRUPTED") or (
-                it.status in ("STALE", "NEEDS_SIGNOFF", "CANNOT_RUN", "NOT_REVERIFIED")):
+        if it.status in _BROKEN or it.status in _UNPROVEN:
             for r in it.reasons:
                 out.append(f"      {_esc(r)}")
-        if it.status in ("FAIL", "TIMEOUT", "INTERRUPTED") and it.record:
+        if it.status in _BROKEN and it.record:
             rec = it.record
             code = rec.get("signal") or rec.get("exit_code")
             out.append(f"      command: {_esc(str(rec.get('command')))}  (exit {code})")
@@ -80,7 +84,8 @@ def item_dict(it: ItemResult) -> dict[str, Any]:
 
 
 def task_dict(res: TaskResult) -> dict[str, Any]:
-    return {"task": res.task, "outcome": res.outcome, "ok": res.ok or res.outcome in (
-        "ok", "not_reverified"), "message": res.message, "status_before": res.status_before,
+    return {"task": res.task, "outcome": res.outcome,
+            "ok": res.ok or res.outcome in (O.OK, O.NOT_REVERIFIED),
+            "message": res.message, "status_before": res.status_before,
         "status_after": res.status_after, "evidence_id": res.evidence_id,
         "items": [item_dict(i) for i in res.items]}

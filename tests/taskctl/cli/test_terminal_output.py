@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.taskctl.core.todo_support import import_fixture
+from tests.taskctl.core.todo.todo_support import import_fixture
 
 ANSI = "\x1b["
 
@@ -76,7 +76,7 @@ def test_force_color_on_a_pipe(project):
 
 
 def test_no_color_wins_for_import_output(project, tmp_path):
-    from tests.taskctl.core.todo_support import FIXTURES
+    from tests.taskctl.core.todo.todo_support import FIXTURES
 
     out = run_in_pty(tmp_path, ["import", str(FIXTURES / "infra.md"), "--dry-run"],
                      NO_COLOR="1")

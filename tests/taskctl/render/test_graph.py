@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from taskctl.core import cpm
+from taskctl.core.plan import cpm
 from taskctl.render import graph as rg
-from tests.taskctl.core.planning_fixtures import backlog, task
+from tests.taskctl.core.plan.planning_fixtures import backlog, task
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from taskctl.core import report_data
+from taskctl.core import report as report_data
 from taskctl.render.html_report import render
-from tests.taskctl.core.todo_support import backlog, import_fixture
+from tests.taskctl.core.todo.todo_support import backlog, import_fixture
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"

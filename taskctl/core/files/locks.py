@@ -1,0 +1,108 @@
+"""Per-task and manifest locks (fcntl) and in-progress markers under `.tasks/.locks/`.
+
+`flock` locks are released by the kernel when the holder dies, so there is never a stale lock
+to clean up. A marker file (pid, host, run id) is written before a verification runs anything
+and removed after the status change; one left by a dead process means that run never finished.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from taskctl.core.files import atomic
+from taskctl.errors import LockBusy
+
+LOCK_DIR = ".locks"
+
+
+def lock_dir(root: Path) -> Path:
+    d = root / LOCK_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@contextmanager
+def _flock(path: Path, blocking: bool) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except OSError as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise BlockingIOError(str(path)) from None
+            raise
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextmanager
+def task_lock(root: Path, task_id: str) -> Iterator[None]:
+    """Exclusive lock on one task; raises LockBusy at once if another process holds it."""
+    try:
+        with _flock(lock_dir(root) / f"{task_id}.lock", blocking=False):
+            yield
+    except BlockingIOError:
+        raise LockBusy(f"{task_id} is being verified by another taskctl process",
+                       "wait for it to finish (the lock is freed when that process exits)"
+                       ) from None
+
+
+@contextmanager
+def manifest_lock(root: Path) -> Iterator[None]:
+    """Exclusive, waiting lock for read-modify-write of manifest.json."""
+    with _flock(lock_dir(root) / "manifest.lock", blocking=True):
+        yield
+
+
+@dataclass
+class Marker:
+    pid: int
+    host: str
+    run_id: str
+
+    @property
+    def alive(self) -> bool:
+        if self.host != socket.gethostname():
+            return True  # cannot tell; the task lock decides
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+def marker_path(root: Path, task_id: str) -> Path:
+    return root / LOCK_DIR / f"{task_id}.inprogress.json"
+
+
+def write_marker(root: Path, task_id: str, run_id: str) -> None:
+    lock_dir(root)
+    atomic.write_json(marker_path(root, task_id),
+                      {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id})
+
+
+def read_marker(root: Path, task_id: str) -> Marker | None:
+    try:
+        d = json.loads(marker_path(root, task_id).read_text())
+        return Marker(int(d["pid"]), str(d["host"]), str(d["run_id"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remove_marker(root: Path, task_id: str) -> None:
+    try:
+        marker_path(root, task_id).unlink()
+    except FileNotFoundError:
+        return
+    atomic.fsync_dir(root / LOCK_DIR)

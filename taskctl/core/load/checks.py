@@ -1,0 +1,126 @@
+"""Cross-file rules over a loaded backlog: dependencies, cycles, blocks, completion order."""
+
+from __future__ import annotations
+
+from taskctl.core.model import Backlog
+from taskctl.core.problems import problem
+from taskctl.core.status import DONE, TaskStatus
+
+
+def run(bl: Backlog) -> None:
+    _dependencies(bl)
+    _cycles(bl)
+    _blocks(bl)
+    _completed_order(bl)
+    _milestones(bl)
+
+
+def _where(bl: Backlog, tid: str, key: tuple = ()) -> dict:
+    src = bl.sources.get(tid)
+    return src.where(key) if src else {}
+
+
+def _dep_key(bl: Backlog, tid: str) -> tuple:
+    fm = bl.tasks[tid].front_matter
+    for k in ("depends_on", "dependencies", "blocked_by"):
+        if k in fm:
+            return (k,)
+    return ("depends_on",)
+
+
+def _dependencies(bl: Backlog) -> None:
+    for t in bl.tasks.values():
+        for dep in t.depends_on:
+            if dep == t.id:
+                bl.problems.append(problem("self-dependency", f"{t.id} depends on itself",
+                                           task=t.id, **_where(bl, t.id, _dep_key(bl, t.id))))
+            elif dep not in bl.tasks:
+                where = _where(bl, t.id, _dep_key(bl, t.id))
+                if dep in bl.deferred:
+                    bl.problems.append(problem(
+                        "deferred-dependency", f"{t.id} depends on {dep}, a deferred task with "
+                        "no task entry yet", task=t.id, **where))
+                else:
+                    bl.problems.append(problem(
+                        "dangling-dependency", f"{t.id} depends on {dep}, which is not a known "
+                        "task (not in the task files, the manifest or its deferred list)",
+                        task=t.id, **where))
+
+
+def dependency_graph(bl: Backlog):
+    """networkx DiGraph with an edge dep -> task for every known dependency."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(bl.tasks)
+    for t in bl.tasks.values():
+        for dep in t.depends_on:
+            if dep in bl.tasks and dep != t.id:
+                g.add_edge(dep, t.id)
+    return g
+
+
+def _cycles(bl: Backlog) -> None:
+    import graphlib
+
+    # fast path (stdlib, no networkx import): most backlogs have no cycle
+    ts = graphlib.TopologicalSorter(
+        {t.id: [d for d in t.depends_on if d in bl.tasks and d != t.id]
+         for t in bl.tasks.values()})
+    try:
+        ts.prepare()
+        return
+    except graphlib.CycleError:
+        pass
+    import networkx as nx
+
+    g = dependency_graph(bl)
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) < 2:
+            continue
+        cyc = nx.find_cycle(g.subgraph(comp))
+        # edges are dep -> task; print it as "A depends on B depends on ... A"
+        nodes = [v for _, v in cyc][::-1]
+        chain = " → ".join([*nodes, nodes[0]])
+        first = min(comp)
+        bl.problems.append(problem(
+            "dependency-cycle", f"dependency cycle: {chain} (each depends on the next)",
+            task=first, **_where(bl, first, _dep_key(bl, first))))
+
+
+def _blocks(bl: Backlog) -> None:
+    for t in bl.tasks.values():
+        for b in t.blocks:
+            other = bl.tasks.get(b)
+            if other is not None and t.id not in other.depends_on:
+                bl.problems.append(problem(
+                    "blocks-mismatch", f"{t.id} says it blocks {b}, but {b} does not depend on "
+                    f"{t.id}", task=t.id, **_where(bl, t.id, ("blocks",))))
+        for dep in t.depends_on:
+            other = bl.tasks.get(dep)
+            if other is not None and other.blocks and t.id not in other.blocks:
+                bl.problems.append(problem(
+                    "blocks-mismatch", f"{t.id} depends on {dep}, but {dep}'s blocks list "
+                    f"({', '.join(other.blocks)}) does not name {t.id}", task=dep,
+                    **_where(bl, dep, ("blocks",))))
+
+
+def _completed_order(bl: Backlog) -> None:
+    for t in bl.tasks.values():
+        if t.status != TaskStatus.COMPLETED:
+            continue
+        for dep in t.depends_on:
+            other = bl.tasks.get(dep)
+            if other is not None and other.status not in DONE:
+                bl.problems.append(problem(
+                    "completed-with-open-dependency", f"{t.id} is completed but its dependency "
+                    f"{dep} is {other.status}", task=t.id, **_where(bl, t.id, ("status",))))
+
+
+def _milestones(bl: Backlog) -> None:
+    for m in bl.milestones.values():
+        for tid in m.tasks:
+            if tid not in bl.tasks and tid not in bl.deferred:
+                bl.problems.append(problem(
+                    "milestone-task-unknown", f"milestone {m.id} lists unknown task {tid}",
+                    file=bl.rel(m.path) if m.path else None, line=1))

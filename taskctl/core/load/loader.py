@@ -1,0 +1,374 @@
+"""Load a `.tasks` directory into a `Backlog`, collecting every problem on the way.
+
+Source of truth (documented in docs/format.md): **the task file wins** for every field it sets;
+the manifest entry fills fields the file does not set (often `phase` or estimates). Any field
+set in both that disagrees is reported as drift (W110). When a task file cannot be parsed, its
+manifest entry stands in for it so that planning and graph checks still see the task.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from taskctl.core.load import checks, safeyaml, specs, taskfile
+from taskctl.core.load import manifest as mf
+from taskctl.core.load.discovery import discover as discover  # re-exported
+from taskctl.core.load.markdown import find_section
+from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.load.yamlcache import YamlCache
+from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
+from taskctl.core.problems import Problem, problem
+
+TASK_SUFFIXES = (".yaml", ".yml", ".md")
+COMPLETED_DIR = "completed"  # not a status: the archive folder
+TASK_DIRS = ("tasks", COMPLETED_DIR)
+DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
+
+
+def task_files(root: Path) -> list[Path]:
+    out = []
+    for sub in TASK_DIRS:
+        d = root / sub
+        if d.is_dir():
+            for dirpath, _dirs, names in os.walk(d):
+                out.extend(Path(dirpath, n) for n in names if n.endswith(TASK_SUFFIXES))
+    return sorted(out)
+
+
+def id_from_filename(path: Path) -> str:
+    stem = path.stem
+    for i, ch in enumerate(stem):
+        if ch in "-_ " and i and any(c.isdigit() for c in stem[:i]):
+            return stem[:i]
+    return stem
+
+
+def filename_matches(path: Path, tid: str) -> bool:
+    stem = path.stem
+    return stem == tid or (stem.startswith(tid) and stem[len(tid)] in "-_. ")
+
+
+PARALLEL_MIN_FILES = 1500  # below this, a process pool costs more than it saves
+
+
+def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
+    sections, boxes, scenarios = taskfile.parse_body(raw)
+    task.sections, task.criteria, task.scenarios = sections, boxes, scenarios
+    if not task.description:
+        sec = find_section(sections, "description", "summary", "overview")
+        task.description = sec.body if sec else ""
+
+
+def parse_file(path: Path, root: Path, bodies: bool, cache) -> tuple:
+    """(path, task | None, raw | None, problems) for one task file. Pure: no shared state
+    except the cache's bookkeeping."""
+    rel = str(path.relative_to(root.parent))
+    in_completed = path.relative_to(root).parts[0] == COMPLETED_DIR
+    try:
+        raw = taskfile.read(path, root, require_front_matter=not in_completed, cache=cache)
+    except FileIssue as e:
+        return path, None, None, [
+            problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
+                    **({"hint": i.hint} if i.hint else {}))
+            for i in getattr(e, "issues", [e])]
+    if raw is None or (in_completed and "id" not in raw.data):
+        return path, None, None, []  # a completion summary, not a task
+    task, findings = specs.from_mapping(raw.data, "task", id_from_filename(path))
+    task.path, task.format = path, raw.format
+    if bodies:
+        _fill_body(task, raw)
+    problems = []
+    for rule, key, msg in findings:
+        line, col = raw.locate(key)
+        problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
+                                task=task.id))
+    return path, task, raw, problems
+
+
+def _parse_chunk(paths: list[Path], root: Path, bodies: bool, cache) -> tuple:
+    cache.reset_usage()
+    items = [parse_file(p, root, bodies, cache) for p in paths]
+    return items, cache.hit_keys(), cache.miss_entries()
+
+
+class _Loader:
+    def __init__(self, root: Path, use_cache: bool = True, bodies: bool = True):
+        self.root = root
+        self.bodies = bodies
+        self.cache = YamlCache(root, use_cache)
+        self.bl = Backlog(root=root, tasks={}, manifest=None)
+        self.problems = self.bl.problems
+
+    def rel(self, p: Path) -> str:
+        return self.bl.rel(p)
+
+    def add(self, name: str, message: str, **kw) -> None:
+        self.problems.append(problem(name, message, **kw))
+
+    # -- task files -------------------------------------------------------------------------
+    def read_files(self) -> dict[Path, tuple[Task | None, taskfile.RawTaskFile | None]]:
+        paths = task_files(self.root)
+        # A pool pays off only when most files need a YAML parse: with a warm cache, pickling
+        # the results back costs more than the parallelism saves (and forks hold copies).
+        cold = len(self.cache.entries) < len(paths) // 2
+        if cold and len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+            parsed = self._parse_parallel(paths)
+        else:
+            parsed = [parse_file(p, self.root, self.bodies, self.cache) for p in paths]
+        out = {}
+        for path, task, raw, problems in parsed:
+            self.problems.extend(problems)
+            if task is not None or raw is not None or problems:
+                out[path] = (task, raw)
+        self.cache.save()
+        return out
+
+    def _parse_parallel(self, paths: list[Path]) -> list:
+        """Parse in a fork pool (YAML construction is CPU-bound Python). Workers inherit the
+        loaded cache; they send back parsed files, cache hits (keys) and misses (entries)."""
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        n = min(os.cpu_count() or 1, 8)
+        chunks = [paths[i::n] for i in range(n)]
+        try:
+            ctx = mp.get_context("fork")
+            with cf.ProcessPoolExecutor(n, mp_context=ctx) as pool:
+                results = list(pool.map(_parse_chunk, chunks, [self.root] * n,
+                                        [self.bodies] * n, [self.cache] * n))
+        except (OSError, ValueError, cf.process.BrokenProcessPool):
+            return [parse_file(p, self.root, self.bodies, self.cache) for p in paths]
+        parsed = []
+        for items, hits, misses in results:
+            parsed.extend(items)
+            self.cache.merge(hits, misses)
+        parsed.sort(key=lambda x: x[0])
+        return parsed
+
+    # -- manifest ---------------------------------------------------------------------------
+    def read_manifest(self) -> tuple[Manifest | None, mf.LineIndex | None]:
+        path = self.root / "manifest.json"
+        if not path.exists():
+            self.add("no-manifest", "no manifest.json in the tasks directory",
+                     file=self.rel(self.root))
+            return None, None
+        try:
+            m, index = mf.read(path, self.root)
+        except FileIssue as e:
+            self.add(e.rule, e.message, file=self.rel(path), line=e.line, column=e.column)
+            return None, None
+        from taskctl.core.load import schema
+
+        for key, msg in schema.errors("manifest", m.data):
+            line = index.entry(key[1], key[2] if len(key) > 2 and isinstance(key[2], str)
+                               else None) if key[:1] == ("tasks",) and len(key) > 1 else (
+                index.key(key[0]) if key else 1)
+            self.add("manifest-schema", msg, file=self.rel(path), line=line)
+        return m, index
+
+    # -- pairing and merge ------------------------------------------------------------------
+    def load(self) -> Backlog:
+        files = self.read_files()
+        m, index = self.read_manifest()
+        self.bl.manifest = m
+        by_path = files
+        paired: set[Path] = set()
+        file_tasks: dict[str, Task] = {}
+        for path, (task, _raw) in files.items():
+            if task is None:
+                continue
+            if task.id in file_tasks:
+                first = file_tasks[task.id]
+                self.add("duplicate-id", f"task id {task.id} is also used by "
+                         f"{self.rel(first.path)}", file=self.rel(path),
+                         line=self._locate(files, path, ("id",)), task=task.id)
+                continue
+            file_tasks[task.id] = task
+
+        if m is not None:
+            mpath = self.rel(m.path)
+            self.bl.deferred = set(m.deferred)
+            self.bl.phases = mf.phases(m.data)
+            seen: dict[str, int] = {}
+            for i, entry in enumerate(m.entries):
+                if not entry.id:
+                    continue
+                if entry.id in seen:
+                    self.add("duplicate-id", f"task id {entry.id} appears twice in the manifest "
+                             f"(first at entry {seen[entry.id] + 1})", file=mpath,
+                             line=index.entry(i, "id"), task=entry.id)
+                    continue
+                seen[entry.id] = i
+                path = self._entry_file(entry.data, entry.id, files, file_tasks)
+                etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
+
+                def mline(key, i=i):
+                    return index.entry(i, key)
+
+                for rule, key, msg in efind:
+                    self.add(rule, f"{entry.id}: {msg} (manifest)", file=mpath,
+                             line=index.entry(i, key[0] if key else None), task=entry.id)
+                if path is None:
+                    declared = entry.data.get("file")
+                    where = f"file {declared!r} does not exist" if declared else "no task file"
+                    self.add("missing-file", f"manifest entry {entry.id}: {where}", file=mpath,
+                             line=index.entry(i, "file" if declared else "id"), task=entry.id)
+                    etask.format = "manifest"
+                    self._put(etask, Source(None, None, mpath, mline))
+                    continue
+                paired.add(path)
+                ftask, raw = by_path.get(path, (None, None))
+                if ftask is None:  # unparseable file: the entry stands in
+                    etask.format, etask.path = "manifest", path
+                    self._put(etask, Source(None, None, mpath, mline))
+                    continue
+                self._check_ids(entry.id, ftask, raw, path, mpath, mline)
+                self._merge(ftask, etask, raw, mpath, mline)
+                if file_tasks.get(ftask.id) is ftask:
+                    self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline))
+        for path, (task, raw) in files.items():
+            if task is None and m is not None and path not in paired \
+                    and path.parent.name != COMPLETED_DIR:
+                self.add("orphan-file", f"task file {path.name} (id {id_from_filename(path)} by "
+                         "its name) has no manifest entry", file=self.rel(path), line=1)
+            if path in paired or task is None or file_tasks.get(task.id) is not task:
+                continue
+            if m is not None:
+                self.add("orphan-file", f"task file {task.id} has no manifest entry",
+                         file=self.rel(path), line=1, task=task.id)
+            if not filename_matches(path, task.id):
+                self.add("id-mismatch", f"file name {path.name} does not start with its id "
+                         f"{task.id}", file=self.rel(path), line=raw.locate(("id",))[0],
+                         task=task.id)
+            if task.id not in self.bl.tasks:
+                self._put(task, Source(self.rel(path), raw.locate))
+        self._milestones()
+        checks.run(self.bl)
+        return self.bl
+
+    def _put(self, task: Task, source: Source) -> None:
+        if task.id in self.bl.tasks:
+            return
+        self.bl.tasks[task.id] = task
+        self.bl.sources[task.id] = source
+
+    def _locate(self, files, path, key) -> int | None:
+        raw = files[path][1]
+        return raw.locate(key)[0] if raw else None
+
+    def _entry_file(self, data: dict, tid: str, files, file_tasks) -> Path | None:
+        declared = data.get("file")
+        if isinstance(declared, str) and declared:
+            p = Path(os.path.normpath(self.root / declared))
+            if p in files or p.is_file():
+                return p
+            for sub in TASK_DIRS:  # files move to completed/ when done
+                alt = self.root / sub / Path(declared).name
+                if alt in files or alt.is_file():
+                    return alt
+        t = file_tasks.get(tid)
+        if t is not None:
+            return t.path
+        for p in files:
+            if filename_matches(p, tid):
+                return p
+        return None
+
+    def _check_ids(self, entry_id, ftask, raw, path, mpath, mline) -> None:
+        name_ok = filename_matches(path, ftask.id)
+        if ftask.id != entry_id or not name_ok:
+            parts = [f"file says id {ftask.id}", f"file name {path.name}",
+                     f"manifest entry says {entry_id} ({mpath}:{mline('id')})"]
+            self.add("id-mismatch", "id disagreement: " + ", ".join(parts),
+                     file=self.rel(path), line=raw.locate(("id",))[0], task=ftask.id)
+
+    def _merge(self, ftask: Task, etask: Task, raw, mpath: str, mline) -> None:
+        fm = specs.n.canonical_keys(raw.data, [])
+        file_has = {
+            "status": "status" in fm, "title": "title" in fm, "priority": "priority" in fm,
+            "depends_on": any(k in fm for k in specs.n.DEPENDENCY_KEYS), "blocks": "blocks" in fm,
+            "estimated_hours": "estimated_hours" in fm,
+            "estimated_tokens": "estimated_tokens" in fm,
+        }
+        entry_has = specs.n.canonical_keys(etask.front_matter, [])
+        entry_has_deps = any(k in entry_has for k in specs.n.DEPENDENCY_KEYS)
+        for field in DRIFT_FIELDS:
+            e_set = entry_has_deps if field == "depends_on" else field in entry_has
+            if not e_set:
+                continue
+            fv, ev = getattr(ftask, field), getattr(etask, field)
+            if field == "depends_on":
+                fv, ev = sorted(fv), sorted(ev)
+            if not file_has.get(field, False):
+                setattr(ftask, field, getattr(etask, field))
+                continue
+            if fv != ev and ev not in (None, "", []):
+                key = "depends_on" if field == "depends_on" else field
+                self.add("manifest-drift", f"{ftask.id} {field}: file says {_show(field, fv)}, "
+                         f"manifest says {_show(field, ev)} (file wins)", file=mpath,
+                         line=mline(key), task=ftask.id)
+        if not file_has["blocks"]:
+            ftask.blocks = etask.blocks
+        for field in ("phase", "milestone", "actual_hours", "actual_tokens", "created_at",
+                      "started_at", "completed_at"):
+            if getattr(ftask, field) in (None, "") and getattr(etask, field) not in (None, ""):
+                setattr(ftask, field, getattr(etask, field))
+        if not ftask.tags:
+            ftask.tags = etask.tags
+
+    def _milestones(self) -> None:
+        ms: dict[str, Milestone] = {}
+        if self.bl.manifest is not None:
+            for m in mf.milestones(self.bl.manifest.data):
+                m.path = self.bl.manifest.path
+                ms[m.id] = m
+        d = self.root / "milestones"
+        if d.is_dir():
+            for p in sorted(d.iterdir()):
+                if p.suffix not in (".yaml", ".yml"):
+                    continue
+                try:
+                    data = safeyaml.load(safeyaml.read_text(p, self.root))
+                except FileIssue as e:
+                    self.add(e.rule, e.message, file=self.rel(p), line=e.line, column=e.column)
+                    continue
+                if not isinstance(data, dict):
+                    self.add("task-schema", "milestone file must be a YAML mapping",
+                             file=self.rel(p), line=1)
+                    continue
+                mid = str(data.get("id") or p.stem)
+                dod = data.get("definition_of_done") or []
+                tasks = data.get("tasks") or []
+                ms[mid] = Milestone(mid, str(data.get("title") or ""),
+                                    [str(t) for t in tasks] if isinstance(tasks, list) else [],
+                                    [str(x) for x in dod] if isinstance(dod, list) else [],
+                                    str(data.get("description") or ""), p)
+        for t in self.bl.tasks.values():
+            if t.milestone:
+                m = ms.setdefault(t.milestone, Milestone(t.milestone))
+                if t.id not in m.tasks:
+                    m.tasks.append(t.id)
+        self.bl.milestones = ms
+
+
+def _show(field: str, v) -> str:
+    if field == "priority":
+        return f"P{v}" if v is not None else "none"
+    if isinstance(v, list):
+        return "[" + ", ".join(v) + "]"
+    return repr(v)
+
+
+def load(root: Path, use_cache: bool | None = None, bodies: bool = True) -> Backlog:
+    """Load everything under `root` (a `.tasks` directory). Never raises for bad content.
+
+    `bodies=False` skips parsing the Markdown bodies (sections, checkboxes) when a command
+    does not need them. The YAML cache is on unless `use_cache` is False or TASKCTL_NO_CACHE=1.
+    """
+    if use_cache is None:
+        use_cache = os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
+    return _Loader(Path(root), use_cache, bodies).load()
+
+
+__all__ = ["discover", "load", "Problem"]

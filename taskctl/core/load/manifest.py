@@ -1,0 +1,154 @@
+"""Read `manifest.json`: entries, deferred ids, phases and milestones, with line numbers."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.load import safeyaml
+from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.model import Manifest, ManifestEntry, Milestone, Phase
+
+_TASKS_KEY = re.compile(r'"tasks"\s*:\s*\[')
+
+
+@dataclass
+class LineIndex:
+    """Maps task-entry indexes and keys to lines, computed only when a problem needs one."""
+
+    text: str
+    _spans: list[tuple[int, int]] = field(default_factory=list)
+
+    @cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        # the top-level "tasks" array is the one whose elements are objects with ids
+        # (phases and milestones also have "tasks" keys, holding id lists)
+        for m in _TASKS_KEY.finditer(self.text):
+            spans = self._spans_from(m.end())
+            if spans and self.text[spans[0][0]] == "{":
+                return spans
+        return []
+
+    def _spans_from(self, pos: int) -> list[tuple[int, int]]:
+        dec, out = json.JSONDecoder(), []
+        t = self.text
+        while True:
+            while pos < len(t) and t[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(t) or t[pos] == "]":
+                return out
+            try:
+                _, end = dec.raw_decode(t, pos)
+            except ValueError:
+                return out
+            out.append((pos, end))
+            pos = end
+
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [i for i, c in enumerate(self.text) if c == "\n"]
+
+    def line_of_pos(self, pos: int) -> int:
+        return bisect.bisect_left(self._newlines, pos) + 1
+
+    def entry(self, index: int, key: str | None = None) -> int | None:
+        if index >= len(self.spans):
+            return None
+        start, end = self.spans[index]
+        if key is not None:
+            k = self.text.find(f'"{key}"', start, end)
+            if k >= 0:
+                return self.line_of_pos(k)
+        return self.line_of_pos(start)
+
+    def key(self, key: str) -> int | None:
+        k = self.text.find(f'"{key}"')
+        return self.line_of_pos(k) if k >= 0 else None
+
+
+def read(path: Path, root: Path) -> tuple[Manifest, LineIndex]:
+    text = safeyaml.read_text(path, root, limit=safeyaml.MAX_MANIFEST_BYTES)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FileIssue("json-syntax", f"JSON syntax error: {e.msg}", e.lineno, e.colno) from None
+    except RecursionError:
+        raise FileIssue("json-syntax", "JSON nested too deeply", 1) from None
+    if not isinstance(data, dict):
+        raise FileIssue("manifest-schema", "manifest must be a JSON object", 1, 1)
+    index = LineIndex(text)
+    entries = []
+    tasks = data.get("tasks")
+    if isinstance(tasks, list):
+        for e in tasks:
+            if isinstance(e, dict) and isinstance(e.get("id"), str) and e["id"]:
+                entries.append(ManifestEntry(e["id"], e, None))
+            else:
+                entries.append(ManifestEntry("", e if isinstance(e, dict) else {}, None))
+    return Manifest(path, data, entries, deferred_ids(data)), index
+
+
+def deferred_ids(data: dict[str, Any]) -> set[str]:
+    d = data.get("deferred_tasks")
+    out: set[str] = set()
+    if isinstance(d, dict):
+        out.update(_ids(d.get("tasks")))
+        cats = d.get("categories")
+        if isinstance(cats, dict):
+            for cat in cats.values():
+                if isinstance(cat, dict):
+                    out.update(_ids(cat.get("tasks")))
+    elif isinstance(d, list):
+        out.update(_ids(d))
+    return out
+
+
+def _ids(v: Any) -> list[str]:
+    return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
+
+
+def phases(data: dict[str, Any]) -> list[Phase]:
+    out: list[Phase] = []
+    mvp = data.get("mvp")
+    sources = []
+    if isinstance(mvp, dict) and isinstance(mvp.get("phases"), list):
+        sources.append(mvp["phases"])
+    ph = data.get("phases")
+    if isinstance(ph, list):
+        sources.append(ph)
+    elif isinstance(ph, dict):
+        sources.append([{"name": k, **(v if isinstance(v, dict) else {"tasks": v})}
+                        for k, v in ph.items()])
+    for src in sources:
+        for p in src:
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                hours = p.get("hours")
+                out.append(Phase(p["name"], _ids(p.get("tasks")),
+                                 str(hours) if hours is not None else None))
+    return out
+
+
+def milestones(data: dict[str, Any]) -> list[Milestone]:
+    ms = data.get("milestones")
+    items: list[tuple[str | None, Any]] = []
+    if isinstance(ms, list):
+        items = [(None, m) for m in ms]
+    elif isinstance(ms, dict):
+        items = list(ms.items())
+    out = []
+    for key, m in items:
+        if not isinstance(m, dict):
+            continue
+        mid = m.get("id") or key
+        if not isinstance(mid, str):
+            continue
+        dod = m.get("definition_of_done")
+        out.append(Milestone(mid, str(m.get("title") or ""), _ids(m.get("tasks")),
+                             [str(x) for x in dod] if isinstance(dod, list) else [],
+                             str(m.get("description") or "")))
+    return out

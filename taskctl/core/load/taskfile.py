@@ -1,0 +1,97 @@
+"""Read one task file: front matter + Markdown (`.yaml`/`.md`) or a plain YAML document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.load import markdown, normalize, safeyaml
+from taskctl.core.load.safeyaml import FileIssue
+
+_FM_END = re.compile(r"^(?:---|\.\.\.)\s*$", re.MULTILINE)
+
+
+@dataclass
+class RawTaskFile:
+    """A parsed but not yet normalised task file."""
+
+    path: Path
+    text: str
+    data: dict[str, Any]
+    body: str  # Markdown after the front matter ("" for plain YAML)
+    fm_text: str  # the YAML text (front matter, or the whole plain document)
+    fm_line: int  # 1-based line where the YAML text starts
+    body_line: int  # 1-based line where the body starts
+    format: str  # "front-matter" | "yaml"
+
+    def locate(self, path: tuple) -> tuple[int | None, int | None]:
+        return safeyaml.locate(self.fm_text, path, self.fm_line - 1)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(yaml_text, body, body_first_line) if the text opens with a `---` block, else None."""
+    if not text.startswith("---"):
+        return None
+    first_nl = text.find("\n")
+    if first_nl < 0 or text[:first_nl].strip() != "---":
+        return None
+    m = _FM_END.search(text, first_nl + 1)
+    if not m:
+        raise FileIssue("yaml-syntax", "front matter opened with '---' is never closed", 1, 1,
+                        hint="add a closing '---' line after the front matter")
+    fm = text[first_nl + 1:m.start()]
+    body_start = m.end() + 1
+    body_line = text.count("\n", 0, min(body_start, len(text))) + 1
+    return fm, text[body_start:], body_line
+
+
+def _load(text: str, line_offset: int, cache) -> Any:
+    if cache is None:
+        return safeyaml.load(text, line_offset)
+    key, data = cache.get(text)
+    if data is None:
+        data = safeyaml.load(text, line_offset)
+        if isinstance(data, dict):
+            data = normalize.stringify_dates(data)
+        cache.put(key, data)
+    return data
+
+
+def read(path: Path, root: Path, require_front_matter: bool = True,
+         cache=None) -> RawTaskFile | None:
+    """Parse a task file. Raises FileIssue. Returns None for a Markdown file with no front
+    matter when `require_front_matter` is False (e.g. completion summaries in completed/)."""
+    text = safeyaml.read_text(path, root)
+    split = split_front_matter(text)
+    if split is not None:
+        fm, body, body_line = split
+        data = _load(fm, 1, cache)
+        fmt, fm_line = "front-matter", 2
+    elif path.suffix == ".md":
+        if not require_front_matter:
+            return None
+        raise FileIssue("no-front-matter", "Markdown task file has no '---' front matter", 1, 1)
+    else:
+        fm, body, body_line, fm_line, fmt = text, "", 0, 1, "yaml"
+        data = _load(text, 0, cache)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        if not require_front_matter:
+            return None
+        raise FileIssue("task-schema", f"task spec must be a YAML mapping, got "
+                        f"{type(data).__name__}", fm_line, 1)
+    return RawTaskFile(path, text, data, body, fm, fm_line, body_line, fmt)
+
+
+def parse_body(raw: RawTaskFile):
+    """(sections, acceptance checkboxes with real lines, scenarios) of the Markdown body."""
+    if not raw.body:
+        return {}, [], []
+    sections = markdown.parse_sections(raw.body, raw.body_line)
+    boxes = markdown.locate_checkboxes(raw.text) if "[" in raw.body else []
+    sc = markdown.find_section(sections, "test scenarios", "scenarios")
+    scenarios = markdown.scenarios(sc) if sc else []
+    return sections, boxes, scenarios

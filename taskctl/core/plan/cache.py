@@ -1,0 +1,113 @@
+"""Content-keyed cache of planning results, so `taskctl next` answers without loading anything.
+
+Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode) of every file under
+tasks/, completed/, milestones/ and manifest.json + the command's parameters. Any edit, added
+or removed file changes the key. Values are JSON documents (never pickles) in
+`.tasks/.cache/<command>-<params hash>.json`, one per command and parameters (so the directory
+stays small), written atomically. Set TASKCTL_NO_CACHE=1 to bypass it.
+
+Limit: an edit that keeps a file's size and lands within the filesystem's timestamp granularity
+of the previous write is invisible; the inode check catches editors that replace the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from taskctl import __version__
+
+CACHE_DIR = ".cache"
+WATCHED_DIRS = ("tasks", "completed", "milestones")  # not a status: folders
+WATCHED_FILES = ("manifest.json",)
+
+
+def enabled() -> bool:
+    return os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
+
+
+def _walk(d: str, out: list) -> None:
+    try:
+        it = os.scandir(d)
+    except OSError:
+        return
+    with it:
+        for e in it:
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    _walk(e.path, out)
+                else:
+                    st = e.stat()  # follows symlinks: a retargeted link changes the key
+                    out.append((e.path, st.st_size, st.st_mtime_ns, st.st_ino))
+            except OSError:
+                out.append((e.path, -1, 0, 0))
+
+
+def fingerprint(root: Path) -> list[tuple]:
+    """(path, size, mtime_ns, inode) of every watched file, sorted."""
+    out: list[tuple] = []
+    r = str(root)
+    for d in WATCHED_DIRS:
+        _walk(os.path.join(r, d), out)
+    for f in WATCHED_FILES:
+        p = os.path.join(r, f)
+        try:
+            st = os.stat(p)
+            out.append((p, st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            out.append((p, -1, 0, 0))
+    out.sort()
+    return out
+
+
+def key(root: Path, command: str, params: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([__version__, str(root), command, params], sort_keys=True).encode())
+    for row in fingerprint(root):
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def _slot(root: Path, command: str, params: dict[str, Any]) -> Path:
+    ph = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+    return Path(root) / CACHE_DIR / f"{command}-{ph}.json"
+
+
+def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | None]:
+    """(key, payload) — payload None on a miss (or when the cache is disabled/unreadable)."""
+    k = key(root, command, params)
+    if not enabled():
+        return k, None
+    try:
+        with open(_slot(root, command, params), encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return k, None
+    if not isinstance(doc, dict) or doc.get("key") != k:
+        return k, None
+    return k, doc.get("payload")
+
+
+def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) -> None:
+    """Store `payload` under key `k`; silently skipped when the directory is not writable."""
+    from taskctl.core.files import atomic
+
+    if not enabled() or not atomic.writable_dir(root):
+        return
+    try:
+        atomic.write_text(_slot(root, command, params),
+                          json.dumps({"key": k, "payload": payload}, separators=(",", ":")))
+    except OSError:
+        pass
+
+
+def cached(root: Path, command: str, params: dict[str, Any], compute) -> Any:
+    """`compute()` memoised under the content key (compute must return JSON-able data)."""
+    k, payload = get(root, command, params)
+    if payload is None:
+        payload = compute()
+        put(root, command, params, k, payload)
+    return payload

@@ -1,0 +1,239 @@
+"""What to do next: actionable tasks, their ranking and the reasons, parallel waves.
+
+Semantics (docs/planning.md):
+- remaining work (`PLANNED`): pending, in_progress, blocked and completed_unverified (imported as
+  done but never proven; it stays remaining work, shown distinctly, and does not satisfy
+  dependents). Completed and cancelled are done; deferred is parked (never scheduled).
+- a task is actionable when it is remaining, not `blocked`, and every dependency is done
+  (completed or cancelled). A dependency on an unknown id blocks it: nothing proves that work
+  happened, so starting on top of it would be a guess.
+- rank: critical (zero slack) first, then priority (P0 first, none last), then remaining work it
+  unblocks transitively (by weight, most first), then id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taskctl.core.model import Backlog, Task
+from taskctl.core.plan import cpm, estimates
+from taskctl.core.status import DONE, PARKED, PLANNED, TaskStatus
+
+
+@dataclass
+class Ranked:
+    task: Task
+    slack: float
+    unblocks: float  # remaining work (weight) that transitively waits on this task
+    unblocks_count: int
+    reason: str = ""
+
+    @property
+    def critical(self) -> bool:
+        return self.slack <= cpm.EPS
+
+    def key(self) -> tuple:
+        p = self.task.priority if self.task.priority is not None else 99
+        return (0 if self.critical else 1, p, -self.unblocks, self.task.id)
+
+
+def blockers(bl: Backlog, t: Task, cycle_ids: set[str] | frozenset = frozenset()) -> list[str]:
+    """Why `t` is not actionable (empty list: it is)."""
+    if t.status in DONE:
+        return [f"{t.status}"]
+    if t.status in PARKED:
+        return ["deferred (parked; not scheduled until its status changes)"]
+    out = []
+    if t.status == TaskStatus.BLOCKED:
+        out.append("status is blocked")
+    if t.id in cycle_ids:
+        out.append("on a dependency cycle")
+    for dep in t.depends_on:
+        other = bl.tasks.get(dep)
+        if dep == t.id:
+            continue  # reported by validate; not a blocker of its own
+        if other is None:
+            why = ("a deferred task with no entry yet" if dep in bl.deferred
+                   else "an unknown id, so nothing proves that work is done")
+            out.append(f"depends on {dep}, {why}")
+        elif other.status not in DONE:
+            unverified = other.status == TaskStatus.COMPLETED_UNVERIFIED
+            note = " (completed but unverified)" if unverified else ""
+            out.append(f"waits on {dep} ({other.status}{note})")
+    return out
+
+
+def actionable(bl: Backlog) -> list[Task]:
+    """Remaining tasks that can be worked on now (unranked, id order)."""
+    return [t for _, t in sorted(bl.tasks.items())
+            if t.status in PLANNED and not blockers(bl, t)]
+
+
+def unblocked_work(bl: Backlog, weights: dict[str, float], ids: list[str]):
+    """For each id: (weight, count) of remaining tasks that transitively depend on it.
+
+    Descendant sets are Python-int bitsets built in reverse topological order, so a 10,000-task
+    tree costs a few milliseconds instead of one graph walk per task.
+    """
+    planned = sorted(weights)
+    index = {tid: i for i, tid in enumerate(planned)}
+    children: dict[str, list[str]] = {tid: [] for tid in planned}
+    for tid in planned:
+        for d in bl.tasks[tid].depends_on:
+            if d in children and d != tid:
+                children[d].append(tid)
+    reach: dict[str, int] = {}
+    planes = _bit_planes(planned, weights)
+    out = {}
+    for tid in ids:
+        if tid not in index:
+            out[tid] = (0.0, 0)
+            continue
+        b = _descendant_bits(tid, children, index, reach)
+        out[tid] = (_sum_bits(b, planes), b.bit_count())
+    return out
+
+
+def _descendant_bits(start, children, index, reach) -> int:
+    """Bitset of tasks reachable from `start`; iterative (long chains), memoised in `reach`;
+    a child already on the stack (a cycle) is skipped."""
+    stack = [(start, iter(children[start]))]
+    on_stack = {start}
+    acc = {start: 0}
+    while stack:
+        v, it = stack[-1]
+        c = next(it, None)
+        if c is None:
+            stack.pop()
+            on_stack.discard(v)
+            reach[v] = acc.pop(v)
+            if stack:
+                acc[stack[-1][0]] |= reach[v] | (1 << index[v])
+            continue
+        if c in on_stack:
+            continue
+        if c in reach:
+            acc[v] |= reach[c] | (1 << index[c])
+        else:
+            on_stack.add(c)
+            acc[c] = 0
+            stack.append((c, iter(children[c])))
+    return reach[start]
+
+
+SCALE = 1000  # weights summed exactly to 1/1000 of a unit
+
+
+def _bit_planes(planned: list[str], weights: dict[str, float]) -> list[tuple[int, int]]:
+    """(2**j, mask of tasks whose scaled weight has bit j): a weighted popcount in a few
+    big-int operations per task, instead of one Python step per descendant."""
+    scaled = [round(weights[tid] * SCALE) for tid in planned]
+    planes = []
+    rev = scaled[::-1]  # int(..., 2) reads the most significant (last) task first
+    for j in range(max(scaled, default=0).bit_length()):
+        planes.append((1 << j, int("".join("1" if v >> j & 1 else "0" for v in rev), 2)))
+    return planes
+
+
+def _sum_bits(b: int, planes: list[tuple[int, int]]) -> float:
+    return sum(p * (b & m).bit_count() for p, m in planes) / SCALE
+
+
+def rank(bl: Backlog, sched: cpm.Schedule) -> list[Ranked]:
+    """Actionable tasks, best first, each with the reason for its place."""
+    ready = actionable(bl)
+    weights = {tid: t.weight for tid, t in sched.tasks.items()}
+    for t in bl.tasks.values():  # cycle members are unscheduled but still remaining work
+        if t.status in PLANNED and t.id not in weights:
+            weights[t.id] = 0.0
+    work = unblocked_work(bl, weights, [t.id for t in ready])
+    ranked = []
+    for t in ready:
+        times = sched.tasks.get(t.id)
+        w, n = work[t.id]
+        ranked.append(Ranked(t, times.slack if times else float("inf"), w, n))
+    ranked.sort(key=Ranked.key)
+    for i, r in enumerate(ranked):
+        r.reason = _reason(r, ranked[i - 1] if i else None, sched.weight)
+    return ranked
+
+
+def _reason(r: Ranked, prev: Ranked | None, unit: str) -> str:
+    f = estimates.fmt
+    parts = ["on the critical path (slack 0)" if r.critical
+             else f"slack {f(r.slack, unit)}", f"priority {r.task.priority_label}",
+             f"unblocks {f(r.unblocks, unit)} in {r.unblocks_count} task(s)"]
+    if r.task.status == TaskStatus.IN_PROGRESS:
+        parts.append("already in progress")
+    elif r.task.status == TaskStatus.COMPLETED_UNVERIFIED:
+        parts.append("marked completed but unverified: prove it")
+    why = "; ".join(parts)
+    if prev is None:
+        return f"first: {why}"
+    a, b = prev.key(), r.key()
+    if a[0] != b[0]:
+        decided = f"after {prev.task.id}: not on the critical path"
+    elif a[1] != b[1]:
+        decided = (f"after {prev.task.id}: lower priority ({r.task.priority_label} vs "
+                   f"{prev.task.priority_label})")
+    elif a[2] != b[2]:
+        decided = (f"after {prev.task.id}: unblocks less ({f(r.unblocks, unit)} vs "
+                   f"{f(prev.unblocks, unit)})")
+    else:
+        decided = f"after {prev.task.id}: tie, id order"
+    return f"{decided}; {why}"
+
+
+def not_listed(bl: Backlog, sched: cpm.Schedule) -> list[dict]:
+    """Remaining or parked tasks that `next` does not list, with why."""
+    cycle_ids = {tid for c in sched.cycles for tid in c}
+    out = []
+    for tid, t in sorted(bl.tasks.items()):
+        if t.status in DONE:
+            continue
+        why = blockers(bl, t, cycle_ids)
+        if why:
+            out.append({"id": tid, "status": t.status, "reason": "; ".join(why)})
+    return out
+
+
+def next_report(bl: Backlog, weight: str = "auto") -> dict:
+    """Everything `taskctl next` shows, as a JSON-ready dict (cached by the CLI)."""
+    sched = cpm.schedule(bl, weight)
+    ranked = rank(bl, sched)
+    tasks = [{"id": r.task.id, "title": r.task.title, "priority": r.task.priority_label,
+              "status": r.task.status, "slack": cpm.num(r.slack), "critical": r.critical,
+              "unblocks": cpm.num(r.unblocks), "unblocks_count": r.unblocks_count,
+              "weight": cpm.num(sched.tasks[r.task.id].weight), "reason": r.reason}
+             for r in ranked]
+    return {"weight": sched.weight, "total": cpm.num(sched.total), "tasks": tasks,
+            "not_listed": not_listed(bl, sched), "warnings": sched.warnings}
+
+
+def waves(bl: Backlog, weight: str = "auto") -> dict:
+    """Remaining work as topological generations: wave k needs only waves before it."""
+    import networkx as nx
+
+    sched = cpm.schedule(bl, weight)
+    cycle_ids = {tid for c in sched.cycles for tid in c}
+    g = nx.DiGraph()
+    g.add_nodes_from(sched.tasks)
+    g.add_edges_from((d, tid) for tid in sched.tasks for d in bl.tasks[tid].depends_on
+                     if d in sched.tasks and d != tid)
+    out = []
+    for i, gen in enumerate(nx.topological_generations(g), 1):
+        items = []
+        for tid in sorted(gen):
+            t = bl.tasks[tid]
+            why = blockers(bl, t, cycle_ids)
+            # only blockers outside the plan matter here: earlier waves settle the rest
+            outside = [w for w in why if not w.startswith("waits on ") or
+                       w.split()[2] not in sched.tasks]
+            items.append({"id": tid, "title": t.title, "status": t.status,
+                          "priority": t.priority_label, "weight": cpm.num(sched.tasks[tid].weight),
+                          "critical": sched.tasks[tid].critical, "held_by": outside})
+        out.append({"wave": i, "tasks": items,
+                    "weight": cpm.num(max(x["weight"] for x in items))})
+    return {"weight": sched.weight, "total": cpm.num(sched.total), "waves": out,
+            "max_parallel": max((len(w["tasks"]) for w in out), default=0),
+            "cycles": sched.cycles, "warnings": sched.warnings}

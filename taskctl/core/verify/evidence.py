@@ -1,0 +1,116 @@
+"""Evidence records: one small JSON file per acceptance item, committed with the code.
+
+Layout: `.tasks/evidence/<TASK>/item-<NN>.json` holds the latest executed record of item NN
+(PASS, FAIL, TIMEOUT or INTERRUPTED), or the latest sign-off of a manual item. One file per item
+keeps merges trivial (two branches conflict only if both verified the same item). CANNOT_RUN is
+never written: it would overwrite a pass recorded on a capable machine. Logs (full output) live
+in `.tasks/logs/` (git-ignored); a record keeps the redacted tail and the sha256 of the output.
+
+Only a PASS (or SIGNED_OFF) whose fingerprint key equals a freshly computed one is reusable.
+Unreadable, partial or foreign files count as "no evidence".
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from taskctl import __version__
+from taskctl.core.files import atomic
+from taskctl.core.status import PASSING
+from taskctl.core.verify.fingerprint import Fingerprint, differences
+
+SCHEMA_VERSION = 1
+EVIDENCE_DIR = "evidence"
+LOG_DIR = "logs"
+
+
+def item_path(root: Path, task_id: str, index: int) -> Path:
+    return root / EVIDENCE_DIR / task_id / f"item-{index:02d}.json"
+
+
+def log_path(root: Path, task_id: str, run_id: str, index: int) -> Path:
+    return root / LOG_DIR / task_id / f"{run_id}-item-{index:02d}.log"
+
+
+def load(root: Path, task_id: str, index: int) -> dict[str, Any] | None:
+    """The stored record, or None when absent or unreadable (both mean "no evidence")."""
+    try:
+        data = json.loads(item_path(root, task_id, index).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("task") != task_id or data.get("item") != index:
+        return None
+    return data
+
+
+def store(root: Path, record: dict[str, Any]) -> Path:
+    """Write a record atomically (temp file, fsync, os.replace, fsync dir)."""
+    path = item_path(root, record["task"], record["item"])
+    atomic.write_json(path, record)
+    return path
+
+
+@dataclass
+class Freshness:
+    fresh: bool
+    reasons: list[str]
+    record: dict[str, Any] | None
+
+
+def freshness(record: dict[str, Any] | None, fp: Fingerprint,
+              stale_runs: frozenset[str] = frozenset()) -> Freshness:
+    """Is `record` a reusable pass for the item whose fingerprint is now `fp`?"""
+    if record is None:
+        return Freshness(False, ["no evidence"], None)
+    status = record.get("status")
+    old = (record.get("fingerprint") or {})
+    if record.get("run_id") in stale_runs:
+        return Freshness(False, ["its run was killed before it finished"], record)
+    if old.get("key") == fp.key:
+        if status in PASSING:
+            return Freshness(True, [], record)
+        return Freshness(False, [f"last run: {status}"], record)
+    reasons = differences(old.get("parts"), fp.parts) or ["fingerprint changed"]
+    if status not in PASSING:
+        reasons.insert(0, f"last run: {status}")
+    return Freshness(False, reasons, record)
+
+
+_git_lock = threading.Lock()
+_git_states: dict[Path, dict[str, Any]] = {}
+
+
+def git_state(repo_root: Path) -> dict[str, Any]:
+    """HEAD sha and dirty flag, once per process; {"sha": None} outside a git repository.
+    Thread-safe so `prefetch_git_state` can hide gitpython's import behind the first run."""
+    with _git_lock:
+        if repo_root not in _git_states:
+            _git_states[repo_root] = _read_git(repo_root)
+        return _git_states[repo_root]
+
+
+def prefetch_git_state(repo_root: Path) -> None:
+    threading.Thread(target=git_state, args=(repo_root,), daemon=True).start()
+
+
+def _read_git(repo_root: Path) -> dict[str, Any]:
+    try:
+        import git
+
+        repo = git.Repo(repo_root, search_parent_directories=True)
+        return {"sha": repo.head.commit.hexsha, "dirty": repo.is_dirty(untracked_files=False)}
+    except Exception:  # noqa: BLE001 - no repo, no commits, no git binary: all "unknown"
+        return {"sha": None, "dirty": None}
+
+
+def base_record(task_id: str, index: int, criterion: str, run_id: str, fp: Fingerprint,
+                repo_root: Path) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "task": task_id, "item": index,
+            "criterion": criterion, "run_id": run_id, "fingerprint": fp.to_dict(),
+            "git": git_state(repo_root), "host": socket.gethostname(),
+            "taskctl_version": __version__}

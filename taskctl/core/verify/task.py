@@ -1,0 +1,225 @@
+"""Verify ONE task: lock, marker, run or reuse each acceptance item, store evidence, then the
+status change, then remove the marker (the write order of docs/verify.md)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskctl.core.files import locks
+from taskctl.core.model import AcceptanceItem, Backlog, Task
+from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome
+from taskctl.core.verify import capabilities, evidence, runner
+from taskctl.core.verify import fingerprint as fpm
+from taskctl.core.verify.secrets import Redactor, secret_values
+from taskctl.core.write import status as status_writer
+
+
+@dataclass
+class ItemResult:
+    index: int
+    criterion: str
+    status: str
+    cached: bool = False
+    reasons: list[str] = field(default_factory=list)  # why it ran / is stale / cannot run
+    record: dict[str, Any] | None = None
+    log: str | None = None
+    why_run: list[str] = field(default_factory=list)  # for executed items: why not cached
+
+    @property
+    def ok(self) -> bool:
+        return self.status in PASSING
+
+
+@dataclass
+class TaskResult:
+    task: str
+    outcome: str  # completed|failed|interrupted|cannot_run|needs_signoff|blocked|invalid|
+    #               no_acceptance|busy|skipped|dry_run
+    message: str = ""
+    items: list[ItemResult] = field(default_factory=list)
+    evidence_id: str | None = None
+    status_before: str | None = None
+    status_after: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (TaskOutcome.COMPLETED, TaskOutcome.DRY_RUN)
+
+
+@dataclass
+class Context:
+    """What every task of one verify/gate call shares."""
+
+    bl: Backlog
+    run_id: str
+    caps: frozenset[str]
+    by: str
+    force: bool = False
+    keep_going: bool = False
+    dry_run: bool = False
+    mark_complete: bool = True
+    grace: float = runner.GRACE_S
+    cancel: threading.Event = field(default_factory=threading.Event)
+    observer: Any = None
+    input_cache: dict | None = None  # only for passes that run nothing (gate --check)
+
+    def emit(self, kind: str, task: str, item: ItemResult | AcceptanceItem | None = None) -> None:
+        if self.observer is not None:
+            self.observer(kind, task, item)
+
+
+def outcome_of(items: list[ItemResult]) -> tuple[str, str]:
+    st = {i.status for i in items}
+    for status, outcome in ((ItemOutcome.INTERRUPTED, TaskOutcome.INTERRUPTED),
+                            (ItemOutcome.FAIL, TaskOutcome.FAILED),
+                            (ItemOutcome.TIMEOUT, TaskOutcome.FAILED),
+                            (ItemOutcome.CANNOT_RUN, TaskOutcome.CANNOT_RUN),
+                            (ItemOutcome.NEEDS_SIGNOFF, TaskOutcome.NEEDS_SIGNOFF),
+                            (ItemOutcome.WOULD_RUN, TaskOutcome.DRY_RUN)):
+        if status in st:
+            bad = next(i for i in items if i.status == status)
+            return outcome, f"item {bad.index} {status}: {bad.criterion}"
+    if ItemOutcome.NOT_RUN in st:
+        return TaskOutcome.FAILED, "items not run"
+    return TaskOutcome.COMPLETED, ""
+
+
+def assess(ctx: Context, task: Task, item: AcceptanceItem,
+           stale_runs: frozenset[str] = frozenset()) -> tuple[ItemResult, fpm.Fingerprint]:
+    """What can be said about an item without running it: cached pass, sign-off, or not."""
+    fp = fpm.compute(task.id, item, ctx.bl.repo_root, cache=ctx.input_cache)
+    fr = evidence.freshness(evidence.load(ctx.bl.root, task.id, item.index), fp, stale_runs)
+    res = ItemResult(item.index, item.criterion, ItemOutcome.WOULD_RUN, reasons=fr.reasons,
+                     record=fr.record)
+    if item.manual:
+        res.status = ItemOutcome.SIGNED_OFF if fr.fresh else ItemOutcome.NEEDS_SIGNOFF
+    elif fr.fresh and not ctx.force:
+        res.status, res.cached = ItemOutcome.PASS, True
+    elif missing := capabilities.missing(item.requires, ctx.caps):
+        res.status = ItemOutcome.CANNOT_RUN
+        res.reasons = [f"cannot run here: requires {', '.join(missing)}", *fr.reasons]
+    return res, fp
+
+
+def verify_task(ctx: Context, task: Task) -> TaskResult:
+    """Run the task's items under its lock. Raises LockBusy if another process holds it."""
+    result = TaskResult(task.id, TaskOutcome.SKIPPED, status_before=task.status)
+    if ctx.dry_run:
+        result.items = [assess(ctx, task, it)[0] for it in task.acceptance]
+        result.outcome, result.message = outcome_of(result.items)
+        result.status_after = task.status
+        return result
+    root = ctx.bl.root
+    with locks.task_lock(root, task.id):
+        leftover = locks.read_marker(root, task.id)  # we hold the lock: its writer is dead
+        stale = frozenset({leftover.run_id}) if leftover else frozenset()
+        marked, stop = False, False
+        for item in task.acceptance:
+            if stop or ctx.cancel.is_set():
+                why = ItemOutcome.INTERRUPTED if ctx.cancel.is_set() else ItemOutcome.NOT_RUN
+                res = ItemResult(item.index, item.criterion, why)
+                result.items.append(res)
+                continue
+            res, fp = assess(ctx, task, item, stale)
+            if res.status == ItemOutcome.WOULD_RUN:
+                if not marked:
+                    locks.write_marker(root, task.id, ctx.run_id)
+                    marked = True
+                ctx.emit("item_start", task.id, item)
+                why, res = res.reasons, execute(ctx, task, item, fp)
+                res.why_run = why
+            result.items.append(res)
+            ctx.emit("item_end", task.id, res)
+            if res.status in FAILED and not ctx.keep_going:
+                stop = True
+        result.outcome, result.message = outcome_of(result.items)
+        passed = [i.criterion for i in result.items if i.ok]
+        failed = [i.criterion for i in result.items if i.status in FAILED]
+        if result.outcome == TaskOutcome.COMPLETED and ctx.mark_complete:
+            result.evidence_id = ctx.run_id
+            status_writer.complete(ctx.bl, task, runner.utc_now(), ctx.by, ctx.run_id, passed,
+                                   {str(i.index): (i.record or {}).get("run_id", "")
+                                    for i in result.items})
+        elif marked:
+            status_writer.update_task_file(task, None, None, passed, failed)
+        if marked or leftover:
+            locks.remove_marker(root, task.id)
+    result.status_after = task.status
+    return result
+
+
+def command_env(item_env: dict[str, str]) -> dict[str, str]:
+    """The environment of an acceptance command: ours, the item's `env`, and taskctl's own
+    interpreter directory first on PATH — so `python` in a spec means the environment taskctl
+    is installed in (as tox and nox do), even when that venv is not activated."""
+    env = {**os.environ, **item_env}
+    bindir = os.path.dirname(sys.executable)
+    path = env.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [bindir]:
+        env["PATH"] = bindir + (os.pathsep + path if path else "")
+    if os.path.exists(os.path.join(os.path.dirname(bindir), "pyvenv.cfg")):
+        env.setdefault("VIRTUAL_ENV", os.path.dirname(bindir))
+    return env
+
+
+def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint) -> ItemResult:
+    """Run one item and store its evidence record (before any status change)."""
+    bl = ctx.bl
+    env = command_env(item.env)
+    redactor = Redactor(secret_values(env, item.secret_env))
+    log = evidence.log_path(bl.root, task.id, ctx.run_id, item.index)
+    cwd = (bl.repo_root / (item.cwd or ".")).resolve()
+    timeout = item.timeout or fpm.DEFAULT_TIMEOUT
+    tmp = tempfile.mkdtemp(prefix=f"taskctl-{task.id}-{item.index}-")
+    reasons: list[str] = []
+    try:
+        if not cwd.is_dir():
+            raise FileNotFoundError(f"cwd {item.cwd!r} does not exist")
+        run = runner.run(item.run.replace("{tmp}", tmp), cwd, env, timeout, log, redactor,
+                         ctx.cancel, grace=ctx.grace)
+    except OSError as e:
+        run = runner.RunResult(ItemOutcome.FAIL, None, None, runner.utc_now(), 0.0,
+                               redactor.redact_text(str(e)), "", 0, 0)
+        reasons.append(str(e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    status = run.status
+    after = fpm.compute(task.id, item, bl.repo_root)
+    if after.key != fp.key:
+        changed = fpm.differences(fp.parts, after.parts)
+        reasons.append("changed during the run: " + ", ".join(changed))
+        if status == ItemOutcome.PASS:
+            status = ItemOutcome.FAIL  # a change during the run is never a pass
+    record = evidence.base_record(task.id, item.index, item.criterion, ctx.run_id, fp,
+                                  bl.repo_root)
+    record.update({
+        "kind": "run", "status": status, "command": item.run, "cwd": item.cwd or ".",
+        "timeout_s": timeout, "exit_code": run.exit_code, "signal": run.signal,
+        "started_at": run.started_at, "duration_s": run.duration_s,
+        "output_tail": run.output_tail, "output_sha256": run.output_sha256,
+        "output_bytes": run.output_bytes, "log": bl.rel(log), "reasons": reasons,
+    })
+    if after.key != fp.key:
+        record["inputs_after"] = after.parts.get("inputs", {}).get("files", {})
+    evidence.store(bl.root, record)
+    return ItemResult(item.index, item.criterion, status, reasons=reasons, record=record,
+                      log=bl.rel(log))
+
+
+def sign_off(bl: Backlog, task: Task, index: int, by: str, note: str | None,
+             run_id: str) -> dict[str, Any]:
+    """Record a manual item's sign-off (under the task lock)."""
+    item = next(i for i in task.acceptance if i.index == index)
+    with locks.task_lock(bl.root, task.id):
+        fp = fpm.compute(task.id, item, bl.repo_root)
+        record = evidence.base_record(task.id, index, item.criterion, run_id, fp, bl.repo_root)
+        record.update({"kind": "manual", "status": ItemOutcome.SIGNED_OFF, "signed_off_by": by,
+                       "signed_off_at": runner.utc_now(), "note": note})
+        evidence.store(bl.root, record)
+    return record

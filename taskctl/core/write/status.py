@@ -1,0 +1,169 @@
+"""Merge-friendly status changes: an event file per change, plus in-place edits of the task
+file (front matter `status:`/`completed_at:`, acceptance checkboxes) and the manifest entry.
+
+Order: event file → task file → manifest. The task file wins on load (docs/format.md), so once
+it says `completed` the task is completed; the manifest follows under its own lock. Every write
+is atomic; re-applying a completion is idempotent (the manifest is brought in line again).
+
+Checkbox rule: a checkbox of `## Acceptance Criteria` belongs to an item when their texts are
+equal after normalising (case, whitespace, Markdown emphasis/code marks, trailing punctuation).
+Items that passed tick their box; items that failed untick it; others are left alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import secrets as _rand
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.files import atomic, locks
+from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
+from taskctl.core.model import Backlog, Task
+from taskctl.core.status import TaskStatus
+
+UPDATES_DIR = "updates"
+_STATUS_LINE = re.compile(r"^status[ \t]*:.*$", re.MULTILINE)
+_DONE_AT_LINE = re.compile(r"^(completed_at|completed)[ \t]*:.*$", re.MULTILINE)
+_ID_LINE = re.compile(r"^id[ \t]*:.*$", re.MULTILINE)
+
+
+def new_run_id(now: str) -> str:
+    """`20261122T100000Z-1a2b3c`: sortable, unique enough for per-run file names."""
+    return now.replace("-", "").replace(":", "") + "-" + _rand.token_hex(3)
+
+
+def normalise(text: str) -> str:
+    t = re.sub(r"[*_`~]+", "", text).casefold()
+    return re.sub(r"\s+", " ", t).strip().rstrip(".:;!").strip()
+
+
+def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: str,
+                 evidence_id: str | None, at: str, **extra: Any) -> Path:
+    stamp = at.replace(":", "-")
+    run = evidence_id or new_run_id(at)
+    path = root / UPDATES_DIR / f"{stamp}-{task_id}-{run}.json"
+    atomic.write_json(path, {"task": task_id, "action": action, "from": old, "to": new,
+                             "by": by, "at": at, "evidence_id": evidence_id, **extra})
+    return path
+
+
+def _front_matter_span(text: str, fmt: str) -> tuple[int, int]:
+    if fmt == "yaml":
+        return 0, len(text)
+    start = text.find("\n") + 1
+    m = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE).search(text, start)
+    return start, (m.start() if m else start)
+
+
+def edit_status(text: str, fmt: str, status: str, completed_at: str | None) -> str:
+    """Set top-level `status:` (and `completed_at:`) in the YAML part; nothing else changes."""
+    a, b = _front_matter_span(text, fmt)
+    fm = text[a:b]
+    line = f"status: {status}"
+    if _STATUS_LINE.search(fm):
+        fm = _STATUS_LINE.sub(line, fm, count=1)
+    else:
+        m = _ID_LINE.search(fm)
+        at = m.end() + 1 if m else 0
+        fm = fm[:at] + line + "\n" + fm[at:]
+    if completed_at:
+        m = _DONE_AT_LINE.search(fm)
+        if m:
+            fm = fm[:m.start()] + f'{m.group(1)}: "{completed_at}"' + fm[m.end():]
+        else:
+            s = _STATUS_LINE.search(fm)
+            fm = fm[:s.end()] + f'\ncompleted_at: "{completed_at}"' + fm[s.end():]
+    return text[:a] + fm + text[b:]
+
+
+def edit_checkboxes(text: str, passed: list[str], failed: list[str]) -> str:
+    want = {normalise(c): False for c in failed}
+    want.update({normalise(c): True for c in passed})
+    lines = text.split("\n")
+    for box in locate_checkboxes(text):
+        state = want.get(normalise(box.text))
+        if state is None or state == box.checked:
+            continue
+        m = CHECKBOX.match(lines[box.line - 1])
+        lines[box.line - 1] = m.group(1) + ("x" if state else " ") + m.group(3) + m.group(4)
+    return "\n".join(lines)
+
+
+def update_task_file(task: Task, status: str | None, completed_at: str | None,
+                     passed: list[str], failed: list[str]) -> bool:
+    """Rewrite the task file atomically when something changes. True if it was written."""
+    if task.path is None or task.format == "manifest":
+        return False
+    text = task.path.read_text(encoding="utf-8")
+    new = text
+    if status is not None:
+        new = edit_status(new, task.format, status, completed_at)
+    if task.format == "front-matter":
+        new = edit_checkboxes(new, passed, failed)
+    if new == text:
+        return False
+    atomic.write_text(task.path, new)
+    return True
+
+
+def update_manifest(root: Path, task_id: str, status: str, completed_at: str | None,
+                    bl: Backlog | None = None) -> bool:
+    """Read-modify-write of the manifest entry under the manifest lock. With `bl`, the derived
+    data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean."""
+    path = root / "manifest.json"
+    if not path.exists():
+        return False
+    with locks.manifest_lock(root):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False  # `taskctl validate` reports it; the task file stays the truth
+        tasks = data.get("tasks") if isinstance(data, dict) else None
+        for entry in tasks if isinstance(tasks, list) else []:
+            if isinstance(entry, dict) and entry.get("id") == task_id:
+                if entry.get("status") == status and (
+                        completed_at is None or entry.get("completed_at")):
+                    return False
+                entry["status"] = status
+                if completed_at:
+                    entry["completed_at"] = completed_at
+                if bl is not None:
+                    data.update(_derived(bl, tasks))
+                atomic.write_json(path, data)
+                return True
+    return False
+
+
+def _derived(bl: Backlog, entries: list) -> dict:
+    """Derived manifest data from the statuses in the locked manifest (other verify processes
+    may have completed tasks since `bl` was loaded: the manifest holds the merged truth)."""
+    from taskctl.core.load import normalize
+    from taskctl.core.write import sync
+
+    statuses = {}
+    for e in entries:
+        if isinstance(e, dict) and isinstance(e.get("status"), str):
+            try:
+                statuses[e.get("id")] = normalize.status(e["status"], ("status",), [])
+            except normalize.UnknownValue:
+                pass
+    view = dataclasses.replace(bl, tasks={
+        tid: dataclasses.replace(t, status=statuses.get(tid) or t.status)
+        for tid, t in bl.tasks.items()})
+    return sync.derived(view)
+
+
+def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
+             passed: list[str], items: dict[str, str]) -> str:
+    """Mark `task` completed (event, task file, manifest). Returns the previous status."""
+    old = task.status
+    done = TaskStatus.COMPLETED
+    if old != done:
+        record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at, items=items)
+    update_task_file(task, done, at if old != done else None, passed, [])
+    update_manifest(bl.root, task.id, done, at if old != done else None, bl)
+    task.status = done
+    return old

@@ -1,0 +1,92 @@
+"""Loading: formats, Markdown sections, the merge rule (task file wins), drift, cache."""
+
+from __future__ import annotations
+
+import json
+
+from taskctl.core.load import loader
+
+
+def test_agent_mvp_model(copy_example):
+    bl = loader.load(copy_example("agent-mvp"))
+    assert sorted(bl.tasks) == ["T015", "T016", "T020", "T022", "T033", "T034"]
+    t15 = bl.tasks["T015"]
+    assert t15.status == "completed" and t15.priority == 1
+    assert [c.checked for c in t15.criteria] == [True, True, False]
+    assert t15.criteria[0].line == 26 and "set_seed" in t15.criteria[0].text
+    assert t15.scenarios[0].title.startswith("Scenario 1")
+    assert "Progress Log" in t15.sections and "Business Context" in t15.sections
+    # plain YAML document with no Markdown
+    t33 = bl.tasks["T033"]
+    assert t33.format == "yaml" and t33.description.startswith("Stop when")
+    assert [a.manual for a in t33.acceptance] == [False, False, True]
+    assert t33.acceptance[0].timeout == 300
+    # .md file with aliases
+    t16 = bl.tasks["T016"]
+    assert t16.depends_on == ["T015"] and t16.estimated_tokens == 6000 and t16.priority == 2
+    # manifest fills what the file lacks; deferred ids known
+    assert t16.estimated_hours == 1.5 and t16.phase == "mvp"
+    assert bl.deferred == {"T023", "T024", "T018"}
+    assert [p.name for p in bl.phases] == ["Reproducibility", "Session Resilience",
+                                           "Training Improvements"]
+    # summaries in completed/ are not tasks
+    assert all(t.path.parent.name == "tasks" for t in bl.tasks.values())
+
+
+def test_file_wins_and_drift_is_reported_at_the_manifest_line(copy_example):
+    tasks = copy_example("agent-mvp")
+    m = json.loads((tasks / "manifest.json").read_text())
+    m["tasks"][1]["status"] = "completed"  # T016: file says pending
+    m["tasks"][1]["title"] = "Old title"
+    (tasks / "manifest.json").write_text(json.dumps(m, indent=2))
+    bl = loader.load(tasks)
+    assert bl.tasks["T016"].status == "pending"
+    assert bl.tasks["T016"].title == "Reproducibility - Environment Snapshot"
+    drift = [p for p in bl.problems if p.code == "W110" and p.task == "T016"]
+    assert {p.message.split(":")[0] for p in drift} == {"T016 status", "T016 title"}
+    assert all(p.file == ".tasks/manifest.json" and p.line for p in drift)
+
+
+def test_unparseable_file_falls_back_to_its_manifest_entry(copy_example):
+    tasks = copy_example("broken")
+    bl = loader.load(tasks)
+    t3 = bl.tasks["T003"]
+    assert t3.format == "manifest" and t3.depends_on == ["T002"]
+
+
+def test_yaml_cache_is_content_keyed(copy_example):
+    tasks = copy_example("agent-mvp")
+    first = loader.load(tasks)
+    assert (tasks / ".cache" / "front-matter.marshal").exists()
+    assert (tasks / ".cache" / ".gitignore").read_text() == "*\n"
+    f = tasks / "tasks" / "T034-warmup.yaml"
+    f.write_text(f.read_text().replace('title: "Training Loop - Warmup Schedule"',
+                                       'title: "Edited"'))
+    second = loader.load(tasks)
+    assert first.tasks["T034"].title != second.tasks["T034"].title == "Edited"
+
+
+def test_milestone_files_and_task_field(tmp_path):
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "milestones").mkdir()
+    (root / "tasks" / "T001-a.yaml").write_text("id: T001\ntitle: a\nmilestone: M1\n")
+    (root / "tasks" / "T002-b.yaml").write_text("id: T002\ntitle: b\n")
+    (root / "milestones" / "M1.yaml").write_text(
+        "id: M1\ntitle: First\ntasks: [T002]\ndefinition_of_done: [all green]\n")
+    bl = loader.load(root)
+    m = bl.milestones["M1"]
+    assert m.title == "First" and m.tasks == ["T002", "T001"]
+    assert m.definition_of_done == ["all green"]
+    assert any(p.code == "W101" for p in bl.problems)  # no manifest
+
+
+def test_caches_leave_a_read_only_tree_untouched(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    tasks.chmod(0o555)
+    try:
+        loader.load(tasks)
+        assert taskctl(["next", "--json", "--tasks-dir", tasks]).code == 0
+        assert not (tasks / ".cache").exists()
+    finally:
+        tasks.chmod(0o755)

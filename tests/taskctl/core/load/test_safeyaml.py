@@ -1,0 +1,75 @@
+"""Hostile files get a clear located problem: never a hang, a traceback or a crash."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from taskctl.core.load import loader
+
+GOOD = ("---\nid: T001\ntitle: ok\nstatus: pending\npriority: P1\ndepends_on: []\n---\n\n"
+        "## Description\n\nx\n")
+
+
+def _tree(tmp_path, files: dict[str, bytes | str]):
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    for name, content in files.items():
+        p = root / "tasks" / name
+        p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root
+
+
+def _codes(bl):
+    return {(p.code, p.file.rsplit("/", 1)[-1]) for p in bl.problems}
+
+
+def test_alias_bomb_is_rejected_quickly(tmp_path):
+    lines = ["id: T002", 'a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 60):
+        lines.append(f"a{i}: &a{i} [*a{i-1 if i > 1 else ''}, *a{i-1 if i > 1 else ''}]"
+                     .replace("*a0", "*a").replace("&a0", "&a"))
+    root = _tree(tmp_path, {"T002-bomb.yaml": "\n".join(lines).replace("*a,", "*a,") + "\n"})
+    start = time.monotonic()
+    bl = loader.load(root, use_cache=False)
+    assert time.monotonic() - start < 5
+    p = next(p for p in bl.problems if p.file.endswith("T002-bomb.yaml"))
+    assert p.code == "E001" and "alias" in p.message
+
+
+def test_non_utf8_binary_and_huge_files(tmp_path):
+    root = _tree(tmp_path, {
+        "T001-ok.yaml": GOOD,
+        "T002-latin1.yaml": b"---\nid: T002\ntitle: caf\xe9\n---\n",
+        "T003-bin.yaml": b"\x00\x01\x02binary",
+        "T004-huge.yaml": "---\nid: T004\n---\n" + "x" * (2 << 20),
+    })
+    bl = loader.load(root, use_cache=False)
+    probs = {p.file.rsplit("/", 1)[-1]: p for p in bl.problems if p.code == "E002"}
+    assert probs["T002-latin1.yaml"].line == 3 and "UTF-8" in probs["T002-latin1.yaml"].message
+    assert "binary" in probs["T003-bin.yaml"].message
+    assert "limit" in probs["T004-huge.yaml"].message
+    assert "T001" in bl.tasks
+
+
+def test_symlink_outside_the_tree_is_refused(tmp_path):
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("id: T009\n")
+    root = _tree(tmp_path, {"T001-ok.yaml": GOOD})
+    os.symlink(outside, root / "tasks" / "T009-link.yaml")
+    bl = loader.load(root, use_cache=False)
+    assert ("E002", "T009-link.yaml") in _codes(bl)
+    assert "T009" not in bl.tasks
+
+
+def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path):
+    root = _tree(tmp_path, {"T005-deep.yaml": "id: T005\nx: " + "[" * 5000 + "]" * 5000 + "\n"})
+    bl = loader.load(root, use_cache=False)
+    assert any(p.file.endswith("T005-deep.yaml") for p in bl.problems) or "T005" in bl.tasks
+
+
+def test_front_matter_never_closed(tmp_path):
+    root = _tree(tmp_path, {"T006-open.md": "---\nid: T006\ntitle: x\n"})
+    bl = loader.load(root, use_cache=False)
+    p = next(p for p in bl.problems if p.file.endswith("T006-open.md"))
+    assert p.code == "E001" and "never closed" in p.message

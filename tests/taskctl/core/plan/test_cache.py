@@ -1,0 +1,67 @@
+"""The content-keyed planning cache: hits, invalidation on any watched change, opt-out."""
+
+from __future__ import annotations
+
+import os
+
+from taskctl.core.plan import cache
+
+
+def make_tree(tmp_path):
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "tasks" / "T001.yaml").write_text("id: T001\n")
+    (root / "manifest.json").write_text("{}")
+    return root
+
+
+def test_roundtrip_and_params_are_part_of_the_key(tmp_path):
+    root = make_tree(tmp_path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"answer": 42}
+
+    assert cache.cached(root, "next", {"weight": "auto"}, compute) == {"answer": 42}
+    assert cache.cached(root, "next", {"weight": "auto"}, compute) == {"answer": 42}
+    assert len(calls) == 1
+    cache.cached(root, "next", {"weight": "hours"}, compute)
+    assert len(calls) == 2
+    assert sorted(p.name.split("-")[0] for p in (root / ".cache").iterdir()) == ["next", "next"]
+
+
+def test_any_watched_change_misses(tmp_path):
+    root = make_tree(tmp_path)
+    k0 = cache.key(root, "next", {})
+    f = root / "tasks" / "T001.yaml"
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # same size, new mtime
+    k1 = cache.key(root, "next", {})
+    (root / "milestones").mkdir()
+    (root / "milestones" / "M1.yaml").write_text("id: M1\n")
+    k2 = cache.key(root, "next", {})
+    (root / "manifest.json").write_text('{"tasks": []}')
+    k3 = cache.key(root, "next", {})
+    (root / "notes.md").write_text("not watched")
+    (root / ".cache").mkdir()
+    assert len({k0, k1, k2, k3}) == 4
+    assert cache.key(root, "next", {}) == k3
+
+
+def test_stale_or_corrupt_entries_are_misses(tmp_path):
+    root = make_tree(tmp_path)
+    k = cache.key(root, "next", {})
+    cache.put(root, "next", {}, "stale-key", {"x": 1})
+    assert cache.get(root, "next", {}) == (k, None)
+    slot = next((root / ".cache").iterdir())
+    slot.write_text("{not json")
+    assert cache.get(root, "next", {}) == (k, None)
+
+
+def test_disabled_by_env(tmp_path, monkeypatch):
+    root = make_tree(tmp_path)
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "1")
+    cache.put(root, "next", {}, cache.key(root, "next", {}), {"x": 1})
+    assert not (root / ".cache").exists()
+    assert cache.get(root, "next", {})[1] is None

@@ -1,0 +1,74 @@
+"""The Markdown checklist parser: headings, nesting, notes, refs, dates, export lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from taskctl.core.todo.parse import normalise, parse, split_text
+from tests.taskctl.core.todo.todo_support import FIXTURES
+
+
+@pytest.mark.parametrize("name,items,checked", [("research.md", 44, 13), ("infra.md", 41, 14)])
+def test_fixture_lists_parse(name, items, checked):
+    doc = parse((FIXTURES / name).read_text())
+    assert len(doc.items) == items >= 30
+    assert sum(i.checked for i in doc.items) == checked
+    depth = {}
+    for i, it in enumerate(doc.items):
+        depth[i] = 0 if it.parent is None else depth[it.parent] + 1
+    assert max(depth.values()) >= 3  # 4 levels of nesting
+
+
+def test_headings_nesting_and_notes():
+    doc = parse("""# Launch
+Intro paragraph.
+
+## Build
+### Backend
+- [x] API server (`src/api.py`) _reviewed_
+  - Status (Nov 18): load test passed
+  - [ ] Rate limits (needs Redis)
+    - [~] Token bucket
+- plain top-level bullet
+## Ship
+- [ ] Announce (target `2024-12-01`)
+```
+- [ ] not an item: inside a code fence
+```
+""")
+    api, limits, bucket, announce = doc.items
+    assert (api.milestone, api.phase, api.section) == ("Launch", "Build", "Backend")
+    assert api.title == "API server" and api.checked
+    assert api.notes == ["reviewed", "Status (Nov 18): load test passed"]
+    assert api.refs == ["src/api.py"]
+    assert (limits.parent, bucket.parent) == (0, 1)
+    assert limits.notes == ["needs Redis"] and not limits.checked
+    assert bucket.in_progress and not bucket.checked
+    assert (announce.phase, announce.section, announce.parent) == ("Ship", None, None)
+    assert announce.dates == ["2024-12-01"]
+    assert len(doc.skipped) >= 4  # paragraph, plain bullet, fenced lines
+
+
+def test_child_under_plain_bullet_keeps_item_parent():
+    doc = parse("- [ ] Parent\n  - some note\n    - [ ] Child\n")
+    assert doc.items[1].parent == 0 and doc.items[0].notes == ["some note"]
+
+
+def test_code_spans_are_not_notes():
+    title, notes, refs, _ = split_text("Fix `parse(x)` in `core/a_b_c.py` (urgent)")
+    assert title == "Fix `parse(x)` in `core/a_b_c.py`"
+    assert notes == ["urgent"] and refs == ["core/a_b_c.py"]
+
+
+def test_export_line_is_verbatim_with_id():
+    doc = parse("- [ ] Train (v2) **(unverified)** <!-- taskctl:T007 completed_unverified -->\n"
+                "  - a note\n- [x] Done <!-- taskctl:T008 completed proven -->\n")
+    a, b = doc.items
+    assert (a.title, a.task_id, a.exported_status, a.exported_proven) == (
+        "Train (v2)", "T007", "completed_unverified", False)
+    assert a.notes == ["a note"]
+    assert b.exported_proven and b.checked
+
+
+def test_normalise():
+    assert normalise("  **Train**  the `model`. ") == normalise("train the model")

@@ -1,0 +1,178 @@
+"""`taskctl verify` and `taskctl check` end to end: real subprocesses in tmp git repos."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from taskctl.core.files import locks
+from tests.taskctl.core.verify.verify_support import (
+    TASKCTL,
+    front_matter,
+    make_tree,
+    manifest_status,
+    taskctl,
+)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie waiting for a reaper runs nothing
+
+
+def record(root: Path, tid: str, n: int = 1) -> dict:
+    return json.loads((root / "evidence" / tid / f"item-{n:02d}.json").read_text())
+
+
+def test_pass_completes_with_evidence_and_cache_then_input_edit_reruns(tmp_path):
+    (tmp_path / "x").write_text("v1")
+    root = make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "X exists", "run": "test -f x && echo ok-$MODE", "inputs": ["x"],
+         "env": {"MODE": "m"}}], "boxes": ["X exists.", "Unrelated"]}})
+    p = taskctl(tmp_path, "verify", "T001", check=0)
+    assert "COMPLETED" in p.stdout
+    fm = front_matter(root, "T001")
+    assert fm["status"] == "completed" and fm["completed_at"]
+    assert manifest_status(root) == {"T001": "completed"}
+    rec = record(root, "T001")
+    assert rec["status"] == "PASS" and rec["exit_code"] == 0 and "ok-m" in rec["output_tail"]
+    assert rec["git"]["sha"] and rec["fingerprint"]["parts"]["inputs"]["files"].keys() == {"x"}
+    assert "1. [x] X exists." in (root / "tasks" / "T001-task.yaml").read_text()
+    assert "2. [ ] Unrelated" in (root / "tasks" / "T001-task.yaml").read_text()
+    events = list((root / "updates").glob("*-T001-*.json"))
+    ev = json.loads(events[0].read_text())
+    assert len(events) == 1 and ev["from"] == "pending" and ev["to"] == "completed"
+    assert ev["evidence_id"] == rec["run_id"]
+    p = taskctl(tmp_path, "verify", "T001", "--json", check=0)
+    item = json.loads(p.stdout)["tasks"][0]["items"][0]
+    assert item["status"] == "PASS" and item["cached"] and record(root, "T001") == rec
+    (tmp_path / "x").write_text("v2")
+    p = taskctl(tmp_path, "verify", "T001", "--json", check=0)
+    item = json.loads(p.stdout)["tasks"][0]["items"][0]
+    assert not item["cached"] and item["why_run"] == ["input changed: x"]
+    assert len(list((root / "updates").glob("*.json"))) == 1  # already completed: no event
+    p = taskctl(tmp_path, "verify", "T001", "--force", "--json", check=0)
+    assert not json.loads(p.stdout)["tasks"][0]["items"][0]["cached"]
+
+
+def test_failure_not_completed_shows_tail_and_blocks_dependents(tmp_path):
+    root = make_tree(tmp_path, {
+        "T001": {"items": [{"criterion": "it works", "run": "echo line1; echo boom >&2; exit 4"},
+                           {"criterion": "never reached", "run": "true"}]},
+        "T002": {"items": [{"criterion": "t", "run": "true"}], "deps": ["T001"]}})
+    p = taskctl(tmp_path, "verify", "T002", "T001", "--keep-going", check=1)
+    assert "item 1 FAIL: it works" in p.stdout and "| boom" in p.stdout and "(exit 4)" in p.stdout
+    assert "blocked by T001 (failed)" in p.stdout
+    assert front_matter(root, "T001")["status"] == "pending"
+    assert manifest_status(root) == {"T001": "pending", "T002": "pending"}
+    assert record(root, "T001")["status"] == "FAIL" and record(root, "T001", 2)["status"] == "PASS"
+    p = taskctl(tmp_path, "verify", "T002", check=1)
+    assert "blocked by T001 (pending)" in p.stdout
+    p = taskctl(tmp_path, "verify", "T001", "--json", check=1)
+    items = json.loads(p.stdout)["tasks"][0]["items"]
+    assert [i["status"] for i in items] == ["FAIL", "NOT_RUN"]  # stops without --keep-going
+
+
+def test_timeout_kills_the_whole_group(tmp_path):
+    root = make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "slow", "run": "sleep 30 & echo $! > child.pid; wait", "timeout": 1}]}})
+    t0 = time.monotonic()
+    p = taskctl(tmp_path, "verify", "T001", check=1)
+    assert time.monotonic() - t0 < 15
+    assert "TIMEOUT" in p.stdout
+    rec = record(root, "T001")
+    assert rec["status"] == "TIMEOUT" and front_matter(root, "T001")["status"] == "pending"
+    assert not alive(int((tmp_path / "child.pid").read_text()))
+
+
+def test_background_leftovers_are_killed_after_a_pass(tmp_path):
+    make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "ok", "run": "(trap '' TERM; sleep 30) & echo $! > bg.pid; true"}]}})
+    taskctl(tmp_path, "verify", "T001", check=0)
+    pid = int((tmp_path / "bg.pid").read_text())
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
+
+
+def test_ctrl_c_records_interrupted_and_exits_130(tmp_path):
+    root = make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "long", "run": "sleep 30 & echo $! > child.pid; wait"}]}})
+    env = {**os.environ, "TASKCTL_CAPABILITIES": ""}
+    proc = subprocess.Popen([*TASKCTL, "--tasks-dir", str(root), "verify", "T001"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "child.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, (out, err)
+    assert record(root, "T001")["status"] == "INTERRUPTED"
+    assert front_matter(root, "T001")["status"] == "pending"
+    assert not alive(int((tmp_path / "child.pid").read_text()))
+
+
+def test_secrets_never_reach_any_file(tmp_path):
+    secret, declared = "sv-3f9a8b7c6d5e4f", "plainlookingvalue42"
+    shaped = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
+    make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "echo secrets", "run": "echo $MY_TOKEN; echo $DB_CRED; echo $PLAIN",
+         "secret_env": ["DB_CRED"]}]}})
+    env = {"MY_TOKEN": secret, "DB_CRED": declared, "PLAIN": shaped}
+    p = taskctl(tmp_path, "verify", "T001", env=env, check=0)
+    taskctl(tmp_path, "gate", "--check", "--junit", "j.xml", env=env, check=0)
+    for f in tmp_path.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            for s in (secret, declared, shaped):
+                assert s.encode() not in data, (f, s)
+    assert secret not in p.stdout + p.stderr
+    log = next((tmp_path / ".tasks" / "logs").rglob("*.log")).read_text()
+    assert log.count("[REDACTED]") == 3
+
+
+def test_manual_item_blocks_until_signed_off(tmp_path):
+    root = make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "builds", "run": "true"}, {"criterion": "Docs reviewed"}],
+        "boxes": ["builds", "Docs reviewed"]}})
+    p = taskctl(tmp_path, "verify", "T001", check=1)
+    assert "NEEDS_SIGNOFF" in p.stdout and front_matter(root, "T001")["status"] == "pending"
+    taskctl(tmp_path, "check", "T001", "--item", "1", "--by", "alice", check=2)
+    p = taskctl(tmp_path, "check", "T001", "--item", "2", "--by", "alice", "--note", "ok",
+                check=0)
+    rec = record(root, "T001", 2)
+    assert rec["signed_off_by"] == "alice" and rec["git"]["sha"] and rec["note"] == "ok"
+    p = taskctl(tmp_path, "verify", "T001", check=0)
+    assert front_matter(root, "T001")["status"] == "completed"
+    text = (root / "tasks" / "T001-task.yaml").read_text()
+    assert "1. [x] builds" in text and "2. [x] Docs reviewed" in text
+
+
+def test_spec_errors_cannot_run_busy_and_dry_run(tmp_path):
+    root = make_tree(tmp_path, {
+        "T001": {"items": [{"criterion": "bad", "run": "true", "timeout": -1}]},
+        "T002": {"items": [{"criterion": "needs gpu", "run": "true", "requires": ["gpu"]}]},
+        "T003": {"items": [{"criterion": "fine", "run": "touch ran"}]}})
+    p = taskctl(tmp_path, "verify", "T001", check=1)
+    assert "spec errors" in p.stdout
+    p = taskctl(tmp_path, "verify", "T002", check=1)
+    assert "cannot run here: requires gpu" in p.stdout
+    assert not (root / "evidence" / "T002").exists()
+    taskctl(tmp_path, "verify", "T002", env={"TASKCTL_CAPABILITIES": "gpu"}, check=0)
+    with locks.task_lock(root, "T003"):
+        p = taskctl(tmp_path, "verify", "T003", check=3)
+    assert "another taskctl" in p.stderr
+    p = taskctl(tmp_path, "verify", "T003", "--dry-run", "--json", check=0)
+    assert json.loads(p.stdout)["tasks"][0]["items"][0]["status"] == "WOULD_RUN"
+    assert not (tmp_path / "ran").exists() and not (root / "evidence" / "T003").exists()
+    taskctl(tmp_path, "verify", "T404", check=2)
+    taskctl(tmp_path, "verify", check=2)
