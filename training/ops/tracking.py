@@ -129,7 +129,7 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def _observer_base():
-    from training.train import Observer  # lazy: importing jax is not needed for the protocol
+    from training.loop import Observer  # lazy: importing jax is not needed for the protocol
 
     return Observer
 
