@@ -1,7 +1,8 @@
-"""``python -m training.bench.train_bench``: options -> run_bench -> rich table or ``--json PATH``.
+"""``python -m training bench`` and ``python -m training ode-bench``: options -> run -> a
+rich table (or plain lines) on stdout, or the JSON record with ``--json PATH``.
 
-Progress goes to stderr; the table (or nothing, with ``--json``) to stdout. Exit codes as in
-training/cli.py: 0 ok, 1 failure, 2 usage/config errors. Tracebacks only with ``--debug``.
+Progress goes to stderr. Errors propagate to ``training.cli.main`` (exit codes in
+training/errors.py); tracebacks only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def render(record: dict[str, Any]):
 
     st, th, fl, mfu, comp = (record["step_time"], record["throughput"], record["flops"],
                              record["mfu"], record["compile"])
-    table = Table(title=f"training.bench.train_bench — preset {record['preset']} on "
+    table = Table(title=f"training bench — preset {record['preset']} on "
                         f"{record['devices'][0]['kind']} ({record['backend']})")
     table.add_column("figure")
     table.add_column("value", justify="right")
