@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from taskctl.cli import options
+from taskctl.cli.options import Opt
+
 if TYPE_CHECKING:
     from taskctl.core.model import Backlog
+
+
+def opt(o: Opt):
+    """A typer option built from its one definition in `cli/options.py`."""
+    return typer.Option(*o.names, help=o.help)
+
+
+JsonOpt = Annotated[bool, opt(options.JSON)]
+WeightOpt = Annotated[str, opt(options.WEIGHT)]
+
+
+def check_weight(weight: str) -> None:
+    from taskctl.core.plan.estimates import WEIGHT_CHOICES
+
+    if weight not in WEIGHT_CHOICES:
+        from taskctl.errors import UsageError
+
+        raise UsageError(f"unknown --weight {weight!r}", f"choose {'|'.join(WEIGHT_CHOICES)}")
 
 
 @dataclass

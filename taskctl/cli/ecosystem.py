@@ -10,10 +10,8 @@ from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import emit_json, state
+from taskctl.cli.common import JsonOpt, emit_json, state
 from taskctl.errors import TasksDirNotFound, UsageError
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def register(app: typer.Typer) -> None:

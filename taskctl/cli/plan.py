@@ -11,12 +11,8 @@ from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import state
-
-WeightOpt = Annotated[str, typer.Option(
-    "--weight", help="Estimate unit: hours|tokens|count|auto (auto: hours if any remaining "
-    "task has them, else tokens, else count).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+from taskctl.cli import options
+from taskctl.cli.common import JsonOpt, WeightOpt, check_weight, opt, state
 
 
 def register(app: typer.Typer) -> None:
@@ -26,31 +22,21 @@ def register(app: typer.Typer) -> None:
     app.command()(graph)
 
 
-def _check_weight(weight: str) -> None:
-    from taskctl.core.plan.estimates import WEIGHT_CHOICES
-
-    if weight not in WEIGHT_CHOICES:
-        from taskctl.errors import UsageError
-
-        raise UsageError(f"unknown --weight {weight!r}", f"choose {'|'.join(WEIGHT_CHOICES)}")
-
-
 def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
     """Print the command's report, from the cache or computed (and cached); warnings to
-    stderr. Shares its output code with the typer-free fast path (taskctl/cli/quick.py)."""
-    from taskctl.cli import quick
-    from taskctl.core.load.discovery import discover
+    stderr. Shares its option table and renderer with the fast entry (taskctl/cli/quick.py)."""
     from taskctl.core.plan import cache
+    from taskctl.render.planning import show, warn_doc
 
-    _check_weight(weight)
-    root = discover(state(ctx).tasks_dir)
+    check_weight(weight)
+    root = state(ctx).root()
     params = {"weight": weight}
     k, doc = cache.get(root, command, params)
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
         doc = _compute(root, command, weight)
         cache.put(root, command, params, k, doc)
-    quick.warn_doc(doc)
-    quick.show(command, doc["report"], opts)
+    warn_doc(doc)
+    show(command, doc["report"], opts)
 
 
 def _compute(root, command: str, weight: str) -> dict:
@@ -66,12 +52,10 @@ def _compute(root, command: str, weight: str) -> dict:
 
 def next_(
     ctx: typer.Context,
-    n: Annotated[int, typer.Option("-n", "--limit", help="How many tasks (0: all).")] = 5,
-    explain: Annotated[bool, typer.Option(
-        "--explain", help="Say why each task is where it is, and why others are not listed.")]
-    = False,
-    weight: WeightOpt = "auto",
-    as_json: JsonOpt = False,
+    n: Annotated[int, opt(options.LIMIT)] = options.LIMIT.default,
+    explain: Annotated[bool, opt(options.EXPLAIN)] = options.EXPLAIN.default,
+    weight: WeightOpt = options.WEIGHT.default,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """Actionable tasks, best first: critical path, then priority, then work unblocked."""
     planned(ctx, "next", weight, {"n": n, "explain": explain, "json": as_json})
@@ -79,11 +63,9 @@ def next_(
 
 def ready(
     ctx: typer.Context,
-    waves: Annotated[bool, typer.Option(
-        "--waves", help="All remaining work as parallel waves (topological generations).")]
-    = False,
-    weight: WeightOpt = "auto",
-    as_json: JsonOpt = False,
+    waves: Annotated[bool, opt(options.WAVES)] = options.WAVES.default,
+    weight: WeightOpt = options.WEIGHT.default,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """Tasks that can start now; with --waves, everything remaining in parallel waves."""
     planned(ctx, "ready", weight, {"waves": waves, "json": as_json})
@@ -91,8 +73,8 @@ def ready(
 
 def critical_path(
     ctx: typer.Context,
-    weight: WeightOpt = "auto",
-    as_json: JsonOpt = False,
+    weight: WeightOpt = options.WEIGHT.default,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """CPM over remaining work: earliest/latest start and finish, slack, the critical chain."""
     planned(ctx, "critical-path", weight, {"json": as_json})
@@ -107,7 +89,7 @@ def graph(
     = "mermaid",
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                help="Write here (png/svg need it).")] = None,
-    weight: WeightOpt = "auto",
+    weight: WeightOpt = options.WEIGHT.default,
 ) -> None:
     """Dependency graph, statuses coloured, critical path highlighted (or a Gantt chart)."""
     from pathlib import Path
@@ -118,16 +100,16 @@ def graph(
         raise UsageError(f"unknown --format {fmt!r}", f"choose {'|'.join(GRAPH_FORMATS)}")
     if fmt in ("png", "svg") and not output:
         raise UsageError(f"--format {fmt} needs --output FILE", "or use --format mermaid|dot")
-    _check_weight(weight)
-    from taskctl.cli import quick
+    check_weight(weight)
     from taskctl.core.files import atomic
     from taskctl.core.plan import cpm
     from taskctl.render import graph as rg
+    from taskctl.render.planning import warn
 
     bl = state(ctx).backlog(bodies=False)
     sched = cpm.schedule(bl, weight)
     for w in sched.warnings:
-        quick.warn(f"taskctl: warning: {w}")
+        warn(f"taskctl: warning: {w}")
     if fmt in ("png", "svg"):
         from taskctl.render.picture import draw
 

@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import emit_json, state
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+from taskctl.cli.common import JsonOpt, WeightOpt, check_weight, emit_json, state
 
 
 def register(app: typer.Typer) -> None:
@@ -26,14 +24,13 @@ def _print(renderable) -> None:
 
 def status(
     ctx: typer.Context,
-    weight: Annotated[str, typer.Option("--weight", help="hours|tokens|count|auto")] = "auto",
+    weight: WeightOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """Counts by status, progress per phase and milestone, the remaining estimate."""
-    from taskctl.cli.plan import _check_weight
     from taskctl.core.plan.progress import status_report
 
-    _check_weight(weight)
+    check_weight(weight)
     rep = status_report(state(ctx).backlog(bodies=False), weight)
     if as_json:
         emit_json(rep)
@@ -62,9 +59,10 @@ def list_(
     if as_json:
         emit_json({"tasks": rows})
         return
+    from taskctl.render.console import stdout
     from taskctl.render.tables import list_table
 
-    _print(list_table(rows))
+    _print(list_table(rows, stdout().width))
 
 
 def show(

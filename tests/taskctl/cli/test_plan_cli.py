@@ -159,9 +159,9 @@ def test_quick_path_prints_exactly_what_the_full_cli_prints(mvp, taskctl, capsys
     ["next", "--weight", "parsecs"], ["show", "T022"], ["graph"], ["ready", "--explain"], [],
 ])
 def test_quick_path_leaves_anything_unusual_to_the_full_cli(argv):
-    from taskctl.cli import quick
+    from taskctl.cli.options import parse
 
-    assert quick.parse(argv) is None
+    assert parse(argv) is None
 
 
 def test_quick_path_misses_fall_back(mvp, tmp_path):

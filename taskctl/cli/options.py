@@ -1,0 +1,78 @@
+"""The options of the planning commands, defined ONCE as plain data.
+
+Both the typer commands (`cli/plan.py`, which build their `typer.Option`s from these specs) and
+the typer-free fast entry (`cli/quick.py`, which answers cached plain forms before typer is
+even imported) read this table, so the two can never disagree about a name or a default. A test
+compares the typer commands' parameters with it. Import-light on purpose: no typer here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+WEIGHTS = ("auto", "hours", "tokens", "count")  # == core.plan.estimates.WEIGHT_CHOICES (tested)
+
+
+@dataclass(frozen=True)
+class Opt:
+    names: tuple[str, ...]  # long name last: "--limit" is the canonical spelling of -n
+    dest: str  # the parameter name in the command function / key in the opts dict
+    default: Any
+    help: str
+    kind: type = str  # bool: a flag; int/str: takes one value
+
+    @property
+    def flag(self) -> bool:
+        return self.kind is bool
+
+
+JSON = Opt(("--json",), "json", False, "Machine-readable output.", bool)
+WEIGHT = Opt(("--weight",), "weight", "auto",
+             "Estimate unit: hours|tokens|count|auto (auto: hours if any remaining task has "
+             "them, else tokens, else count).")
+LIMIT = Opt(("-n", "--limit"), "n", 5, "How many tasks (0: all).", int)
+EXPLAIN = Opt(("--explain",), "explain", False,
+              "Say why each task is where it is, and why others are not listed.", bool)
+WAVES = Opt(("--waves",), "waves", False,
+            "All remaining work as parallel waves (topological generations).", bool)
+
+COMMANDS: dict[str, tuple[Opt, ...]] = {
+    "next": (LIMIT, EXPLAIN, WEIGHT, JSON),
+    "ready": (WAVES, WEIGHT, JSON),
+    "critical-path": (WEIGHT, JSON),
+}
+TASKS_DIR = "--tasks-dir"  # the global option with a value (cli/app.py)
+DEBUG = "--debug"  # the global flag
+
+
+def parse(argv: list[str]) -> tuple[str, dict[str, Any], str | None] | None:
+    """(command, {dest: value}, --tasks-dir) for the plain forms of the planning commands;
+    None for anything else (help, unknown options, bad values: the full CLI reports those)."""
+    command, opts, tasks_dir, i = None, {}, None, 0
+    while i < len(argv):
+        a = argv[i]
+        name, eq, value = a.partition("=") if a.startswith("--") else (a, "", "")
+        spec = next((o for o in COMMANDS.get(command, ()) if name in o.names), None)
+        if name == TASKS_DIR or (spec is not None and not spec.flag):
+            if not eq:
+                if i + 1 >= len(argv):
+                    return None
+                value, i = argv[i + 1], i + 1
+            if name == TASKS_DIR:
+                tasks_dir = value
+            else:
+                try:
+                    opts[spec.dest] = spec.kind(value)
+                except ValueError:
+                    return None
+        elif command is None and a in COMMANDS:
+            command = a
+        elif spec is not None and not eq:
+            opts[spec.dest] = True
+        elif a != DEBUG:
+            return None
+        i += 1
+    if command is None or opts.get("weight", WEIGHT.default) not in WEIGHTS:
+        return None
+    return command, {o.dest: opts.get(o.dest, o.default) for o in COMMANDS[command]}, tasks_dir

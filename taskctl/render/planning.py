@@ -1,0 +1,51 @@
+"""Planning reports (`next`, `ready`, `critical-path`) on the terminal or as JSON, and the
+warnings that go with them. Shared by the typer commands and the typer-free fast entry, so
+both print byte-identical output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+
+def warn(line: str) -> None:
+    """One warning line on stderr (yellow on a terminal unless NO_COLOR)."""
+    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    sys.stderr.write(f"\x1b[33m{line}\x1b[0m\n" if color else line + "\n")
+
+
+def warn_doc(doc: dict) -> None:
+    """The stderr lines of a cached or computed planning document."""
+    errors, warnings = doc["problems"]
+    if errors or warnings:
+        warn(f"taskctl: {errors} error(s) and {warnings} warning(s) in the specs; planning on "
+             "what could be loaded (see `taskctl validate`)")
+    for w in doc["report"].get("warnings", []):
+        warn(f"taskctl: warning: {w}")
+
+
+def show(command: str, rep: dict, opts: dict[str, Any]) -> None:
+    """Print a planning report the way the command's options ask."""
+    if command == "next":
+        n = int(opts.get("n", 5))
+        if n > 0:
+            rep = {**rep, "tasks": rep["tasks"][:n]}
+        if not opts.get("explain"):
+            rep = {k: v for k, v in rep.items() if k != "not_listed"}
+    elif command == "ready" and not opts.get("waves"):
+        first = rep["waves"][0]["tasks"] if rep["waves"] else []
+        rep = {**rep, "waves": [{"wave": 1, "tasks": [t for t in first if not t["held_by"]],
+                                 "weight": rep["waves"][0]["weight"]}] if first else []}
+    if opts.get("json"):
+        from taskctl.render.jsonout import document
+
+        sys.stdout.write(document(rep) + "\n")
+        sys.stdout.flush()
+        return
+    from taskctl.render import tables
+    from taskctl.render.console import stdout
+
+    view = {"next": lambda r: tables.next_table(r, bool(opts.get("explain"))),
+            "ready": tables.waves_view, "critical-path": tables.cpm_table}[command](rep)
+    stdout().print(view, soft_wrap=True)  # tables fit the width; prose lines stay whole
