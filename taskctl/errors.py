@@ -1,31 +1,50 @@
-"""The one error hierarchy. Each family owns an exit code; the CLI maps them in one place.
+"""The one error hierarchy and the one exit-code table. The CLI maps errors to codes in one
+place (`taskctl/cli/app.py:main`); README.md "Exit codes" repeats this table (a test checks).
 
-Exit codes (documented in README.md):
-  0  success
-  1  problems found: validation errors, failing/stale evidence, failed verification
-  2  usage error: bad arguments, tasks directory not found, unknown task id
-  3  state conflict: another taskctl holds the task's lock
-  130 interrupted (Ctrl+C)
-"""
+| code | ExitCode    | meaning |
+|------|-------------|---------|
+| 0    | OK          | success |
+| 1    | PROBLEMS    | problems found: validation errors (or warnings under --strict), failing, stale or missing evidence, verification that did not complete, manifest out of date (sync dry run) |
+| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown task id or schema name, a file that cannot be read |
+| 3    | BUSY        | another taskctl process holds the lock this command needs |
+| 70   | INTERNAL    | internal error: a bug in taskctl (rerun with --debug and report it) |
+| 130  | INTERRUPTED | interrupted (Ctrl+C or SIGTERM) |
+"""  # noqa: E501 - a table
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+    BUSY = 3
+    INTERNAL = 70
+    INTERRUPTED = 130
+
 
 class TaskctlError(Exception):
-    """Base of every error taskctl raises on purpose. Carries a hint for the user."""
+    """Base of every error taskctl raises on purpose. Carries a hint for the user.
 
-    exit_code = 1
+    `reported=True` means the command already printed its full result (a `--json` document
+    with `"ok": false`): the CLI then exits with the code without printing a second document.
+    """
 
-    def __init__(self, message: str, hint: str | None = None):
+    exit_code = ExitCode.PROBLEMS
+
+    def __init__(self, message: str, hint: str | None = None, *, reported: bool = False):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.reported = reported
 
 
 class UsageError(TaskctlError):
     """The user asked for something that cannot be done as asked."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class TasksDirNotFound(UsageError):
@@ -39,14 +58,16 @@ class UnknownTask(UsageError):
 class ProblemsFound(TaskctlError):
     """Validation, gate or verification found problems (already reported in detail)."""
 
-    exit_code = 1
+    exit_code = ExitCode.PROBLEMS
 
 
 class LockBusy(TaskctlError):
     """Another taskctl process holds the lock on this task."""
 
-    exit_code = 3
+    exit_code = ExitCode.BUSY
 
 
 class Interrupted(TaskctlError):
-    exit_code = 130
+    """Ctrl+C or SIGTERM stopped the command; what was interrupted was not recorded as done."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -12,7 +12,7 @@ import typer
 
 from taskctl import __version__
 from taskctl.cli.common import State
-from taskctl.errors import TaskctlError
+from taskctl.errors import ExitCode, TaskctlError
 
 app = typer.Typer(
     name="taskctl",
@@ -76,9 +76,10 @@ def hoist_globals(args: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the app and map errors to exit codes in one place.
+    """Console entry point: run the app and map errors to exit codes, in this one place
+    (the table is `taskctl.errors.ExitCode`).
 
-    Usage errors found by the option parser exit 2 (typer/click's own convention).
+    Usage errors found by the option parser exit 2 (typer/click's own convention, = USAGE).
     """
     args = hoist_globals(sys.argv[1:] if argv is None else list(argv))
     debug = "--debug" in args or os.environ.get("TASKCTL_DEBUG") == "1"
@@ -87,18 +88,19 @@ def main(argv: list[str] | None = None) -> None:
     except TaskctlError as e:
         if debug:
             raise
-        _report(e.message, e.hint, e.exit_code, "--json" in args)
+        if not e.reported:
+            _report(e.message, e.hint, e.exit_code, "--json" in args)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         print("taskctl: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if debug:
             raise
         _report(f"internal error: {type(e).__name__}: {e}",
-                "this is a bug in taskctl; rerun with --debug and report the traceback", 70,
-                "--json" in args)
-        sys.exit(70)
+                "this is a bug in taskctl; rerun with --debug and report the traceback",
+                ExitCode.INTERNAL, "--json" in args)
+        sys.exit(ExitCode.INTERNAL)
 
 
 def _report(message: str, hint: str | None, code: int, as_json: bool) -> None:

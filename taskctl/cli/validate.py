@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import emit_json, state
+from taskctl.cli.common import JsonOpt, emit_json, state
 from taskctl.errors import ProblemsFound, UsageError
 
 
@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
 def validate(
     ctx: typer.Context,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Check task specs and the manifest; report every problem with file and line.
 
@@ -47,7 +47,7 @@ def validate(
         verdict = "FAILED" if failed else "OK"
         out.print(f"{verdict}: {len(bl.tasks)} task(s), {rp.summary(probs, strict)}")
     if failed:
-        raise typer.Exit(1)
+        raise ProblemsFound("validation failed", reported=True)
 
 
 def schema(
@@ -65,7 +65,7 @@ def sync(
     ctx: typer.Context,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the manifest (atomically).")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Regenerate the manifest's index and derived data from the task files.
 
@@ -99,4 +99,4 @@ def sync(
             typer.echo(f"{bl.rel(result.path)} is out of date ({len(result.changes)} change(s)); "
                        "rerun with --write")
     if result.changed and not write:
-        raise typer.Exit(1)
+        raise ProblemsFound("the manifest is out of date", "rerun with --write", reported=True)

@@ -84,18 +84,16 @@ def verify(
     else:
         for res in report.tasks:
             _print(vr.task_lines(res, verbose_items=False))
-    code = 130 if report.interrupted else 3 if report.busy else 0 if report.ok else 1
-    if code and as_json:
-        raise typer.Exit(code)
     if report.interrupted:
         raise Interrupted("verification interrupted; nothing was marked completed by the "
-                          "interrupted tasks", "run `taskctl verify` again")
+                          "interrupted tasks", "run `taskctl verify` again", reported=as_json)
     if report.busy:
         raise LockBusy(f"locked by another taskctl: {', '.join(report.busy)}",
-                       "wait for the other verification to finish")
+                       "wait for the other verification to finish", reported=as_json)
     if not report.ok:
         bad = [t.task for t in report.tasks if not t.ok]
-        raise ProblemsFound(f"{len(bad)} task(s) not verified: {', '.join(bad)}")
+        raise ProblemsFound(f"{len(bad)} task(s) not verified: {', '.join(bad)}",
+                            reported=as_json)
 
 
 def check(
@@ -177,13 +175,11 @@ def gate(
         good = sum(t.outcome in (TaskOutcome.OK, TaskOutcome.NOT_REVERIFIED) for t in report.tasks)
         _print([f"gate: {good}/{len(report.tasks)} completed task(s) proven"
                 + ("" if report.ok else " — FAILED")])
-    code = 130 if report.interrupted else 0 if report.ok else 1
-    if code and as_json:
-        raise typer.Exit(code)
     if report.interrupted:
-        raise Interrupted("gate interrupted")
+        raise Interrupted("gate interrupted", reported=as_json)
     if report.spec_errors:
         raise ProblemsFound(f"{len(report.spec_errors)} spec error(s); gate not run",
-                            "see `taskctl validate`")
+                            "see `taskctl validate`", reported=as_json)
     if not report.ok:
-        raise ProblemsFound("gate failed: completed task(s) without fresh passing evidence")
+        raise ProblemsFound("gate failed: completed task(s) without fresh passing evidence",
+                            reported=as_json)
