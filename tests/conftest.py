@@ -7,11 +7,12 @@ mapping and exit codes are exercised exactly as from a shell, without a subproce
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.tree_copy import copy_tracked
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EXAMPLES = SHARED / "examples"
@@ -35,11 +36,7 @@ def copy_example(tmp_path):
         src = EXAMPLES / name
         if not src.is_dir():
             pytest.fail(f"example {name} missing at {src} (CI clones shared/ beside the repo)")
-        dst = tmp_path / name
-        shutil.copytree(src, dst)
-        for p in dst.rglob("*"):  # shared/ is read-only; the copies must be writable
-            p.chmod(0o755 if p.is_dir() else 0o644)
-        return dst / ".tasks"
+        return copy_tracked(src, tmp_path / name) / ".tasks"
 
     return _copy
 

@@ -159,6 +159,7 @@ class Backlog:
     tasks: dict[str, Task]
     manifest: Manifest | None
     phases: list[Phase] = field(default_factory=list)
+    mvp: list[str] = field(default_factory=list)  # the manifest's MVP subset (task ids)
     milestones: dict[str, Milestone] = field(default_factory=dict)
     deferred: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)

@@ -20,7 +20,9 @@ def stdout():
 def stderr():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, no_color=_no_color(),
+    # soft_wrap: a progress or warning line stays one line in a pipe or CI log (never broken
+    # mid-sentence at 80 columns); a terminal wraps it by itself
+    return Console(stderr=True, highlight=False, no_color=_no_color(), soft_wrap=True,
                    color_system=None if _no_color() else "auto")
 
 

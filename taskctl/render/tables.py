@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
@@ -27,7 +28,13 @@ def fmt(value, unit: str) -> str:
     return f(float(value), unit) if value is not None else "-"
 
 
-def bar(percent: float, width: int = 20) -> Text:
+def _width() -> int:
+    from taskctl.render.console import stdout
+
+    return stdout().width
+
+
+def bar(percent: float, width: int = 10) -> Text:
     filled = round(width * percent / 100)
     t = Text("█" * filled, style="green")
     t.append("░" * (width - filled), style="dim")
@@ -37,14 +44,14 @@ def bar(percent: float, width: int = 20) -> Text:
 
 def next_table(report: dict, explain: bool = False):
     unit = report["weight"]
-    t = Table(title=f"Next (critical path {fmt(report['total'], unit)})", title_justify="left")
-    for col in ("#", "id", "title", "pri", "status", "slack", "unblocks"):
-        t.add_column(col, no_wrap=col != "title")
+    rows = []
     for i, r in enumerate(report["tasks"], 1):
         slack = Text("critical", style="bold red") if r["critical"] else Text(fmt(r["slack"], unit))
-        row = [str(i), r["id"], escape(r["title"]), r["priority"], status_text(r["status"]),
-               slack, f"{fmt(r['unblocks'], unit)} ({r['unblocks_count']})"]
-        t.add_row(*row)
+        rows.append([str(i), r["id"], r["priority"], status_text(r["status"]), slack,
+                     f"{fmt(r['unblocks'], unit)} ({r['unblocks_count']})", escape(r["title"])])
+    t = fitted_table(f"Next (critical path {fmt(report['total'], unit)})",
+                     ["#", "id", "pri", "status", "slack", "unblocks", "title"], rows,
+                     _width(), "title")
     parts = [t] if report["tasks"] else [Text("nothing is actionable right now", style="yellow")]
     if explain and report["tasks"]:
         why = Text()
@@ -66,15 +73,13 @@ def waves_view(report: dict):
     unit = report["weight"]
     parts = []
     for w in report["waves"]:
-        t = Table(title=f"Wave {w['wave']} ({len(w['tasks'])} task(s), longest "
-                  f"{fmt(w['weight'], unit)})", title_justify="left")
-        for col in ("id", "title", "pri", "status", "weight", "note"):
-            t.add_column(col)
-        for r in w["tasks"]:
-            note = "; ".join(r["held_by"]) or ("critical" if r["critical"] else "")
-            t.add_row(r["id"], escape(r["title"]), r["priority"], status_text(r["status"]),
-                      fmt(r["weight"], unit), escape(note))
-        parts.append(t)
+        rows = [[r["id"], r["priority"], status_text(r["status"]), fmt(r["weight"], unit),
+                 escape("; ".join(r["held_by"]) or ("critical" if r["critical"] else "")),
+                 escape(r["title"])] for r in w["tasks"]]
+        parts.append(fitted_table(f"Wave {w['wave']} ({len(w['tasks'])} task(s), longest "
+                                  f"{fmt(w['weight'], unit)})",
+                                  ["id", "pri", "status", "weight", "note", "title"], rows,
+                                  _width(), "title"))
     if not parts:
         parts.append(Text("no remaining work", style="green"))
     parts.append(Text(f"{len(report['waves'])} wave(s); at most {report['max_parallel']} "
@@ -86,23 +91,51 @@ def cpm_table(report: dict):
     unit = report["weight"]
     t = Table(title=f"Critical path: {' → '.join(report['path']) or '(none)'}  "
               f"total {fmt(report['total'], unit)}", title_justify="left")
-    for col in ("id", "weight", "ES", "EF", "LS", "LF", "slack"):
-        t.add_column(col, justify="left" if col == "id" else "right")
+    for col in ("id", "status", "weight", "ES", "EF", "LS", "LF", "slack"):
+        t.add_column(col, justify="left" if col in ("id", "status") else "right", no_wrap=True)
     on_path = set(report["path"])
     for r in report["tasks"]:
         style = "bold red" if r["id"] in on_path else ""
-        t.add_row(r["id"], *(fmt(r[k], unit) for k in (
+        t.add_row(r["id"], status_text(r.get("status") or ""), *(fmt(r[k], unit) for k in (
             "weight", "earliest_start", "earliest_finish", "latest_start", "latest_finish",
             "slack")), style=style)
     return t
 
 
-def list_table(rows: list[dict]):
-    t = Table(title=f"{len(rows)} task(s)", title_justify="left")
-    for col in ("id", "title", "status", "pri", "phase", "milestone", "depends on", "tags"):
-        t.add_column(col)
+WIDE = 120  # from this width on, `list` also shows phase, milestone and tags
+MAX_COL = 24  # a short column is cut (…) beyond this
+
+
+def fitted_table(title: str, columns: list[str], rows: list[list], width: int, flex: str,
+                 right: tuple[str, ...] = ()) -> Table:
+    """A table that fits `width` columns, one line per row: every column but `flex` is as wide
+    as its widest cell (at most MAX_COL), `flex` takes what is left and is cut with … when it
+    must be. Nothing wraps, so a row never spreads over several lines."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    widths = [natural_width(c, (r[i] for r in rows)) for i, c in enumerate(columns)]
+    fixed = sum(min(w, MAX_COL) for c, w in zip(columns, widths, strict=True) if c != flex)
+    room = max(8, width - fixed - (3 * len(columns) - 1))  # rich: 3n-1 cells of borders/padding
+    for c, w in zip(columns, widths, strict=True):
+        t.add_column(c, no_wrap=True, overflow="ellipsis",
+                     justify="right" if c in right else "left",
+                     width=min(w, room) if c == flex else min(w, MAX_COL))
     for r in rows:
-        t.add_row(r["id"], escape(r["title"]), status_text(r["status"]), r["priority"],
-                  r["phase"] or "", r["milestone"] or "", ", ".join(r["depends_on"]),
-                  ", ".join(r["tags"]))
+        t.add_row(*r)
     return t
+
+
+def natural_width(header: str, cells) -> int:
+    """The width a column needs to show its header and every cell without cutting."""
+    return max([len(header), *(Text.from_markup(c).cell_len if isinstance(c, str) else c.cell_len
+                               for c in cells)])
+
+
+def list_table(rows: list[dict], width: int = 80) -> Table:
+    """One line per task at any width; phase, milestone and tags only on wide terminals."""
+    wide = width >= WIDE
+    cols = ["id", "status", "pri", "depends on", *(("phase", "milestone", "tags") if wide else ()),
+            "title"]
+    cells = [[r["id"], status_text(r["status"]), r["priority"], ", ".join(r["depends_on"]),
+              *((r["phase"] or "", r["milestone"] or "", ", ".join(r["tags"])) if wide else ()),
+              escape(r["title"])] for r in rows]
+    return fitted_table(f"{len(rows)} task(s)", cols, cells, width, "title")

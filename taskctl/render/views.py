@@ -8,18 +8,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from taskctl.render.tables import bar, fmt, status_text
+from taskctl.render.console import stdout
+from taskctl.render.tables import bar, fitted_table, fmt, status_text
 
 
 def _progress_table(title: str, rows: list[dict], unit: str, name_key: str = "name"):
-    t = Table(title=title, title_justify="left")
-    for col in ("name", "progress", "done", "remaining", "parked", "left"):
-        t.add_column(col)
-    for r in rows:
-        t.add_row(escape(str(r[name_key])) + (f" {escape(r['title'])}" if r.get("title") else ""),
-                  bar(r["percent"]), f"{r['done']}/{r['total']}", str(r["remaining"]),
-                  str(r["parked"]), fmt(r["remaining_weight"], unit))
-    return t
+    """One line per phase or milestone at any width: the name takes what is left."""
+    cols = ["name", "progress", "done", "remaining", "parked", "left"]
+    cells = [[escape(str(r[name_key])) + (f" {escape(r['title'])}" if r.get("title") else ""),
+              bar(r["percent"]), f"{r['done']}/{r['total']}", str(r["remaining"]),
+              str(r["parked"]), fmt(r["remaining_weight"], unit)] for r in rows]
+    return fitted_table(title, cols, cells, stdout().width, "name", right=tuple(cols[2:]))
 
 
 def status_view(rep: dict):
@@ -34,6 +33,8 @@ def status_view(rep: dict):
         parts.append(_progress_table("Phases", rep["phases"], unit))
     if rep["milestones"]:
         parts.append(_progress_table("Milestones", rep["milestones"], unit, "id"))
+    if rep.get("mvp"):
+        parts.append(_progress_table("MVP subset", [{"name": "MVP", **rep["mvp"]}], unit))
     parts.append(Text(f"remaining estimate: {fmt(rep['remaining_estimate'], unit)}; critical "
                       f"path {fmt(rep['critical_path_total'], unit)}: "
                       f"{' → '.join(rep['critical_path']) or '(none)'}"))
@@ -41,6 +42,24 @@ def status_view(rep: dict):
         parts.append(Text(f"completed but unverified: {', '.join(rep['unverified'])}",
                           style="yellow"))
     return Group(*parts)
+
+
+def _acceptance(items: list[dict]) -> Text:
+    """Acceptance items as a list, each command in full (folded, never cut: it is what a
+    reader copies into a shell)."""
+    out = Text("Acceptance (executable spec)\n", style="bold")
+    for a in items:
+        notes = [f"requires {', '.join(a['requires'])}"] if a["requires"] else []
+        if a["timeout"]:
+            notes.append(f"timeout {a['timeout']:g}s")
+        out.append(f"{a['index']}. ", style="bold").append(a["criterion"])
+        if notes:
+            out.append(f"  ({'; '.join(notes)})", style="dim")
+        out.append("\n")
+        out.append("   manual sign-off\n" if a["manual"] else f"   $ {a['run']}\n",
+                   style="dim" if a["manual"] else "cyan")
+    out.rstrip()
+    return out
 
 
 def task_view(r: dict):
@@ -72,16 +91,7 @@ def task_view(r: dict):
                 t.add_row(d["id"], status_text(d["status"]), escape(d["title"]))
             parts.append(t)
     if r["acceptance"]:
-        t = Table(title="Acceptance (executable spec)", title_justify="left")
-        for col in ("#", "criterion", "run", "requires", "kind"):
-            t.add_column(col)
-        for a in r["acceptance"]:
-            run = a["run"] or ""
-            if a["timeout"]:
-                run += f"  (timeout {a['timeout']:g}s)"
-            t.add_row(str(a["index"]), escape(a["criterion"]), escape(run),
-                      ", ".join(a["requires"]), "manual" if a["manual"] else "command")
-        parts.append(t)
+        parts.append(_acceptance(r["acceptance"]))
     if r["criteria"]:
         lines = Text()
         for c in r["criteria"]:

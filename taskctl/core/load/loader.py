@@ -190,6 +190,7 @@ class _Loader:
             mpath = self.rel(m.path)
             self.bl.deferred = set(m.deferred)
             self.bl.phases = mf.phases(m.data)
+            self.bl.mvp = mf.mvp_tasks(m.data)
             seen: dict[str, int] = {}
             for i, entry in enumerate(m.entries):
                 if not entry.id:
@@ -221,6 +222,10 @@ class _Loader:
                 ftask, raw = by_path.get(path, (None, None))
                 if ftask is None:  # unparseable file: the entry stands in
                     etask.format, etask.path = "manifest", path
+                    rel = self.rel(path)
+                    for p in self.problems:  # its file's errors are this task's errors
+                        if p.file == rel and p.task is None:
+                            p.task = entry.id
                     self._put(etask, Source(None, None, mpath, mline))
                     continue
                 self._check_ids(entry.id, ftask, raw, path, mpath, mline)

@@ -112,19 +112,29 @@ def _ids(v: Any) -> list[str]:
     return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
 
 
-def phases(data: dict[str, Any]) -> list[Phase]:
-    out: list[Phase] = []
+def _mvp_phases(data: dict[str, Any]) -> list:
     mvp = data.get("mvp")
-    sources = []
-    if isinstance(mvp, dict) and isinstance(mvp.get("phases"), list):
-        sources.append(mvp["phases"])
+    return mvp["phases"] if isinstance(mvp, dict) and isinstance(mvp.get("phases"), list) else []
+
+
+def mvp_tasks(data: dict[str, Any]) -> list[str]:
+    """The MVP subset (`mvp.phases[].tasks`): a selection across phases, not phases of its own."""
+    return list(dict.fromkeys(i for p in _mvp_phases(data) if isinstance(p, dict)
+                              for i in _ids(p.get("tasks"))))
+
+
+def phases(data: dict[str, Any]) -> list[Phase]:
+    """The manifest's phases. `mvp.phases` group the MVP subset (the same tasks again, under
+    other names): they are phases only in a manifest that has no top-level `phases`."""
+    out: list[Phase] = []
     ph = data.get("phases")
     if isinstance(ph, list):
-        sources.append(ph)
+        src = ph
     elif isinstance(ph, dict):
-        sources.append([{"name": k, **(v if isinstance(v, dict) else {"tasks": v})}
-                        for k, v in ph.items()])
-    for src in sources:
+        src = [{"name": k, **(v if isinstance(v, dict) else {"tasks": v})} for k, v in ph.items()]
+    else:
+        src = _mvp_phases(data)
+    if src:
         for p in src:
             if isinstance(p, dict) and isinstance(p.get("name"), str):
                 hours = p.get("hours")

@@ -86,9 +86,7 @@ def load(text: str, line_offset: int = 0) -> Any:
         per_block = _block_errors(text, line_offset)
         if len(per_block) > 1:
             raise MultipleIssues(per_block) from None
-        mark = e.problem_mark or e.context_mark
-        if e.context_mark and "end of stream" in (e.problem or ""):
-            mark = e.context_mark  # where the unterminated thing started
+        mark = _mark(e)
         line = mark.line + 1 + line_offset if mark else None
         col = mark.column + 1 if mark else None
         what = e.problem or "invalid YAML"
@@ -99,6 +97,16 @@ def load(text: str, line_offset: int = 0) -> Any:
         raise FileIssue("yaml-syntax", f"YAML error: {e}", line_offset + 1) from None
     except RecursionError:
         raise FileIssue("yaml-syntax", "YAML nested too deeply", line_offset + 1) from None
+
+
+def _mark(e: yaml.MarkedYAMLError):
+    """Where to point the user. The parser notices an unclosed `[`, `{` or quote only lines
+    later (at the next key): point at where the unterminated thing started. Otherwise the
+    problem's own position (a block mapping's start would be far from the mistake)."""
+    started = e.context_mark is not None and (
+        "end of stream" in (e.problem or "")
+        or any(w in (e.context or "") for w in ("flow sequence", "flow mapping", "quoted scalar")))
+    return e.context_mark if started else (e.problem_mark or e.context_mark)
 
 
 class MultipleIssues(FileIssue):
@@ -121,8 +129,7 @@ def _block_errors(text: str, line_offset: int) -> list[FileIssue]:
         try:
             yaml.load(chunk, Loader=_Loader)  # noqa: S506
         except yaml.MarkedYAMLError as e:
-            mark = e.context_mark if e.context_mark and "end of stream" in (e.problem or "") \
-                else (e.problem_mark or e.context_mark)
+            mark = _mark(e)
             what = e.problem or "invalid YAML"
             if e.context:
                 what = f"{what} ({e.context})"

@@ -63,9 +63,24 @@ def fingerprint(root: Path) -> list[tuple]:
     return out
 
 
+def _code_stamp() -> list[tuple[str, int]]:
+    """(file, mtime_ns) of the core that computes the answers: an edited taskctl (an editable
+    install, a patched site-packages) must not be answered from results of the old code."""
+    out, stack = [], [os.path.dirname(os.path.dirname(__file__))]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False) and e.name != "__pycache__":
+                    stack.append(e.path)
+                elif e.name.endswith(".py"):
+                    out.append((e.name, e.stat().st_mtime_ns))
+    return sorted(out)
+
+
 def key(root: Path, command: str, params: dict[str, Any]) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([__version__, str(root), command, params], sort_keys=True).encode())
+    h.update(json.dumps([__version__, _code_stamp(), str(root), command, params],
+                        sort_keys=True).encode())
     for row in fingerprint(root):
         h.update(repr(row).encode())
     return h.hexdigest()

@@ -42,10 +42,12 @@ class Schedule:
     warnings: list[str] = field(default_factory=list)
     imputed: list[str] = field(default_factory=list)  # tasks weighed by the median
     cycles: list[list[str]] = field(default_factory=list)  # left out of the schedule
+    statuses: dict[str, str] = field(default_factory=dict)  # id -> status (shown beside times)
 
     def to_dict(self) -> dict:
         return {"weight": self.weight, "total": num(self.total), "path": self.path,
-                "tasks": [{"id": tid, **{k: num(v) for k, v in asdict(t).items()}}
+                "tasks": [{"id": tid, "status": self.statuses.get(tid),
+                           **{k: num(v) for k, v in asdict(t).items()}}
                           for tid, t in self.tasks.items()],
                 "cycles": self.cycles, "imputed": self.imputed, "warnings": self.warnings}
 
@@ -123,4 +125,5 @@ def schedule(bl: Backlog, weight: str = "auto") -> Schedule:
     for c in cycles:
         warnings.append(f"dependency cycle among {', '.join(c)}: left out of the schedule "
                         "(remove one dependency edge)")
-    return Schedule(w.unit, total, path, times, warnings, w.imputed, cycles)
+    return Schedule(w.unit, total, path, times, warnings, w.imputed, cycles,
+                    {t.id: t.status for t in remaining})

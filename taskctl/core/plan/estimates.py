@@ -26,8 +26,12 @@ class Weights:
     values: dict[str, float]  # task id -> weight
     imputed: list[str] = field(default_factory=list)  # ids that got the median
     fill: float = 1.0  # the value given to imputed tasks
+    asked: str | None = None  # the unit asked for, when none of the tasks has it (-> count)
 
     def warning(self) -> str | None:
+        if self.asked:
+            return (f"no remaining task has a {self.asked} estimate: weighing every task as 1 "
+                    "(count)")
         if not self.imputed:
             return None
         ids = ", ".join(self.imputed[:20]) + (" …" if len(self.imputed) > 20 else "")
@@ -62,6 +66,8 @@ def weigh(tasks: Iterable[Task], weight: str = "auto") -> Weights:
     tasks = list(tasks)
     unit = choose_unit(tasks, weight)
     known = {t.id: e for t in tasks if (e := estimate(t, unit)) is not None}
+    if not known and unit != "count":  # a median of nothing would be a made-up "1 tok"
+        return Weights("count", {t.id: 1.0 for t in tasks}, asked=unit if tasks else None)
     fill = float(median(known.values())) if known else 1.0
     missing = sorted(t.id for t in tasks if t.id not in known)
     values = {t.id: known.get(t.id, fill) for t in tasks}

@@ -58,6 +58,7 @@ def status_report(bl: Backlog, weight: str = "auto") -> dict:
         "phases": [{"name": n, **group(bl, ids, w)} for n, ids in phases(bl)],
         "milestones": [{"id": m.id, "title": m.title, **group(bl, m.tasks, w)}
                        for m in sorted(bl.milestones.values(), key=lambda m: m.id)],
+        "mvp": group(bl, bl.mvp, w) if bl.mvp else None,
         "weight": sched.weight, "remaining_estimate": num(sum(w.values())),
         "critical_path_total": num(sched.total), "critical_path": sched.path,
         "unverified": sorted(t.id for t in bl.tasks.values()

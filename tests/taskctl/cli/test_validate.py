@@ -10,7 +10,7 @@ import pytest
 BROKEN_EXPECTED = {
     ("E031", "tasks/T001-data.yaml", 6),        # cycle T001 -> T003 -> T002 -> T001
     ("E001", "tasks/T003-batching.yaml", 3),    # unterminated string
-    ("E001", "tasks/T003-batching.yaml", 6),    # unterminated flow sequence
+    ("E001", "tasks/T003-batching.yaml", 5),    # unterminated flow sequence: where `[` is
     ("E020", "manifest.json", 7),               # duplicate id T004 in the manifest
     ("E021", "tasks/T004-eval.yaml", 2),        # file id T044 vs name T004 vs manifest T004
     ("E030", "tasks/T004-eval.yaml", 6),        # dangling dependency T099

@@ -8,7 +8,6 @@ ones (keys given values of every YAML type).
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import yaml
@@ -16,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLES
+from tests.tree_copy import copy_tracked
 
 SRC = EXAMPLES / "agent-mvp" / ".tasks"
 FILES = sorted(p.relative_to(SRC).as_posix() for p in SRC.rglob("*") if p.is_file())
@@ -67,7 +67,7 @@ def _run(taskctl, tasks, strict):
 
 def _mutate_and_validate(tmp_path_factory, taskctl, data, strict):
     root = tmp_path_factory.mktemp("fuzz") / ".tasks"
-    shutil.copytree(SRC, root)
+    copy_tracked(SRC, root)
     target = data.draw(st.sampled_from(TASK_FILES + ["manifest.json"]))
     text = (SRC / target).read_text()
     if data.draw(st.booleans()):
