@@ -71,8 +71,11 @@ def test_grad_accumulation_matches_one_big_batch():
     s4, m4 = _one_step(micro_config(batch_size=8, grad_accum=4), batch)
     assert float(m1["loss"]) == pytest.approx(float(m4["loss"]), rel=1e-5)
     assert float(m1["grad_norm"]) == pytest.approx(float(m4["grad_norm"]), rel=1e-4)
+    # Adam divides by sqrt(v): a gradient entry near zero turns summation-order noise into an
+    # update of up to ~lr * 1e-3; 1e-5 absolute is far below any real accumulation bug (which
+    # moves every parameter by ~lr = 1e-3) and above that noise (1.5e-6 seen on 2 cores)
     for a, b in zip(jax.tree.leaves(s1["params"]), jax.tree.leaves(s4["params"]), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_bf16_compute_keeps_f32_params():
