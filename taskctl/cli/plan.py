@@ -2,7 +2,7 @@
 
 Spec problems are warnings here (only validate/gate fail on them). `next`, `ready` and
 `critical-path` are answered from the content-keyed cache when nothing changed, without
-importing the loader, yaml, jsonschema or networkx (see taskctl/core/cache.py).
+importing the loader, yaml, jsonschema or networkx (see taskctl/core/plan/cache.py).
 """
 
 from __future__ import annotations
