@@ -1,11 +1,13 @@
 """Progress for `verify`/`gate` on stderr: a live spinner per running item on a terminal,
-plain one-line events otherwise (CI logs). The core calls `observer(kind, task, item)`."""
+plain one-line events otherwise (CI logs). The core calls `observer(kind, task, item)`
+(the `Observer` protocol of core/verify/events.py)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from taskctl.core.verify.events import Event
 from taskctl.render.verify_report import item_line
 
 
@@ -43,15 +45,15 @@ class Progress:
                     for (task, i), (crit, t0) in sorted(self.running.items())]
         return Group(*rows)
 
-    def __call__(self, kind: str, task: str, item) -> None:
+    def __call__(self, kind: Event, task: str, item) -> None:
         if self.quiet:
             return
         with self.lock:
-            if kind == "item_start":
+            if kind == Event.ITEM_START:
                 self.running[(task, item.index)] = (item.criterion, time.monotonic())
                 if not self.live_mode:
                     self.console.print(f"  RUN            {task} item {item.index}: "
                                        f"{item.criterion}", markup=False, highlight=False)
-            elif kind == "item_end":
+            elif kind == Event.ITEM_END:
                 self.running.pop((task, item.index), None)
                 self.console.print(item_line(task, item), highlight=False)

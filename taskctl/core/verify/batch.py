@@ -3,7 +3,7 @@ parallel (a bounded pool over the dependency order), and complete the tasks that
 
 Dependency rule: a task whose dependency is not done (completed/cancelled) — before this call or
 after verifying it in this call — is not run and not completed: "blocked by T020 (pending)".
-Progress goes to an injected observer `(kind, task_id, item)`; nothing here prints.
+Progress goes to an injected observer (`events.Observer`); nothing here prints.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from taskctl.core.model import Backlog
 from taskctl.core.status import DONE, TaskOutcome, TaskStatus
 from taskctl.core.verify import capabilities, evidence, runner
+from taskctl.core.verify.events import Event, Observer
 from taskctl.core.verify.task import Context, TaskResult, verify_task
 from taskctl.core.write import status as status_writer
 from taskctl.errors import LockBusy, UnknownTask, UsageError
@@ -109,7 +110,7 @@ def blocked_by(bl: Backlog, tid: str, results: dict[str, TaskResult]) -> list[st
     return out
 
 
-def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer=None,
+def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer | None = None,
            cancel: threading.Event | None = None) -> VerifyReport:
     """Verify `ids` in dependency order with up to `opts.jobs` tasks at once."""
     caps = opts.capabilities if opts.capabilities is not None else capabilities.detect()
@@ -137,7 +138,7 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer=None,
     def settle(tid: str, res: TaskResult) -> None:
         nonlocal stop
         results[tid] = res
-        ctx.emit("task_end", tid, None)
+        ctx.emit(Event.TASK_END, tid, None)
         if not res.ok and not opts.keep_going and res.outcome != TaskOutcome.BLOCKED:
             stop = True
 
@@ -160,7 +161,7 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer=None,
                     if pre is not None:
                         settle(tid, pre)
                         continue
-                    ctx.emit("task_start", tid, None)
+                    ctx.emit(Event.TASK_START, tid, None)
                     running[pool.submit(one, tid)] = tid
                 if running:
                     done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)

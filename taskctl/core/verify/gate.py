@@ -20,6 +20,7 @@ from taskctl.core.model import Backlog
 from taskctl.core.status import ItemOutcome, TaskOutcome, TaskStatus
 from taskctl.core.verify import capabilities
 from taskctl.core.verify.batch import VerifyOptions, verify
+from taskctl.core.verify.events import Observer
 from taskctl.core.verify.task import Context, TaskResult, assess
 from taskctl.errors import UsageError
 
@@ -45,7 +46,7 @@ class GateReport:
             t.outcome in (TaskOutcome.OK, TaskOutcome.NOT_REVERIFIED) for t in self.tasks)
 
 
-def gate(bl: Backlog, opts: GateOptions, observer=None,
+def gate(bl: Backlog, opts: GateOptions, observer: Observer | None = None,
          cancel: threading.Event | None = None) -> GateReport:
     if opts.check and opts.rerun:
         raise UsageError("--check and --rerun exclude each other",

@@ -16,6 +16,7 @@ from taskctl.core.model import AcceptanceItem, Backlog, Task
 from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome
 from taskctl.core.verify import capabilities, evidence, runner
 from taskctl.core.verify import fingerprint as fpm
+from taskctl.core.verify.events import Event, Observer
 from taskctl.core.verify.secrets import Redactor, secret_values
 from taskctl.core.write import status as status_writer
 
@@ -66,10 +67,10 @@ class Context:
     mark_complete: bool = True
     grace: float = runner.GRACE_S
     cancel: threading.Event = field(default_factory=threading.Event)
-    observer: Any = None
+    observer: Observer | None = None
     input_cache: dict | None = None  # only for passes that run nothing (gate --check)
 
-    def emit(self, kind: str, task: str, item: ItemResult | AcceptanceItem | None = None) -> None:
+    def emit(self, kind: Event, task: str, item: ItemResult | AcceptanceItem | None = None) -> None:
         if self.observer is not None:
             self.observer(kind, task, item)
 
@@ -131,11 +132,11 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
                 if not marked:
                     locks.write_marker(root, task.id, ctx.run_id)
                     marked = True
-                ctx.emit("item_start", task.id, item)
+                ctx.emit(Event.ITEM_START, task.id, item)
                 why, res = res.reasons, execute(ctx, task, item, fp)
                 res.why_run = why
             result.items.append(res)
-            ctx.emit("item_end", task.id, res)
+            ctx.emit(Event.ITEM_END, task.id, res)
             if res.status in FAILED and not ctx.keep_going:
                 stop = True
         result.outcome, result.message = outcome_of(result.items)
