@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -11,28 +10,14 @@ from typing import Annotated
 import typer
 
 from taskctl.cli.common import JsonOpt, emit_json, state
-from taskctl.errors import TasksDirNotFound, UsageError
+from taskctl.core.load.discovery import discover_or_new
+from taskctl.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
     app.command("import")(import_)
     app.command()(export)
     app.command()(report)
-
-
-def _import_root(ctx: typer.Context) -> Path:
-    """--tasks-dir / $TASKCTL_DIR (created when missing), else the nearest .tasks upward,
-    else ./.tasks (created)."""
-    given = state(ctx).tasks_dir or os.environ.get("TASKCTL_DIR")
-    if given:
-        p = Path(given).expanduser()
-        if p.name != ".tasks" and (p / ".tasks").is_dir():
-            p = p / ".tasks"
-        return p.resolve()
-    try:
-        return state(ctx).root()
-    except TasksDirNotFound:
-        return (Path.cwd() / ".tasks").resolve()
 
 
 def _read(path: Path) -> str:
@@ -67,7 +52,7 @@ def import_(
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", prefix):
         raise UsageError(f"bad --prefix {prefix!r}", "letters, digits, '-' or '_', e.g. T")
     doc = todo_parse.parse(_read(source))
-    root = _import_root(ctx)
+    root = discover_or_new(state(ctx).tasks_dir)
     if root.is_dir():
         from taskctl.core.load.loader import load
 

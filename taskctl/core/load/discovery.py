@@ -13,12 +13,33 @@ from pathlib import Path
 from taskctl.errors import TasksDirNotFound
 
 
-def discover(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+def _given(explicit: str | os.PathLike | None) -> Path | None:
     given = explicit or os.environ.get("TASKCTL_DIR")
-    if given:
-        p = Path(given).expanduser()
-        if p.is_dir() and p.name != ".tasks" and (p / ".tasks").is_dir():
-            p = p / ".tasks"
+    if not given:
+        return None
+    p = Path(given).expanduser()
+    if p.is_dir() and p.name != ".tasks" and (p / ".tasks").is_dir():
+        p = p / ".tasks"
+    return p
+
+
+def discover_or_new(explicit: str | os.PathLike | None = None) -> Path:
+    """Where a command that creates a tree (`import`) writes: the given directory (it may not
+    exist yet), else the nearest `.tasks/` upward, else `./.tasks`."""
+    p = _given(explicit)
+    if p is not None:
+        return p.resolve()
+    try:
+        return discover()
+    except TasksDirNotFound:
+        return (Path.cwd() / ".tasks").resolve()
+
+
+def discover(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+    """The tasks directory: --tasks-dir, else $TASKCTL_DIR, else the nearest `.tasks/` upward."""
+    p = _given(explicit)
+    if p is not None:
+        given = explicit or os.environ.get("TASKCTL_DIR")
         if not p.is_dir():
             raise TasksDirNotFound(f"tasks directory not found: {given}",
                                    "pass --tasks-dir PATH to an existing .tasks directory")
