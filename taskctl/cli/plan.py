@@ -110,6 +110,8 @@ def graph(
     sched = cpm.schedule(bl, weight)
     for w in sched.warnings:
         warn(f"taskctl: warning: {w}")
+    if not bl.tasks:  # still write the (empty) graph: a script that draws it should not break
+        warn(f"taskctl: warning: no tasks in {bl.root}: the graph is empty")
     if fmt in ("png", "svg"):
         from taskctl.render.picture import draw
 

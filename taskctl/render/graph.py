@@ -1,5 +1,6 @@
-"""Dependency graph pictures: Mermaid (GitHub renders it), Graphviz DOT text, a Mermaid Gantt
-chart of the CPM schedule, and PNG/SVG drawn with matplotlib (no graphviz binary needed).
+"""Dependency graph as text: Mermaid (GitHub renders it), Graphviz DOT, a Mermaid Gantt chart
+of the CPM schedule; and the node/edge model that the pictures (`render/picture.py`, the HTML
+report) draw on the shared layout of `render/layout.py` (no graphviz binary needed).
 
 Statuses are coloured; the critical path's tasks and edges are drawn thick and red.
 """
@@ -60,7 +61,7 @@ def _mlabel(s: str) -> str:
 
 
 def mermaid(g: GraphModel) -> str:
-    out = ["flowchart LR"]
+    out = ["flowchart LR"] + ([] if g.nodes else ["    %% no tasks"])
     for n in g.nodes:
         label = f"{n.id}<br/>{_mlabel(n.title)}" if n.title else n.id
         out.append(f'    {_mid(n.id)}["{label}"]:::{n.status}')
@@ -88,7 +89,7 @@ def _dq(s: str) -> str:
 def dot(g: GraphModel) -> str:
     out = ["digraph tasks {", "    rankdir=LR;",
            '    node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
-           '    edge [color="#757575"];']
+           '    edge [color="#757575"];'] + ([] if g.nodes else ["    // no tasks"])
     for n in g.nodes:
         fill, stroke = FILL[n.status]
         label = f"{n.id}\n{n.title}" if n.title else n.id
@@ -130,34 +131,3 @@ def gantt(bl: Backlog, sched: Schedule) -> str:
             out.append(f"    {title} :{', '.join([*tags, _mid(tid)])}, "
                        f"{round(tm.earliest_start, 3):g}, {round(end, 3):g}")
     return "\n".join(out) + "\n"
-
-
-def layers(g: GraphModel) -> list[list[str]]:
-    """Nodes by topological generation (cycles collapsed), ordered to reduce crossings."""
-    import networkx as nx
-
-    dg = nx.DiGraph()
-    dg.add_nodes_from(n.id for n in g.nodes)
-    dg.add_edges_from((a, b) for a, b, _ in g.edges)
-    cond = nx.condensation(dg)
-    members = cond.graph["mapping"]
-    level = {}
-    for i, gen in enumerate(nx.topological_generations(cond)):
-        for c in gen:
-            level[c] = i
-    out: list[list[str]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
-    for v in sorted(dg):
-        out[level[members[v]]].append(v)
-    # barycenter sweeps: place each node near the mean position of its neighbours
-    for _ in range(4):
-        for i in range(1, len(out)):
-            pos = {v: j for j, v in enumerate(out[i - 1])}
-            out[i].sort(key=lambda v: _bary([pos[u] for u in dg.predecessors(v) if u in pos], v))
-        for i in range(len(out) - 2, -1, -1):
-            pos = {v: j for j, v in enumerate(out[i + 1])}
-            out[i].sort(key=lambda v: _bary([pos[u] for u in dg.successors(v) if u in pos], v))
-    return out
-
-
-def _bary(ps: list[int], v: str) -> tuple:
-    return (sum(ps) / len(ps) if ps else float("inf"), v)

@@ -33,10 +33,14 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; border:1px solid;
          font-size:12px; white-space:nowrap; }
 .crit { color:var(--crit); font-weight:700; }
-.graph { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-start; overflow:auto;
-         max-height:1200px; }
-.graph .comp { border:1px solid var(--line); border-radius:6px; max-width:100%; }
-.graph svg { display:block; max-width:100%; height:auto; }
+.graph { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-start; }
+/* a wide graph scrolls inside its frame rather than shrinking its labels out of reach */
+.graph .comp { border:1px solid var(--line); border-radius:6px; max-width:100%;
+               max-height:900px; overflow:auto; background:#fff; }
+.graph svg { display:block; max-width:none; }
+.graph svg text { fill:var(--fg); }
+.graph svg .ntitle { fill:#424242; }
+.graph svg g.node:hover rect { stroke-width:3; }
 .path { font-family:ui-monospace,Menlo,monospace; word-break:break-word; }
 .controls { display:flex; gap:10px; margin-bottom:8px; }
 .controls input, .controls select { padding:5px 8px; border:1px solid #bdbdbd;

@@ -1,6 +1,6 @@
 """The static HTML report: one self-contained page (inline CSS, JS, SVG and PNG data URIs; no
-network), readable straight from disk. matplotlib is imported lazily, only to draw the graph
-and the run curves; without it the page says so and keeps the rest."""
+network), readable straight from disk. The graph needs igraph and the run curves matplotlib
+(both imported lazily); without them the page says so and keeps the rest."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import base64
 import html
 import io
 import json
-import re
 from datetime import UTC, datetime
 
 from taskctl import __version__
@@ -32,10 +31,9 @@ def graph_svgs(bl: Backlog) -> tuple[list[str], list[str]]:
     """The dependency graph as inline SVGs, one per connected group of tasks (a forest of
     small trees reads better than one very tall picture), critical path first and in red.
     Returns (svgs, ids of tasks with no dependency either way)."""
-    import matplotlib
     import networkx as nx
 
-    from taskctl.render import graph, picture
+    from taskctl.render import graph, html_graph
 
     g = graph.model(bl, cpm.schedule(bl, "auto"))
     ug = nx.Graph()
@@ -50,13 +48,7 @@ def graph_svgs(bl: Backlog) -> tuple[list[str], list[str]]:
             continue
         sub = graph.GraphModel([n for n in g.nodes if n.id in comp],
                                [x for x in g.edges if x[0] in comp], g.schedule)
-        raw = io.BytesIO()
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "taskctl"}):
-            picture.draw(sub, raw, "svg")
-        text = raw.getvalue().decode("utf-8")
-        # drop the XML prolog and matplotlib's RDF metadata (URLs that look like links)
-        svgs.append(re.sub(r"<metadata>.*?</metadata>", "", text[text.find("<svg"):],
-                           flags=re.S))
+        svgs.append(html_graph.svg(sub, f"g{len(svgs)}"))
     return svgs, sorted(alone)
 
 
@@ -100,8 +92,8 @@ def _graph_section(bl: Backlog, data: ReportData) -> str:
         return head + f"<p class='note'>Graph not drawn: {e(data.graph_note)}.</p>"
     try:
         svgs, alone = graph_svgs(bl)
-    except (ImportError, UsageError):
-        return head + "<p class='note'>Graph not drawn: matplotlib is not installed.</p>"
+    except UsageError as err:  # igraph (the `graph` extra) is not installed
+        return head + f"<p class='note'>Graph not drawn: {e(err.message)} ({e(err.hint)}).</p>"
     parts = "".join(f"<div class='comp'>{svg}</div>" for svg in svgs)
     tail = (f"<p class='muted'>No dependencies either way ({len(alone)}): "
             f"{e(', '.join(alone))}</p>" if alone else "")

@@ -58,15 +58,47 @@ def test_gantt_follows_the_schedule(small):
 
 
 def test_layers_follow_dependencies(small):
+    from taskctl.render.layout import layers
+
     bl, s = small
-    cols = rg.layers(rg.model(bl, s))
-    level = {v: i for i, c in enumerate(cols) for v in c}
+    g = rg.model(bl, s)
+    level = layers([n.id for n in g.nodes], [(a, b) for a, b, _ in g.edges])
     assert level["A"] < level["B-1"] < level["C"] and level["GONE"] < level["C"]
+    assert level["GONE"] == level["B-1"]  # a task with no dependency sits next to its dependent
+
+
+def test_a_cycle_is_drawn_with_one_edge_turned_back(small):
+    pytest.importorskip("igraph")
+    from taskctl.render.layout import Geometry, layout
+
+    bl = backlog(task("X", deps=["Z"]), task("Y", deps=["X"]), task("Z", deps=["Y"]))
+    lay = layout(rg.model(bl, small[1]), Geometry(10, 4, 6, 2, 1))
+    backward = [r for r in lay.routes if r.points[0][0] > r.points[-1][0]]
+    assert len(backward) == 1 and len(lay.routes) == 3
+    r = backward[0]  # leaves its task's left side, enters the other's right side
+    assert r.points[0][0] == lay.boxes[r.a].x - 5 and r.points[-1][0] == lay.boxes[r.b].x + 5
+
+
+def test_layout_routes_long_edges_through_free_slots(small):
+    pytest.importorskip("igraph")
+    from taskctl.render.layout import Geometry, layout
+
+    bl, s = small
+    bl.tasks["C"].depends_on.append("A")  # A -> C skips B-1's column
+    lay = layout(rg.model(bl, s), Geometry(box_w=10, box_h=4, col_gap=6, row_gap=2, margin=1))
+    (route,) = [r for r in lay.routes if (r.a, r.b) == ("A", "C")]
+    a, b1, c = lay.boxes["A"], lay.boxes["B-1"], lay.boxes["C"]
+    assert route.points[0] == (a.x + 5, route.points[0][1])  # leaves A's right side
+    assert route.points[-1][0] == c.x - 5  # enters C's left side
+    (_, y), (_, y2) = route.points[1:3]  # crosses B-1's column along one free slot
+    assert y == y2 and abs(y - b1.y) >= b1.h + 2
+    assert lay.loose_top is not None and lay.boxes["D"].y > max(p[1] for p in route.points)
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_picture_of_agent_mvp(copy_example, taskctl, tmp_path, fmt):
     pytest.importorskip("matplotlib")
+    pytest.importorskip("igraph")
     tasks = copy_example("agent-mvp")
     out = tmp_path / f"g.{fmt}"
     r = taskctl(["graph", "--format", fmt, "--output", out, "--tasks-dir", tasks])
@@ -85,3 +117,26 @@ def test_graph_cli_formats_and_errors(copy_example, taskctl, tmp_path):
     assert "T033 Training Loop - Early Stopping :crit, n_T033, 0, 2" in r.out
     assert taskctl(["graph", "-f", "png", "--tasks-dir", tasks]).code == 2
     assert taskctl(["graph", "-f", "jpeg", "--tasks-dir", tasks]).code == 2
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "dot", "mermaid", "gantt"])
+def test_graph_of_an_empty_backlog(taskctl, tmp_path, fmt):
+    """No tasks: an empty graph that says so, exit 0 and a warning; never an internal error."""
+    if fmt in ("png", "svg"):
+        pytest.importorskip("matplotlib")
+        pytest.importorskip("igraph")
+    (tmp_path / ".tasks" / "tasks").mkdir(parents=True)
+    (tmp_path / ".tasks" / "manifest.json").write_text('{"project": {"name": "empty"}}')
+    out = tmp_path / f"g.{fmt}"
+    r = taskctl(["graph", "--format", fmt, "--output", out, "--tasks-dir", tmp_path / ".tasks"])
+    assert r.code == 0, r.err
+    assert "warning: no tasks in" in r.err and "the graph is empty" in r.err
+    data = out.read_bytes()
+    if fmt == "png":
+        assert data.startswith(b"\x89PNG")
+    elif fmt == "svg":
+        assert b"<svg" in data[:500] and b"no tasks" in data
+    elif fmt == "gantt":
+        assert data.startswith(b"gantt\n")
+    else:
+        assert b"no tasks" in data

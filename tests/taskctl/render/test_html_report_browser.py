@@ -114,3 +114,60 @@ def test_harness_catches_script_errors(chromium, tmp_path):
     bad.write_text("<html><body><script>throw new Error('boom')</script></body></html>")
     res = browse(chromium, bad, "--dump-dom")
     assert any("Uncaught Error: boom" in ln for ln in console_problems(res.stderr))
+
+
+MEASURE = """<script>
+(function () {
+  // what a reader sees: every label's rendered size and place, per task box
+  function box(r) { return [r.left, r.top, r.right, r.bottom]; }
+  var texts = Array.prototype.slice.call(document.querySelectorAll("#graph svg text"));
+  var out = { texts: texts.map(function (t) {
+    var g = t.closest("g.node"), rect = g && g.querySelector("rect");
+    return { text: t.textContent, node: g ? g.getAttribute("data-id") : null,
+             px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+             box: box(t.getBoundingClientRect()),
+             frame: rect ? box(rect.getBoundingClientRect()) : null };
+  }), tips: Array.prototype.map.call(document.querySelectorAll("#graph g.node"), function (g) {
+    return [g.getAttribute("data-id"), g.querySelector("title").textContent];
+  }) };
+  document.body.setAttribute("data-graph", JSON.stringify(out));
+})();
+</script>"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+def test_graph_labels_are_readable(chromium, report_page, tmp_path):
+    """Labels of the dependency graph render at >= 11 px, sit inside their own box, overlap no
+    other label, and each box's tooltip carries the full title."""
+    import html
+    import json
+
+    page, bl = report_page
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    res = browse(chromium, probe, "--dump-dom", "--window-size=1280,2000")
+    assert res.returncode == 0, res.stderr[-2000:]
+    m = re.search(r'data-graph="([^"]*)"', res.stdout)
+    assert m, "the probe did not run"
+    got = json.loads(html.unescape(m.group(1)))
+    texts = got["texts"]
+    assert len(texts) > 2 * 50  # an id and a title line per box, at least
+    assert min(t["px"] for t in texts) >= 11, sorted(t["px"] for t in texts)[:5]
+    for t in texts:
+        assert t["frame"], f"label {t['text']!r} belongs to no task box"
+        f, b = t["frame"], t["box"]
+        assert f[0] + 2 <= b[0] and b[2] <= f[2] - 2 and f[1] <= b[1] and b[3] <= f[3], t
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            assert not _overlap(a["box"], b["box"]), (a["text"], b["text"])
+    tips = dict(got["tips"])
+    linked = {d for t in bl.tasks.values() for d in t.depends_on} | {
+        t.id for t in bl.tasks.values() if t.depends_on}
+    assert set(tips) == linked  # every task in a picture (alone ones are listed below it)
+    for tid, tip in tips.items():
+        t = bl.tasks.get(tid)
+        if t:
+            assert tip.startswith(f"{tid}: {t.title} ({t.status.replace('_', ' ')}")
