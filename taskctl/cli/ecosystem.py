@@ -121,7 +121,11 @@ def report(
     bl = state(ctx).backlog()
     data = report_data.build(bl, runs if runs is not None else bl.repo_root / "runs")
     page = html / "index.html"
-    atomic.write_text(page, render(bl, data))
+    try:
+        atomic.write_text(page, render(bl, data))
+    except OSError as e:
+        raise UsageError(f"cannot write {page}: {e.strerror or e}",
+                         "choose a writable directory for --html") from None
     if as_json:
         emit_json({"path": str(page), "tasks": data.total, "counts": data.counts,
                    "runs": [r.name for r in data.runs], "graph": data.graph_note or "inline"})

@@ -115,13 +115,17 @@ def graph(
     if fmt in ("png", "svg"):
         from taskctl.render.picture import draw
 
-        draw(rg.model(bl, sched), Path(output), fmt)
-        typer.echo(f"wrote {output}", err=True)
-        return
-    text = (rg.gantt(bl, sched) if fmt == "gantt" else
-            getattr(rg, fmt)(rg.model(bl, sched)))
+        data = draw(rg.model(bl, sched), fmt)
+    else:
+        text = (rg.gantt(bl, sched) if fmt == "gantt" else
+                getattr(rg, fmt)(rg.model(bl, sched)))
+        data = text.encode("utf-8")
     if output:
-        atomic.write_text(Path(output), text)
+        try:
+            atomic.write_bytes(Path(output), data)
+        except OSError as e:
+            raise UsageError(f"cannot write {output}: {e.strerror or e}",
+                             "choose a writable path for --output") from None
         typer.echo(f"wrote {output}", err=True)
     else:
         typer.echo(text, nl=False)

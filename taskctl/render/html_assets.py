@@ -38,6 +38,8 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .graph .comp { border:1px solid var(--line); border-radius:6px; max-width:100%;
                max-height:900px; overflow:auto; background:#fff; }
 .graph svg { display:block; max-width:none; }
+.graph.fit .comp { max-height:none; overflow:visible; }
+.graph.fit svg { max-width:100%; height:auto; }
 .graph svg text { fill:var(--fg); }
 .graph svg .ntitle { fill:#424242; }
 .graph svg g.node:hover rect { stroke-width:3; }
@@ -186,6 +188,12 @@ JS = r"""
     sel.addEventListener("change", function () { filter.status = sel.value; drawTasks(); });
     document.getElementById("search").addEventListener("input", function (ev) {
       filter.text = ev.target.value.toLowerCase(); drawTasks();
+    });
+  }
+  var fit = document.getElementById("graph-fit");
+  if (fit) {
+    fit.addEventListener("change", function () {
+      document.getElementById("graph").classList.toggle("fit", fit.checked);
     });
   }
   drawBoard();

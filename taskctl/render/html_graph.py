@@ -11,7 +11,7 @@ from taskctl.render.graph import CRITICAL, FILL, GraphModel
 from taskctl.render.layout import Geometry, layout
 from taskctl.render.picture import EDGE, label_lines
 
-GEOMETRY = Geometry(box_w=200, box_h=56, col_gap=64, row_gap=16, margin=10)  # pixels
+GEOMETRY = Geometry(box_w=200, box_h=62, col_gap=64, row_gap=14, margin=10)  # pixels
 ID_PX, TITLE_PX = 13, 12  # font sizes; a title line holds CHARS characters of TITLE_PX text
 CHARS = 27  # 27 x ~0.6 em (a wide sans-serif average) = 194 px <= box_w - padding
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"

@@ -97,7 +97,10 @@ def _graph_section(bl: Backlog, data: ReportData) -> str:
     parts = "".join(f"<div class='comp'>{svg}</div>" for svg in svgs)
     tail = (f"<p class='muted'>No dependencies either way ({len(alone)}): "
             f"{e(', '.join(alone))}</p>" if alone else "")
-    return head + f"<div class='graph' id='graph'>{parts}</div>" + tail
+    tools = ("<p class='muted'><label><input type='checkbox' id='graph-fit'> fit the pictures "
+             "to the page</label> (labels at full size otherwise; hover a box for its full "
+             "title)</p>") if svgs else ""
+    return head + tools + f"<div class='graph' id='graph'>{parts}</div>" + tail
 
 
 def _runs_section(data: ReportData) -> str:

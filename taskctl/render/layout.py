@@ -16,6 +16,8 @@ from taskctl.errors import UsageError
 from taskctl.render.graph import GraphModel
 
 Point = tuple[float, float]
+DUMMY_HALF = 1 / 6  # half the height, in slots, of an edge passing through a column
+SQUEEZE = 0.6  # igraph's placement scaled by this before packing: the picture gets shorter
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def layout(g: GraphModel, geo: Geometry) -> Layout:
     def at(k: int) -> Point:
         pos, layer = coords[k]
         return (geo.margin + geo.box_w / 2 + layer * col_pitch,
-                geo.margin + geo.box_h / 2 + pos * row_pitch)
+                geo.margin + pos * row_pitch - geo.row_gap / 2)  # a slot: box and gap
 
     boxes = {v: Box(*at(i), geo.box_w, geo.box_h) for v, i in index.items()}
     routes = []
@@ -150,26 +152,43 @@ def _stacked(ext, vlevel: list[int], critical: set[str], ids: list[str]) -> list
     top = 0.0
     for members in groups:
         sub = ext.induced_subgraph(members)  # keeps the members' order
-        got = _separated(sub.layout_sugiyama(layers=[vlevel[i] for i in members]).coords)
-        low = min(p for p, _ in got)
+        got = _separated(sub.layout_sugiyama(layers=[vlevel[i] for i in members]).coords,
+                         [i >= len(ids) for i in members])
+        half = [0.5 if i < len(ids) else DUMMY_HALF for i in members]
+        low = min(p - h for (p, _), h in zip(got, half, strict=True))
         for i, (p, layer) in zip(members, got, strict=True):
             coords[i] = (top + p - low, layer)
-        top += max(p for p, _ in got) - low + 1
+        top += max(p + h for (p, _), h in zip(got, half, strict=True)) - low
     return coords
 
 
-def _separated(coords: list[list[float]]) -> list[Point]:
-    """The same order in each column, but at least one slot apart: igraph's horizontal
-    placement (an average of four alignments) can put neighbours half a slot apart."""
+def _separated(coords: list[list[float]], dummy: list[bool]) -> list[Point]:
+    """Each column in igraph's order, packed: a box takes one slot, an edge passing by (a dummy)
+    a third of one, and each column keeps as close as it can to igraph's placement, scaled by
+    SQUEEZE (least squares under the spacing constraints: pool adjacent violators). igraph alone
+    leaves a whole slot per passing edge and can put neighbours half a slot apart."""
+    half = [DUMMY_HALF if d else 0.5 for d in dummy]
     out = [(p, layer) for p, layer in coords]
     by_layer: dict[float, list[int]] = {}
     for i, (_, layer) in enumerate(out):
         by_layer.setdefault(layer, []).append(i)
     for idx in by_layer.values():
         idx.sort(key=lambda i: out[i][0])
+        offset = [0.0]  # each item's least distance below the first one
         for prev, i in zip(idx, idx[1:], strict=False):
-            if out[i][0] < out[prev][0] + 1:
-                out[i] = (out[prev][0] + 1, out[i][1])
+            offset.append(offset[-1] + half[prev] + half[i])
+        blocks: list[list[float]] = []  # [sum of targets, count] of runs pinned together
+        for k, i in enumerate(idx):
+            blocks.append([out[i][0] * SQUEEZE - offset[k], 1])
+            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+                total, n = blocks.pop()
+                blocks[-1][0] += total
+                blocks[-1][1] += n
+        k = 0
+        for total, n in blocks:
+            for _ in range(int(n)):
+                out[idx[k]] = (total / n + offset[k], out[idx[k]][1])
+                k += 1
     return out
 
 

@@ -5,6 +5,7 @@ An empty backlog gives a small picture that says so."""
 
 from __future__ import annotations
 
+import io
 import textwrap
 
 from taskctl.errors import UsageError
@@ -16,8 +17,8 @@ LEGEND_H = 0.5  # inches above the graph
 EDGE = "#9e9e9e"
 
 
-def draw(g: GraphModel, path, fmt: str) -> None:
-    """Write the picture of `g` to `path` (a file name or a binary file) in `fmt` (png|svg)."""
+def draw(g: GraphModel, fmt: str) -> bytes:
+    """The picture of `g` as PNG or SVG bytes (`fmt`: png|svg)."""
     try:
         import matplotlib
 
@@ -43,8 +44,24 @@ def draw(g: GraphModel, path, fmt: str) -> None:
         ax.text(width / 2, height / 2, "no tasks", ha="center", va="center", fontsize=12,
                 color="#616161")
     _legend(fig, g)
-    fig.savefig(path, format=fmt, dpi=100 if fmt == "png" else 72)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "taskctl"}):  # the same bytes for the same graph
+        fig.savefig(buf, format=fmt, dpi=100 if fmt == "png" else 72,
+                    metadata={"Software": None} if fmt == "png" else {"Date": None})
     plt.close(fig)
+    return _palette(buf.getvalue()) if fmt == "png" else buf.getvalue()
+
+
+def _palette(png: bytes) -> bytes:
+    """The PNG with a 128-colour palette: a diagram has few colours, and the file shrinks ~3x
+    (Pillow comes with matplotlib)."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    img.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="png", optimize=True)
+    return out.getvalue()
 
 
 def _edges(ax, lay: Layout) -> None:

@@ -140,3 +140,15 @@ def test_graph_of_an_empty_backlog(taskctl, tmp_path, fmt):
         assert data.startswith(b"gantt\n")
     else:
         assert b"no tasks" in data
+
+
+@pytest.mark.parametrize("args", [["graph", "-f", "dot", "-o"], ["graph", "-f", "svg", "-o"],
+                                  ["report", "--html"]])
+def test_unwritable_output_is_a_usage_error(copy_example, taskctl, tmp_path, args):
+    pytest.importorskip("igraph")
+    tasks = copy_example("agent-mvp")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    r = taskctl([*args, blocker / "out", "--tasks-dir", tasks])
+    assert r.code == 2, r.err
+    assert "cannot write" in r.err and "internal error" not in r.err
