@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
@@ -152,3 +153,20 @@ def test_unwritable_output_is_a_usage_error(copy_example, taskctl, tmp_path, arg
     r = taskctl([*args, blocker / "out", "--tasks-dir", tasks])
     assert r.code == 2, r.err
     assert "cannot write" in r.err and "internal error" not in r.err
+
+
+def test_without_igraph_pictures_say_what_to_install(copy_example, taskctl, tmp_path,
+                                                     monkeypatch):
+    """igraph is an optional extra: its absence is a usage error with the install hint for
+    `graph --format png`, and a note in the HTML report, which is still written."""
+    monkeypatch.setitem(sys.modules, "igraph", None)  # `import igraph` raises ImportError
+    tasks = copy_example("agent-mvp")
+    r = taskctl(["graph", "-f", "png", "-o", tmp_path / "g.png", "--tasks-dir", tasks])
+    assert r.code == 2 and "drawing the dependency graph needs igraph" in r.err
+    assert "pip install 'taskctl[graph]'" in r.err and not (tmp_path / "g.png").exists()
+    r = taskctl(["graph", "-f", "mermaid", "--tasks-dir", tasks])
+    assert r.code == 0 and r.out.startswith("flowchart LR")
+    r = taskctl(["report", "--html", tmp_path / "site", "--tasks-dir", tasks])
+    assert r.code == 0, r.err
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert "Graph not drawn: drawing the dependency graph needs igraph" in page
