@@ -1,11 +1,13 @@
 """Where the boxes and edges of a dependency graph go: one layout shared by the PNG/SVG picture
 (`render/picture.py`) and the HTML report's inline SVGs (`render/html_graph.py`).
 
-igraph's Sugiyama layout (the `graph` extra) places tasks in columns, left to right by
-dependency depth, orders each column to reduce crossings and inserts a dummy vertex wherever an
-edge skips a column. Each edge is routed through its dummies' slots, so every piece of it runs
-either in the gap between two columns or straight across a column along a slot that no box
-occupies: no edge passes under a box. Tasks with no dependency either way sit in a grid below.
+Tasks go in columns, left to right by dependency depth; an edge that skips columns gets a dummy
+vertex in each column it crosses. igraph's Sugiyama layout (the `graph` extra) orders every
+column, boxes and dummies alike, to reduce crossings and places them; each column is then packed
+(a dummy needs a third of a box's slot). Each edge is routed through its dummies' slots, so
+every piece of it runs either in the gap between two columns or straight across a column along
+a slot no box occupies: no edge passes under a box. Tasks with no dependency either way sit in
+a grid below.
 """
 
 from __future__ import annotations
@@ -180,7 +182,8 @@ def _separated(coords: list[list[float]], dummy: list[bool]) -> list[Point]:
         blocks: list[list[float]] = []  # [sum of targets, count] of runs pinned together
         for k, i in enumerate(idx):
             blocks.append([out[i][0] * SQUEEZE - offset[k], 1])
-            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            while len(blocks) > 1 and (blocks[-2][0] / blocks[-2][1]
+                                       > blocks[-1][0] / blocks[-1][1]):
                 total, n = blocks.pop()
                 blocks[-1][0] += total
                 blocks[-1][1] += n

@@ -130,6 +130,15 @@ MEASURE = """<script>
   }), tips: Array.prototype.map.call(document.querySelectorAll("#graph g.node"), function (g) {
     return [g.getAttribute("data-id"), g.querySelector("title").textContent];
   }) };
+  var frame = document.getElementById("graph").getBoundingClientRect().width;
+  function widest() {
+    return Math.max.apply(null, Array.prototype.map.call(
+      document.querySelectorAll("#graph svg"), function (s) {
+        return s.getBoundingClientRect().width; }));
+  }
+  out.fit = [widest() / frame];
+  document.getElementById("graph-fit").click();  // the "fit to the page" toggle
+  out.fit.push(widest() / frame);
   document.body.setAttribute("data-graph", JSON.stringify(out));
 })();
 </script>"""
@@ -148,7 +157,7 @@ def test_graph_labels_are_readable(chromium, report_page, tmp_path):
     page, bl = report_page
     probe = tmp_path / "probe.html"
     probe.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
-    res = browse(chromium, probe, "--dump-dom", "--window-size=1280,2000")
+    res = browse(chromium, probe, "--dump-dom", "--window-size=900,2000")
     assert res.returncode == 0, res.stderr[-2000:]
     m = re.search(r'data-graph="([^"]*)"', res.stdout)
     assert m, "the probe did not run"
@@ -163,6 +172,8 @@ def test_graph_labels_are_readable(chromium, report_page, tmp_path):
     for i, a in enumerate(texts):
         for b in texts[i + 1:]:
             assert not _overlap(a["box"], b["box"]), (a["text"], b["text"])
+    before, fitted = got["fit"]  # widest picture / width of the page's graph section
+    assert before > 1 >= fitted  # full-size labels scroll; "fit" brings every picture in
     tips = dict(got["tips"])
     linked = {d for t in bl.tasks.values() for d in t.depends_on} | {
         t.id for t in bl.tasks.values() if t.depends_on}
