@@ -71,3 +71,11 @@ class Interrupted(TaskctlError):
     """Ctrl+C or SIGTERM stopped the command; what was interrupted was not recorded as done."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class SigningKeyError(UsageError):
+    """No signing key, an unreadable one, or a malformed public key (`taskctl keys`)."""
+
+
+class TrustPolicyError(UsageError):
+    """`.tasks/trust.yaml` cannot be read or is malformed."""

@@ -28,6 +28,26 @@ class Result:
         return json.loads(self.out)
 
 
+@pytest.fixture(scope="session")
+def _signing_config(tmp_path_factory) -> Path:
+    """One taskctl config dir with a signing key for the whole session (never ~/.config)."""
+    from taskctl.core.verify import keys
+
+    cfg = tmp_path_factory.mktemp("taskctl-config")
+    keys.init({keys.CONFIG_DIR_ENV: str(cfg)})
+    return cfg
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(_signing_config, monkeypatch):
+    """Every test (and every taskctl subprocess it starts) signs with the session's test key,
+    read from a tmp config dir: tests never read or write the user's real keys."""
+    from taskctl.core.verify import keys
+
+    monkeypatch.setenv(keys.CONFIG_DIR_ENV, str(_signing_config))
+    monkeypatch.delenv(keys.SIGNING_KEY_ENV, raising=False)
+
+
 @pytest.fixture
 def copy_example(tmp_path):
     """Copy ../shared/examples/NAME into tmp and return its .tasks path."""

@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. One module per command group.
-COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem")
+COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem", "keys")
 
 
 def _version(value: bool) -> None:

@@ -43,6 +43,13 @@ def _print(lines: list[str]) -> None:
         stdout().print(line, highlight=False)
 
 
+def _notes(notes: list[str]) -> None:
+    from taskctl.render.console import stderr
+
+    for note in notes:
+        stderr().print(f"[yellow]taskctl: {note}[/yellow]", highlight=False)
+
+
 def _progress(as_json: bool):
     from taskctl.render.console import stderr
     from taskctl.render.verify_progress import Progress
@@ -77,6 +84,7 @@ def verify(
     opts = core.VerifyOptions(jobs=jobs, keep_going=keep_going, force=force, dry_run=dry_run)
     with _sigterm_as_interrupt(), _progress(as_json) as progress:
         report = core.verify(bl, ids, opts, progress)
+    _notes(report.notes)
     if as_json:
         emit_json({"ok": report.ok, "run_id": report.run_id, "interrupted": report.interrupted,
                    "capabilities": report.capabilities,
@@ -105,7 +113,7 @@ def check(
     as_json: Annotated[bool, JSON] = False,
 ) -> None:
     """Sign off a manual acceptance item (one without `run`): who, when, git SHA."""
-    from taskctl.core.verify import runner
+    from taskctl.core.verify import keys, runner, trust
     from taskctl.core.verify.batch import select, spec_errors
     from taskctl.core.verify.task import sign_off
     from taskctl.core.write import status as status_writer
@@ -123,8 +131,12 @@ def check(
                          f"use `taskctl verify {t.id}`")
     if not by.strip():
         raise UsageError("--by must name who signs off")
+    signer = keys.require_signer()
+    policy, created = trust.ensure(bl.root)
+    if created:
+        _notes([f"created {bl.rel(policy.path)} (repo id {policy.repo_id}); commit it"])
     rec = sign_off(bl, t, item, by.strip(), note,
-                   status_writer.new_run_id(runner.utc_now()))
+                   status_writer.new_run_id(runner.utc_now()), signer, policy)
     if as_json:
         emit_json({"ok": True, "record": rec})
     else:
@@ -160,6 +172,7 @@ def gate(
                             strict_capabilities=strict_caps)
     with _sigterm_as_interrupt(), _progress(as_json) as progress:
         report = core.gate(bl, opts, progress)
+    _notes(report.notes)
     if junit is not None:
         from taskctl.render.junit import render
 

@@ -16,6 +16,7 @@ from taskctl.core.plan import cpm
 from taskctl.core.plan.progress import phases
 from taskctl.core.status import STATUSES
 from taskctl.core.todo.export import proven
+from taskctl.core.verify import attest
 from taskctl.core.verify.evidence import EVIDENCE_DIR
 from taskctl.core.write.status import UPDATES_DIR
 
@@ -99,11 +100,10 @@ def read_evidence(root: Path, task_id: str) -> list[dict[str, Any]]:
     """The stored records of one task (latest per item), oldest first; unreadable ones skipped."""
     out = []
     for p in sorted((root / EVIDENCE_DIR / task_id).glob("item-*.json")):
-        try:
-            r = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(r, dict):
+        try:  # shown as recorded; whether it counts is the gate's question (signatures)
+            r, _, _ = attest.open_envelope(p.read_bytes())
+            r = r["predicate"]
+        except (OSError, attest.Rejected):
             continue
         out.append({"item": r.get("item"), "criterion": r.get("criterion"),
                     "status": r.get("status"), "kind": r.get("kind"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from taskctl.core.model import Backlog
 from taskctl.core.status import DONE, TaskOutcome, TaskStatus
-from taskctl.core.verify import capabilities, evidence, runner
+from taskctl.core.verify import capabilities, evidence, keys, runner, trust
 from taskctl.core.verify.events import Event, Observer
 from taskctl.core.verify.task import Context, TaskResult, verify_task
 from taskctl.core.write import status as status_writer
@@ -34,6 +34,8 @@ class VerifyOptions:
     capabilities: frozenset[str] | None = None  # None: detect
     by: str | None = None
     grace: float = runner.GRACE_S
+    signer: keys.Signer | None = None  # None: the configured key (required unless dry_run)
+    policy: trust.Policy | None = None  # None: .tasks/trust.yaml, created when absent
 
 
 @dataclass
@@ -42,6 +44,7 @@ class VerifyReport:
     capabilities: list[str]
     tasks: list[TaskResult] = field(default_factory=list)
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)  # trust setup worth telling (stderr)
 
     @property
     def ok(self) -> bool:
@@ -115,11 +118,13 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
     """Verify `ids` in dependency order with up to `opts.jobs` tasks at once."""
     caps = opts.capabilities if opts.capabilities is not None else capabilities.detect()
     run_id = status_writer.new_run_id(runner.utc_now())
+    signer, policy, notes = _trust_setup(bl, opts)
     ctx = Context(bl, run_id, caps, opts.by or default_by(), force=opts.force,
                   keep_going=opts.keep_going, dry_run=opts.dry_run,
                   mark_complete=opts.mark_complete, grace=opts.grace,
-                  cancel=cancel or threading.Event(), observer=observer)
-    report = VerifyReport(run_id, sorted(caps))
+                  cancel=cancel or threading.Event(), observer=observer,
+                  policy=policy, signer=signer)
+    report = VerifyReport(run_id, sorted(caps), notes=notes)
     if not opts.dry_run:
         evidence.prefetch_git_state(bl.repo_root)  # overlaps gitpython's import with the run
     order = dependency_order(bl, ids)
@@ -178,6 +183,26 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
         report.interrupted = True
     report.tasks = [results[t] for t in order if t in results]
     return report
+
+
+def _trust_setup(bl: Backlog, opts: VerifyOptions
+                 ) -> tuple[keys.Signer | None, trust.Policy, list[str]]:
+    """The key that signs this run's records and the policy that judges stored ones.
+    A run that writes needs a key and a repo_id (trust.yaml is created on first use)."""
+    notes: list[str] = []
+    if opts.dry_run:
+        return opts.signer, opts.policy or trust.load(bl.root), notes
+    signer = opts.signer or keys.require_signer()
+    policy = opts.policy
+    if policy is None:
+        policy, created = trust.ensure(bl.root)
+        if created:
+            notes.append(f"created {bl.rel(policy.path)} (repo id {policy.repo_id}); commit it")
+    if not signer.ephemeral and signer.keyid not in policy.keys:
+        notes.append(f"this runner's key {signer.keyid[:12]} is not trusted in "
+                     f"{bl.rel(policy.path)}: its records will not be reused nor accepted by "
+                     "`taskctl gate` (run `taskctl keys trust`)")
+    return signer, policy, notes
 
 
 def _result(fut: Future) -> TaskResult:

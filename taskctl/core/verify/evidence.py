@@ -6,13 +6,16 @@ keeps merges trivial (two branches conflict only if both verified the same item)
 never written: it would overwrite a pass recorded on a capable machine. Logs (full output) live
 in `.tasks/logs/` (git-ignored); a record keeps the redacted tail and the sha256 of the output.
 
-Only a PASS (or SIGNED_OFF) whose fingerprint key equals a freshly computed one is reusable.
-Unreadable, partial or foreign files count as "no evidence".
+Each file is a DSSE envelope holding an in-toto Statement signed by the runner's key
+(core/verify/attest.py). Only a PASS (or SIGNED_OFF) whose signature verifies against a key of
+the trust policy (core/verify/trust.py), whose subject is this item of this repository, and
+whose fingerprint key equals a freshly computed one is reusable. Anything else — absent,
+unreadable, unsigned, tampered, foreign — proves nothing, and the reason is reported with the
+file's path.
 """
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from dataclasses import dataclass
@@ -22,7 +25,11 @@ from typing import Any
 from taskctl import __version__
 from taskctl.core.files import atomic
 from taskctl.core.status import PASSING
+from taskctl.core.verify import attest
+from taskctl.core.verify.attest import Rejected
 from taskctl.core.verify.fingerprint import Fingerprint, differences
+from taskctl.core.verify.keys import Signer
+from taskctl.core.verify.trust import Policy
 
 SCHEMA_VERSION = 1
 EVIDENCE_DIR = "evidence"
@@ -37,21 +44,47 @@ def log_path(root: Path, task_id: str, run_id: str, index: int) -> Path:
     return root / LOG_DIR / task_id / f"{run_id}-item-{index:02d}.log"
 
 
-def load(root: Path, task_id: str, index: int) -> dict[str, Any] | None:
-    """The stored record, or None when absent or unreadable (both mean "no evidence")."""
+def read_unchecked(root: Path, task_id: str, index: int) -> dict[str, Any] | None:
+    """The record inside a stored envelope WITHOUT checking who signed it (for display only:
+    never for deciding whether something is proven). None when absent or unreadable."""
     try:
-        data = json.loads(item_path(root, task_id, index).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        statement, _, _ = attest.open_envelope(item_path(root, task_id, index).read_bytes())
+    except (OSError, Rejected):
         return None
-    if not isinstance(data, dict) or data.get("task") != task_id or data.get("item") != index:
-        return None
-    return data
+    return statement["predicate"]
 
 
-def store(root: Path, record: dict[str, Any]) -> Path:
-    """Write a record atomically (temp file, fsync, os.replace, fsync dir)."""
+def load(root: Path, task_id: str, index: int, policy: Policy,
+         requires: list[str] | tuple[str, ...] = ()) -> tuple[dict[str, Any] | None, str | None]:
+    """(record, None) when the stored record counts under `policy`; (None, None) when there is
+    none; (None, why) when there is one that does not count — `why` names the reason and the
+    file, e.g. "evidence rejected (unsigned): .tasks/evidence/T001/item-01.json — ..."."""
+    path = item_path(root, task_id, index)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    except OSError as e:
+        return None, f"evidence rejected (unreadable): {_shown(root, path)} — {e.strerror}"
+    try:
+        return policy.check(data, task_id, index, requires), None
+    except Rejected as r:
+        detail = f" — {r.detail}" if r.detail else ""
+        return None, f"evidence rejected ({r.reason}): {_shown(root, path)}{detail}"
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def store(root: Path, record: dict[str, Any], signer: Signer, repo_id: str) -> Path:
+    """Sign `record` as an attestation and write it atomically (temp file, fsync, os.replace,
+    fsync dir)."""
     path = item_path(root, record["task"], record["item"])
-    atomic.write_json(path, record)
+    atomic.write_bytes(path, attest.seal(record, repo_id, signer))
     return path
 
 

@@ -6,9 +6,15 @@ stale with the reasons; otherwise re-verified and failed if the re-run fails), w
 item has no current sign-off, or when it has no acceptance items at all (use the status
 `completed_unverified` for work done without proof).
 
-Items needing a capability this machine lacks keep their recorded pass and are reported
-"not re-verified here" without failing (`strict_capabilities` makes that a failure); an item
-that never passed anywhere fails.
+Every stored record must be a signed attestation that counts under `.tasks/trust.yaml`
+(core/verify/trust.py): unsigned, tampered, untrusted-signer or wrong-subject records are
+no evidence, reported with the reason and the file. An item needing a capability this machine
+lacks counts only through a fresh pass signed by a trusted key allowed that capability
+(reported "not re-verified here"; `strict_capabilities` makes it a failure); otherwise it fails.
+
+Items the gate runs itself are signed with the configured key; without one (CI without the
+secret) a throwaway key signs them, their results count for this gate run only, and nothing
+is written to `.tasks/evidence/` (a record nobody trusts must not replace a trusted one).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from dataclasses import dataclass, field
 
 from taskctl.core.model import Backlog
 from taskctl.core.status import ItemOutcome, TaskOutcome, TaskStatus
-from taskctl.core.verify import capabilities
+from taskctl.core.verify import capabilities, keys, trust
 from taskctl.core.verify.batch import VerifyOptions, verify
 from taskctl.core.verify.events import Observer
 from taskctl.core.verify.task import Context, TaskResult, assess
@@ -32,6 +38,7 @@ class GateOptions:
     jobs: int = 1
     strict_capabilities: bool = False
     capabilities: frozenset[str] | None = None
+    signer: keys.Signer | None = None  # None: the configured key, else a throwaway one
 
 
 @dataclass
@@ -39,6 +46,7 @@ class GateReport:
     tasks: list[TaskResult] = field(default_factory=list)
     spec_errors: list[str] = field(default_factory=list)
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -56,7 +64,12 @@ def gate(bl: Backlog, opts: GateOptions, observer: Observer | None = None,
         report.spec_errors = [f"{p.location}: {p.message}" for p in bl.errors]
         return report
     caps = opts.capabilities if opts.capabilities is not None else capabilities.detect()
-    ctx = Context(bl, "gate-check", caps, "", force=opts.rerun, dry_run=True, input_cache={})
+    policy = trust.load(bl.root)
+    if not policy.exists:
+        report.notes.append(f"no {bl.rel(policy.path)}: no stored record counts; only what "
+                            "this gate runs can prove a task")
+    ctx = Context(bl, "gate-check", caps, "", force=opts.rerun, dry_run=True, input_cache={},
+                  policy=policy)
     results: dict[str, TaskResult] = {}
     to_run: list[str] = []
     completed = [t for t in bl.tasks.values() if t.status == TaskStatus.COMPLETED]
@@ -71,14 +84,27 @@ def gate(bl: Backlog, opts: GateOptions, observer: Observer | None = None,
             to_run.append(t.id)
         results[t.id] = TaskResult(t.id, TaskOutcome.OK, items=items, status_before=t.status)
     if to_run:
+        signer = _gate_signer(opts, policy, report)
         vrep = verify(bl, to_run, VerifyOptions(
             jobs=opts.jobs, keep_going=True, force=opts.rerun, check_deps=False,
-            capabilities=caps, by="taskctl gate"), observer, cancel)
+            capabilities=caps, by="taskctl gate", signer=signer, policy=policy),
+            observer, cancel)
+        report.notes += vrep.notes
         report.interrupted = vrep.interrupted
         results.update({r.task: r for r in vrep.tasks})
     for t in completed:
         report.tasks.append(judge(results[t.id], opts.strict_capabilities))
     return report
+
+
+def _gate_signer(opts: GateOptions, policy: trust.Policy, report: GateReport) -> keys.Signer:
+    signer = opts.signer or keys.load_signer()
+    if signer is not None and policy.exists:
+        return signer
+    report.notes.append("no signing key here (or no trust policy): the items this gate runs "
+                        "are signed with a throwaway key, count for this run only, and are "
+                        "not written to the evidence folder")
+    return keys.ephemeral()
 
 
 def judge(res: TaskResult, strict: bool) -> TaskResult:
@@ -89,8 +115,8 @@ def judge(res: TaskResult, strict: bool) -> TaskResult:
     for it in res.items:
         if it.status == ItemOutcome.WOULD_RUN:
             it.status = ItemOutcome.STALE
-        passed_before = (it.record or {}).get("status") == ItemOutcome.PASS
-        if it.status == ItemOutcome.CANNOT_RUN and not strict and passed_before:
+        # only a fresh pass attested by a key allowed the missing capability stands in
+        if it.status == ItemOutcome.CANNOT_RUN and not strict and it.attested:
             it.status = ItemOutcome.NOT_REVERIFIED
         if it.status == ItemOutcome.NOT_REVERIFIED:
             warn.append(it)

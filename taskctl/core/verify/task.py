@@ -14,7 +14,7 @@ from typing import Any
 from taskctl.core.files import locks
 from taskctl.core.model import AcceptanceItem, Backlog, Task
 from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome
-from taskctl.core.verify import capabilities, evidence, runner
+from taskctl.core.verify import capabilities, evidence, keys, runner, trust
 from taskctl.core.verify import fingerprint as fpm
 from taskctl.core.verify.events import Event, Observer
 from taskctl.core.verify.secrets import Redactor, secret_values
@@ -31,6 +31,7 @@ class ItemResult:
     record: dict[str, Any] | None = None
     log: str | None = None
     why_run: list[str] = field(default_factory=list)  # for executed items: why not cached
+    attested: bool = False  # a fresh pass signed by a trusted key allowed its `requires`
 
     @property
     def ok(self) -> bool:
@@ -69,6 +70,12 @@ class Context:
     cancel: threading.Event = field(default_factory=threading.Event)
     observer: Observer | None = None
     input_cache: dict | None = None  # only for passes that run nothing (gate --check)
+    policy: trust.Policy | None = None  # None: read .tasks/trust.yaml
+    signer: keys.Signer | None = None  # None only when nothing is written (dry run, --check)
+
+    def __post_init__(self) -> None:
+        if self.policy is None:
+            self.policy = trust.load(self.bl.root)
 
     def emit(self, kind: Event, task: str, item: ItemResult | AcceptanceItem | None = None) -> None:
         if self.observer is not None:
@@ -95,9 +102,12 @@ def assess(ctx: Context, task: Task, item: AcceptanceItem,
            stale_runs: frozenset[str] = frozenset()) -> tuple[ItemResult, fpm.Fingerprint]:
     """What can be said about an item without running it: cached pass, sign-off, or not."""
     fp = fpm.compute(task.id, item, ctx.bl.repo_root, cache=ctx.input_cache)
-    fr = evidence.freshness(evidence.load(ctx.bl.root, task.id, item.index), fp, stale_runs)
+    record, rejected = evidence.load(ctx.bl.root, task.id, item.index, ctx.policy,
+                                     item.requires)
+    fr = (evidence.freshness(record, fp, stale_runs) if rejected is None
+          else evidence.Freshness(False, [rejected], None))
     res = ItemResult(item.index, item.criterion, ItemOutcome.WOULD_RUN, reasons=fr.reasons,
-                     record=fr.record)
+                     record=fr.record, attested=fr.fresh)
     if item.manual:
         res.status = ItemOutcome.SIGNED_OFF if fr.fresh else ItemOutcome.NEEDS_SIGNOFF
     elif fr.fresh and not ctx.force:
@@ -208,19 +218,20 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
     })
     if after.key != fp.key:
         record["inputs_after"] = after.parts.get("inputs", {}).get("files", {})
-    evidence.store(bl.root, record)
+    if not ctx.signer.ephemeral:  # a throwaway key's record would only replace a trusted one
+        evidence.store(bl.root, record, ctx.signer, ctx.policy.repo_id)
     return ItemResult(item.index, item.criterion, status, reasons=reasons, record=record,
                       log=bl.rel(log))
 
 
 def sign_off(bl: Backlog, task: Task, index: int, by: str, note: str | None,
-             run_id: str) -> dict[str, Any]:
-    """Record a manual item's sign-off (under the task lock)."""
+             run_id: str, signer: keys.Signer, policy: trust.Policy) -> dict[str, Any]:
+    """Record a manual item's sign-off (under the task lock), signed by `signer`."""
     item = next(i for i in task.acceptance if i.index == index)
     with locks.task_lock(bl.root, task.id):
         fp = fpm.compute(task.id, item, bl.repo_root)
         record = evidence.base_record(task.id, index, item.criterion, run_id, fp, bl.repo_root)
         record.update({"kind": "manual", "status": ItemOutcome.SIGNED_OFF, "signed_off_by": by,
                        "signed_off_at": runner.utc_now(), "note": note})
-        evidence.store(bl.root, record)
+        evidence.store(bl.root, record, signer, policy.repo_id)
     return record

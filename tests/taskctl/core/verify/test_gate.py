@@ -47,13 +47,17 @@ def test_gate_check_stale_after_input_edit_and_junit(tmp_path):
     assert [(i["status"], i["cached"]) for i in t1["items"]] == [
         ("PASS", False), ("SIGNED_OFF", False)]
     taskctl(tmp_path, "gate", "--check", check=0)
-    # the gpu item: python/taskctl unchanged so its pass is fresh even without a gpu here;
-    # a changed spec makes it stale, and it cannot be re-run: reported, not failed
+    # the gpu item: python/taskctl unchanged so its pass is fresh even without a gpu here; under
+    # --rerun it cannot be re-run and counts only because a trusted key allowed `gpu` signed it
+    p = taskctl(tmp_path, "gate", "--rerun", check=0)
+    assert "not re-verified here" in p.stdout
+    taskctl(tmp_path, "gate", "--rerun", "--strict-capabilities", check=1)
+    # a changed spec makes it stale: a pass of another command proves nothing, and it cannot be
+    # re-run here, so the gate fails it (NOT_REVERIFIED no longer passes by default)
     f = root / "tasks" / "T002-task.yaml"
     f.write_text(f.read_text().replace("run: 'true'", "run: true && true"))
-    p = taskctl(tmp_path, "gate", check=0)
-    assert "not re-verified here" in p.stdout
-    taskctl(tmp_path, "gate", "--strict-capabilities", check=1)
+    p = taskctl(tmp_path, "gate", check=1)
+    assert "CANNOT_RUN" in p.stdout and "command changed" in p.stdout
 
 
 def test_gate_rerun_no_evidence_and_spec_errors(tmp_path):

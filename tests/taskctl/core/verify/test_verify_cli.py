@@ -28,7 +28,12 @@ def alive(pid: int) -> bool:
 
 
 def record(root: Path, tid: str, n: int = 1) -> dict:
-    return json.loads((root / "evidence" / tid / f"item-{n:02d}.json").read_text())
+    """The record inside the stored signed envelope (checked against the trust policy)."""
+    from taskctl.core.verify import evidence, trust
+
+    rec, rejected = evidence.load(root, tid, n, trust.load(root))
+    assert rejected is None and rec is not None, rejected
+    return rec
 
 
 def test_pass_completes_with_evidence_and_cache_then_input_edit_reruns(tmp_path):

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from taskctl.core.load.loader import load
-from taskctl.core.verify import evidence, fingerprint
+from taskctl.core.verify import evidence, fingerprint, trust
 from tests.taskctl.core.verify.verify_support import (
     TASKCTL,
     all_json_parses,
@@ -23,21 +23,25 @@ from tests.taskctl.core.verify.verify_support import (
     taskctl,
 )
 
-ENV = {**os.environ, "TASKCTL_CAPABILITIES": ""}
+
+def env() -> dict[str, str]:
+    """Read at call time: the autouse fixture points TASKCTL_CONFIG_DIR at the test key."""
+    return {**os.environ, "TASKCTL_CAPABILITIES": ""}
 
 
 def assert_consistent(root) -> set[str]:
     """All JSON parses; every task completed (file or manifest) has fresh passing evidence."""
     all_json_parses(root)
     bl = load(root)
+    policy = trust.load(root)
     claimed = {t.id for t in bl.tasks.values() if t.status == "completed"}
     claimed |= {tid for tid, st in manifest_status(root).items() if st == "completed"}
     for tid in claimed:
         t = bl.tasks[tid]
         for it in t.acceptance:
-            rec = evidence.load(root, tid, it.index)
+            rec, rejected = evidence.load(root, tid, it.index, policy, it.requires)
             fp = fingerprint.compute(tid, it, bl.repo_root)
-            assert evidence.freshness(rec, fp).fresh, (tid, it.index, rec)
+            assert rejected is None and evidence.freshness(rec, fp).fresh, (tid, it.index, rec)
     return claimed
 
 
@@ -61,7 +65,7 @@ def _kill_trials(tmp_path, trials: int, seed: int) -> None:
         repo = tmp_path / f"trial{n}"
         shutil.copytree(template, repo, symlinks=True)
         proc = subprocess.Popen([*TASKCTL, "--tasks-dir", str(repo / ".tasks"), "verify",
-                                 "--all", "--jobs", "2"], cwd=repo, env=ENV,
+                                 "--all", "--jobs", "2"], cwd=repo, env=env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.0, 1.5))
         proc.send_signal(signal.SIGKILL)
@@ -87,7 +91,7 @@ def test_eight_concurrent_verifiers_lose_nothing(tmp_path):
     root = make_tree(tmp_path, {tid: {"items": [
         {"criterion": f"{tid} ok", "run": f"sleep 0.2; echo {tid}"}]} for tid in ids})
     procs = [subprocess.Popen([*TASKCTL, "--tasks-dir", str(root), "verify", tid],
-                              cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+                              cwd=tmp_path, env=env(), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for tid in ids]
     for p in procs:
         out, err = p.communicate(timeout=120)
@@ -101,6 +105,6 @@ def test_eight_concurrent_verifiers_lose_nothing(tmp_path):
     # derived data follows the merged statuses of all eight writers: nothing for sync to do
     stats = json.loads((root / "manifest.json").read_text())["stats"]
     assert stats["by_status"] == {"completed": 8}
-    sync = subprocess.run([*TASKCTL, "--tasks-dir", str(root), "sync"], cwd=tmp_path, env=ENV,
+    sync = subprocess.run([*TASKCTL, "--tasks-dir", str(root), "sync"], cwd=tmp_path, env=env(),
                           capture_output=True, text=True)
     assert sync.returncode == 0, sync.stdout

@@ -35,8 +35,18 @@ def task_text(tid: str, items: list[dict], deps: list[str] | None = None,
     return "---\n" + yaml.safe_dump(fm, sort_keys=False) + "---\n" + body
 
 
-def make_tree(repo: Path, tasks: dict[str, dict], git: bool = True) -> Path:
-    """tasks: id -> {"items": [...], "deps": [...], "status": ..., "boxes": [...]}."""
+def trust_test_key(root: Path, caps: tuple[str, ...] = ("gpu", "tpu", "network", "docker")):
+    """Write `root`/trust.yaml trusting the session's test key (tests/conftest.py)."""
+    from taskctl.core.verify import keys, trust
+
+    signer = keys.require_signer()
+    return trust.trust(root, keys.public_text(signer.public), "test", list(caps))
+
+
+def make_tree(repo: Path, tasks: dict[str, dict], git: bool = True,
+              trusted: bool = True) -> Path:
+    """tasks: id -> {"items": [...], "deps": [...], "status": ..., "boxes": [...]}.
+    `trusted`: a trust.yaml trusting the test key (with every capability) is written."""
     root = repo / ".tasks"
     (root / "tasks").mkdir(parents=True)
     entries = []
@@ -50,6 +60,8 @@ def make_tree(repo: Path, tasks: dict[str, dict], git: bool = True) -> Path:
                         "depends_on": spec.get("deps", [])})
     (root / "manifest.json").write_text(json.dumps({"tasks": entries}, indent=2))
     (repo / ".gitignore").write_text(".tasks/.locks/\n.tasks/logs/\n.tasks/.cache/\n")
+    if trusted:
+        trust_test_key(root)
     if git:
         git_init(repo)
     return root
