@@ -100,6 +100,7 @@ def test_export_ticks_only_proven_tasks(imported, taskctl):
     manifest["tasks"].append({"id": "V001", "file": "tasks/V001-verified.md"})
     (root / "manifest.json").write_text(json.dumps(manifest))
     assert taskctl(["sync", "--write"], cwd=imported).code == 0
+    assert taskctl(["keys", "trust"], cwd=imported).code == 0  # proof = evidence of a trusted key
     assert taskctl(["verify", "V001"], cwd=imported).code == 0
     out = imported / "PROGRESS.md"
     r = taskctl(["export", "--format", "md", "--output", out], cwd=imported)
