@@ -87,6 +87,13 @@ def main() -> None:
     args = ap.parse_args()
     os.environ["TASKCTL_CAPABILITIES"] = ""
     with tempfile.TemporaryDirectory() as d:
+        from taskctl.core.verify import keys
+
+        # a throwaway signing key in a tmp config dir: never the user's own keys
+        os.environ[keys.CONFIG_DIR_ENV] = ENV[keys.CONFIG_DIR_ENV] = str(Path(d) / "config")
+        ENV.pop(keys.SIGNING_KEY_ENV, None)
+        os.environ.pop(keys.SIGNING_KEY_ENV, None)
+        keys.init()
         bench_overhead(Path(d), args.runs)
         bench_gate(Path(d), args.runs, args.tasks)
 

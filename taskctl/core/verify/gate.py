@@ -39,6 +39,7 @@ class GateOptions:
     strict_capabilities: bool = False
     capabilities: frozenset[str] | None = None
     signer: keys.Signer | None = None  # None: the configured key, else a throwaway one
+    policy: trust.Policy | None = None  # None: .tasks/trust.yaml
 
 
 @dataclass
@@ -64,7 +65,7 @@ def gate(bl: Backlog, opts: GateOptions, observer: Observer | None = None,
         report.spec_errors = [f"{p.location}: {p.message}" for p in bl.errors]
         return report
     caps = opts.capabilities if opts.capabilities is not None else capabilities.detect()
-    policy = trust.load(bl.root)
+    policy = opts.policy or trust.load(bl.root)
     if not policy.exists:
         report.notes.append(f"no {bl.rel(policy.path)}: no stored record counts; only what "
                             "this gate runs can prove a task")
