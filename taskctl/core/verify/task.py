@@ -168,8 +168,10 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
 def command_env(item_env: dict[str, str]) -> dict[str, str]:
     """The environment of an acceptance command: ours, the item's `env`, and taskctl's own
     interpreter directory first on PATH — so `python` in a spec means the environment taskctl
-    is installed in (as tox and nox do), even when that venv is not activated."""
+    is installed in (as tox and nox do), even when that venv is not activated. The signing key
+    variable is removed."""
     env = {**os.environ, **item_env}
+    env.pop(keys.SIGNING_KEY_ENV, None)  # the runner's key is for taskctl, not for the command
     bindir = os.path.dirname(sys.executable)
     path = env.get("PATH", "")
     if path.split(os.pathsep)[:1] != [bindir]:

@@ -179,8 +179,9 @@ def test_gate_rerun_without_a_key_uses_a_throwaway_one_and_writes_nothing(tmp_pa
 
 
 def test_key_from_environment_secret_is_used_and_never_written(tmp_path):
-    root = make_tree(tmp_path, {"T001": {"items": [{"criterion": "x", "run": "env | sort"}]}},
-                     trusted=False)
+    root = make_tree(tmp_path, {"T001": {"items": [
+        {"criterion": "x", "run": 'test -z "${TASKCTL_SIGNING_KEY:-}" && env | sort'}]}},
+        trusted=False)
     ci = keys.ephemeral()
     from cryptography.hazmat.primitives import serialization
 
