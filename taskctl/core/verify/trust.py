@@ -126,7 +126,8 @@ def _parse(path: Path, data: Any) -> Policy:
     repo_id = data.get("repo_id")
     if not isinstance(repo_id, str) or not _REPO_ID.match(repo_id):
         raise bad("repo_id must be 32 lowercase hex digits")
-    entries = data.get("keys") or []
+    entries = data.get("keys")
+    entries = [] if entries is None else entries
     if not isinstance(entries, list):
         raise bad("keys must be a list")
     out: dict[str, TrustedKey] = {}
@@ -140,7 +141,8 @@ def _parse(path: Path, data: Any) -> Policy:
         keyid = keys.keyid_of(keys.raw_public(pub))
         if e.get("keyid") not in (None, keyid):
             raise bad(f"key {n}: keyid does not match public_key (expected {keyid})")
-        caps = e.get("capabilities") or []
+        caps = e.get("capabilities")
+        caps = [] if caps is None else caps
         if not isinstance(caps, list) or any(c not in capabilities.KNOWN for c in caps):
             raise bad(f"key {n}: capabilities must be a list of {', '.join(capabilities.KNOWN)}")
         out[keyid] = TrustedKey(keyid, e["public_key"], str(e.get("name") or ""), tuple(caps))
