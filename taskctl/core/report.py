@@ -17,7 +17,7 @@ from taskctl.core.plan.progress import phases
 from taskctl.core.status import STATUSES
 from taskctl.core.todo.export import proven
 from taskctl.core.verify import attest
-from taskctl.core.verify.evidence import EVIDENCE_DIR
+from taskctl.core.verify.evidence import EVIDENCE_DIR, read_bytes
 from taskctl.core.write.status import UPDATES_DIR
 
 MAX_GRAPH_NODES = 400  # beyond this a drawn graph is unreadable; the report says so
@@ -101,7 +101,7 @@ def read_evidence(root: Path, task_id: str) -> list[dict[str, Any]]:
     out = []
     for p in sorted((root / EVIDENCE_DIR / task_id).glob("item-*.json")):
         try:  # shown as recorded; whether it counts is the gate's question (signatures)
-            r, _, _ = attest.open_envelope(p.read_bytes())
+            r, _, _ = attest.open_envelope(read_bytes(p))
             r = r["predicate"]
         except (OSError, attest.Rejected):
             continue

@@ -34,6 +34,7 @@ from taskctl.core.verify.trust import Policy
 SCHEMA_VERSION = 1
 EVIDENCE_DIR = "evidence"
 LOG_DIR = "logs"
+MAX_RECORD_BYTES = 8 << 20
 
 
 def item_path(root: Path, task_id: str, index: int) -> Path:
@@ -44,11 +45,21 @@ def log_path(root: Path, task_id: str, run_id: str, index: int) -> Path:
     return root / LOG_DIR / task_id / f"{run_id}-item-{index:02d}.log"
 
 
+def read_bytes(path: Path) -> bytes:
+    """A record file's bytes; OSError when unreadable or larger than MAX_RECORD_BYTES (a
+    record is a few KB: never slurp a planted gigabyte)."""
+    with open(path, "rb") as f:
+        data = f.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        raise OSError(27, f"larger than {MAX_RECORD_BYTES >> 20} MiB")  # EFBIG
+    return data
+
+
 def read_unchecked(root: Path, task_id: str, index: int) -> dict[str, Any] | None:
     """The record inside a stored envelope WITHOUT checking who signed it (for display only:
     never for deciding whether something is proven). None when absent or unreadable."""
     try:
-        statement, _, _ = attest.open_envelope(item_path(root, task_id, index).read_bytes())
+        statement, _, _ = attest.open_envelope(read_bytes(item_path(root, task_id, index)))
     except (OSError, Rejected):
         return None
     return statement["predicate"]
@@ -61,7 +72,7 @@ def load(root: Path, task_id: str, index: int, policy: Policy,
     file, e.g. "evidence rejected (unsigned): .tasks/evidence/T001/item-01.json — ..."."""
     path = item_path(root, task_id, index)
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except FileNotFoundError:
         return None, None
     except OSError as e:

@@ -246,3 +246,12 @@ def test_deleting_the_trust_policy_proves_nothing(tmp_path):
     (root / "trust.yaml").write_text("repo_id: [oops\n")
     p = taskctl(tmp_path, "gate", "--check", check=2)
     assert "trust.yaml" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_planted_huge_record_is_refused_unread(tmp_path):
+    root = make_tree(tmp_path, {"T001": {"items": [{"criterion": "x", "run": "true"}]}})
+    taskctl(tmp_path, "verify", "T001", check=0)
+    with open(evidence.item_path(root, "T001", 1), "r+b") as f:
+        f.truncate(evidence.MAX_RECORD_BYTES + 1)  # sparse: cheap to make, costly to read
+    p = taskctl(tmp_path, "gate", "--check", check=1)
+    assert "larger than" in p.stdout and REL in p.stdout
