@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,10 +96,17 @@ def base_code(tmp: Path, rev: str) -> Path:
     return out
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its finished children): CPU time is the
+    steadier figure on a shared, loaded machine."""
+    def cpu() -> float:
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+            resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    t0, c0 = time.perf_counter(), cpu()
     fn()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, cpu() - c0
 
 
 def verdicts(rep) -> dict[str, str]:
@@ -137,8 +145,8 @@ def main() -> None:
         outs = [subprocess.run([*cli, str(r / ".tasks")], cwd=tmp, env=e, capture_output=True,
                                text=True).stdout for r, e in ((signed, env_new), (base, env_old))]
         assert outs[0] == outs[1], "the CLI reports differ between the two modes"
-        t: dict[str, list[float]] = {k: [] for k in ("core_sig", "core_plain", "cli_sig",
-                                                     "cli_plain")}
+        t: dict[str, list[tuple[float, float]]] = {
+            k: [] for k in ("core_sig", "core_plain", "cli_sig", "cli_plain")}
         for _ in range(args.runs):
             t["core_plain"].append(timed(lambda: core(base / ".tasks", pol_plain)))
             t["core_sig"].append(timed(lambda: core(signed / ".tasks", None)))
@@ -148,13 +156,16 @@ def main() -> None:
                 [*cli, str(signed / ".tasks")], cwd=tmp, env=env_new, capture_output=True)))
         print(f"bundled backlog: {len(a)} completed task(s), {n} evidence record(s); "
               f"verdicts and reports identical in both modes; {args.runs} runs each")
-        print(f"{'':40}{'plain':>9}{'signed':>9}{'overhead':>10}")
+        print(f"{'':48}{'plain':>9}{'signed':>9}{'overhead':>10}")
         for label, k in (("gate --check in-process (load+gate)", "core"),
                          (f"taskctl gate --check CLI (vs {rev[:8]})", "cli")):
-            for stat in ("median", "min"):
-                f = statistics.median if stat == "median" else min
-                p, s = f(t[f"{k}_plain"]), f(t[f"{k}_sig"])
-                print(f"{label + ', ' + stat:40}{p:8.3f}s{s:8.3f}s{(s / p - 1) * 100:+9.1f}%")
+            for clock, i in (("wall", 0), ("cpu", 1)):
+                for stat in ("median", "min"):
+                    f = statistics.median if stat == "median" else min
+                    p = f(x[i] for x in t[f"{k}_plain"])
+                    s = f(x[i] for x in t[f"{k}_sig"])
+                    name = f"{label}, {clock} {stat}"
+                    print(f"{name:48}{p:8.3f}s{s:8.3f}s{(s / p - 1) * 100:+9.1f}%")
 
 
 if __name__ == "__main__":
