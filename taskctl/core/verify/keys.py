@@ -154,8 +154,12 @@ def init(environ: dict[str, str] | None = None, force: bool = False) -> tuple[Si
     """Create the key file (0600, in a 0700 directory). Returns (signer, created)."""
     path = key_file(environ)
     if path.exists() and not force:
-        existing = load_signer({k: v for k, v in (environ or os.environ).items()
-                                if k != SIGNING_KEY_ENV})
+        try:
+            existing = load_signer({k: v for k, v in (environ or os.environ).items()
+                                    if k != SIGNING_KEY_ENV})
+        except SigningKeyError as e:
+            raise SigningKeyError(e.message, (e.hint + "; or " if e.hint else "")
+                                  + "`taskctl keys init --force` replaces it") from None
         if existing is not None:
             return existing, False
     key = Ed25519PrivateKey.generate()

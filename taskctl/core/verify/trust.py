@@ -151,7 +151,11 @@ def _parse(path: Path, data: Any) -> Policy:
 
 def save(policy: Policy) -> None:
     text = yaml.safe_dump(policy.to_dict(), sort_keys=False, default_flow_style=None)
-    atomic.write_text(policy.path, _HEADER + text)
+    try:
+        atomic.write_text(policy.path, _HEADER + text)
+    except OSError as e:
+        raise TrustPolicyError(f"{policy.path}: cannot write the trust policy: {e.strerror}",
+                               "is the tasks directory writable?") from None
     policy.exists = True
 
 
