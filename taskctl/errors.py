@@ -5,7 +5,7 @@ place (`taskctl/cli/app.py:main`); README.md "Exit codes" repeats this table (a 
 |------|-------------|---------|
 | 0    | OK          | success |
 | 1    | PROBLEMS    | problems found: validation errors (or warnings under --strict), failing, stale or missing evidence, verification that did not complete, manifest out of date (sync dry run) |
-| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown task id or schema name, a file that cannot be read, no usable signing key, a malformed .tasks/trust.yaml |
+| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown task id, schema or format name, a file that cannot be read, no usable signing key, a malformed .tasks/trust.yaml, a write the store's dialect cannot take |
 | 3    | BUSY        | another taskctl process holds the lock this command needs |
 | 70   | INTERNAL    | internal error: a bug in taskctl (rerun with --debug and report it) |
 | 130  | INTERRUPTED | interrupted (Ctrl+C or SIGTERM) |
@@ -53,6 +53,10 @@ class TasksDirNotFound(UsageError):
 
 class UnknownTask(UsageError):
     """A task id named on the command line does not exist."""
+
+
+class NotWritable(UsageError):
+    """The tree's dialect cannot be written back the way the command needs."""
 
 
 class ProblemsFound(TaskctlError):

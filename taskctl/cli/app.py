@@ -12,7 +12,7 @@ import typer
 
 from taskctl import __version__
 from taskctl.cli.common import State
-from taskctl.errors import ExitCode, TaskctlError
+from taskctl.errors import ExitCode, TaskctlError, UsageError
 
 app = typer.Typer(
     name="taskctl",
@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. One module per command group.
-COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem", "keys")
+COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem", "keys", "dialects")
 
 
 def _version(value: bool) -> None:
@@ -39,18 +39,28 @@ def _global(
     tasks_dir: Annotated[str | None, typer.Option(
         "--tasks-dir", envvar="TASKCTL_DIR", metavar="PATH",
         help="The .tasks directory (default: nearest .tasks/ upward from cwd).")] = None,
+    dialect: Annotated[str | None, typer.Option(
+        "--format", "--dialect", envvar="TASKCTL_FORMAT", metavar="NAME",
+        help="Read the store as this dialect instead of detecting it (`taskctl formats` "
+        "lists them). Give --format before the command; --dialect works anywhere.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
-    ctx.obj = State(tasks_dir=tasks_dir, debug=debug)
+    if dialect is not None:
+        from taskctl.core.load.readers.registry import DIALECTS
+
+        if dialect not in DIALECTS:
+            raise UsageError(f"unknown format {dialect!r}", f"choose one of: "
+                             f"{', '.join(DIALECTS)}")
+    ctx.obj = State(tasks_dir=tasks_dir, debug=debug, dialect=dialect)
 
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"taskctl.cli.{_name}").register(app)
 
 
-GLOBAL_VALUE_OPTIONS = ("--tasks-dir",)
+GLOBAL_VALUE_OPTIONS = ("--tasks-dir", "--dialect")  # not --format: `graph --format`
 GLOBAL_FLAGS = ("--debug",)
 
 

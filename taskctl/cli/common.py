@@ -37,6 +37,7 @@ def check_weight(weight: str) -> None:
 class State:
     tasks_dir: str | None
     debug: bool = False
+    dialect: str | None = None  # --format NAME: force a reader instead of detecting
 
     def root(self) -> Path:
         from taskctl.core.load.discovery import discover
@@ -47,7 +48,7 @@ class State:
         """Load the backlog; planning commands print its problems to stderr as warnings."""
         from taskctl.core.load.loader import load
 
-        bl = load(self.root(), bodies=bodies)
+        bl = load(self.root(), bodies=bodies, dialect=self.dialect)
         if warn and bl.problems:
             warn_problems(bl)
         return bl
@@ -58,12 +59,18 @@ def state(ctx: typer.Context) -> State:
 
 
 def warn_problems(bl: Backlog) -> None:
+    from rich.markup import escape
+
     from taskctl.render.console import stderr
 
     errs = len(bl.errors)
     stderr().print(f"[yellow]taskctl: {errs} error(s) and {len(bl.problems) - errs} warning(s) "
                    "in the specs; planning on what could be loaded "
                    "(see `taskctl validate`)[/yellow]")
+    if bl.unread:
+        stderr().print(f"[yellow]taskctl: {len(bl.unread)} file(s) under "
+                       f"{escape(bl.rel(bl.root))} look like tasks but were not read "
+                       f"(`taskctl validate` lists them)[/yellow]")
 
 
 def emit_json(payload: dict) -> None:

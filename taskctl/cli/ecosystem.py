@@ -56,7 +56,14 @@ def import_(
     if root.is_dir():
         from taskctl.core.load.loader import load
 
-        bl = load(root)
+        bl = load(root, dialect=state(ctx).dialect)
+        if bl.dialect != "tasks":
+            from taskctl.errors import NotWritable
+
+            raise NotWritable(f"import writes canonical task files; {bl.rel(bl.root)} is read "
+                              f"as the {bl.dialect} dialect",
+                              "import into a new directory with --tasks-dir DIR, or convert "
+                              "the store first (`taskctl convert --to tasks`)")
     else:
         bl = Backlog(root=root, tasks={}, manifest=None)
     now = runner.utc_now()

@@ -25,29 +25,36 @@ def register(app: typer.Typer) -> None:
 def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
     """Print the command's report, from the cache or computed (and cached); warnings to
     stderr. Shares its option table and renderer with the fast entry (taskctl/cli/quick.py)."""
+    import os
+
     from taskctl.core.plan import cache
     from taskctl.render.planning import show, warn_doc
 
     check_weight(weight)
-    root = state(ctx).root()
-    params = {"weight": weight}
+    st = state(ctx)
+    root = st.root()
+    params = {"weight": weight, **({"dialect": st.dialect} if st.dialect else {}),
+              **({"tag": os.environ["TASKCTL_TAG"]} if os.environ.get("TASKCTL_TAG") else {})}
     k, doc = cache.get(root, command, params)
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
-        doc = _compute(root, command, weight)
+        doc = _compute(root, command, weight, st.dialect)
         cache.put(root, command, params, k, doc)
     warn_doc(doc)
     show(command, doc["report"], opts)
 
 
-def _compute(root, command: str, weight: str) -> dict:
+def _compute(root, command: str, weight: str, dialect: str | None = None) -> dict:
     from taskctl.core.load.loader import load
     from taskctl.core.plan import cpm
     from taskctl.core.plan import ranking as plan
 
-    bl = load(root, bodies=False)  # planning needs front matter only
+    bl = load(root, bodies=False, dialect=dialect)  # planning needs front matter only
     report = {"next": plan.next_report, "ready": plan.waves,
               "critical-path": lambda b, w: cpm.schedule(b, w).to_dict()}[command](bl, weight)
-    return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report}
+    report.setdefault("tasks_total", len(bl.tasks))
+    report.setdefault("dialect", bl.dialect)
+    return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report,
+            "unread": len(bl.unread)}
 
 
 def next_(
@@ -111,7 +118,8 @@ def graph(
     for w in sched.warnings:
         warn(f"taskctl: warning: {w}")
     if not bl.tasks:  # still write the (empty) graph: a script that draws it should not break
-        warn(f"taskctl: warning: no tasks in {bl.root}: the graph is empty")
+        warn(f"taskctl: warning: no tasks found in {bl.root} (read as the {bl.dialect} "
+             "dialect): the graph is empty")
     if fmt in ("png", "svg"):
         from taskctl.render.picture import draw
 

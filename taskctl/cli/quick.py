@@ -11,6 +11,7 @@ reports errors as usual.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -22,6 +23,8 @@ def answer(argv: list[str]) -> bool:
     if parsed is None:
         return False
     command, opts, tasks_dir = parsed
+    if os.environ.get("TASKCTL_FORMAT") or os.environ.get("TASKCTL_TAG"):
+        return False  # a forced dialect or tag: the full CLI keys the cache with it
     from taskctl.core.load.discovery import discover
     from taskctl.core.plan import cache
     from taskctl.errors import TaskctlError

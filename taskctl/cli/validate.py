@@ -19,9 +19,15 @@ def register(app: typer.Typer) -> None:
 def validate(
     ctx: typer.Context,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List every occurrence of a rule that fires many times.")]
+    = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check task specs and the manifest; report every problem with file and line.
+
+    Says which dialect the store was read as (docs/format.md, "Dialects"); files that look
+    like tasks but were not read are warnings (W160), and a store with no task is one (W102).
 
     Exit 0: no errors. 1: errors (or warnings with --strict). 2: tasks dir not found.
     """
@@ -35,14 +41,21 @@ def validate(
         from taskctl.core.problems import sort_key
 
         emit_json({"ok": not failed, "strict": strict, "tasks": len(bl.tasks),
+                   "dialect": bl.dialect, "files_not_read": [
+                       {"file": bl.rel(p), "reason": why} for p, why in bl.unread],
                    "summary": {"errors": len(bl.errors),
                                "warnings": len(probs) - len(bl.errors)},
                    "problems": [p.to_dict() for p in sorted(probs, key=sort_key)]})
     else:
+        from rich.markup import escape
+
+        from taskctl.core.load.readers.registry import get
         from taskctl.render.console import stdout
 
         out = stdout()
-        for line in rp.lines(probs, strict):
+        out.print(f"read {escape(bl.rel(bl.root))} as the {bl.dialect} dialect: "
+                  f"{escape(get(bl.dialect).label)}")
+        for line in rp.lines(probs, strict, verbose):
             out.print(rp.styled(line))
         verdict = "FAILED" if failed else "OK"
         out.print(f"{verdict}: {len(bl.tasks)} task(s), {rp.summary(probs, strict)}")
@@ -65,24 +78,43 @@ def sync(
     ctx: typer.Context,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the manifest (atomically).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write even with errors in the task files.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Regenerate the manifest's index and derived data from the task files.
 
     Dry run by default: prints what would change. Exit 1 when the manifest is out of date
-    (so `taskctl sync` works as a CI check), 0 when it is current or was written.
+    (so `taskctl sync` works as a CI check), 0 when it is current or was written. Refuses to
+    write with errors in the task files (unless --force), and always refuses to drop the entry
+    of an id that a file under the tree still carries. Canonical dialect only (exit 2 else).
     """
     from taskctl.core.write import sync as core_sync
+    from taskctl.errors import NotWritable
 
     bl = state(ctx).backlog(warn=False)
+    if bl.dialect != "tasks":
+        raise NotWritable(f"sync regenerates a canonical manifest.json; {bl.rel(bl.root)} is "
+                          f"read as the {bl.dialect} dialect, which keeps no such index",
+                          "nothing to sync; `taskctl convert --to tasks` makes a canonical "
+                          "tree")
     blocking = core_sync.blocking_errors(bl)
-    if blocking and write:
+    if blocking and write and not force:
         first = blocking[0]
         raise ProblemsFound(f"{len(blocking)} error(s) in the task files (first: {first.location}: "
                             f"{first.message}); not writing the manifest",
-                            "fix them first (`taskctl validate`); sync repairs only manifest-side "
-                            "problems (orphan files, duplicate or stale entries, drift)")
+                            "fix them first (`taskctl validate`), or pass --force; sync repairs "
+                            "only manifest-side problems (orphan files, duplicate or stale "
+                            "entries, drift)")
     result = core_sync.plan(bl)
+    held = core_sync.carriers(bl, core_sync.removed_ids(result, bl)) if write else {}
+    if held:
+        tid, paths = next(iter(held.items()))
+        raise ProblemsFound(
+            f"not dropping the manifest entry of {tid}: {bl.rel(paths[0])} still carries that "
+            f"id ({len(held)} entr{'y' if len(held) == 1 else 'ies'} held this way)",
+            "the file was not read as a task: `taskctl validate` says why; move it into tasks/ "
+            "with front matter, or delete it, then sync again")
     if write and result.changed:
         core_sync.write(bl, result)
     if as_json:

@@ -82,7 +82,7 @@ class Task:
     sections: dict[str, Section] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # unknown front-matter keys, kept
     path: Path | None = None  # absolute path of the task file (None: manifest only)
-    format: str = "front-matter"  # or "yaml" (plain document) or "manifest"
+    format: str = "front-matter"  # or "yaml" (plain document), "manifest", or a dialect name
     front_matter: dict[str, Any] = field(default_factory=dict)  # as written, un-normalised
 
     @property
@@ -165,6 +165,9 @@ class Backlog:
     problems: list[Problem] = field(default_factory=list)
     # id -> where the task came from, to place problems found later (graph checks)
     sources: dict[str, Source] = field(default_factory=dict)
+    dialect: str = "tasks"  # the reader that loaded it (taskctl/core/load/readers/)
+    files_read: set[Path] = field(default_factory=set)  # every file a reader used
+    unread: list[tuple[Path, str]] = field(default_factory=list)  # task-like, not read: why
 
     @property
     def repo_root(self) -> Path:

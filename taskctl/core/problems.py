@@ -63,6 +63,9 @@ _RULES = [
          "use the canonical spelling (taskctl accepts the alias for now)"),
     Rule("W101", "no-manifest", Severity.WARNING,
          "create one with `taskctl sync --write` so other tools can index the tasks"),
+    Rule("W102", "no-tasks", Severity.WARNING,
+         "nothing was read as a task: check the path, or force a dialect with --format NAME "
+         "(docs/format.md, \"Dialects\")"),
     Rule("W110", "manifest-drift", Severity.WARNING,
          "the task file wins; run `taskctl sync --write` to update the manifest"),
     Rule("W120", "blocks-mismatch", Severity.WARNING,
@@ -73,6 +76,9 @@ _RULES = [
          "or schedule the deferred task"),
     Rule("W140", "derived-stale", Severity.WARNING,
          "run `taskctl sync --write` to regenerate the manifest's derived data"),
+    Rule("W160", "unread-file", Severity.WARNING,
+         "move it where this dialect keeps its tasks, give it the dialect's shape, or force "
+         "another dialect with --format NAME (docs/format.md, \"Dialects\")"),
     Rule("W150", "checkbox-drift", Severity.WARNING,
          "the Markdown checkbox and the recorded evidence disagree; `taskctl verify` keeps "
          "them in step"),

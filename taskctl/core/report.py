@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.model import Backlog
+from taskctl.core.order import by_id
 from taskctl.core.plan import cpm
 from taskctl.core.plan.progress import phases
 from taskctl.core.status import STATUSES
@@ -84,7 +85,7 @@ def build(bl: Backlog, runs_dir: Path | None = None) -> ReportData:
               "milestone": t.milestone, "proven": proof.get(tid, False),
               "critical": tid in on_path, "depends_on": list(t.depends_on),
               "evidence": read_evidence(bl.root, tid), "events": events.get(tid, [])}
-             for tid, t in sorted(bl.tasks.items())]
+             for tid, t in by_id(bl.tasks)]
     counts = _counts([t.status for t in bl.tasks.values()])
     counts["proven"] = sum(proof.values())
     note = None

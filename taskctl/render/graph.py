@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from taskctl.core.model import Backlog
+from taskctl.core.order import by_id, natural_key
 from taskctl.core.plan.cpm import Schedule
 from taskctl.core.status import TaskStatus
 
@@ -42,8 +43,9 @@ class GraphModel:
 def model(bl: Backlog, sched: Schedule) -> GraphModel:
     on_path = set(sched.path)
     pairs = set(zip(sched.path, sched.path[1:], strict=False))
-    nodes = [Node(t.id, t.title, t.status, t.id in on_path) for _, t in sorted(bl.tasks.items())]
-    missing = sorted({d for t in bl.tasks.values() for d in t.depends_on if d not in bl.tasks})
+    nodes = [Node(t.id, t.title, t.status, t.id in on_path) for _, t in by_id(bl.tasks)]
+    missing = sorted({d for t in bl.tasks.values() for d in t.depends_on if d not in bl.tasks},
+                     key=natural_key)
     nodes += [Node(m, TaskStatus.DEFERRED if m in bl.deferred else MISSING, MISSING, False)
               for m in missing]
     edges = sorted({(d, t.id, (d, t.id) in pairs) for t in bl.tasks.values()
@@ -116,7 +118,7 @@ def gantt(bl: Backlog, sched: Schedule) -> str:
     on_path = set(sched.path)
     groups = [("Critical path", [t for t in sched.path if t in sched.tasks]),
               ("Other work", sorted((t for t in sched.tasks if t not in on_path),
-                                    key=lambda t: (sched.tasks[t].earliest_start, t)))]
+                                    key=lambda t: (sched.tasks[t].earliest_start, natural_key(t))))]
     for name, ids in groups:
         if not ids:
             continue

@@ -21,7 +21,13 @@ def warn_doc(doc: dict) -> None:
     if errors or warnings:
         warn(f"taskctl: {errors} error(s) and {warnings} warning(s) in the specs; planning on "
              "what could be loaded (see `taskctl validate`)")
-    for w in doc["report"].get("warnings", []):
+    if doc.get("unread"):
+        warn(f"taskctl: {doc['unread']} file(s) look like tasks but were not read "
+             "(`taskctl validate` lists them)")
+    rep = doc["report"]
+    if rep.get("tasks_total") == 0:
+        warn(f"taskctl: no tasks found (read as the {rep.get('dialect', 'tasks')} dialect)")
+    for w in rep.get("warnings", []):
         warn(f"taskctl: warning: {w}")
 
 

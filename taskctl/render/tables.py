@@ -34,7 +34,9 @@ def _width() -> int:
     return stdout().width
 
 
-def bar(percent: float, width: int = 10) -> Text:
+def bar(percent: float | None, width: int = 10) -> Text:
+    if percent is None:
+        return Text("no tasks", style="yellow")
     filled = round(width * percent / 100)
     t = Text("█" * filled, style="green")
     t.append("░" * (width - filled), style="dim")
@@ -52,7 +54,9 @@ def next_table(report: dict, explain: bool = False):
     t = fitted_table(f"Next (critical path {fmt(report['total'], unit)})",
                      ["#", "id", "pri", "status", "slack", "unblocks", "title"], rows,
                      _width(), "title")
-    parts = [t] if report["tasks"] else [Text("nothing is actionable right now", style="yellow")]
+    none = ("no tasks found" if report.get("tasks_total") == 0
+            else "nothing is actionable right now")
+    parts = [t] if report["tasks"] else [Text(none, style="yellow")]
     if explain and report["tasks"]:
         why = Text()
         for i, r in enumerate(report["tasks"], 1):

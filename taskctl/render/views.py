@@ -23,12 +23,18 @@ def _progress_table(title: str, rows: list[dict], unit: str, name_key: str = "na
 
 def status_view(rep: dict):
     unit = rep["weight"]
+    head = Text(f"{rep['store']} read as the {rep['dialect']} dialect")
+    if not rep["tasks"]:
+        return Group(head, Text(f"no tasks found in {rep['store']}", style="yellow"))
     counts = Table(title=f"{rep['tasks']} task(s) by status", title_justify="left")
     counts.add_column("status")
     counts.add_column("count", justify="right")
     for s, n in rep["by_status"].items():
         counts.add_row(status_text(s), str(n))
-    parts = [counts, Text("overall  ").append(bar(rep["overall"]["percent"]))]
+    parts = [head, counts, Text("overall  ").append(bar(rep["overall"]["percent"]))]
+    if rep.get("files_not_read"):
+        parts.insert(1, Text(f"{rep['files_not_read']} file(s) look like tasks but were not "
+                             "read (`taskctl validate` lists them)", style="yellow"))
     if rep["phases"]:
         parts.append(_progress_table("Phases", rep["phases"], unit))
     if rep["milestones"]:
@@ -62,6 +68,16 @@ def _acceptance(items: list[dict]) -> Text:
     return out
 
 
+def nested(v) -> str:
+    """A value as people read it: scalars as written, lists and mappings as block YAML
+    (never a Python repr)."""
+    if isinstance(v, (dict, list)):
+        from taskctl.core.write.yamlout import dump
+
+        return dump(v).rstrip("\n") if v else ("{}" if isinstance(v, dict) else "[]")
+    return str(v)
+
+
 def task_view(r: dict):
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold")
@@ -78,7 +94,7 @@ def task_view(r: dict):
             v = ", ".join(map(str, v))
         fields.add_row(k, v if isinstance(v, Text) else escape(str(v)))
     for k, v in r["extra"].items():
-        fields.add_row(k, escape(str(v)))
+        fields.add_row(k, escape(nested(v)))
     parts = [Panel(fields, title=f"{r['id']}  {escape(r['title'])}", title_align="left")]
     if r["blockers"]:
         parts.append(Text("not actionable: " + "; ".join(r["blockers"]), style="yellow"))

@@ -74,8 +74,13 @@ def parse_file(path: Path, root: Path, bodies: bool, cache) -> tuple:
             for i in getattr(e, "issues", [e])]
     if raw is None or (in_completed and "id" not in raw.data):
         return path, None, None, []  # a completion summary, not a task
-    task, findings = specs.from_mapping(raw.data, "task", id_from_filename(path))
+    data = raw.data
+    if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
+        data = {**data, "id": str(data["id"])}
+    task, findings = specs.from_mapping(data, "task", id_from_filename(path))
     task.path, task.format = path, raw.format
+    if data is not raw.data:
+        task.front_matter = raw.data
     if bodies:
         _fill_body(task, raw)
     problems = []
@@ -365,14 +370,23 @@ def _show(field: str, v) -> str:
     return repr(v)
 
 
-def load(root: Path, use_cache: bool | None = None, bodies: bool = True) -> Backlog:
-    """Load everything under `root` (a `.tasks` directory). Never raises for bad content.
+def load(root: Path, use_cache: bool | None = None, bodies: bool = True,
+         dialect: str | None = None) -> Backlog:
+    """Load everything under `root` (a task store). Never raises for bad content.
 
+    The store's dialect is detected (taskctl/core/load/readers/) unless `dialect` names one.
     `bodies=False` skips parsing the Markdown bodies (sections, checkboxes) when a command
     does not need them. The YAML cache is on unless `use_cache` is False or TASKCTL_NO_CACHE=1.
     """
+    from taskctl.core.load.readers import registry
+
     if use_cache is None:
         use_cache = os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
+    return registry.load(Path(root), use_cache, bodies, dialect)
+
+
+def load_canonical(root: Path, use_cache: bool, bodies: bool) -> Backlog:
+    """The canonical dialect's loader (manifest + front-matter task files)."""
     return _Loader(Path(root), use_cache, bodies).load()
 
 

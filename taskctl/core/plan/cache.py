@@ -1,8 +1,9 @@
 """Content-keyed cache of planning results, so `taskctl next` answers without loading anything.
 
-Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode) of every file under
-tasks/, completed/, milestones/ and manifest.json + the command's parameters. Any edit, added
-or removed file changes the key. Values are JSON documents (never pickles) in
+Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode) of every file in
+the store (any dialect keeps its tasks somewhere else; evidence/, updates/ and .cache/ do not
+change a plan and are left out) + the command's parameters. Any edit, added or removed file
+changes the key. Values are JSON documents (never pickles) in
 `.tasks/.cache/<command>-<params hash>.json`, one per command and parameters (so the directory
 stays small), written atomically. Set TASKCTL_NO_CACHE=1 to bypass it.
 
@@ -21,15 +22,14 @@ from typing import Any
 from taskctl import __version__
 
 CACHE_DIR = ".cache"
-WATCHED_DIRS = ("tasks", "completed", "milestones")  # not a status: folders
-WATCHED_FILES = ("manifest.json",)
+UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git"})  # no bearing on a plan
 
 
 def enabled() -> bool:
     return os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
 
 
-def _walk(d: str, out: list) -> None:
+def _walk(d: str, out: list, skip: frozenset = frozenset()) -> None:
     try:
         it = os.scandir(d)
     except OSError:
@@ -38,6 +38,8 @@ def _walk(d: str, out: list) -> None:
         for e in it:
             try:
                 if e.is_dir(follow_symlinks=False):
+                    if e.name in skip:
+                        continue
                     _walk(e.path, out)
                 else:
                     st = e.stat()  # follows symlinks: a retargeted link changes the key
@@ -49,16 +51,10 @@ def _walk(d: str, out: list) -> None:
 def fingerprint(root: Path) -> list[tuple]:
     """(path, size, mtime_ns, inode) of every watched file, sorted."""
     out: list[tuple] = []
-    r = str(root)
-    for d in WATCHED_DIRS:
-        _walk(os.path.join(r, d), out)
-    for f in WATCHED_FILES:
-        p = os.path.join(r, f)
-        try:
-            st = os.stat(p)
-            out.append((p, st.st_size, st.st_mtime_ns, st.st_ino))
-        except OSError:
-            out.append((p, -1, 0, 0))
+    _walk(str(root), out, UNWATCHED)
+    sidecar = os.path.join(os.path.dirname(str(root)), ".taskctl", "acceptance.yaml")
+    if os.path.exists(sidecar):
+        _walk(os.path.dirname(sidecar), out)
     out.sort()
     return out
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from taskctl.core.model import Backlog
+from taskctl.core.order import natural_key
 from taskctl.core.plan import estimates
 from taskctl.core.status import PLANNED
 
@@ -27,10 +28,13 @@ class Times:
     latest_finish: float
     slack: float
     weight: float
+    # counted by task (no estimates) and linked to no other remaining task: zero slack says
+    # nothing then (every task of a flat list has it), so it is not flagged critical
+    isolated: bool = False
 
     @property
     def critical(self) -> bool:
-        return self.slack <= EPS
+        return self.slack <= EPS and not self.isolated
 
 
 @dataclass
@@ -47,7 +51,8 @@ class Schedule:
     def to_dict(self) -> dict:
         return {"weight": self.weight, "total": num(self.total), "path": self.path,
                 "tasks": [{"id": tid, "status": self.statuses.get(tid),
-                           **{k: num(v) for k, v in asdict(t).items()}}
+                           **{k: num(v) for k, v in asdict(t).items() if k != "isolated"},
+                           "critical": t.critical}
                           for tid, t in self.tasks.items()],
                 "cycles": self.cycles, "imputed": self.imputed, "warnings": self.warnings}
 
@@ -58,21 +63,24 @@ def num(v: float) -> float:
     return int(v) if v == int(v) else v
 
 
-def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]]):
+def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
+            counted: bool = False):
     """CPM on a graph: `edges` are (before, after). Returns (total, path, times, cycles).
 
     Nodes on cycles are dropped (returned in `cycles`); times are keyed by earliest start, id.
+    `counted` (weights are task counts, not estimates): isolated nodes are never critical.
     """
     import networkx as nx
 
     g = nx.DiGraph()
-    g.add_nodes_from(sorted(weights))
+    g.add_nodes_from(sorted(weights, key=natural_key))
     g.add_edges_from((a, b) for a, b in edges if a in weights and b in weights and a != b)
     try:
         order = list(nx.topological_sort(g))
         cycles = []
     except nx.NetworkXUnfeasible:  # rare: only then pay for strongly connected components
-        cycles = [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+        cycles = [sorted(c, key=natural_key) for c in nx.strongly_connected_components(g)
+                  if len(c) > 1]
         for c in cycles:
             g.remove_nodes_from(c)
         order = list(nx.topological_sort(g))
@@ -88,9 +96,10 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]]):
         lf[v] = min((ls[s] for s in g.successors(v)), default=total)
         ls[v] = lf[v] - weights[v]
     times = {}
-    for v in sorted(order, key=lambda v: (es[v], v)):  # shown in start order
+    for v in sorted(order, key=lambda v: (es[v], natural_key(v))):  # shown in start order
         slack = ls[v] - es[v]
-        times[v] = Times(es[v], ef[v], ls[v], lf[v], 0.0 if slack <= EPS else slack, weights[v])
+        times[v] = Times(es[v], ef[v], ls[v], lf[v], 0.0 if slack <= EPS else slack, weights[v],
+                         counted and g.degree(v) == 0)
     return total, _chain(g, order, times), times, sorted(cycles)
 
 
@@ -103,10 +112,10 @@ def _chain(g, order: list[str], times: dict[str, Times]) -> list[str]:
     if not starts:
         return []
     # prefer the chain that does real work first (a zero-weight start is still valid)
-    v = min(starts, key=lambda x: (-times[x].weight, x))
+    v = min(starts, key=lambda x: (-times[x].weight, natural_key(x)))
     path = [v]
     while nxt := [s for s in g.successors(v) if _tight(times, v, s)]:
-        v = min(nxt, key=lambda x: (-times[x].weight, x))
+        v = min(nxt, key=lambda x: (-times[x].weight, natural_key(x)))
         path.append(v)
     return path
 
@@ -120,7 +129,7 @@ def schedule(bl: Backlog, weight: str = "auto") -> Schedule:
     remaining = [t for t in bl.tasks.values() if t.status in PLANNED]
     w = estimates.weigh(remaining, weight)
     edges = [(d, t.id) for t in remaining for d in t.depends_on]
-    total, path, times, cycles = compute(w.values, edges)
+    total, path, times, cycles = compute(w.values, edges, w.unit == "count")
     warnings = [m] if (m := w.warning()) else []
     for c in cycles:
         warnings.append(f"dependency cycle among {', '.join(c)}: left out of the schedule "

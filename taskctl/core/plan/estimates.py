@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from taskctl.core.model import Task
+from taskctl.core.order import natural_key
 
 UNITS = ("hours", "tokens", "count")
 WEIGHT_CHOICES = ("auto", *UNITS)
@@ -69,7 +70,7 @@ def weigh(tasks: Iterable[Task], weight: str = "auto") -> Weights:
     if not known and unit != "count":  # a median of nothing would be a made-up "1 tok"
         return Weights("count", {t.id: 1.0 for t in tasks}, asked=unit if tasks else None)
     fill = float(median(known.values())) if known else 1.0
-    missing = sorted(t.id for t in tasks if t.id not in known)
+    missing = sorted((t.id for t in tasks if t.id not in known), key=natural_key)
     values = {t.id: known.get(t.id, fill) for t in tasks}
     return Weights(unit, values, missing, fill)
 

@@ -9,6 +9,7 @@ import difflib
 from collections import Counter
 
 from taskctl.core.model import Backlog, Task
+from taskctl.core.order import by_id, natural_key
 from taskctl.core.plan import estimates
 from taskctl.core.plan.cpm import num
 from taskctl.core.plan.ranking import blockers
@@ -25,7 +26,8 @@ def group(bl: Backlog, ids: list[str], weights: dict[str, float]) -> dict:
     remaining = [t for t in known if t.status in PLANNED]
     return {"total": len(known), "done": done, "remaining": len(remaining),
             "parked": sum(by[s] for s in PARKED), "unverified": by[TaskStatus.COMPLETED_UNVERIFIED],
-            "percent": round(100 * done / counted, 1) if counted else 100.0,
+            # no task at all is not "100 % done": percent is None, shown as "no tasks"
+            "percent": round(100 * done / counted, 1) if counted else (100.0 if known else None),
             "remaining_weight": num(sum(weights.get(t.id, 0.0) for t in remaining)),
             "unknown": [i for i in ids if i not in bl.tasks],
             "by_status": {s: by[s] for s in STATUSES if by[s]}}
@@ -36,7 +38,7 @@ def phases(bl: Backlog) -> list[tuple[str, list[str]]]:
     if bl.phases:
         return [(p.name, list(p.tasks)) for p in bl.phases]
     groups: dict[str, list[str]] = {}
-    for tid, t in sorted(bl.tasks.items()):
+    for tid, t in by_id(bl.tasks):
         groups.setdefault(t.phase or "(no phase)", []).append(tid)
     return list(groups.items())
 
@@ -53,16 +55,18 @@ def status_report(bl: Backlog, weight: str = "auto") -> dict:
     w.update({tid: 0.0 for c in sched.cycles for tid in c})
     by = Counter(t.status for t in bl.tasks.values())
     return {
-        "tasks": len(bl.tasks), "by_status": {s: by[s] for s in STATUSES if by[s]},
-        "overall": group(bl, sorted(bl.tasks), w),
+        "tasks": len(bl.tasks), "dialect": bl.dialect, "store": bl.rel(bl.root),
+        "files_not_read": len(bl.unread),
+        "by_status": {s: by[s] for s in STATUSES if by[s]},
+        "overall": group(bl, sorted(bl.tasks, key=natural_key), w),
         "phases": [{"name": n, **group(bl, ids, w)} for n, ids in phases(bl)],
         "milestones": [{"id": m.id, "title": m.title, **group(bl, m.tasks, w)}
                        for m in sorted(bl.milestones.values(), key=lambda m: m.id)],
         "mvp": group(bl, bl.mvp, w) if bl.mvp else None,
         "weight": sched.weight, "remaining_estimate": num(sum(w.values())),
         "critical_path_total": num(sched.total), "critical_path": sched.path,
-        "unverified": sorted(t.id for t in bl.tasks.values()
-                             if t.status == TaskStatus.COMPLETED_UNVERIFIED),
+        "unverified": sorted((t.id for t in bl.tasks.values()
+                              if t.status == TaskStatus.COMPLETED_UNVERIFIED), key=natural_key),
         "deferred_without_entry": sorted(bl.deferred - set(bl.tasks)),
         "warnings": sched.warnings,
     }
@@ -83,7 +87,7 @@ def filter_tasks(bl: Backlog, status: str | None = None, priority: str | None = 
                          "completed_unverified; priority: P0..P4") from None
     phase_ids = {i for name, ids in phases(bl) if name == phase for i in ids} if phase else set()
     out = []
-    for tid, t in sorted(bl.tasks.items()):
+    for tid, t in by_id(bl.tasks):
         if status == "remaining" and t.status not in PLANNED:
             continue
         if st and t.status != st:
@@ -124,7 +128,8 @@ def get_task(bl: Backlog, tid: str) -> Task:
 def task_report(bl: Backlog, tid: str) -> dict:
     """One task in full: fields, sections, acceptance items, checkboxes, neighbours."""
     t = get_task(bl, tid)
-    dependents = sorted(o.id for o in bl.tasks.values() if t.id in o.depends_on)
+    dependents = sorted((o.id for o in bl.tasks.values() if t.id in o.depends_on),
+                        key=natural_key)
 
     def ref(i: str) -> dict:
         o = bl.tasks.get(i)

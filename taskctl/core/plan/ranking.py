@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from taskctl.core.model import Backlog, Task
+from taskctl.core.order import by_id, natural_key
 from taskctl.core.plan import cpm, estimates
 from taskctl.core.status import DONE, PARKED, PLANNED, TaskStatus
 
@@ -27,14 +28,15 @@ class Ranked:
     unblocks: float  # remaining work (weight) that transitively waits on this task
     unblocks_count: int
     reason: str = ""
+    isolated: bool = False  # see cpm.Times.isolated
 
     @property
     def critical(self) -> bool:
-        return self.slack <= cpm.EPS
+        return self.slack <= cpm.EPS and not self.isolated
 
     def key(self) -> tuple:
         p = self.task.priority if self.task.priority is not None else 99
-        return (0 if self.critical else 1, p, -self.unblocks, self.task.id)
+        return (0 if self.critical else 1, p, -self.unblocks, natural_key(self.task.id))
 
 
 def blockers(bl: Backlog, t: Task, cycle_ids: set[str] | frozenset = frozenset()) -> list[str]:
@@ -65,7 +67,7 @@ def blockers(bl: Backlog, t: Task, cycle_ids: set[str] | frozenset = frozenset()
 
 def actionable(bl: Backlog) -> list[Task]:
     """Remaining tasks that can be worked on now (unranked, id order)."""
-    return [t for _, t in sorted(bl.tasks.items())
+    return [t for _, t in by_id(bl.tasks)
             if t.status in PLANNED and not blockers(bl, t)]
 
 
@@ -151,7 +153,8 @@ def rank(bl: Backlog, sched: cpm.Schedule) -> list[Ranked]:
     for t in ready:
         times = sched.tasks.get(t.id)
         w, n = work[t.id]
-        ranked.append(Ranked(t, times.slack if times else float("inf"), w, n))
+        ranked.append(Ranked(t, times.slack if times else float("inf"), w, n,
+                             isolated=bool(times and times.isolated)))
     ranked.sort(key=Ranked.key)
     for i, r in enumerate(ranked):
         r.reason = _reason(r, ranked[i - 1] if i else None, sched.weight)
@@ -161,6 +164,7 @@ def rank(bl: Backlog, sched: cpm.Schedule) -> list[Ranked]:
 def _reason(r: Ranked, prev: Ranked | None, unit: str) -> str:
     f = estimates.fmt
     parts = ["on the critical path (slack 0)" if r.critical
+             else "linked to no other remaining task" if r.isolated
              else f"slack {f(r.slack, unit)}", f"priority {r.task.priority_label}",
              f"unblocks {f(r.unblocks, unit)} in {r.unblocks_count} task(s)"]
     if r.task.status == TaskStatus.IN_PROGRESS:
@@ -188,7 +192,7 @@ def not_listed(bl: Backlog, sched: cpm.Schedule) -> list[dict]:
     """Remaining or parked tasks that `next` does not list, with why."""
     cycle_ids = {tid for c in sched.cycles for tid in c}
     out = []
-    for tid, t in sorted(bl.tasks.items()):
+    for tid, t in by_id(bl.tasks):
         if t.status in DONE:
             continue
         why = blockers(bl, t, cycle_ids)
@@ -223,7 +227,7 @@ def waves(bl: Backlog, weight: str = "auto") -> dict:
     out = []
     for i, gen in enumerate(nx.topological_generations(g), 1):
         items = []
-        for tid in sorted(gen):
+        for tid in sorted(gen, key=natural_key):
             t = bl.tasks[tid]
             why = blockers(bl, t, cycle_ids)
             # only blockers outside the plan matter here: earlier waves settle the rest

@@ -9,11 +9,11 @@ pending (`completed_unverified` shows **(unverified)**). Each line carries
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from taskctl.core.model import Backlog, Task
+from taskctl.core.order import by_id, natural_key
 from taskctl.core.status import TaskStatus
 
 # the marker of an unticked line; "completed" is marked only when it is not proven
@@ -59,7 +59,7 @@ def proven(bl: Backlog) -> dict[str, bool]:
 
     ctx = Context(bl, "proof", frozenset(), "", dry_run=True, input_cache={})
     out: dict[str, bool] = {}
-    for tid, t in sorted(bl.tasks.items()):
+    for tid, t in by_id(bl.tasks):
         if t.status == TaskStatus.COMPLETED:
             out[tid] = bool(t.acceptance) and all(assess(ctx, t, it)[0].ok
                                                   for it in t.acceptance)
@@ -68,7 +68,7 @@ def proven(bl: Backlog) -> dict[str, bool]:
 
 def id_key(tid: str) -> tuple:
     """Natural order: T2 before T10."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", tid))
+    return natural_key(tid)
 
 
 def _milestone(bl: Backlog, t: Task) -> str | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from taskctl.core.model import Backlog, Task
+from taskctl.core.order import by_id
 from taskctl.core.status import REMAINING, TaskStatus
 from taskctl.core.todo.parse import TodoDoc, TodoItem, normalise
 
@@ -183,7 +184,7 @@ def plan(bl: Backlog, doc: TodoDoc, source: str, prefix: str = "T",
         else:
             res.unchanged.append(tid)
     seen = set(ids)
-    res.removed = [(tid, t.title) for tid, t in sorted(bl.tasks.items())
+    res.removed = [(tid, t.title) for tid, t in by_id(bl.tasks)
                    if t.extra.get("import_source") == source and tid not in seen]
     return res
 

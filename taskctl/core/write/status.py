@@ -5,6 +5,10 @@ Order: event file → task file → manifest. The task file wins on load (docs/f
 it says `completed` the task is completed; the manifest follows under its own lock. Every write
 is atomic; re-applying a completion is idempotent (the manifest is brought in line again).
 
+Other dialects (docs/format.md, "Dialects"): the task's reader writes the status back in the
+store's own words, touching only that value (taskctl/core/load/readers/), or raises
+NotWritable before anything is recorded.
+
 Checkbox rule: a checkbox of `## Acceptance Criteria` belongs to an item when their texts are
 equal after normalising (case, whitespace, Markdown emphasis/code marks, trailing punctuation).
 Items that passed tick their box; items that failed untick it; others are left alone.
@@ -92,9 +96,27 @@ def edit_checkboxes(text: str, passed: list[str], failed: list[str]) -> str:
     return "\n".join(lines)
 
 
+CANONICAL_FORMATS = ("front-matter", "yaml", "manifest")
+
+
+def in_dialect(task: Task) -> bool:
+    """Was `task` read by another dialect's reader (not the canonical loader)?"""
+    return task.format not in CANONICAL_FORMATS
+
+
+def write_back(bl: Backlog, task: Task, status: str, completed_at: str | None) -> bool:
+    """Write a status change in the task's own dialect. True if a file changed."""
+    from taskctl.core.load.readers.registry import get
+
+    return get(task.format).write_status(bl, task, status, completed_at)
+
+
 def update_task_file(task: Task, status: str | None, completed_at: str | None,
-                     passed: list[str], failed: list[str]) -> bool:
+                     passed: list[str], failed: list[str], bl: Backlog | None = None) -> bool:
     """Rewrite the task file atomically when something changes. True if it was written."""
+    if in_dialect(task):
+        return bl is not None and status is not None and write_back(bl, task, status,
+                                                                    completed_at)
     if task.path is None or task.format == "manifest":
         return False
     text = task.path.read_text(encoding="utf-8")
@@ -161,6 +183,13 @@ def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
     """Mark `task` completed (event, task file, manifest). Returns the previous status."""
     old = task.status
     done = TaskStatus.COMPLETED
+    if in_dialect(task):  # write first: a store that cannot take it records nothing
+        write_back(bl, task, done, at if old != done else None)
+        if old != done:
+            record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at,
+                         items=items)
+        task.status = done
+        return old
     if old != done:
         record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at, items=items)
     update_task_file(task, done, at if old != done else None, passed, [])

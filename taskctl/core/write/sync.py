@@ -16,6 +16,7 @@ from typing import Any
 from taskctl.core.files import atomic
 from taskctl.core.load.normalize import DEPENDENCY_KEYS, KEY_ALIASES
 from taskctl.core.model import Backlog, Task
+from taskctl.core.order import natural_key
 
 ENTRY_FIELDS = ("title", "file", "status", "priority", "phase", "milestone", "depends_on",
                 "blocks", "tags", "estimated_hours", "estimated_tokens", "actual_hours",
@@ -36,7 +37,8 @@ class SyncResult:
 def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None) -> dict[str, Any]:
     e = {k: v for k, v in (old or {}).items()
          if k not in DEPENDENCY_KEYS and k not in KEY_ALIASES}
-    dependents = sorted(o.id for o in bl.tasks.values() if t.id in o.depends_on)
+    dependents = sorted((o.id for o in bl.tasks.values() if t.id in o.depends_on),
+                        key=natural_key)
     # keep `blocks` ids that name deferred tasks (they have no spec to depend back)
     kept = [b for b in t.blocks if b not in bl.tasks]
     values = {
@@ -85,7 +87,8 @@ def plan(bl: Backlog) -> SyncResult:
     new = copy.deepcopy(old)
     old_entries = {e.get("id"): e for e in old.get("tasks", []) if isinstance(e, dict)}
     order = [e.get("id") for e in old.get("tasks", []) if isinstance(e, dict)]
-    ids = [i for i in order if i in bl.tasks] + sorted(i for i in bl.tasks if i not in order)
+    ids = [i for i in order if i in bl.tasks] + sorted((i for i in bl.tasks if i not in order),
+                                                          key=natural_key)
     seen: set[str] = set()
     entries = []
     for tid in ids:
@@ -113,6 +116,54 @@ def plan(bl: Backlog) -> SyncResult:
         if k in new and old.get(k) != new[k]:
             res.changes.append(f"{k}: regenerated")
     return res
+
+
+def removed_ids(res: SyncResult, bl: Backlog) -> list[str]:
+    """Ids whose manifest entry the regenerated manifest drops."""
+    old = bl.manifest.data.get("tasks", []) if bl.manifest else []
+    ids = [str(e["id"]) for e in old if isinstance(e, dict)
+           and isinstance(e.get("id"), (str, int)) and not isinstance(e.get("id"), bool)]
+    return [i for i in dict.fromkeys(ids) if i and i not in bl.tasks]
+
+
+CARRIER_SKIP = frozenset({".cache", "evidence", "updates", "logs", ".git"})
+
+
+def carriers(bl: Backlog, ids: list[str]) -> dict[str, list[Path]]:
+    """Files under the tree (other than the manifest, evidence and event logs) that carry one
+    of `ids`: by a file name starting with it, or an `id:` line / `"id":` member naming it.
+    A manifest entry is never dropped while such a file exists: it was not read, not gone."""
+    import os
+    import re
+
+    from taskctl.core.load.loader import filename_matches
+
+    if not ids:
+        return {}
+    pat = re.compile(r'^\s*"?id"?\s*:\s*["\']?(' + "|".join(map(re.escape, ids))
+                     + r')["\']?\s*,?\s*$', re.MULTILINE)
+    out: dict[str, list[Path]] = {}
+    manifest = bl.root / "manifest.json"
+    for dirpath, dirs, names in os.walk(bl.root):
+        if Path(dirpath) == bl.root:
+            dirs[:] = [d for d in dirs if d not in CARRIER_SKIP]
+        for n in names:
+            p = Path(dirpath, n)
+            if p == manifest:
+                continue
+            for tid in ids:
+                if filename_matches(p, tid):
+                    out.setdefault(tid, []).append(p)
+            try:
+                if p.stat().st_size > 1 << 20:
+                    continue
+                text = p.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for m in pat.finditer(text):
+                if p not in out.get(m.group(1), []):
+                    out.setdefault(m.group(1), []).append(p)
+    return out
 
 
 # errors that regenerating the manifest repairs: it is derived from the task files

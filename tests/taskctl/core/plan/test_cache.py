@@ -43,10 +43,16 @@ def test_any_watched_change_misses(tmp_path):
     k2 = cache.key(root, "next", {})
     (root / "manifest.json").write_text('{"tasks": []}')
     k3 = cache.key(root, "next", {})
-    (root / "notes.md").write_text("not watched")
+    # any file of the store counts: another dialect may keep its tasks there, and a file
+    # that is not read changes the W160 warnings
+    (root / "notes.md").write_text("a file beside the task folders")
+    k4 = cache.key(root, "next", {})
     (root / ".cache").mkdir()
-    assert len({k0, k1, k2, k3}) == 4
-    assert cache.key(root, "next", {}) == k3
+    (root / ".cache" / "x.json").write_text("{}")
+    (root / "evidence").mkdir()
+    (root / "evidence" / "T001.json").write_text("{}")
+    assert len({k0, k1, k2, k3, k4}) == 5
+    assert cache.key(root, "next", {}) == k4  # the cache and evidence are not watched
 
 
 def test_stale_or_corrupt_entries_are_misses(tmp_path):
