@@ -118,8 +118,8 @@ def graph(
     for w in sched.warnings:
         warn(f"taskctl: warning: {w}")
     if not bl.tasks:  # still write the (empty) graph: a script that draws it should not break
-        warn(f"taskctl: warning: no tasks found in {bl.root} (read as the {bl.dialect} "
-             "dialect): the graph is empty")
+        warn(f"taskctl: warning: no tasks in {bl.root} (read as the {bl.dialect} dialect): "
+             "the graph is empty")
     if fmt in ("png", "svg"):
         from taskctl.render.picture import draw
 
