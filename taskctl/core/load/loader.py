@@ -114,6 +114,7 @@ class _Loader:
     # -- task files -------------------------------------------------------------------------
     def read_files(self) -> dict[Path, tuple[Task | None, taskfile.RawTaskFile | None]]:
         paths = task_files(self.root)
+        self.bl.files_read.update(paths)  # what the files-not-read listing leaves out
         # A pool pays off only when most files need a YAML parse: with a warm cache, pickling
         # the results back costs more than the parallelism saves (and forks hold copies).
         cold = len(self.cache.entries) < len(paths) // 2

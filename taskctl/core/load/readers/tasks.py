@@ -26,12 +26,11 @@ class TasksReader(Reader):
 
     def load(self, root: Path, bodies: bool = True, use_cache: bool = True) -> Backlog:
         bl = loader.load_canonical(root, use_cache, bodies)
-        read = set(loader.task_files(root))
+        read = bl.files_read  # the task files, listed once by the loader
         read.add(root / "manifest.json")
         ms = root / "milestones"
         if ms.is_dir():
             read.update(p for p in ms.iterdir() if p.suffix in (".yaml", ".yml"))
-        bl.files_read = read
         bl.dialect = self.name
         report_int_ids(bl, [t.id for t in bl.tasks.values()
                             if type(t.front_matter.get("id")) is int])
