@@ -16,8 +16,9 @@ TASKISH = (".md", ".markdown", ".yaml", ".yml", ".json", ".jsonl", ".toml", ".tx
 NON_TASK_DIRS = frozenset({
     ".cache", ".git", "evidence", "updates", "logs", "audit", "context", "schema", "schemas",
     "templates", "template", "assets", "images", "img", "attachments", "docs", "reports"})
-NON_TASK_NAMES = ("readme", "changelog", "license", "contributing", ".gitignore", ".gitkeep",
-                  ".ds_store", "agents.md", "claude.md")  # agent instructions: not tasks
+NON_TASK_NAMES = ("readme", "changelog", "license", "contributing", "trust.yaml",  # signing
+                  ".gitignore", ".gitkeep", ".ds_store",
+                  "agents.md", "claude.md")  # agent instructions: not tasks
 
 
 def known_non_task(rel_parts: tuple[str, ...]) -> bool:

@@ -17,7 +17,7 @@ FOLDERS = ["", "tasks", "tasks/sub", "completed", "context", "evidence/T1", "upd
            "PENDING", "done", "archive", "phase-1", "FEAT-001/stories", "DEV", "notes",
            "milestones", "templates"]
 NAMES = ["T1", "T2-x", "T10", "01-setup", "02", "TASK-003", "US-001", "12", "README",
-         "notes", "index", "manifest", "tasks", "summary", "CLAUDE", "CHANGELOG"]
+         "notes", "index", "manifest", "tasks", "summary", "CLAUDE", "CHANGELOG", "trust"]
 SUFFIXES = [".md", ".yaml", ".yml", ".json", ".txt", ".png", ""]
 BODIES = [
     "---\nid: {id}\ntitle: A\nstatus: pending\n---\n# A\n",
@@ -30,8 +30,8 @@ BODIES = [
     "[1, 2",
 ]
 NON_TASK_DIRS = {"context", "evidence", "updates", "templates", ".cache"}
-NON_TASK_NAMES = ("readme", "changelog", "license", "contributing", "agents.md", "claude.md",
-                  ".")  # docs/format.md, "Dialects"
+NON_TASK_NAMES = ("readme", "changelog", "license", "contributing", "trust.yaml", "agents.md",
+                  "claude.md", ".")  # docs/format.md, "Dialects"
 
 
 def known_non_task(rel: Path) -> bool:
