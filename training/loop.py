@@ -18,7 +18,10 @@ from training.checkpoint import Checkpointer
 from training.config import TrainConfig
 from training.errors import DivergenceError
 from training.metrics import MetricsWriter
+from training.prefetch import Prefetcher
 from training.step import make_evaluator, make_train_step, split_micro
+
+PREFETCH_DEPTH = 2  # batches on the device ahead of the step using them
 
 
 class Observer:
@@ -78,6 +81,7 @@ class Loop:
         self.evaluate = make_evaluator(cfg, graphdef, dataset)
         self.best_val = ckpt.best_val_loss()
         self.bad_evals = 0
+        self.sync_steps: list[int] = []  # steps after which the host waited for the device
 
     def meta(self, step: int, record: dict) -> dict:
         cfg, info = self.cfg, self.dataset.info
@@ -89,7 +93,14 @@ class Loop:
                 "data_position": {"seed": cfg.seed, "next_step": step,
                                   "examples_seen": step * cfg.batch_size}}
 
+    def put_batch(self, i: int):
+        """The batch of step ``i`` (0-based), split into micro-batches, on the device."""
+        batch = self.dataset.train_batch(self.cfg.seed, i, self.cfg.batch_size)
+        return jax.device_put(split_micro(batch, self.cfg.grad_accum), self.batch_target)
+
     def run(self, state, start: int, run_dir: Path) -> TrainResult:
+        """Dispatch steps without waiting for them: metrics stay on the device and are read
+        in one transfer at sync points only (log, eval, save and the last step)."""
         cfg, obs = self.cfg, self.obs
         end = cfg.steps
         if self.options.smoke_steps:
@@ -100,42 +111,63 @@ class Loop:
         tokens_per_step = cfg.batch_size * cfg.seq_len
         steps_since_log = 0
         record: dict = {}
-        for i in range(start, end):
-            step = i + 1  # number of completed optimizer steps after this iteration
-            batch = self.dataset.train_batch(cfg.seed, i, cfg.batch_size)
-            arrays = jax.device_put(split_micro(batch, cfg.grad_accum), self.batch_target)
-            state, m = self.train_step(state, *arrays)
-            loss, grad_norm, lr = (float(m["loss"]), float(m["grad_norm"]), float(m["lr"]))
-            steps_since_log += 1
+        pending: list[tuple[int, Any]] = []  # (step, metrics still on the device)
+        batches = Prefetcher(self.put_batch, start, end, depth=PREFETCH_DEPTH)
+        try:
+            for i, arrays in batches:
+                step = i + 1  # number of completed optimizer steps after this iteration
+                state, m = self.train_step(state, *arrays)
+                pending.append((step, m))
+                steps_since_log += 1
+                last = step == end
+                want_log = step % cfg.log_every == 0 or last
+                want_eval = bool(cfg.eval_every and step % cfg.eval_every == 0) or (
+                    last and not self.options.smoke_steps)
+                want_save = step % cfg.save_every_steps == 0 or last
+                if not (want_log or want_eval or want_save):
+                    continue  # nothing on the host needs this step's numbers yet
+                loss, lr, grad_norm = self.drain(pending, result)
+                if want_log:
+                    now = time.perf_counter()
+                    record = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
+                              "tokens_per_sec": tokens_per_step * steps_since_log
+                              / (now - t_log)}
+                    self.metrics.write(record)
+                    obs.on_log(record)
+                    t_log, steps_since_log = now, 0
+                stop = want_eval and self.eval_and_track(state, step, result, final=last)
+                if want_save or stop:
+                    self.ckpt.save(step, state, self.meta(step, {**record, "loss": loss,
+                                                                  "lr": lr}))
+                if stop:
+                    result.stopped_early = True
+                    obs.on_message(f"early stop at step {step}: val_loss did not improve for "
+                                   f"{cfg.patience} evals (best {self.best_val:.4f})")
+                    break
+        finally:
+            batches.close()
+        result.seconds = time.perf_counter() - t0
+        obs.on_end()
+        return result
+
+    def drain(self, pending: list[tuple[int, Any]], result: TrainResult):
+        """Fetch the metrics of every step since the last sync in one device-to-host
+        transfer; record them; raise on the first non-finite one. Returns the newest
+        (loss, lr, grad_norm)."""
+        self.sync_steps.append(pending[-1][0])
+        host = jax.device_get([m for _, m in pending])
+        for (step, _), m in zip(pending, host, strict=True):
+            loss, grad_norm, lr = float(m["loss"]), float(m["grad_norm"]), float(m["lr"])
             if nonfinite(loss, grad_norm):
-                self.metrics.write({"step": step, "loss": loss, "grad_norm": grad_norm, "lr": lr})
+                self.metrics.write({"step": step, "loss": loss, "grad_norm": grad_norm,
+                                    "lr": lr})
                 self.ckpt.finalize()  # earlier saves are good; this state is never saved
                 raise divergence(step, loss, grad_norm, self.ckpt)
             result.losses[step] = loss
             result.last_step = step
-            obs.on_step(step, loss)
-            last = step == end
-            if step % cfg.log_every == 0 or last:
-                now = time.perf_counter()
-                record = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
-                          "tokens_per_sec": tokens_per_step * steps_since_log / (now - t_log)}
-                self.metrics.write(record)
-                obs.on_log(record)
-                t_log, steps_since_log = now, 0
-            stop = False
-            want_eval = cfg.eval_every and step % cfg.eval_every == 0
-            if want_eval or (last and not self.options.smoke_steps):
-                stop = self.eval_and_track(state, step, result, final=last)
-            if step % cfg.save_every_steps == 0 or last or stop:
-                self.ckpt.save(step, state, self.meta(step, {**record, "loss": loss, "lr": lr}))
-            if stop:
-                result.stopped_early = True
-                obs.on_message(f"early stop at step {step}: val_loss did not improve for "
-                               f"{cfg.patience} evals (best {self.best_val:.4f})")
-                break
-        result.seconds = time.perf_counter() - t0
-        obs.on_end()
-        return result
+            self.obs.on_step(step, loss)
+        pending.clear()
+        return loss, lr, grad_norm
 
     def eval_and_track(self, state, step: int, result: TrainResult, final: bool) -> bool:
         """Evaluate, log, save a new best; True when patience is exhausted."""
