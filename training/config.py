@@ -15,8 +15,32 @@ from typing import Any, Literal
 
 from training.errors import ConfigError
 
-Precision = Literal["f32", "bf16"]
-DTYPES = {"f32": "float32", "bf16": "bfloat16"}  # TrainConfig.precision -> ModelConfig.dtype
+Precision = Literal["auto", "f32", "bf16"]
+Attention = Literal["auto", "xla", "cudnn"]
+# TrainConfig.precision -> ModelConfig.dtype ("auto" is resolved against the device)
+DTYPES = {"auto": "auto", "f32": "float32", "bf16": "bfloat16"}
+ACCELERATORS = ("gpu", "cuda", "rocm", "tpu")  # jax.Device.platform values with bf16 units
+
+
+def compute_dtype(dtype: str, platform: str) -> str:
+    """Resolve a ModelConfig dtype: ``auto`` is bfloat16 on GPU/TPU (tensor cores; params stay
+    f32), float32 on CPU (bf16 matmuls are slower than f32 on the CPUs measured here)."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if platform in ACCELERATORS else "float32"
+
+
+def attention_impl(requested: str, platform: str, dtype: str) -> str:
+    """Resolve the attention implementation: ``auto`` is cuDNN flash attention on a GPU with a
+    16-bit compute dtype (cuDNN has no f32 flash kernel), else XLA's (which materialises the
+    T x T scores). An explicit ``cudnn`` where it cannot run is a ConfigError."""
+    cudnn_ok = platform in ("gpu", "cuda") and dtype in ("bfloat16", "float16")
+    if requested == "cudnn" and not cudnn_ok:
+        raise ConfigError(f"attention=cudnn needs a CUDA GPU and precision bf16 (have "
+                          f"{platform}, {dtype})", hint="use attention=auto or attention=xla")
+    if requested == "auto":
+        return "cudnn" if cudnn_ok else "xla"
+    return requested
 
 
 @dataclass(frozen=True)
@@ -33,7 +57,9 @@ class ModelConfig:
     n_heads: int
     mlp_ratio: int = 4  # MLP hidden = mlp_ratio * d_model
     dropout: float = 0.0
-    dtype: str = "float32"  # compute dtype, "float32" | "bfloat16"; params are always f32
+    dtype: str = "float32"  # compute dtype, "float32" | "bfloat16" | "auto" (per device)
+    attention: str = "auto"  # "auto" | "xla" | "cudnn" (see attention_impl)
+    scan_layers: bool = True  # one stacked Block under lax.scan: compile time flat in depth
 
     def __post_init__(self) -> None:
         problems = [f"{k} must be > 0" for k in ("vocab_size", "seq_len", "n_layers", "d_model",
@@ -45,6 +71,8 @@ class ModelConfig:
             problems.append("dropout must be in [0, 1)")
         if self.dtype not in DTYPES.values():
             problems.append(f"dtype must be one of {tuple(DTYPES.values())}")
+        if self.attention not in typing.get_args(Attention):
+            problems.append(f"attention must be one of {typing.get_args(Attention)}")
         if problems:
             raise ConfigError("invalid model config: " + "; ".join(problems))
 
@@ -59,6 +87,9 @@ class TrainConfig:
     n_heads: int = 4  # head dim 64, the usual choice
     mlp_ratio: int = 4  # MLP hidden = mlp_ratio * d_model (GPT-2)
     dropout: float = 0.0  # off: small data is regenerated, not memorised; keeps runs bitwise
+    scan_layers: bool = True  # lax.scan over stacked layers: compile time does not grow with
+    # depth (gpt2-124m: see docs/performance.md); false = a Python loop (per-layer params)
+    attention: Attention = "auto"  # auto: cuDNN flash attention on GPU + bf16, else XLA
     # --- data --------------------------------------------------------------------------
     dataset: str = "golden-v2"  # "golden-v2" (in memory), a built golden dir, or "text:GLOB"
     golden_count: int = 20_000  # examples generated in memory when no built copy is given
@@ -75,7 +106,8 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.99  # nanoGPT's choice for small batches: smoother than 0.95
     grad_clip: float = 1.0  # global-norm clipping threshold; 0 disables
-    precision: Precision = "f32"  # compute dtype; params always f32 (bf16 is slower on CPU)
+    precision: Precision = "auto"  # compute dtype; auto = bf16 on GPU/TPU, f32 on CPU (bf16
+    # is slower there); params and optimizer state are always f32 ("master" weights)
     # --- loop --------------------------------------------------------------------------
     steps: int = 800  # optimizer steps; tiny reaches ~high exact match on golden-v2 by here
     seed: int = 0  # init + dropout + batch order
@@ -128,7 +160,8 @@ class TrainConfig:
         return ModelConfig(vocab_size=self.vocab_size, seq_len=self.seq_len,
                            n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
                            mlp_ratio=self.mlp_ratio, dropout=self.dropout,
-                           dtype=DTYPES[self.precision])
+                           dtype=DTYPES[self.precision], attention=self.attention,
+                           scan_layers=self.scan_layers)
 
     @property
     def decay_steps(self) -> int:

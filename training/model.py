@@ -1,8 +1,14 @@
 """Decoder-only transformer (GPT-2 style, pre-LayerNorm) in Flax NNX. Modules only.
 
 Parameters are always float32 ("master" params); ``dtype`` is the compute dtype (bf16 or
-f32). Logits are returned in float32 so the loss and softmax are computed in full precision.
-Input and output embeddings are tied, as in GPT-2.
+f32, ``auto`` = bf16 on GPU/TPU). Logits are returned in float32 so the loss and softmax are
+computed in full precision. Input and output embeddings are tied, as in GPT-2.
+
+With ``scan_layers`` (the default) the blocks are ONE ``Block`` whose parameters carry a
+leading layer axis (created under ``nnx.vmap``) and the forward pass is a ``jax.lax.scan``
+over that axis: the step is traced and compiled once per layer *kind*, not once per layer.
+Attention is ``jax.nn.dot_product_attention`` with the implementation resolved per device
+(``training.config.attention_impl``: cuDNN flash attention on GPU + bf16, XLA elsewhere).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from training.config import ModelConfig
+from training.config import ModelConfig, attention_impl, compute_dtype
 
 
 def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
@@ -21,10 +27,17 @@ def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
     return jnp.where(keep, x / (1.0 - rate), 0).astype(x.dtype)
 
 
+def causal_attention(q: jax.Array, k: jax.Array, v: jax.Array, implementation: str
+                     ) -> jax.Array:
+    """[B, T, H, Q] causal attention; ``implementation`` is "xla" or "cudnn"."""
+    return jax.nn.dot_product_attention(q, k, v, is_causal=True, implementation=implementation)
+
+
 class CausalSelfAttention(nnx.Module):
-    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, implementation: str = "xla"):
         d = cfg.d_model
         self.n_heads = cfg.n_heads
+        self.implementation = implementation
         init = nnx.initializers.normal(0.02)
         # GPT-2: residual projections scaled by 1/sqrt(2 * n_layers) at init.
         proj_init = nnx.initializers.normal(0.02 / (2 * cfg.n_layers) ** 0.5)
@@ -35,8 +48,8 @@ class CausalSelfAttention(nnx.Module):
         b, t, d = x.shape
         q, k, v = jnp.split(self.qkv(x), 3, axis=-1)
         shape = (b, t, self.n_heads, d // self.n_heads)
-        y = jax.nn.dot_product_attention(q.reshape(shape), k.reshape(shape), v.reshape(shape),
-                                         is_causal=True)
+        y = causal_attention(q.reshape(shape), k.reshape(shape), v.reshape(shape),
+                             self.implementation)
         return self.proj(y.reshape(b, t, d))
 
 
@@ -53,9 +66,9 @@ class MLP(nnx.Module):
 
 
 class Block(nnx.Module):
-    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, implementation: str = "xla"):
         self.ln1 = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
-        self.attn = CausalSelfAttention(cfg, dtype, rngs)
+        self.attn = CausalSelfAttention(cfg, dtype, rngs, implementation)
         self.ln2 = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
         self.mlp = MLP(cfg, dtype, rngs)
         self.dropout = cfg.dropout
@@ -67,27 +80,53 @@ class Block(nnx.Module):
 
 
 class GPT(nnx.Module):
-    """``GPT(model_cfg, rngs)(tokens[B, T], dropout_key=None) -> logits[B, T, vocab] (float32)``."""
+    """``GPT(model_cfg, rngs)(tokens[B, T], dropout_key=None) -> logits[B, T, vocab] (float32)``.
 
-    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
-        dtype = jnp.dtype(cfg.dtype)
+    ``platform`` (a ``jax.Device.platform``; default: JAX's default backend) resolves the
+    ``auto`` compute dtype and attention implementation; both are kept as ``self.dtype`` and
+    ``self.attention`` (static: part of the graphdef)."""
+
+    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs, platform: str | None = None):
+        platform = platform or jax.default_backend()
+        self.dtype = compute_dtype(cfg.dtype, platform)
+        self.attention = attention_impl(cfg.attention, platform, self.dtype)
+        dtype = jnp.dtype(self.dtype)
         init = nnx.initializers.normal(0.02)
         self.wte = nnx.Embed(cfg.vocab_size, cfg.d_model, embedding_init=init, dtype=dtype,
                              rngs=rngs)
         self.wpe = nnx.Embed(cfg.seq_len, cfg.d_model, embedding_init=init, dtype=dtype,
                              rngs=rngs)
-        self.blocks = nnx.List([Block(cfg, dtype, rngs) for _ in range(cfg.n_layers)])
+        self.n_layers, self.scan_layers = cfg.n_layers, cfg.scan_layers
+        if cfg.scan_layers:
+            @nnx.split_rngs(splits=cfg.n_layers)
+            @nnx.vmap(in_axes=(0,), out_axes=0)
+            def stacked(rngs: nnx.Rngs) -> Block:
+                return Block(cfg, dtype, rngs, self.attention)
+
+            self.blocks = stacked(rngs)
+        else:
+            self.blocks = nnx.List([Block(cfg, dtype, rngs, self.attention)
+                                    for _ in range(cfg.n_layers)])
         self.ln_f = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
         self.dropout = cfg.dropout
 
     def __call__(self, tokens: jax.Array, dropout_key: jax.Array | None = None) -> jax.Array:
         t = tokens.shape[1]
         x = self.wte(tokens) + self.wpe(jnp.arange(t)[None, :])
-        keys = (jax.random.split(dropout_key, len(self.blocks) + 1)
-                if dropout_key is not None else [None] * (len(self.blocks) + 1))
-        x = _dropout(x, self.dropout, keys[-1])
-        for block, key in zip(self.blocks, keys, strict=False):
-            x = block(x, key)
+        keys = (jax.random.split(dropout_key, self.n_layers + 1)
+                if dropout_key is not None else None)
+        x = _dropout(x, self.dropout, None if keys is None else keys[-1])
+        if self.scan_layers:
+            graphdef, state = nnx.split(self.blocks)
+
+            def body(h, xs):
+                layer, key = xs
+                return nnx.merge(graphdef, layer)(h, key), None
+
+            x, _ = jax.lax.scan(body, x, (state, None if keys is None else keys[:-1]))
+        else:
+            for i, block in enumerate(self.blocks):
+                x = block(x, None if keys is None else keys[i])
         return self.wte.attend(self.ln_f(x)).astype(jnp.float32)
 
 

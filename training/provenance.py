@@ -80,3 +80,18 @@ def collect(device: jax.Device, device_kind: str, dataset_info, seed: int) -> di
         "seed": seed,
         "packages": dict(packages),
     }
+
+
+def compute_choices(cfg, platform_name: str) -> dict[str, Any]:
+    """What ``auto`` resolved to on this device: compute dtype, attention implementation,
+    layer scan, and the f32 matmul precision JAX uses (TF32 on NVIDIA tensor cores)."""
+    from training.config import attention_impl, compute_dtype
+
+    dtype = compute_dtype(cfg.model.dtype, platform_name)
+    matmul = jax.config.jax_default_matmul_precision
+    return {"precision_requested": cfg.precision, "compute_dtype": dtype,
+            "param_dtype": "float32", "attention": attention_impl(cfg.attention, platform_name,
+                                                                  dtype),
+            "scan_layers": cfg.scan_layers,
+            # None = JAX's default: on NVIDIA GPUs f32 matmuls then run as TF32
+            "default_matmul_precision": matmul}

@@ -64,18 +64,28 @@ def make_mesh(n_data: int = 0) -> Mesh:
     return jax.make_mesh((n,), ("data",), axis_types=(AxisType.Auto,), devices=devices[:n])
 
 
-def leaf_spec(leaf, n: int, fsdp: bool) -> P:
-    """``P('data')`` on dim 0 for large FSDP leaves whose dim 0 divides evenly, else ``P()``."""
+def leaf_spec(leaf, n: int, fsdp: bool, stacked: bool = False) -> P:
+    """``P('data')`` on the first weight dim for large FSDP leaves whose that dim divides
+    evenly, else ``P()``. ``stacked`` leaves (scanned layers) carry a leading layer axis,
+    which is never sharded: each scan iteration needs its whole layer slice."""
     shape = getattr(leaf, "shape", ())
-    if fsdp and len(shape) >= 1 and shape[0] % n == 0 and leaf.size >= FSDP_MIN_SIZE:
-        return P("data")
+    axis = 1 if stacked else 0
+    if fsdp and len(shape) > axis and shape[axis] % n == 0 and leaf.size >= FSDP_MIN_SIZE:
+        return P(*([None] * axis), "data")
     return P()
 
 
-def placement(state, mesh: Mesh, fsdp: bool) -> Placement:
-    """Shardings for ``state`` (a pytree of arrays or ShapeDtypeStructs) on ``mesh``."""
+def _stacked(path) -> bool:
+    return any(getattr(k, "key", None) == "blocks" for k in path)
+
+
+def placement(state, mesh: Mesh, fsdp: bool, scan_layers: bool = True) -> Placement:
+    """Shardings for ``state`` (a pytree of arrays or ShapeDtypeStructs) on ``mesh``;
+    ``scan_layers``: leaves under ``blocks`` are stacked over layers (training/model.py)."""
     n = mesh.shape["data"]
-    shardings = jax.tree.map(lambda x: NamedSharding(mesh, leaf_spec(x, n, fsdp)), state)
+    shardings = jax.tree_util.tree_map_with_path(
+        lambda path, x: NamedSharding(mesh, leaf_spec(x, n, fsdp,
+                                                      scan_layers and _stacked(path))), state)
     return Placement(mesh, fsdp, shardings, NamedSharding(mesh, P(None, "data")),
                      NamedSharding(mesh, P()))
 
@@ -84,7 +94,7 @@ def for_config(cfg, state) -> Placement | None:
     """The placement ``cfg.mesh_data`` / ``cfg.fsdp`` ask for; None for a plain 1-device run."""
     if cfg.mesh_data <= 1 and not cfg.fsdp:
         return None
-    return placement(state, make_mesh(cfg.mesh_data), cfg.fsdp)
+    return placement(state, make_mesh(cfg.mesh_data), cfg.fsdp, cfg.scan_layers)
 
 
 def check_batch(batch_size: int, grad_accum: int, n: int) -> None:

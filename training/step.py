@@ -30,9 +30,11 @@ from training.model import GPT
 from training.optim import lr_schedule
 
 
-def init_state(cfg: TrainConfig, tx: optax.GradientTransformation):
-    """(graphdef, state) for a freshly initialised model; params are float32."""
-    model = GPT(cfg.model, nnx.Rngs(params=cfg.seed))
+def init_state(cfg: TrainConfig, tx: optax.GradientTransformation,
+               platform: str | None = None):
+    """(graphdef, state) for a freshly initialised model; params are float32. ``platform``
+    resolves the ``auto`` compute dtype and attention (default: JAX's default backend)."""
+    model = GPT(cfg.model, nnx.Rngs(params=cfg.seed), platform)
     graphdef, params = nnx.split(model, nnx.Param)
     rng = jax.random.key_data(jax.random.key(cfg.seed + 1))  # raw uint32: checkpointable
     return graphdef, {"params": params, "opt_state": tx.init(params),

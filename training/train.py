@@ -38,14 +38,15 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
     dataset = load_dataset(cfg)
     write_json(run_dir / "config.json", {"config": cfg.to_dict(), "config_hash": cfg.hash()})
     write_json(run_dir / "provenance.json",
-               provenance.collect(device, options.device, dataset.info, cfg.seed))
+               {**provenance.collect(device, options.device, dataset.info, cfg.seed),
+                "compute": provenance.compute_choices(cfg, device.platform)})
     ckpt = Checkpointer(options.checkpoint_dir or run_dir / "checkpoints", cfg.keep,
                         warn=obs.on_message)
     metrics = MetricsWriter(run_dir / "metrics.jsonl")
     try:
         with jax.default_device(device):
             tx = make_optimizer(cfg)
-            graphdef, state = init_state(cfg, tx)
+            graphdef, state = init_state(cfg, tx, device.platform)
             placement = sharding.for_config(cfg, state)  # None: one device, no mesh
             target = placement.state if placement else device
             state = jax.device_put(state, target)
