@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jax
-import numpy as np
 import orbax.checkpoint as ocp
 
 from training.errors import CheckpointError
@@ -103,25 +103,48 @@ class Checkpointer:
         self.latest = _Store(self.dir, keep)
         self.best = _Store(self.dir / "best", 1)
         self.warn = warn
-        self._pending: list[tuple[_Store, int]] = []
+        self._pending: list[tuple[_Store, int]] = []  # saved, sidecar not yet confirmed
+        self._sealer: threading.Thread | None = None
+        self._seal_error: BaseException | None = None
 
     def save(self, step: int, state, meta: dict, best: bool = False) -> None:
-        """Start an async save of ``state`` at ``step``. Host copies first: the caller's
-        device buffers are donated to the next train step."""
+        """Start an async save of ``state`` at ``step`` and return.
+
+        The ``jax.Array``s go to Orbax as they are: Orbax copies each shard to host memory
+        itself before ``save`` returns (so donating the buffers to the next step is safe),
+        every process writes only its own shards (multi-host), and the file writes run on
+        Orbax's thread. Waiting for the commit and hashing the files for the integrity
+        sidecar run on a background thread; the next save (or ``finalize``) joins it."""
         self.finalize()
         store = self.best if best else self.latest
         flat, _ = flatten(state)
-        host = {k: np.array(v) for k, v in flat.items()}
         store.manager.save(step, force=True, args=ocp.args.Composite(
-            state=ocp.args.StandardSave(host), meta=ocp.args.JsonSave(meta)))
+            state=ocp.args.StandardSave(flat), meta=ocp.args.JsonSave(meta)))
         self._pending.append((store, step))
+        self._sealer = threading.Thread(target=self._seal, args=(list(self._pending),),
+                                        name="checkpoint-integrity", daemon=True)
+        self._sealer.start()
+
+    def _seal(self, pending: list[tuple[_Store, int]]) -> None:
+        """Background: wait for the commit, then write the sidecars (errors kept for
+        ``finalize`` to raise on the training thread)."""
+        try:
+            for store, step in pending:
+                store.manager.wait_until_finished()
+                store.write_sidecar(step)
+        except BaseException as exc:
+            self._seal_error = exc
 
     def finalize(self) -> None:
-        """Wait for in-flight saves, then write their integrity sidecars."""
+        """Wait for in-flight saves and their integrity sidecars."""
+        if self._sealer is not None:
+            self._sealer.join()
+            self._sealer = None
         for store in (self.latest, self.best):
             store.manager.wait_until_finished()
-        for store, step in self._pending:
-            store.write_sidecar(step)
+        error, self._seal_error = self._seal_error, None
+        if error is not None:
+            raise error
         self._pending.clear()
 
     def close(self) -> None:

@@ -44,6 +44,10 @@ class RunOptions:
     device_index: int = 0
     resume_from: str | None = None  # "latest" or a checkpoint path
     smoke_steps: int = 0  # >0: run only this many steps, log + checkpoint the last one
+    # persistent XLA compilation cache (training/compile_cache.py): a rerun or resume of the
+    # same config loads the compiled step instead of compiling it again
+    compile_cache: Path | None = None  # None: ~/.cache/taskctl-training/jax
+    use_compile_cache: bool = True
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jax
 
-from training import provenance, sharding
+from training import compile_cache, provenance, sharding
 from training.checkpoint import Checkpointer
 from training.config import TrainConfig, incompatible_keys
 from training.data.dataset import load_dataset
@@ -32,6 +32,8 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
     """Train ``cfg`` in ``run_dir``; see docs/training.md for what the run leaves behind."""
     obs = observer or Observer()
     sharding.initialize_distributed()  # multi-host only when JAX_COORDINATOR_ADDRESS is set
+    if options.use_compile_cache:  # before anything compiles
+        compile_cache.enable(options.compile_cache)
     device = provenance.resolve_device(options.device, options.device_index)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -83,3 +83,15 @@ def test_scanned_layers_compute_what_the_python_loop_computes():
     np.testing.assert_allclose(np.asarray(g_scan["blocks"]["mlp"]["up"]["kernel"][1]),
                                np.asarray(g_loop["blocks"][1]["mlp"]["up"]["kernel"]),
                                rtol=1e-4, atol=1e-6)
+
+
+def test_mfu_peak_type_follows_the_matmuls_actually_used():
+    from training.bench.flops import matmul_dtype, nominal_peak
+
+    assert matmul_dtype("bfloat16", "gpu", None) == "bf16"
+    assert matmul_dtype("float32", "gpu", None) == "tf32"  # JAX default: TF32 tensor cores
+    assert matmul_dtype("float32", "gpu", "highest") == "f32"
+    assert matmul_dtype("float32", "cpu", None) == "f32"
+    assert nominal_peak("NVIDIA H200", "tf32") == 494e12
+    assert nominal_peak("NVIDIA H100 80GB HBM3", "bf16") == 989e12
+    assert nominal_peak("cpu", "f32") is None

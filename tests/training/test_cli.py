@@ -18,8 +18,10 @@ pytestmark = pytest.mark.training
 
 
 def test_smoke_run_with_underscore_aliases(tmp_path):
+    cache = tmp_path / "compile-cache"
     proc = run_cli("--preset", "tiny", *set_args(), "--smoke_steps", "3", "--run_dir",
-                   str(tmp_path), "--device", "cpu", "--device_index", "0")
+                   str(tmp_path), "--device", "cpu", "--device_index", "0",
+                   "--compile_cache", str(cache))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"done: {tmp_path} steps 0->3")
     assert "step=3 loss=" in proc.stderr  # not a TTY: one plain line per log interval
@@ -28,6 +30,9 @@ def test_smoke_run_with_underscore_aliases(tmp_path):
     for name in ("config.json", "provenance.json", "loss.png", "checkpoints/3",
                  "checkpoints/integrity/3.json"):
         assert (tmp_path / name).exists(), name
+    assert any(p.is_file() for p in cache.rglob("*"))  # train uses the persistent cache
+    compute = json.loads((tmp_path / "provenance.json").read_text())["compute"]
+    assert compute["compute_dtype"] == "float32" and compute["attention"] == "xla"
 
 
 @pytest.mark.parametrize(("args", "needle"), [

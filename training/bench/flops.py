@@ -19,14 +19,16 @@ from training.config import TrainConfig
 # Nominal dense peaks in TFLOP/s (no 2:4 sparsity), vendor data sheets. Matched as a
 # lowercase substring of ``jax.Device.device_kind``; first match wins (specific first).
 NOMINAL_PEAK_TFLOPS: list[tuple[str, dict[str, float]]] = [
-    ("h200", {"bf16": 989.0, "f32": 67.0}),
-    ("h100 pcie", {"bf16": 756.0, "f32": 51.0}),
-    ("h100", {"bf16": 989.0, "f32": 67.0}),  # SXM
-    ("a100", {"bf16": 312.0, "f32": 19.5}),
-    ("l40s", {"bf16": 362.0, "f32": 91.6}),
-    ("a10g", {"bf16": 70.0, "f32": 31.2}),
-    ("rtx 4090", {"bf16": 165.0, "f32": 82.6}),
-    ("v100", {"bf16": 125.0, "f32": 15.7}),  # fp16 tensor cores (no bf16)
+    # "tf32": what f32 matmuls reach on NVIDIA tensor cores at JAX's default matmul
+    # precision (f32 inputs rounded to TF32); "f32": true IEEE f32 (precision=highest).
+    ("h200", {"bf16": 989.0, "tf32": 494.0, "f32": 67.0}),
+    ("h100 pcie", {"bf16": 756.0, "tf32": 378.0, "f32": 51.0}),
+    ("h100", {"bf16": 989.0, "tf32": 494.0, "f32": 67.0}),  # SXM
+    ("a100", {"bf16": 312.0, "tf32": 156.0, "f32": 19.5}),
+    ("l40s", {"bf16": 362.0, "tf32": 183.0, "f32": 91.6}),
+    ("a10g", {"bf16": 70.0, "tf32": 35.0, "f32": 31.2}),
+    ("rtx 4090", {"bf16": 165.0, "tf32": 82.6, "f32": 82.6}),
+    ("v100", {"bf16": 125.0, "f32": 15.7}),  # fp16 tensor cores (no bf16, no TF32)
     ("tpu v5p", {"bf16": 459.0}),
     ("tpu v5 lite", {"bf16": 197.0}),  # v5e
     ("tpu v5e", {"bf16": 197.0}),
@@ -55,8 +57,19 @@ def flops_per_step(cfg: TrainConfig, causal_halved: bool = False) -> float:
     return flops_per_token(cfg, causal_halved) * cfg.batch_size * cfg.seq_len
 
 
+def matmul_dtype(compute: str, platform: str, matmul_precision: str | None) -> str:
+    """The peak an MFU should be measured against: ``bf16``, or for f32 compute on an NVIDIA
+    GPU at JAX's default matmul precision ``tf32`` (tensor cores round f32 inputs to TF32;
+    measuring against the IEEE f32 peak would give MFU > 100 %), else ``f32``."""
+    if compute in ("bf16", "bfloat16"):
+        return "bf16"
+    exact = matmul_precision in ("highest", "float32", "HIGHEST")
+    return "tf32" if platform in ("gpu", "cuda") and not exact else "f32"
+
+
 def nominal_peak(device_kind: str, dtype: str) -> float | None:
-    """Vendor dense peak in FLOP/s for a known GPU/TPU, else None (CPUs: always None)."""
+    """Vendor dense peak in FLOP/s for a known GPU/TPU, else None (CPUs: always None).
+    ``dtype`` is "bf16", "tf32" or "f32"."""
     kind = device_kind.lower()
     for key, peaks in NOMINAL_PEAK_TFLOPS:
         if key in kind:

@@ -103,8 +103,8 @@ def _compile(step_fn, state, batch) -> tuple[Any, dict[str, float]]:
 def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
               note: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Benchmark the train step of ``cfg``; returns the JSON record (see docs/performance.md)."""
-    from training import sharding
-    from training.bench import compile_cache, flops
+    from training import compile_cache, provenance, sharding
+    from training.bench import flops
 
     sharding.initialize_distributed()  # multi-host only when JAX_COORDINATOR_ADDRESS is set
     cache_dir = None
@@ -122,6 +122,7 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
     early = flops.measure_matmul_peak(device, "f32") if opts.measure_peak else None
     graphdef, tx, state, placement, batches, batch_s = _prepare(cfg, opts, note)
     record["mesh"] = {"data": opts.mesh_data, "fsdp": opts.fsdp}
+    record["compute"] = provenance.compute_choices(cfg, device.platform)
     record["data"] = {"host_batch_s": batch_s, "prefetched_batches": len(batches)}
 
     note("compiling")
@@ -188,7 +189,7 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
 def _peaks(device, opts: BenchOptions, early: dict | None) -> dict[str, Any]:
     from training.bench import flops
 
-    dtypes = ["f32"] if device.platform == "cpu" else ["f32", "bf16"]
+    dtypes = ["f32"] if device.platform == "cpu" else ["f32", "bf16"]  # GPU f32 = TF32
     measured = {d: flops.measure_matmul_peak(device, d) for d in dtypes} \
         if opts.measure_peak else {}
     samples = [x["flops_per_s"] for x in (early, measured.get("f32")) if x]
@@ -197,17 +198,27 @@ def _peaks(device, opts: BenchOptions, early: dict | None) -> dict[str, Any]:
     return {"measured": measured, "f32_samples_flops_per_s": samples,
             "device_kind": device.device_kind,
             "nominal_flops_per_s": {d: flops.nominal_peak(device.device_kind, d)
-                                    for d in ("f32", "bf16")}}
+                                    for d in ("f32", "tf32", "bf16")}}
 
 
 def _mfu(record: dict, achieved: float, cfg: TrainConfig) -> dict[str, Any]:
-    """MFU against the measured peak of the compute dtype and the nominal peak (if known)."""
-    dtype = cfg.precision
+    """MFU against the measured peak of the compute dtype and the nominal peak (if known) of
+    the matmul type actually used (bf16; TF32 for f32 on NVIDIA at default precision)."""
+    import jax
+
+    from training.bench import flops
+    from training.config import compute_dtype
+
+    compute = compute_dtype(cfg.model.dtype, record["backend"])
+    dtype = "bf16" if compute == "bfloat16" else "f32"
+    nominal_key = flops.matmul_dtype(compute, record["backend"],
+                                     jax.config.jax_default_matmul_precision)
     n_dev = max(record["mesh"]["data"], 1)
     measured = record["peak"]["measured"].get(dtype) or record["peak"]["measured"].get("f32")
-    nominal = record["peak"]["nominal_flops_per_s"].get(dtype)
+    nominal = record["peak"]["nominal_flops_per_s"].get(nominal_key)
     ratio = record["flops"]["per_token_causal"] / record["flops"]["per_token"]
-    out: dict[str, Any] = {"dtype": dtype, "devices": n_dev, "measured_peak": None,
+    out: dict[str, Any] = {"dtype": dtype, "nominal_peak_dtype": nominal_key,
+                           "devices": n_dev, "measured_peak": None,
                            "measured_peak_causal": None, "nominal_peak": None,
                            "cpu_time_efficiency": None}
     if measured:

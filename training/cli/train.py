@@ -101,6 +101,11 @@ def train(
     fsdp: bool = typer.Option(False, "--fsdp",
                               help="Shard params + optimizer state (over all devices "
                                    "unless --mesh)."),
+    compile_cache: Path = _opt("--compile-cache",
+                               help="Persistent compile cache dir "
+                                    "(default ~/.cache/taskctl-training/jax)."),
+    no_compile_cache: bool = typer.Option(False, "--no-compile-cache", "--no_compile_cache",
+                                          help="Compile from scratch; cache nothing."),
     debug: bool = debug_option(),
 ) -> None:
     """Train; writes config.json, provenance.json, metrics.jsonl, checkpoints/, loss.png."""
@@ -120,7 +125,8 @@ def train(
 
     options = RunOptions(checkpoint_dir=checkpoint_dir, device=device,
                          device_index=device_index, resume_from=resume_from,
-                         smoke_steps=smoke_steps or 0)
+                         smoke_steps=smoke_steps or 0, compile_cache=compile_cache,
+                         use_compile_cache=not no_compile_cache)
     result = train_and_evaluate(cfg, run_dir, options, _observer(not sys.stderr.isatty()))
     last = result.losses.get(result.last_step)
     ev = " ".join(f"{k}={v:.4g}" for k, v in result.last_eval.items() if k != "step")

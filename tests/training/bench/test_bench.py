@@ -50,7 +50,8 @@ def test_bench_record_has_sane_figures(record):
     fl = r["flops"]
     assert 0 < fl["per_token_causal"] < fl["per_token"] and fl["per_step"] > 0
     assert r["peak"]["measured"]["f32"]["flops_per_s"] > 1e9
-    assert r["peak"]["nominal_flops_per_s"] == {"f32": None, "bf16": None}  # CPU: no nominal
+    assert r["peak"]["nominal_flops_per_s"] == {"f32": None, "tf32": None, "bf16": None}  # CPU
+    assert r["mfu"]["dtype"] == "f32" and r["mfu"]["nominal_peak_dtype"] == "f32"
     assert 0 < r["mfu"]["measured_peak_causal"] < r["mfu"]["measured_peak"] < 1
     assert r["mfu"]["nominal_peak"] is None and 0 < r["mfu"]["cpu_time_efficiency"] < 1.5
     ck = r["checkpoint"]
