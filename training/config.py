@@ -17,6 +17,8 @@ from training.errors import ConfigError
 
 Precision = Literal["auto", "f32", "bf16"]
 Attention = Literal["auto", "xla", "cudnn"]
+Tokenizer = Literal["byte", "bpe"]
+BPE_MULTIPLE = 128  # BPE vocab sizes are padded to this (matmul tiles) and no further
 # TrainConfig.precision -> ModelConfig.dtype ("auto" is resolved against the device)
 DTYPES = {"auto": "auto", "f32": "float32", "bf16": "bfloat16"}
 ACCELERATORS = ("gpu", "cuda", "rocm", "tpu")  # jax.Device.platform values with bf16 units
@@ -80,7 +82,9 @@ class ModelConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     # --- model -------------------------------------------------------------------------
-    vocab_size: int = 320  # byte tokenizer needs 258 (256 bytes + PAD + EOS); padded to a x64
+    vocab_size: int = 320  # byte tokenizer needs 258 (256 bytes + PAD + EOS); padded to a x64.
+    # With tokenizer=bpe it is the BPE's size (a multiple of 128): every id can occur
+    tokenizer: Tokenizer = "byte"  # "bpe": byte-level BPE learnt on the text's train split
     seq_len: int = 48  # golden-v2 rows are <= 41 tokens; little compute is spent on padding
     n_layers: int = 4  # depth; 4 is enough for 3-digit addition with a worked trace
     d_model: int = 256  # residual width
@@ -149,8 +153,17 @@ class TrainConfig:
             problems.append("beta1 and beta2 must be in [0, 1)")
         if self.precision not in typing.get_args(Precision):
             problems.append(f"precision must be one of {typing.get_args(Precision)}")
-        if self.vocab_size < 258:
+        if self.tokenizer not in typing.get_args(Tokenizer):
+            problems.append(f"tokenizer must be one of {typing.get_args(Tokenizer)}")
+        elif self.tokenizer == "byte" and self.vocab_size < 258:
             problems.append("vocab_size must be >= 258 (byte tokenizer)")
+        elif self.tokenizer == "bpe":
+            if not self.dataset.startswith("text:"):
+                problems.append("tokenizer=bpe is for text:GLOB datasets (golden data keeps "
+                                "the byte tokenizer)")
+            if self.vocab_size % BPE_MULTIPLE or self.vocab_size < 384:
+                problems.append(f"with tokenizer=bpe, vocab_size must be a multiple of "
+                                f"{BPE_MULTIPLE} and >= 384")
         if problems:
             raise ConfigError("invalid config: " + "; ".join(problems))
 
@@ -195,8 +208,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     # FLOPs are large matmuls (see docs/performance.md); ~360 GFLOP per step.
     "bench": {"n_layers": 4, "d_model": 768, "n_heads": 12, "seq_len": 128, "batch_size": 16,
               "lr": 1e-3, "min_lr": 1e-4},
-    # The real GPT-2 124M shape (vocab padded to 50304 for matmul efficiency). GPU only.
-    "gpt2-124m": {"vocab_size": 50304, "n_layers": 12, "d_model": 768, "n_heads": 12,
+    # The GPT-2 124M body (12 layers, d 768, T 1024) on a byte-level BPE learnt from the
+    # corpus: 16,384 ids (GPT-2's 50,257 would be mostly ids that never occur in this small
+    # corpus, i.e. FLOPs and 1.6 GB of f32 logits per step for nothing). GPU only.
+    "gpt2-124m": {"vocab_size": 16384, "tokenizer": "bpe", "n_layers": 12, "d_model": 768,
+                  "n_heads": 12,
                   "seq_len": 1024, "batch_size": 8, "lr": 6e-4, "min_lr": 6e-5,
                   "warmup_steps": 700, "beta2": 0.95, "steps": 600_000,
                   "dataset": "text:stdlib", "eval_every": 1000, "save_every_steps": 1000},

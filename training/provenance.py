@@ -76,7 +76,9 @@ def collect(device: jax.Device, device_kind: str, dataset_info, seed: int) -> di
         "git": git_state(Path(__file__).parent),
         "dataset": {"key": dataset_info.key, "name": dataset_info.name,
                     "version": dataset_info.version, "sha256": dataset_info.sha256,
-                    "n_train": dataset_info.n_train, "n_val": dataset_info.n_val},
+                    "n_train": dataset_info.n_train, "n_val": dataset_info.n_val,
+                    "tokenizer": dataset_info.tokenizer,
+                    "tokenizer_sha256": dataset_info.tokenizer_sha256},
         "seed": seed,
         "packages": dict(packages),
     }

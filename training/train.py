@@ -17,7 +17,7 @@ from training.checkpoint import Checkpointer
 from training.config import TrainConfig, incompatible_keys
 from training.data.dataset import load_dataset
 from training.errors import IncompatibleResumeError
-from training.jsonio import write_json
+from training.jsonio import atomic_write, write_json
 from training.loop import Loop, Observer, RunOptions, TrainResult
 from training.metrics import MetricsWriter, plot_loss_curve
 from training.optim import make_optimizer
@@ -38,6 +38,8 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(cfg)
+    if getattr(dataset, "tokenizer_json", None):  # bpe: the run decodes with exactly this
+        atomic_write(run_dir / "tokenizer.json", dataset.tokenizer_json)
     write_json(run_dir / "config.json", {"config": cfg.to_dict(), "config_hash": cfg.hash()})
     write_json(run_dir / "provenance.json",
                {**provenance.collect(device, options.device, dataset.info, cfg.seed),

@@ -86,3 +86,29 @@ def test_explicit_step_path_that_is_corrupt_is_an_error(tmp_path):
 def test_latest_with_nothing_saved_is_none(tmp_path):
     assert Checkpointer(tmp_path, keep=1).find("latest") is None
     assert jax.devices()[0].platform == "cpu"
+
+
+def test_a_save_is_not_changed_by_the_next_step_donating_its_buffers(tmp_path):
+    """save() returns before the write; the next jitted step donates (and on CPU reuses) the
+    very buffers handed to Orbax. The checkpoint must still hold the values at save time."""
+    from training.data.dataset import load_dataset
+    from training.step import make_train_step, split_micro
+
+    cfg = micro_config()
+    tx = make_optimizer(cfg)
+    graphdef, state = init_state(cfg, tx)
+    step = make_train_step(graphdef, cfg, tx)
+    data = load_dataset(cfg)
+    batch = split_micro(data.train_batch(0, 0, cfg.batch_size), 1)
+    state, _ = step(state, *batch)
+    want = {k: np.array(v) for k, v in flatten(state)[0].items()}  # host copy at save time
+    ck = Checkpointer(tmp_path, keep=2)
+    ck.save(1, state, {"step": 1})
+    for i in range(1, 4):  # donates the saved buffers while the write may be in flight
+        state, _ = step(state, *split_micro(data.train_batch(0, i, cfg.batch_size), 1))
+    jax.block_until_ready(state)
+    ck.close()
+    restored = Checkpointer(tmp_path, keep=2).find("latest").state(_state(1))
+    got = flatten(restored)[0]
+    assert all(np.array_equal(got[k], want[k]) for k in want)
+    assert not np.array_equal(np.asarray(flatten(state)[0]["step"]), want["step"])

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.training
 def test_presets_build_and_differ():
     cfgs = {name: make_config(name) for name in PRESETS}
     assert cfgs["tiny"].n_layers == 4 and cfgs["tiny"].d_model == 256
-    assert cfgs["gpt2-124m"].vocab_size == 50304 and cfgs["gpt2-124m"].seq_len == 1024
+    assert cfgs["gpt2-124m"].vocab_size == 16384 and cfgs["gpt2-124m"].seq_len == 1024
+    assert cfgs["gpt2-124m"].tokenizer == "bpe" and cfgs["gpt2-124m"].vocab_size % 128 == 0
     assert len({c.hash() for c in cfgs.values()}) == len(cfgs)
 
 

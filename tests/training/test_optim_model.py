@@ -40,8 +40,14 @@ def test_decay_mask_only_kernels():
 
 
 def test_gpt2_124m_constructs_with_the_real_parameter_count():
-    model = nnx.eval_shape(lambda: GPT(make_config("gpt2-124m").model, nnx.Rngs(0)))
-    assert count_params(model) == 124_475_904  # GPT-2 small, vocab padded to 50304
+    """The GPT-2 small body; with GPT-2's padded vocab (50304) the real 124,475,904."""
+    from training.bench.flops import param_count
+
+    cfg = make_config("gpt2-124m")
+    model = nnx.eval_shape(lambda: GPT(cfg.model, nnx.Rngs(0)))
+    assert count_params(model) == param_count(cfg) == 124_475_904 - (50304 - 16384) * 768
+    gpt2 = make_config("gpt2-124m", vocab_size=50304, tokenizer="byte")
+    assert count_params(nnx.eval_shape(lambda: GPT(gpt2.model, nnx.Rngs(0)))) == 124_475_904
 
 
 def test_model_is_causal():

@@ -35,6 +35,7 @@ class BenchOptions:
     mesh_data: int = 1  # devices on the data axis; 1 = single device, no mesh
     fsdp: bool = False
     measure_peak: bool = True
+    peak_every: int = 2  # a matmul-peak sample after every N measured steps (load-robust)
 
 
 def _step_stats(times: list[float]) -> dict[str, float]:
@@ -120,6 +121,7 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
     # the matmul peak is sampled before and after the timed window and the better one kept:
     # on a shared machine a single sample taken at a busy moment would inflate the MFU
     early = flops.measure_matmul_peak(device, "f32") if opts.measure_peak else None
+    interleaved: list[dict] = []  # peak samples taken between measured steps
     graphdef, tx, state, placement, batches, batch_s = _prepare(cfg, opts, note)
     record["mesh"] = {"data": opts.mesh_data, "fsdp": opts.fsdp}
     record["compute"] = provenance.compute_choices(cfg, device.platform)
@@ -155,6 +157,10 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
         times.append(time.perf_counter() - t0)
         cpu_times.append(time.process_time() - c0)
         losses.append(m["loss"])
+        if opts.measure_peak and opts.peak_every and i % opts.peak_every == 0:
+            # between steps (outside their timing): the peak is sampled under the same
+            # machine load as the steps around it, not once at a lucky or unlucky moment
+            interleaved.append(flops.measure_matmul_peak(device, "f32", repeats=3))
         if ckpt is not None and i % opts.checkpoint_every == 0:
             t0 = time.perf_counter()
             ckpt.save(i, state, {"step": i, "bench": True})
@@ -178,7 +184,7 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
                        "per_step": per_step, "xla_per_step": _xla_flops(compiled),
                        "achieved_per_s": achieved, "convention": "6N + 12LHQT (nanoGPT); "
                        "'causal' halves the attention term (MaxText)"}
-    record["peak"] = _peaks(device, opts, early)
+    record["peak"] = _peaks(device, opts, early, interleaved)
     record["mfu"] = _mfu(record, achieved, cfg)
     record["checkpoint"] = _checkpoint_summary(ckpt, saves, times, opts)
     record["profile_dir"] = _profile(compiled, state, batches, opts) if opts.profile_dir \
@@ -186,16 +192,23 @@ def run_bench(cfg: TrainConfig, preset: str, opts: BenchOptions,
     return record
 
 
-def _peaks(device, opts: BenchOptions, early: dict | None) -> dict[str, Any]:
+def _peaks(device, opts: BenchOptions, early: dict | None,
+           interleaved: list[dict] | None = None) -> dict[str, Any]:
+    """Matmul peaks: f32 sampled before, between (every ``peak_every`` steps) and after the
+    timed window, the best sample kept as THE peak and the spread reported; bf16 on
+    accelerators; the nominal data-sheet peaks."""
     from training.bench import flops
 
     dtypes = ["f32"] if device.platform == "cpu" else ["f32", "bf16"]  # GPU f32 = TF32
     measured = {d: flops.measure_matmul_peak(device, d) for d in dtypes} \
         if opts.measure_peak else {}
-    samples = [x["flops_per_s"] for x in (early, measured.get("f32")) if x]
-    if early and early["flops_per_s"] > measured["f32"]["flops_per_s"]:
-        measured["f32"] = early
-    return {"measured": measured, "f32_samples_flops_per_s": samples,
+    candidates = [x for x in (early, *(interleaved or []), measured.get("f32")) if x]
+    samples = [x["flops_per_s"] for x in candidates]
+    if candidates:
+        measured["f32"] = max(candidates, key=lambda x: x["flops_per_s"])
+    spread = ({"min": min(samples), "median": statistics.median(samples), "max": max(samples),
+               "max_over_min": max(samples) / min(samples)} if samples else None)
+    return {"measured": measured, "f32_samples_flops_per_s": samples, "f32_spread": spread,
             "device_kind": device.device_kind,
             "nominal_flops_per_s": {d: flops.nominal_peak(device.device_kind, d)
                                     for d in ("f32", "tf32", "bf16")}}

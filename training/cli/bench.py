@@ -47,6 +47,9 @@ def render(record: dict[str, Any]):
         ("achieved", _fmt(fl["achieved_per_s"], " GFLOP/s", 1e9, 4)),
         (f"measured {mfu['dtype']} matmul peak", _fmt(measured.get("flops_per_s"),
                                                       " GFLOP/s", 1e9, 4)),
+        ("f32 peak samples min / median / max", "—" if not record["peak"].get("f32_spread")
+         else " / ".join(f"{record['peak']['f32_spread'][k] / 1e9:,.0f}"
+                         for k in ("min", "median", "max")) + " GFLOP/s"),
         ("MFU vs measured peak (causal-halved)",
          "—" if mfu["measured_peak"] is None else
          f"{mfu['measured_peak']:.1%} ({mfu['measured_peak_causal']:.1%})"),

@@ -44,6 +44,8 @@ class DatasetInfo:
     sha256: str  # of the content the model trains on
     n_train: int  # examples (golden) or tokens (text)
     n_val: int
+    tokenizer: str = "byte"  # "byte" or "bpe"
+    tokenizer_sha256: str | None = None  # of tokenizer.json (bpe)
 
 
 def collate(rows: list[tuple[np.ndarray, int]], seq_len: int) -> Batch:
@@ -106,8 +108,10 @@ class GoldenDataset:
 class TextDataset:
     """A byte stream; batches are random windows (offsets drawn from (seed, step))."""
 
-    def __init__(self, tokens: np.ndarray, info: DatasetInfo, cfg: TrainConfig):
+    def __init__(self, tokens: np.ndarray, info: DatasetInfo, cfg: TrainConfig,
+                 tokenizer_json: str | None = None):
         self.info, self.seq_len = info, cfg.seq_len
+        self.tokenizer_json = tokenizer_json  # bpe: written to RUN_DIR/tokenizer.json
         self.train, self.val = tokens[: info.n_train], tokens[info.n_train :]
         if len(self.val) <= cfg.seq_len + 1 or len(self.train) <= cfg.seq_len + 1:
             raise UsageError(f"text corpus too small for seq_len {cfg.seq_len}")
@@ -158,6 +162,8 @@ def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset:
                 raise UsageError(f"{key} is over {MAX_TEXT_BYTES >> 20} MiB; narrow the glob")
             hasher.update(hashlib.sha256(blob).digest())
             chunks.append(np.frombuffer(blob, np.uint8))
+        if cfg.tokenizer == "bpe":
+            return _bpe_dataset(key, chunks, hasher.hexdigest(), cfg)
         tokens = np.concatenate(chunks).astype(np.uint16)
         n_train = _split(len(tokens), cfg.val_fraction)
         info = DatasetInfo(key, "text", "1", hasher.hexdigest(), n_train, len(tokens) - n_train)
@@ -172,3 +178,24 @@ def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset:
     info = DatasetInfo(key, golden.NAME, version, sha, n_train, len(examples) - n_train)
     return GoldenDataset(examples, info, cfg)
 
+
+
+def _bpe_dataset(key: str, chunks: list[np.ndarray], sha: str, cfg: TrainConfig) -> TextDataset:
+    """Files as documents; the BPE is learnt on the train split (the first files), the
+    split falls on a file boundary, and EOT separates files."""
+    from training.data.bpe import train_bpe
+
+    texts = [c.tobytes().decode("utf-8", errors="replace") for c in chunks]
+    sizes = np.cumsum([len(c) for c in chunks])
+    n_files = max(1, min(len(texts) - 1, int(np.searchsorted(
+        sizes, sizes[-1] * (1 - cfg.val_fraction)))))
+    if len(texts) < 2:
+        raise UsageError(f"{key}: tokenizer=bpe needs at least 2 files (train and val)")
+    tok = train_bpe(texts[:n_files], cfg.vocab_size, sha)
+    if tok.vocab_size > cfg.vocab_size or cfg.vocab_size - tok.vocab_size >= 128:
+        raise UsageError(f"{key}: the BPE learnt {tok.vocab_size} ids, but vocab_size is "
+                         f"{cfg.vocab_size}: the corpus is too small for that many merges",
+                         hint=f"--set vocab_size={-(-tok.vocab_size // 128) * 128}")
+    train, val = tok.encode_documents(texts[:n_files]), tok.encode_documents(texts[n_files:])
+    info = DatasetInfo(key, "text", "1", sha, len(train), len(val), "bpe", tok.sha256)
+    return TextDataset(np.concatenate([train, val]), info, cfg, tok.json)

@@ -52,6 +52,11 @@ def test_bench_record_has_sane_figures(record):
     assert r["peak"]["measured"]["f32"]["flops_per_s"] > 1e9
     assert r["peak"]["nominal_flops_per_s"] == {"f32": None, "tf32": None, "bf16": None}  # CPU
     assert r["mfu"]["dtype"] == "f32" and r["mfu"]["nominal_peak_dtype"] == "f32"
+    # peak sampled before, between (every 2nd of the 2 steps) and after the timed window
+    spread = r["peak"]["f32_spread"]
+    assert len(r["peak"]["f32_samples_flops_per_s"]) == 3 and spread["max_over_min"] >= 1
+    assert r["peak"]["measured"]["f32"]["flops_per_s"] == spread["max"]
+    assert r["compute"]["attention"] == "xla" and r["compute"]["scan_layers"] is True
     assert 0 < r["mfu"]["measured_peak_causal"] < r["mfu"]["measured_peak"] < 1
     assert r["mfu"]["nominal_peak"] is None and 0 < r["mfu"]["cpu_time_efficiency"] < 1.5
     ck = r["checkpoint"]
