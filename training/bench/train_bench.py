@@ -4,8 +4,10 @@
 training/cli/bench.py). The step measured is the real one (``training.step.make_train_step``)
 on real batches of the preset's dataset. Batches are built and placed on the device before
 the timed window (data off the critical path); each measured step ends with
-``block_until_ready`` so per-step times are honest (one host sync per step; the trainer itself
-syncs every step too, to read the loss). See docs/performance.md.
+``block_until_ready`` so per-step times are honest (one host sync per step here; the trainer
+itself syncs only at log/eval/save points). A matmul-peak sample is taken between every
+``peak_every`` measured steps, outside their timing, so the peak sees the same machine load
+as the steps. See docs/performance.md.
 """
 
 from __future__ import annotations
