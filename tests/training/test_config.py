@@ -27,7 +27,7 @@ def test_set_parses_by_declared_type():
     ("nope=1", "unknown config key 'nope'"),
     ("n_layers=2.5", "n_layers=2.5: expected int"),
     ("lr=fast", "lr=fast: expected float"),
-    ("precision=fp16", "expected one of f32, bf16"),
+    ("precision=fp16", "expected one of auto, f32, bf16"),
 ])
 def test_bad_overrides_are_one_line_errors(item, needle):
     with pytest.raises(ConfigError) as info:
