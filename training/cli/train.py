@@ -93,7 +93,8 @@ def train(
     keep: int = _opt("--keep", help="Latest checkpoints to keep."),
     resume_from: str = _opt("--resume-from", help="'latest' or a checkpoint path."),
     dataset: str = _opt("--dataset", help="golden-v2 | built golden dir | text:GLOB"),
-    precision: str = _opt("--precision", help="f32 | bf16 (compute; params stay f32)."),
+    precision: str = _opt("--precision", help="auto | f32 | bf16 (compute; auto = bf16 on "
+                                              "GPU/TPU, f32 on CPU; params stay f32)."),
     grad_accum: int = _opt("--grad-accum", help="Micro-batches per step."),
     eval_every: int = _opt("--eval-every", help="Steps between evals (0: only at the end)."),
     patience: int = _opt("--patience", help="Evals without improvement before stopping."),
