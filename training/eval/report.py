@@ -27,7 +27,8 @@ def write_pack(path: Path, pack: dict[str, Any]) -> None:
 
 
 def heatmap_png(pack: dict[str, Any]) -> bytes:
-    """Accuracy as a length x depth grid (rows: lengths, columns: depths), cells annotated."""
+    """Exact match as a length x depth grid (rows: lengths, columns: depths); each cell
+    annotated with exact match, its count and the digit accuracy."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -42,8 +43,10 @@ def heatmap_png(pack: dict[str, Any]) -> bytes:
     for i, n in enumerate(lengths):
         for j, d in enumerate(depths):
             c = acc[(n, d)]
-            ax.text(j, i, f"{c['accuracy']:.2f}\n{c['correct']}/{c['n']}", ha="center",
-                    va="center", fontsize=7)
+            ink = "black" if 0.25 <= c["accuracy"] <= 0.8 else "white"  # readable on the cell
+            ax.text(j, i, f"{c['accuracy']:.2f} ({c['correct']}/{c['n']})\n"
+                          f"digits {c['digit_accuracy']:.2f}", ha="center", va="center",
+                    fontsize=8, color=ink)
     ax.set_xticks(range(len(depths)), [f"{d:g}" for d in depths])
     ax.set_yticks(range(len(lengths)), [str(n) for n in lengths])
     ax.set(xlabel="needle depth (0 = start of context, 1 = just before the question)",
@@ -67,7 +70,8 @@ def summary(pack: dict[str, Any], pack_path: Path, seconds: float) -> str:
     """``passkey: exact match 0.93 (112/120) ... -> PATH (4.1s)``: one line for stdout."""
     spec, o = pack["spec"], pack["overall"]
     worst = min(pack["cells"], key=lambda c: (c["accuracy"], c["length"], c["depth"]))
-    return (f"{spec['task']}: exact match {o['accuracy']:.3f} ({o['correct']}/{o['n']}) "
+    return (f"{spec['task']}: exact match {o['accuracy']:.3f} ({o['correct']}/{o['n']}), digits "
+            f"{o['digit_accuracy']:.3f}, "
             f"step {pack['checkpoint']['step']} {spec['weights']} lengths "
             f"{','.join(map(str, spec['lengths']))} depths "
             f"{','.join(f'{d:g}' for d in spec['depths'])}; worst cell "

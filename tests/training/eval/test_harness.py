@@ -20,7 +20,7 @@ ARGS = ["--lengths", "80,96", "--depths", "0,0.5,1", "--trials", "4", "--seed", 
         "--device", "cpu"]
 
 
-def run_eval(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+def run_eval(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu"}
     return subprocess.run([sys.executable, "-m", "training", "eval", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -53,7 +53,7 @@ def test_random_init_checkpoint_end_to_end_and_byte_identical_rerun(run_dir):
     seconds = time.perf_counter() - t0
     assert first.returncode == 0, first.stderr
     line = first.stdout.strip()
-    assert "\n" not in line and line.startswith("passkey: exact match 0.000 (0/24) step 0")
+    assert "\n" not in line and line.startswith("passkey: exact match 0.000 (0/24), digits ")
     path = _pack_path(run_dir)
     assert str(path) in line and path.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     pack = json.loads(path.read_text())
@@ -62,7 +62,8 @@ def test_random_init_checkpoint_end_to_end_and_byte_identical_rerun(run_dir):
     assert "sha" in pack["git"]
     assert [(c["length"], c["depth"], c["n"]) for c in pack["cells"]] == [
         (n, d, 4) for n in (80, 96) for d in (0.0, 0.5, 1.0)]
-    assert pack["overall"] == {"n": 24, "correct": 0, "accuracy": 0.0}  # chance: ~1e-5
+    assert pack["overall"]["n"] == 24 and pack["overall"]["correct"] == 0  # chance: ~1e-5
+    assert pack["overall"]["accuracy"] == 0.0 and pack["overall"]["digit_accuracy"] < 0.3
     assert all(w["got"] != w["expected"] for c in pack["cells"] for w in c["wrong"])
     print(f"CI-sized eval (24 prompts, 2 lengths) took {seconds:.1f}s")  # shown with -s
 
