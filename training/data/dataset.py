@@ -140,7 +140,7 @@ class SyntheticDataset:
 
     A row is ``EOS prompt answer EOS`` of a length drawn uniformly from
     ``[task.min_length(), seq_len]``, the needle at a depth drawn uniformly from [0, 1], the
-    filler from the ``golden`` haystack; the loss covers ``answer EOS`` only (as for
+    filler from the ``TRAIN_HAYSTACK`` stream; the loss covers ``answer EOS`` only (as for
     golden-v2). Rows are a pure function of ``(seed, step)`` (stream ``TRAIN_STREAM``), so
     resume stays exact; validation rows come from a fixed stream of their own.
     """
