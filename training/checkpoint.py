@@ -211,3 +211,30 @@ class Found:
         restored = self.store.manager.restore(self.step, args=ocp.args.Composite(
             state=ocp.args.StandardRestore(flat_abstract)))["state"]
         return jax.tree_util.tree_unflatten(treedef, [restored[k] for k in flat_abstract])
+
+
+def open_verified(root: Path, step: int | None = None) -> Found:
+    """Read-only lookup for evaluation: ``step`` under the checkpoint root ``root`` (or its
+    newest step that verifies), checked against its integrity sidecar. Unlike
+    ``Checkpointer.find`` nothing is quarantined or moved: a reader must not edit a run."""
+    root = Path(root).absolute()
+    if not root.is_dir():
+        raise CheckpointError(f"{root}: no such checkpoint directory")
+    store = _Store(root, 10**6, create=False)
+    steps = [step] if step is not None else sorted(store.manager.all_steps(), reverse=True)
+    problems = []
+    for s in steps:
+        problem = store.problem(s) if (root / str(s)).is_dir() else "no such step"
+        if problem is None:
+            meta = store.manager.restore(s, args=ocp.args.Composite(
+                meta=ocp.args.JsonRestore()))["meta"]
+            return Found(store, s, meta)
+        problems.append(f"step {s}: {problem}")
+    detail = "; ".join(problems[:3]) or "no checkpoint steps"
+    raise CheckpointError(f"{root}: no usable checkpoint ({detail})")
+
+
+def content_sha256(step_dir: Path) -> str:
+    """One digest of a checkpoint step: sha256 over its sorted ``path sha256`` lines."""
+    lines = "".join(f"{k} {v}\n" for k, v in sorted(_tree_sha(Path(step_dir)).items()))
+    return hashlib.sha256(lines.encode()).hexdigest()

@@ -52,7 +52,8 @@ def make_generate(graphdef: nnx.GraphDef, max_new: int) -> Callable:
     """Greedy decoding of rows that hold ``prompt`` left-aligned in a [B, T] buffer.
 
     Runs full forward passes (no KV cache: answers are short) until every row emitted EOS
-    or ``max_new`` tokens were produced. Returns the updated buffer.
+    or ``max_new`` tokens were produced. The model reads ``T - 1`` positions, so ``T`` may be
+    ``seq_len + 1``. Returns the updated buffer.
     """
 
     @jax.jit
@@ -68,7 +69,9 @@ def make_generate(graphdef: nnx.GraphDef, max_new: int) -> Callable:
         def body(carry):
             t, buf, done = carry
             pos = jnp.clip(prompt_len + t - 1, 0, t_max - 2)
-            nxt = jnp.argmax(model(buf)[rows, pos], axis=-1).astype(buf.dtype)
+            # The last slot is only ever written: leaving it out of the forward pass lets a
+            # buffer of seq_len + 1 hold a full-length row plus its closing EOS.
+            nxt = jnp.argmax(model(buf[:, :-1])[rows, pos], axis=-1).astype(buf.dtype)
             nxt = jnp.where(done, PAD_ID, nxt)
             buf = buf.at[rows, pos + 1].set(nxt)
             return t + 1, buf, done | (nxt == EOS_ID)

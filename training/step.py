@@ -103,7 +103,7 @@ def make_evaluator(cfg: TrainConfig, graphdef, dataset) -> Callable[[Any], dict[
     batches = dataset.val_batches(cfg.batch_size, cfg.eval_batches)
     examples = dataset.golden_val(cfg.exact_match_examples)
     max_new = max((len(e.answer.encode()) + 1 for e in examples), default=0)
-    width = min(cfg.seq_len, max((len(e.prompt.encode()) + 1 for e in examples), default=0)
+    width = min(cfg.seq_len + 1, max((len(e.prompt.encode()) + 1 for e in examples), default=0)
                 + max_new)
     generate = make_generate(graphdef, max_new) if examples else None
 

@@ -1,7 +1,7 @@
 """``python -m training COMMAND ...``: the trainer's one command line.
 
 One module per command group (train, bench + ode-bench, data, export, registry,
-pipeline + hpsearch, sbom, tracking); each parses options, calls the library and prints.
+pipeline + hpsearch, sbom, tracking, eval); each parses options, calls the library and prints.
 ``main`` is the only place that turns an error into an exit code (table in
 training/errors.py); tracebacks only with ``--debug``.
 """
@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from training.cli import bench, data, export, pipeline, registry, sbom, tracking, train
+from training.cli import bench, data, eval, export, pipeline, registry, sbom, tracking, train
 from training.cli.common import debug_option, eprint, state
 from training.errors import TrainingError
 
@@ -36,6 +36,7 @@ app.command("pipeline")(pipeline.pipeline)
 app.command("hpsearch")(pipeline.hpsearch)
 app.command("sbom")(sbom.sbom)
 app.add_typer(tracking.app, name="tracking")
+app.add_typer(eval.app, name="eval")
 
 
 def _what_failed(argv: list[str] | None) -> str:

@@ -4,6 +4,7 @@ Sources (``TrainConfig.dataset``):
   ``golden-v2``     generated in memory from (golden_count, data_seed)
   a directory       a built golden-v2 copy (``python -m training data build``), sha-checked
   ``text:GLOB``     local text files; ``text:stdlib`` is this Python's stdlib sources
+  ``passkey``/``niah``  synthetic retrieval rows generated per step (``SyntheticDataset``)
 Split: the last ``val_fraction`` of the examples (golden) or of the token stream (text).
 
 CLI: ``python -m training data build --dataset golden-v2 --count N --out DIR [--seed S]``.
@@ -22,10 +23,14 @@ import numpy as np
 
 from training.config import TrainConfig
 from training.data import golden
+from training.data.golden import Example
 from training.data.tokenizer import EOS_ID, PAD_ID, ByteTokenizer
 from training.errors import UsageError
+from training.eval import prompts
 
 MAX_TEXT_BYTES = 256 * 2**20  # refuse to slurp more than this from a text glob
+TRAIN_HAYSTACK = "repeat"  # filler of passkey/niah training rows (see training/eval/prompts.py)
+SYNTHETIC_VAL_ROWS = 512  # fixed held-out passkey/niah rows for val loss and exact match
 
 
 class Batch(NamedTuple):
@@ -134,6 +139,56 @@ class TextDataset:
         return []
 
 
+class SyntheticDataset:
+    """``passkey`` / ``niah``: the eval prompts of training/eval/prompts.py as training rows.
+
+    A row is ``EOS prompt answer EOS`` of a length drawn uniformly from
+    ``[task.min_length(), seq_len]``, the needle at a depth drawn uniformly from [0, 1], the
+    filler from the ``TRAIN_HAYSTACK`` stream; the loss covers ``answer EOS`` only (as for
+    golden-v2). Rows are a pure function of ``(seed, step)`` (stream ``TRAIN_STREAM``), so
+    resume stays exact; validation rows come from a fixed stream of their own.
+    """
+
+    def __init__(self, cfg: TrainConfig):
+        self.task = prompts.task(cfg.dataset)
+        self.seq_len = cfg.seq_len
+        self.min_len = self.task.min_length()
+        if self.min_len > cfg.seq_len:
+            raise UsageError(f"dataset {cfg.dataset} needs seq_len >= {self.min_len} "
+                             f"(got {cfg.seq_len})", hint=f"add --set seq_len={self.min_len}")
+        self.stream = prompts.haystack(TRAIN_HAYSTACK)
+        sha = prompts.haystack_sha256(self.stream)
+        self.info = DatasetInfo(cfg.dataset, f"synthetic-{cfg.dataset}",
+                                f"{prompts.PROMPT_VERSION}", sha, 0, SYNTHETIC_VAL_ROWS)
+        self.val = [self._example(np.random.default_rng([prompts.TRAIN_STREAM + 1, i]))
+                    for i in range(SYNTHETIC_VAL_ROWS)]
+        self.tok = ByteTokenizer()
+
+    def _example(self, rng: np.random.Generator) -> Example:
+        length = int(rng.integers(self.min_len, self.seq_len + 1))
+        text, answer, _ = prompts.build(self.task, length, float(rng.random()), rng, self.stream)
+        return Example(text, answer)
+
+    def _collate(self, examples: list[Example]):
+        rows = []
+        for e in examples:
+            p, a = self.tok.encode(e.prompt), self.tok.encode(e.answer)
+            rows.append((np.concatenate([[EOS_ID], p, a, [EOS_ID]]).astype(np.int32), len(p)))
+        return collate(rows, self.seq_len)
+
+    def train_batch(self, seed: int, step: int, batch_size: int):
+        rng = np.random.default_rng([prompts.TRAIN_STREAM, seed, step])
+        return self._collate([self._example(rng) for _ in range(batch_size)])
+
+    def val_batches(self, batch_size: int, count: int):
+        return [self._collate([self.val[(b * batch_size + j) % SYNTHETIC_VAL_ROWS]
+                               for j in range(batch_size)]) for b in range(count)]
+
+    def golden_val(self, count: int) -> list[Example]:
+        """Held-out prompts for greedy exact match (same format as golden examples)."""
+        return self.val[:count]
+
+
 def _split(n: int, val_fraction: float) -> int:
     return max(1, min(n - 1, int(round(n * (1 - val_fraction)))))
 
@@ -147,9 +202,11 @@ def text_files(pattern: str) -> list[Path]:
     return files
 
 
-def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset:
+def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset | SyntheticDataset:
     """Resolve ``cfg.dataset`` into a dataset with a deterministic train/val split."""
     key = cfg.dataset
+    if key in prompts.TASKS:
+        return SyntheticDataset(cfg)
     if key == golden.NAME:
         examples = golden.generate(cfg.golden_count, cfg.data_seed)
         sha, version = golden.content_sha256(examples), golden.VERSION
@@ -173,7 +230,7 @@ def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset:
         sha, version = manifest["sha256"], manifest["version"]
     else:
         raise UsageError(f"unknown dataset {key!r}; use golden-v2, a built golden directory, "
-                         "or text:GLOB")
+                         f"text:GLOB or one of {', '.join(tuple(prompts.TASKS))}")
     n_train = _split(len(examples), cfg.val_fraction)
     info = DatasetInfo(key, golden.NAME, version, sha, n_train, len(examples) - n_train)
     return GoldenDataset(examples, info, cfg)
