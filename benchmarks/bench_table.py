@@ -1,0 +1,187 @@
+"""Every figure of the speed table (issue 15) in one run, beside a bare `python -c pass`.
+
+    python benchmarks/bench_table.py [--runs 9] [--count 10000] [--sync 2000,8000]
+                                     [--skip-stale] [--sync-timeout 120]
+
+Each line: median wall time, median CPU time of the process (and its children), max peak RSS,
+and the ratio of the median wall time to the `python -c pass` median measured in the same run
+(so a busy machine moves both). "cold" = TASKCTL_NO_CACHE=1 (nothing cached: every file
+parsed, the plan computed); "warm" = a second run with nothing changed.
+
+Figures:
+- read commands on the bundled backlog (`.tasks/` of this checkout, copied to a tmp dir);
+- `next`, `list --json`, `validate` on a generated 10,000-task tree, cold, with peak memory;
+- `sync` dry run on generated trees of the given sizes (manifest entries);
+- stale items after one real edit of a trainer module (in a tmp git clone; `gate --check`).
+The README's main job (`gate --rerun`) takes minutes: `benchmarks/bench_gate.py` times it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gen_tree import generate  # noqa: E402
+from proctree import measure as tree_measure  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).with_name("taskctl"))
+NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}
+TRAINER_EDITS = ("training/ops/sbom.py", "training/data/golden.py", "training/bench/flops.py")
+
+
+def measure(cmd: list[str], env=None, timeout: float | None = None,
+            ok=(0, 1)) -> tuple[float, float, float]:
+    """(wall s, CPU s of the process and its waited-for children, peak RSS MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = None if timeout is None else start + timeout
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            proc.kill()
+            proc.wait()
+            return float("inf"), float("inf"), 0.0
+        time.sleep(0.002)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(cmd)} exited {code}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+def runs(cmd: list[str], n: int, env=None, **kw) -> tuple[float, float, float]:
+    out = [measure(cmd, env, **kw) for _ in range(n)]
+    return (statistics.median(o[0] for o in out), statistics.median(o[1] for o in out),
+            max(o[2] for o in out))
+
+
+class Table:
+    def __init__(self, floor: float):
+        self.floor = floor
+
+    def line(self, label: str, res: tuple[float, float, float]) -> None:
+        if res[0] == float("inf"):
+            print(f"  {label:<46} did not finish", flush=True)
+            return
+        print(f"  {label:<46} {res[0] * 1000:8.0f} ms  cpu {res[1] * 1000:7.0f} ms  "
+              f"peak {res[2]:6.1f} MiB  {res[0] / self.floor:6.1f}x floor", flush=True)
+
+
+def tree(path: Path, count: int) -> Path:
+    root = path / ".tasks"
+    if not (root / "manifest.json").exists() or len(list((root / "tasks").iterdir())) != count:
+        shutil.rmtree(path, ignore_errors=True)
+        generate(path, count)
+    return root
+
+
+def bundled(t: Table, n: int, tmp: Path) -> None:
+    copy = tmp / "bundled"
+    shutil.copytree(REPO / ".tasks", copy / ".tasks", ignore=shutil.ignore_patterns(".cache"))
+    root = str(copy / ".tasks")
+    first = sorted((copy / ".tasks" / "tasks").iterdir())[0].name.split("-")[0].split(".")[0]
+    print(f"bundled backlog ({len(list((copy / '.tasks' / 'tasks').iterdir()))} task files),"
+          f" median of {n}:")
+    commands = [["next"], ["next", "--json"], ["ready"], ["list"], ["list", "--json"],
+                ["show", first], ["status"], ["critical-path"], ["validate"]]
+    for c in commands:
+        cmd = [EXE, *c, "--tasks-dir", root]
+        cold = runs(cmd, n, NO_CACHE)
+        measure(cmd)
+        warm = runs(cmd, n)
+        t.line(f"{' '.join(c)} cold", cold)
+        t.line(f"{' '.join(c)} warm", warm)
+
+
+def large(t: Table, n: int, count: int) -> None:
+    root = tree(Path(f"/tmp/taskctl-bench-{count}"), count)
+    print(f"generated tree ({count} tasks), cold = nothing cached, median of {n}; "
+          "peak = whole process tree:")
+    for c in (["next", "--json"], ["list", "--json"], ["validate"]):
+        cmd = [EXE, *c, "--tasks-dir", str(root)]
+        walls, peaks, cpus = [], [], []
+        for _ in range(n):
+            shutil.rmtree(root / ".cache", ignore_errors=True)
+            w, peak, _code = tree_measure(cmd, NO_CACHE)
+            walls.append(w)
+            peaks.append(peak)
+        cpus = [measure(cmd, NO_CACHE)[1]]
+        t.line(f"{' '.join(c)} cold", (statistics.median(walls), cpus[0], max(peaks)))
+        measure(cmd)
+        first = sorted((root / "tasks").iterdir())[0]
+        st = first.stat()
+        os.utime(first, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+        t.line(f"{' '.join(c)} one file edited", runs(cmd, 1))
+        t.line(f"{' '.join(c)} warm", runs(cmd, n))
+
+
+def sync(t: Table, sizes: list[int], timeout: float) -> None:
+    print(f"sync dry run (manifest entries; timeout {timeout:.0f} s):")
+    for count in sizes:
+        root = tree(Path(f"/tmp/taskctl-bench-{count}"), count)
+        t.line(f"sync, {count} entries", runs([EXE, "sync", "--tasks-dir", str(root)], 1,
+                                               timeout=timeout))
+
+
+def stale(tmp: Path) -> None:
+    """Items `gate --check` calls stale after one edit of a trainer module, in a tmp clone."""
+    clone = tmp / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)], check=True)
+    print("stale items after one trainer edit (gate --check in a tmp clone of HEAD):")
+    for rel in TRAINER_EDITS:
+        target = clone / rel
+        if not target.exists():
+            print(f"  {rel}: not in this checkout")
+            continue
+        before = target.read_bytes()
+        target.write_bytes(before + b"\n# edited by bench_table\n")
+        out = subprocess.run([EXE, "gate", "--check", "--json"], cwd=clone,
+                             capture_output=True, text=True).stdout
+        target.write_bytes(before)
+        doc = json.loads(out) if out.strip() else {}
+        tasks = doc.get("tasks", [])
+        stale_tasks = [x for x in tasks if x.get("stale") or x.get("failures")]
+        print(f"  edit {rel:<28} stale tasks: {len(stale_tasks)} of {len(tasks)} checked")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--count", type=int, default=10_000)
+    ap.add_argument("--sync", default="2000,8000")
+    ap.add_argument("--sync-timeout", type=float, default=120)
+    ap.add_argument("--skip-stale", action="store_true")
+    ap.add_argument("--only", choices=("bundled", "large", "sync", "stale"))
+    a = ap.parse_args()
+    floor = runs([sys.executable, "-c", "pass"], a.runs)
+    print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   python: "
+          f"{sys.version.split()[0]}")
+    print(f"floor: python -c pass                             {floor[0] * 1000:8.0f} ms  "
+          f"cpu {floor[1] * 1000:7.0f} ms  peak {floor[2]:6.1f} MiB")
+    t = Table(floor[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        if a.only in (None, "bundled"):
+            bundled(t, a.runs, Path(tmp))
+        if a.only in (None, "large"):
+            large(t, max(1, a.runs // 3), a.count)
+        if a.only in (None, "sync"):
+            sync(t, [int(s) for s in a.sync.split(",") if s], a.sync_timeout)
+        if a.only in (None, "stale") and not a.skip_stale:
+            stale(Path(tmp))
+    print(f"load avg at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
