@@ -84,6 +84,31 @@ def _hashes(repo_root: Path, globs: list[str], cache: dict | None) -> dict[str, 
     return dict(cache[key])
 
 
+# --- traced inputs (core/verify/trace.py): files a run was seen reading, beside the declared
+def traced_hashes(repo_root: Path, paths: list[str], declared: dict[str, str],
+                  cache: dict | None) -> dict[str, str]:
+    """Hashes of traced files not already declared; one inside the repo that is gone or
+    escapes it (a symlink) hashes as "missing", so the item goes stale."""
+    root = repo_root.resolve()
+    out = {}
+    for rel in paths:
+        if rel in declared:
+            continue
+        if cache is not None and ("traced", rel) in cache:
+            out[rel] = cache[("traced", rel)]
+            continue
+        p = repo_root / rel
+        try:
+            p.resolve().relative_to(root)
+            out[rel] = file_hash(p) if p.is_file() else "missing"
+        except (OSError, ValueError):
+            out[rel] = "missing"
+        if cache is not None:
+            cache[("traced", rel)] = out[rel]
+    return out
+# --- end traced inputs
+
+
 def spec_hash(task_id: str, item: AcceptanceItem) -> str:
     return sha256(canonical({"task": task_id, "item": item.raw or {
         "criterion": item.criterion, "run": item.run}}))
@@ -106,9 +131,11 @@ def versions() -> dict[str, str]:
 
 def compute(task_id: str, item: AcceptanceItem, repo_root: Path,
             environ: Mapping[str, str] | None = None,
-            cache: dict | None = None) -> Fingerprint:
+            cache: dict | None = None, traced: list[str] | None = None) -> Fingerprint:
     """`cache` (a dict owned by the caller) memoises input hashes per glob list: for a gate
-    pass that runs nothing; never across a run, whose inputs must be hashed before and after."""
+    pass that runs nothing; never across a run, whose inputs must be hashed before and after.
+    `traced`: files an earlier run was seen reading (trace.py), hashed beside the declared
+    inputs; absent from the parts when empty, so untraced records keep their keys."""
     environ = os.environ if environ is None else environ
     parts: dict[str, Any] = {
         "format": FORMAT_VERSION,
@@ -119,13 +146,16 @@ def compute(task_id: str, item: AcceptanceItem, repo_root: Path,
         parts["kind"] = "manual"
         parts["criterion"] = item.criterion
     else:
+        files = _hashes(repo_root, item.inputs, cache)
+        inputs: dict[str, Any] = {"globs": list(item.inputs), "files": files}
+        if traced and (extra := traced_hashes(repo_root, traced, files, cache)):
+            inputs["traced"] = extra
         parts.update({
             "kind": "run",
             "command": item.run,
             "cwd": item.cwd or ".",
             "timeout": item.timeout or DEFAULT_TIMEOUT,
-            "inputs": {"globs": list(item.inputs),
-                       "files": _hashes(repo_root, item.inputs, cache)},
+            "inputs": inputs,
             "env": env_parts(item, environ),
             "versions": versions(),
         })
@@ -152,6 +182,11 @@ def differences(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[s
             out.append(f"input removed: {path}")
         elif of[path] != nf[path]:
             out.append(f"input changed: {path}")
+    ot, nt = oi.get("traced") or {}, ni.get("traced") or {}
+    for path in sorted(set(ot) | set(nt)):  # same paths (taken from the record); new hashes
+        if ot.get(path) != nt.get(path):
+            gone = nt.get(path) in (None, "missing")
+            out.append(f"traced input {'removed' if gone else 'changed'}: {path}")
     oe, ne = old.get("env") or {}, new.get("env") or {}
     out += [f"env changed: {k}" for k in sorted(set(oe) | set(ne)) if oe.get(k) != ne.get(k)]
     ov, nv = old.get("versions") or {}, new.get("versions") or {}

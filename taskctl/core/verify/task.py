@@ -9,12 +9,13 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from taskctl.core.files import locks
 from taskctl.core.model import AcceptanceItem, Backlog, Task
 from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome
-from taskctl.core.verify import capabilities, evidence, keys, runner, trust
+from taskctl.core.verify import capabilities, evidence, keys, proving, runner, trace, trust
 from taskctl.core.verify import fingerprint as fpm
 from taskctl.core.verify.events import Event, Observer
 from taskctl.core.verify.secrets import Redactor, secret_values
@@ -101,9 +102,10 @@ def outcome_of(items: list[ItemResult]) -> tuple[str, str]:
 def assess(ctx: Context, task: Task, item: AcceptanceItem,
            stale_runs: frozenset[str] = frozenset()) -> tuple[ItemResult, fpm.Fingerprint]:
     """What can be said about an item without running it: cached pass, sign-off, or not."""
-    fp = fpm.compute(task.id, item, ctx.bl.repo_root, cache=ctx.input_cache)
     record, rejected = evidence.load(ctx.bl.root, task.id, item.index, ctx.policy,
                                      item.requires)
+    fp = fpm.compute(task.id, item, ctx.bl.repo_root, cache=ctx.input_cache,
+                     traced=trace.recorded(record))  # the files its last run read
     fr = (evidence.freshness(record, fp, stale_runs) if rejected is None
           else evidence.Freshness(False, [rejected], None))
     res = ItemResult(item.index, item.criterion, ItemOutcome.WOULD_RUN, reasons=fr.reasons,
@@ -190,28 +192,38 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
     cwd = (bl.repo_root / (item.cwd or ".")).resolve()
     timeout = item.timeout or fpm.DEFAULT_TIMEOUT
     tmp = tempfile.mkdtemp(prefix=f"taskctl-{task.id}-{item.index}-")
+    scratch = tempfile.mkdtemp(prefix=f"taskctl-trace-{task.id}-{item.index}-")
+    tr = trace.prepare(env, bl.repo_root, Path(scratch))  # precise evidence: what it read
+    proving.shared_env(env, bl.root)  # one JAX compile cache for every item
     reasons: list[str] = []
     try:
         if not cwd.is_dir():
             raise FileNotFoundError(f"cwd {item.cwd!r} does not exist")
-        run = runner.run(item.run.replace("{tmp}", tmp), cwd, env, timeout, log, redactor,
-                         ctx.cancel, grace=ctx.grace)
+        run = runner.run(trace.wrap(item.run.replace("{tmp}", tmp), tr), cwd, env, timeout,
+                         log, redactor, ctx.cancel, grace=ctx.grace)
     except OSError as e:
         run = runner.RunResult(ItemOutcome.FAIL, None, None, runner.utc_now(), 0.0,
                                redactor.redact_text(str(e)), "", 0, 0)
         reasons.append(str(e))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    read = trace.collect(tr, bl.repo_root, cwd) if cwd.is_dir() else []
+    shutil.rmtree(scratch, ignore_errors=True)
     status = run.status
-    after = fpm.compute(task.id, item, bl.repo_root)
+    after = fpm.compute(task.id, item, bl.repo_root, traced=fp_traced(fp))
     if after.key != fp.key:
         changed = fpm.differences(fp.parts, after.parts)
         reasons.append("changed during the run: " + ", ".join(changed))
         if status == ItemOutcome.PASS:
             status = ItemOutcome.FAIL  # a change during the run is never a pass
-    record = evidence.base_record(task.id, item.index, item.criterion, ctx.run_id, fp,
+    # the record's fingerprint: declared inputs as hashed before the run, plus what it read
+    # (changed during the run, a FAIL above: keep the inputs it started from)
+    final = fp if after.key != fp.key or tr.mode == "off" else fpm.compute(
+        task.id, item, bl.repo_root, traced=read)
+    record = evidence.base_record(task.id, item.index, item.criterion, ctx.run_id, final,
                                   bl.repo_root)
     record.update({
+        "trace": tr.summary(),
         "kind": "run", "status": status, "command": item.run, "cwd": item.cwd or ".",
         "timeout_s": timeout, "exit_code": run.exit_code, "signal": run.signal,
         "started_at": run.started_at, "duration_s": run.duration_s,
@@ -224,6 +236,11 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
         evidence.store(bl.root, record, ctx.signer, ctx.policy.repo_id)
     return ItemResult(item.index, item.criterion, status, reasons=reasons, record=record,
                       log=bl.rel(log))
+
+
+def fp_traced(fp: fpm.Fingerprint) -> list[str]:
+    """The traced files a fingerprint was computed with."""
+    return sorted((fp.parts.get("inputs") or {}).get("traced") or {})
 
 
 def sign_off(bl: Backlog, task: Task, index: int, by: str, note: str | None,
