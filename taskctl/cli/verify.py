@@ -13,7 +13,8 @@ from taskctl.cli.common import emit_json, state
 from taskctl.core.status import TaskOutcome
 from taskctl.errors import Interrupted, LockBusy, ProblemsFound, UsageError
 
-JOBS = typer.Option("--jobs", "-j", min=1, help="Tasks verified at once (independent ones).")
+JOBS = typer.Option("--jobs", "-j", metavar="N|auto",
+                    help="Tasks verified at once (independent ones); auto: one per CPU.")
 JSON = typer.Option("--json", help="Machine-readable result on stdout (progress stays on stderr).")
 
 
@@ -62,7 +63,7 @@ def verify(
     tasks: Annotated[list[str] | None, typer.Argument(help="Task ids.", show_default=False)] = None,
     all_tasks: Annotated[bool, typer.Option("--all", help="Every task with acceptance items "
                                             "(not cancelled/deferred).")] = False,
-    jobs: Annotated[int, JOBS] = 1,
+    jobs: Annotated[str, JOBS] = "1",
     keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Do not stop at the "
                                              "first failing item/task.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Re-run items even when a fresh "
@@ -81,7 +82,10 @@ def verify(
 
     bl = state(ctx).backlog(warn=False)
     ids = core.select(bl, list(tasks or []), all_tasks)
-    opts = core.VerifyOptions(jobs=jobs, keep_going=keep_going, force=force, dry_run=dry_run)
+    from taskctl.core.verify.proving import parse_jobs
+
+    opts = core.VerifyOptions(jobs=parse_jobs(jobs), keep_going=keep_going, force=force,
+                              dry_run=dry_run)
     with _sigterm_as_interrupt(), _progress(as_json) as progress:
         report = core.verify(bl, ids, opts, progress)
     _notes(report.notes)
@@ -153,7 +157,10 @@ def gate(
                                              "evidence with the reason.")] = False,
     rerun: Annotated[bool, typer.Option("--rerun", help="Re-execute every item of every "
                                         "completed task.")] = False,
-    jobs: Annotated[int, JOBS] = 1,
+    jobs: Annotated[str, JOBS] = "1",
+    shard: Annotated[str | None, typer.Option(
+        "--shard", metavar="K/N", help="Gate only shard K of N (a CI matrix job), balanced by "
+        "recorded durations; merge the evidence, then `gate --check`.")] = None,
     strict_caps: Annotated[bool, typer.Option("--strict-capabilities", help="Fail on items "
                                               "that cannot be re-verified here.")] = False,
     as_json: Annotated[bool, JSON] = False,
@@ -168,8 +175,11 @@ def gate(
     from taskctl.render import verify_report as vr
 
     bl = state(ctx).backlog(warn=False)
-    opts = core.GateOptions(check=check_only, rerun=rerun, jobs=jobs,
-                            strict_capabilities=strict_caps)
+    from taskctl.core.verify.proving import parse_jobs, parse_shard
+
+    opts = core.GateOptions(check=check_only, rerun=rerun, jobs=parse_jobs(jobs),
+                            strict_capabilities=strict_caps,
+                            shard=parse_shard(shard) if shard else None)
     with _sigterm_as_interrupt(), _progress(as_json) as progress:
         report = core.gate(bl, opts, progress)
     _notes(report.notes)
@@ -186,7 +196,8 @@ def gate(
         for res in report.tasks:
             _print(vr.task_lines(res, verbose_items=False))
         good = sum(t.outcome in (TaskOutcome.OK, TaskOutcome.NOT_REVERIFIED) for t in report.tasks)
-        _print([f"gate: {good}/{len(report.tasks)} completed task(s) proven"
+        where = f" (shard {shard})" if shard else ""
+        _print([f"gate{where}: {good}/{len(report.tasks)} completed task(s) proven"
                 + ("" if report.ok else " — FAILED")])
     if report.interrupted:
         raise Interrupted("gate interrupted", reported=as_json)

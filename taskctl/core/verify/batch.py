@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from taskctl.core.model import Backlog
 from taskctl.core.status import DONE, TaskOutcome, TaskStatus
-from taskctl.core.verify import capabilities, evidence, keys, runner, trust
+from taskctl.core.verify import capabilities, evidence, keys, proving, runner, trust
 from taskctl.core.verify.events import Event, Observer
 from taskctl.core.verify.task import Context, TaskResult, verify_task
 from taskctl.core.write import status as status_writer
@@ -127,8 +127,11 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
     report = VerifyReport(run_id, sorted(caps), notes=notes)
     if not opts.dry_run:
         evidence.prefetch_git_state(bl.repo_root)  # overlaps gitpython's import with the run
-    order = dependency_order(bl, ids)
-    chosen = set(order)
+    # slowest first, dependencies still first; without the dependency rule (gate) no task
+    # waits for another, so the pool never idles behind a dependency
+    order = dependency_order(bl, proving.slowest_first(bl, ids)) if opts.check_deps else \
+        proving.slowest_first(bl, ids)
+    chosen = set(order) if opts.check_deps else set()
     deps = {t: [d for d in bl.tasks[t].depends_on if d in chosen] for t in order}
     results: dict[str, TaskResult] = {}
     pending, running = list(order), {}
@@ -181,7 +184,8 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
                 results[tid] = TaskResult(tid, TaskOutcome.INTERRUPTED, "not started")
     if ctx.cancel.is_set():
         report.interrupted = True
-    report.tasks = [results[t] for t in order if t in results]
+    shown = dependency_order(bl, ids) if opts.check_deps else ids  # as before: not by speed
+    report.tasks = [results[t] for t in shown if t in results]
     return report
 
 

@@ -40,6 +40,7 @@ class GateOptions:
     capabilities: frozenset[str] | None = None
     signer: keys.Signer | None = None  # None: the configured key, else a throwaway one
     policy: trust.Policy | None = None  # None: .tasks/trust.yaml
+    shard: tuple[int, int] | None = None  # (k, n): gate only shard k of n (proving.shard)
 
 
 @dataclass
@@ -74,6 +75,11 @@ def gate(bl: Backlog, opts: GateOptions, observer: Observer | None = None,
     results: dict[str, TaskResult] = {}
     to_run: list[str] = []
     completed = [t for t in bl.tasks.values() if t.status == TaskStatus.COMPLETED]
+    if opts.shard is not None:  # a CI matrix job: its share, balanced by recorded durations
+        from taskctl.core.verify.proving import shard
+
+        mine = set(shard(bl, [t.id for t in completed], *opts.shard))
+        completed = [t for t in completed if t.id in mine]
     for t in completed:
         if not t.acceptance:
             results[t.id] = TaskResult(t.id, TaskOutcome.UNPROVEN,
