@@ -135,25 +135,61 @@ def sync(t: Table, sizes: list[int], timeout: float) -> None:
                                                timeout=timeout))
 
 
-def stale(tmp: Path) -> None:
-    """Items `gate --check` calls stale after one edit of a trainer module, in a tmp clone."""
-    clone = tmp / "clone"
-    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)], check=True)
-    print("stale items after one trainer edit (gate --check in a tmp clone of HEAD):")
+def _not_ok(clone: Path) -> set[str]:
+    out = subprocess.run([EXE, "gate", "--check", "--json"], cwd=clone, capture_output=True,
+                         text=True).stdout
+    return {t["task"] for t in json.loads(out)["tasks"] if t["outcome"] not in ("ok",
+                                                                               "not_reverified")}
+
+
+def _declared_hits(rev: str, rel: str) -> tuple[int, int]:
+    """(completed tasks whose declared `inputs` at `rev` match `rel`, completed tasks): what a
+    fingerprint of declared inputs only makes stale, given fresh evidence."""
+    import fnmatch
+
+    import yaml
+
+    names = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only",
+                            f"{rev}:.tasks/tasks"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    hits = total = 0
+    for name in names:
+        text = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:.tasks/tasks/{name}"],
+                              capture_output=True, text=True, check=True).stdout
+        fm = yaml.safe_load(text.split("---\n")[1])
+        if fm.get("status") != "completed":
+            continue
+        total += 1
+        globs = [g for it in fm.get("acceptance") or [] for g in it.get("inputs") or []]
+        # `**/` matches zero or more directories, as in Path.glob
+        hits += any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(rel, g.replace("**/", ""))
+                    for g in globs)
+    return hits, total
+
+
+def stale(clone: Path | None, tmp: Path, before_rev: str) -> None:
+    """Tasks `gate --check` newly calls stale after one edit of a trainer module. `clone`: a
+    checkout whose evidence is fresh (e.g. after `gate --rerun`); the edits are undone."""
+    if clone is None:
+        clone = tmp / "clone"
+        subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)],
+                       check=True)
+    base = _not_ok(clone)
+    print(f"stale tasks after one trainer edit ({clone}; {len(base)} not ok before the edit):")
     for rel in TRAINER_EDITS:
         target = clone / rel
         if not target.exists():
             print(f"  {rel}: not in this checkout")
             continue
+        hits, total = _declared_hits(before_rev, rel)
         before = target.read_bytes()
         target.write_bytes(before + b"\n# edited by bench_table\n")
-        out = subprocess.run([EXE, "gate", "--check", "--json"], cwd=clone,
-                             capture_output=True, text=True).stdout
-        target.write_bytes(before)
-        doc = json.loads(out) if out.strip() else {}
-        tasks = doc.get("tasks", [])
-        stale_tasks = [x for x in tasks if x.get("stale") or x.get("failures")]
-        print(f"  edit {rel:<28} stale tasks: {len(stale_tasks)} of {len(tasks)} checked")
+        try:
+            now = _not_ok(clone) - base
+        finally:
+            target.write_bytes(before)
+        print(f"  edit {rel:<26} declared inputs at {before_rev}: {hits:>2} of {total} stale"
+              f"   now (traced + narrowed): {len(now):>2} stale {sorted(now)}", flush=True)
 
 
 def main() -> None:
@@ -164,6 +200,8 @@ def main() -> None:
     ap.add_argument("--sync-timeout", type=float, default=120)
     ap.add_argument("--skip-stale", action="store_true")
     ap.add_argument("--only", choices=("bundled", "large", "sync", "stale"))
+    ap.add_argument("--clone", type=Path, help="a checkout with fresh evidence (for stale)")
+    ap.add_argument("--before-rev", default="c61fdc2", help="the backlog before issue 15")
     a = ap.parse_args()
     floor = runs([sys.executable, "-c", "pass"], a.runs)
     print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   python: "
@@ -179,7 +217,7 @@ def main() -> None:
         if a.only in (None, "sync"):
             sync(t, [int(s) for s in a.sync.split(",") if s], a.sync_timeout)
         if a.only in (None, "stale") and not a.skip_stale:
-            stale(Path(tmp))
+            stale(a.clone, Path(tmp), a.before_rev)
     print(f"load avg at end: {os.getloadavg()[0]:.2f}")
 
 
