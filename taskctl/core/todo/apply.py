@@ -117,11 +117,12 @@ def write_manifest(root: Path, touched: set[str]) -> None:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         entries = data.setdefault("tasks", [])
         where = {e.get("id"): i for i, e in enumerate(entries) if isinstance(e, dict)}
+        deps = sync.dependents_of(bl)
         for tid in sorted(touched):
             if tid not in bl.tasks:
                 continue
             i = where.get(tid)
-            entry = sync.entry_for(bl, bl.tasks[tid], entries[i] if i is not None else None)
+            entry = sync.entry_for(bl, bl.tasks[tid], entries[i] if i is not None else None, deps)
             if i is None:
                 entries.append(entry)
             else:

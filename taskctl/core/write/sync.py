@@ -34,11 +34,23 @@ class SyncResult:
         return bool(self.changes)
 
 
-def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None) -> dict[str, Any]:
+def dependents_of(bl: Backlog) -> dict[str, list[str]]:
+    """Task id -> sorted ids of the tasks that depend on it (one pass: O(edges))."""
+    out: dict[str, set[str]] = {}
+    for o in bl.tasks.values():
+        for d in o.depends_on:
+            out.setdefault(d, set()).add(o.id)
+    return {k: sorted(v, key=natural_key) for k, v in out.items()}
+
+
+def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None,
+              dependents: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The manifest entry of `t`; pass `dependents` (dependents_of) when building many."""
     e = {k: v for k, v in (old or {}).items()
          if k not in DEPENDENCY_KEYS and k not in KEY_ALIASES}
-    dependents = sorted((o.id for o in bl.tasks.values() if t.id in o.depends_on),
-                        key=natural_key)
+    if dependents is None:
+        dependents = dependents_of(bl)
+    dependents = dependents.get(t.id, [])
     # keep `blocks` ids that name deferred tasks (they have no spec to depend back)
     kept = [b for b in t.blocks if b not in bl.tasks]
     values = {
@@ -83,24 +95,27 @@ def derived(bl: Backlog) -> dict[str, Any]:
 
 def plan(bl: Backlog) -> SyncResult:
     path = bl.root / "manifest.json"
-    old = copy.deepcopy(bl.manifest.data) if bl.manifest else {}
+    old = bl.manifest.data if bl.manifest else {}  # read only: one deep copy is enough
     new = copy.deepcopy(old)
     old_entries = {e.get("id"): e for e in old.get("tasks", []) if isinstance(e, dict)}
     order = [e.get("id") for e in old.get("tasks", []) if isinstance(e, dict)]
-    ids = [i for i in order if i in bl.tasks] + sorted((i for i in bl.tasks if i not in order),
+    listed = set(order)  # a set: `in` on the list made this O(n²)
+    ids = [i for i in order if i in bl.tasks] + sorted((i for i in bl.tasks if i not in listed),
                                                           key=natural_key)
     seen: set[str] = set()
     entries = []
+    deps = dependents_of(bl)  # once, not per entry: sync stays O(n log n)
     for tid in ids:
         if tid in seen:
             continue
         seen.add(tid)
-        entries.append(entry_for(bl, bl.tasks[tid], old_entries.get(tid)))
+        entries.append(entry_for(bl, bl.tasks[tid], old_entries.get(tid), deps))
     new["tasks"] = entries
     new.update(derived(bl))
     res = SyncResult(path, new)
+    by_id = {e["id"]: e for e in entries}
     for tid in ids:
-        before, after = old_entries.get(tid), next(e for e in entries if e["id"] == tid)
+        before, after = old_entries.get(tid), by_id[tid]
         if before is None:
             res.changes.append(f"add entry {tid}")
             continue
@@ -110,7 +125,8 @@ def plan(bl: Backlog) -> SyncResult:
     for tid in old_entries:
         if tid not in bl.tasks:
             res.changes.append(f"remove entry {tid} (no task file)")
-    if len(old.get("tasks", [])) != len(entries) and not any("remove" in c for c in res.changes):
+    if len(old.get("tasks", [])) != len(entries) and not any(c.startswith("remove")
+                                                              for c in res.changes):
         res.changes.append("drop duplicate entries")
     for k in ("dependency_graph", "stats", "critical_path"):
         if k in new and old.get(k) != new[k]:
