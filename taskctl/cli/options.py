@@ -1,4 +1,4 @@
-"""The options of the planning commands, defined ONCE as plain data.
+"""The options of the read commands (planning and views), defined ONCE as plain data.
 
 Both the typer commands (`cli/plan.py`, which build their `typer.Option`s from these specs) and
 the typer-free fast entry (`cli/quick.py`, which answers cached plain forms before typer is
@@ -37,19 +37,36 @@ EXPLAIN = Opt(("--explain",), "explain", False,
 WAVES = Opt(("--waves",), "waves", False,
             "All remaining work as parallel waves (topological generations).", bool)
 
+STATUS = Opt(("--status",), "status", None, "A status (aliases accepted), or `remaining`.")
+PRIORITY = Opt(("--priority",), "priority", None, "P0..P4")
+TAG = Opt(("--tag",), "tag", None, "")
+PHASE = Opt(("--phase",), "phase", None, "Manifest phase name or a task's `phase` value.")
+MILESTONE = Opt(("--milestone",), "milestone", None, "")
+
 COMMANDS: dict[str, tuple[Opt, ...]] = {
     "next": (LIMIT, EXPLAIN, WEIGHT, JSON),
     "ready": (WAVES, WEIGHT, JSON),
     "critical-path": (WEIGHT, JSON),
+    "status": (WEIGHT, JSON),
+    "list": (STATUS, PRIORITY, TAG, PHASE, MILESTONE, JSON),
+    "show": (JSON,),
 }
+PLANNING = ("next", "ready", "critical-path")
+POSITIONAL = {"show": "task_id"}  # the one argument a command takes (required)
+# what changes a command's answer (its cache slot); the rest only changes how it is printed
+ANSWER_PARAMS = {"next": ("weight",), "ready": ("weight",), "critical-path": ("weight",),
+                 "status": ("weight",), "list": ("status", "priority", "tag", "phase",
+                                                 "milestone"),
+                 "show": ("task_id",)}
 TASKS_DIR = "--tasks-dir"  # the global option with a value (cli/app.py)
 DEBUG = "--debug"  # the global flag
 
 
 def parse(argv: list[str]) -> tuple[str, dict[str, Any], str | None] | None:
-    """(command, {dest: value}, --tasks-dir) for the plain forms of the planning commands;
-    None for anything else (help, unknown options, bad values: the full CLI reports those)."""
+    """(command, {dest: value}, --tasks-dir) for the plain forms of the read commands; None
+    for anything else (help, unknown options, bad values: the full CLI reports those)."""
     command, opts, tasks_dir, i = None, {}, None, 0
+    positional = None
     while i < len(argv):
         a = argv[i]
         name, eq, value = a.partition("=") if a.startswith("--") else (a, "", "")
@@ -68,6 +85,8 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], str | None] | None:
                     return None
         elif command is None and a in COMMANDS:
             command = a
+        elif command in POSITIONAL and positional is None and not a.startswith("-"):
+            positional = a
         elif spec is not None and not eq:
             opts[spec.dest] = True
         elif a != DEBUG:
@@ -75,4 +94,9 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], str | None] | None:
         i += 1
     if command is None or opts.get("weight", WEIGHT.default) not in WEIGHTS:
         return None
-    return command, {o.dest: opts.get(o.dest, o.default) for o in COMMANDS[command]}, tasks_dir
+    out = {o.dest: opts.get(o.dest, o.default) for o in COMMANDS[command]}
+    if command in POSITIONAL:
+        if positional is None:
+            return None
+        out[POSITIONAL[command]] = positional
+    return command, out, tasks_dir

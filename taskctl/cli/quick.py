@@ -1,10 +1,11 @@
-"""The console script: cached planning answers without typer, else the full CLI.
+"""The console script: cached answers of the read commands without typer, else the full CLI.
 
 Importing typer and registering every command costs more than the whole cached answer
 (`taskctl next` is what people and agents call constantly). `main()` recognises the plain
-forms of `next`, `ready` and `critical-path` with the option table the typer commands are built
-from (`cli/options.py`) and, when the content-keyed cache (`core/plan/cache.py`) has the
-answer, prints it with the same renderer (`render/planning.py`) and exits. Anything else (a
+forms of `next`, `ready`, `critical-path`, `status`, `list` and `show` with the option table
+the typer commands are built from (`cli/options.py`) and, when the content-keyed cache
+(`core/plan/cache.py`) has the answer, prints it with the same renderer (`render/planning.py`,
+`cli/answers.py`) and exits. Anything else (a
 miss, --help, an unknown option, an error) goes to the full CLI, which computes, caches and
 reports errors as usual.
 """
@@ -17,7 +18,7 @@ import sys
 
 def answer(argv: list[str]) -> bool:
     """Print the cached answer for `argv` and return True; False when the full CLI must run."""
-    from taskctl.cli.options import parse
+    from taskctl.cli.options import PLANNING, parse
 
     parsed = parse(argv)
     if parsed is None:
@@ -33,6 +34,14 @@ def answer(argv: list[str]) -> bool:
         root = discover(tasks_dir)
     except TaskctlError:
         return False
+    if command not in PLANNING:  # status, list, show: cli/answers.py
+        from taskctl.cli import answers
+
+        _, view = answers.cached(root, command, opts)
+        if view is None:
+            return False
+        answers.render(command, view, opts)
+        return True
     _, doc = cache.get(root, command, {"weight": opts["weight"]})
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
         return False

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import JsonOpt, WeightOpt, check_weight, emit_json, state
+from taskctl.cli import options
+from taskctl.cli.common import JsonOpt, WeightOpt, check_weight, emit_json, opt, state
 
 
 def register(app: typer.Typer) -> None:
@@ -22,64 +23,45 @@ def _print(renderable) -> None:
     stdout().print(renderable, soft_wrap=False)
 
 
+def _answer(ctx: typer.Context, command: str, opts: dict) -> None:
+    """Cached or computed, printed by the renderer the fast entry uses (cli/answers.py)."""
+    from taskctl.cli import answers
+
+    st = state(ctx)
+    answers.render(command, answers.answer(st.root(), command, opts, st.dialect), opts)
+
+
 def status(
     ctx: typer.Context,
-    weight: WeightOpt = "auto",
-    as_json: JsonOpt = False,
+    weight: WeightOpt = options.WEIGHT.default,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """Counts by status, progress per phase and milestone, the remaining estimate."""
-    from taskctl.core.plan.progress import status_report
-
     check_weight(weight)
-    rep = status_report(state(ctx).backlog(bodies=False), weight)
-    if as_json:
-        emit_json(rep)
-        return
-    from taskctl.render.views import status_view
-
-    _print(status_view(rep))
+    _answer(ctx, "status", {"weight": weight, "json": as_json})
 
 
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(
-        "--status", help="A status (aliases accepted), or `remaining`.")] = None,
-    priority: Annotated[str | None, typer.Option("--priority", help="P0..P4")] = None,
-    tag: Annotated[str | None, typer.Option("--tag")] = None,
-    phase: Annotated[str | None, typer.Option("--phase", help="Manifest phase name or "
-                                              "a task's `phase` value.")] = None,
-    milestone: Annotated[str | None, typer.Option("--milestone")] = None,
-    as_json: JsonOpt = False,
+    status: Annotated[str | None, opt(options.STATUS)] = options.STATUS.default,
+    priority: Annotated[str | None, opt(options.PRIORITY)] = options.PRIORITY.default,
+    tag: Annotated[str | None, opt(options.TAG)] = options.TAG.default,
+    phase: Annotated[str | None, opt(options.PHASE)] = options.PHASE.default,
+    milestone: Annotated[str | None, opt(options.MILESTONE)] = options.MILESTONE.default,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """Tasks, filtered (all filters must match)."""
-    from taskctl.core.plan.progress import filter_tasks, task_row
-
-    bl = state(ctx).backlog(bodies=False)
-    rows = [task_row(t) for t in filter_tasks(bl, status, priority, tag, phase, milestone)]
-    if as_json:
-        emit_json({"tasks": rows})
-        return
-    from taskctl.render.console import stdout
-    from taskctl.render.tables import list_table
-
-    _print(list_table(rows, stdout().width))
+    _answer(ctx, "list", {"status": status, "priority": priority, "tag": tag, "phase": phase,
+                          "milestone": milestone, "json": as_json})
 
 
 def show(
     ctx: typer.Context,
     task_id: Annotated[str, typer.Argument(metavar="TASK_ID")],
-    as_json: JsonOpt = False,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """One task in full: fields, sections, acceptance items, dependencies and dependents."""
-    from taskctl.core.plan.progress import task_report
-
-    rep = task_report(state(ctx).backlog(), task_id)
-    if as_json:
-        emit_json({"task": rep})
-        return
-    from taskctl.render.views import task_view
-
-    _print(task_view(rep))
+    _answer(ctx, "show", {"task_id": task_id, "json": as_json})
 
 
 def milestone(

@@ -143,6 +143,9 @@ def test_cache_hit_skips_heavy_imports_and_edits_invalidate(mvp):
 @pytest.mark.parametrize("argv", [
     ["next", "--json"], ["next", "-n", "1", "--explain", "--json"], ["next", "--limit=2"],
     ["ready", "--waves", "--json"], ["ready"], ["critical-path", "--weight", "hours"],
+    ["status"], ["status", "--json", "--weight", "count"], ["list"], ["list", "--json"],
+    ["list", "--status", "remaining", "--tag", "training"], ["show", "T022"],
+    ["show", "--json", "T022"],
 ])
 def test_quick_path_prints_exactly_what_the_full_cli_prints(mvp, taskctl, capsys, argv):
     from taskctl.cli import quick
@@ -156,12 +159,23 @@ def test_quick_path_prints_exactly_what_the_full_cli_prints(mvp, taskctl, capsys
 
 @pytest.mark.parametrize("argv", [
     ["next", "--help"], ["next", "--bogus"], ["next", "-n"], ["next", "-n", "x"],
-    ["next", "--weight", "parsecs"], ["show", "T022"], ["graph"], ["ready", "--explain"], [],
+    ["next", "--weight", "parsecs"], ["show"], ["show", "T022", "T023"], ["show", "--weird"],
+    ["list", "--status"], ["validate", "--bogus"], ["graph"], ["ready", "--explain"], [],
 ])
 def test_quick_path_leaves_anything_unusual_to_the_full_cli(argv):
     from taskctl.cli.options import parse
 
     assert parse(argv) is None
+
+
+def test_quick_path_leaves_exit_codes_and_errors_to_the_full_cli(mvp, taskctl):
+    """A failing validate (exit 1) and an unknown task (exit 2) are never answered quickly."""
+    from taskctl.cli import quick
+
+    assert taskctl(["validate", "--strict", "--tasks-dir", mvp]).code == 1  # mvp has warnings
+    assert quick.answer(["validate", "--strict", "--tasks-dir", str(mvp)]) is False
+    assert taskctl(["show", "T999", "--tasks-dir", mvp]).code == 2
+    assert quick.answer(["show", "T999", "--tasks-dir", str(mvp)]) is False
 
 
 def test_quick_path_misses_fall_back(mvp, tmp_path):

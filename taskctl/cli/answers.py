@@ -1,0 +1,101 @@
+"""The answers of the read commands (`next`, `ready`, `critical-path`, `status`, `list`, `show`,
+`validate`): computed once, cached by content, printed by one renderer.
+
+A read command's answer is a JSON document `{"problems": [errors, warnings], "report": ...}`
+(validate adds `"text"`: its rendered lines). `answer()` returns it from the content-keyed cache
+(`core/plan/cache.py`: every watched file's path, size, mtime_ns and inode, plus the parameters
+that change the answer, `options.ANSWER_PARAMS`) or computes and stores it. The typer commands
+and the typer-free fast entry (`cli/quick.py`) both print it with `render()`, so their output is
+the same byte for byte. Import-light: the loader and the planners are imported only on a miss.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from taskctl.cli.options import ANSWER_PARAMS
+
+
+def params(command: str, opts: dict[str, Any], dialect: str | None = None) -> dict[str, Any]:
+    out = {k: opts[k] for k in ANSWER_PARAMS[command]}
+    if dialect:  # a forced dialect or tag is part of the question
+        out["dialect"] = dialect
+    if os.environ.get("TASKCTL_TAG"):
+        out["tag_env"] = os.environ["TASKCTL_TAG"]
+    return out
+
+
+def cached(root: Path, command: str, opts: dict[str, Any],
+           dialect: str | None = None) -> tuple[str, dict | None]:
+    """(cache key, the stored answer or None)."""
+    from taskctl.core.plan import cache
+
+    k, doc = cache.get(root, command, params(command, opts, dialect))
+    if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
+        return k, None
+    return k, doc
+
+
+def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None) -> dict:
+    """The cached answer, else computed (errors such as an unknown task id propagate, never
+    cached) and stored."""
+    k, doc = cached(root, command, opts, dialect)
+    if doc is None:
+        from taskctl.core.plan import cache
+
+        doc = compute(root, command, opts, dialect)
+        cache.put(root, command, params(command, opts, dialect), k, doc)
+    return doc
+
+
+def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None) -> dict:
+    from taskctl.core.load.loader import load
+    from taskctl.core.plan import progress
+
+    bl = load(root, bodies=command == "show", dialect=dialect)  # only `show` prints sections
+    doc: dict[str, Any] = {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)],
+                           "unread": len(bl.unread)}
+    if command == "status":
+        doc["report"] = progress.status_report(bl, opts["weight"])
+    elif command == "list":
+        doc["report"] = {"tasks": [progress.task_row(t) for t in progress.filter_tasks(
+            bl, opts["status"], opts["priority"], opts["tag"], opts["phase"], opts["milestone"])]}
+    else:
+        doc["report"] = {"task": progress.task_report(bl, opts["task_id"])}
+    return doc
+
+
+def render(command: str, doc: dict, opts: dict[str, Any]) -> None:
+    """Print an answer the way the command's options ask (warnings to stderr)."""
+    from taskctl.render.planning import warn
+
+    errors, warnings = doc["problems"]
+    if errors or warnings:  # the report's own warnings are in the view
+        warn(f"taskctl: {errors} error(s) and {warnings} warning(s) in the specs; planning on "
+             "what could be loaded (see `taskctl validate`)")
+    if doc.get("unread"):
+        warn(f"taskctl: {doc['unread']} file(s) look like tasks but were not read "
+             "(`taskctl validate` lists them)")
+    rep = doc["report"]
+    if opts.get("json"):
+        from taskctl.render.jsonout import document
+
+        sys.stdout.write(document(rep) + "\n")
+        sys.stdout.flush()
+        return
+    from taskctl.render import views
+    from taskctl.render.console import stdout
+
+    out = stdout()
+    if command == "list":
+        from taskctl.render.tables import list_table
+
+        view = list_table(rep["tasks"], out.width)
+    elif command == "show":
+        view = views.task_view(rep["task"])
+    else:
+        view = views.status_view(rep)
+    out.print(view, soft_wrap=False)
