@@ -88,8 +88,10 @@ def wrap(command: str, trace: Trace) -> str:
     """The command to hand to the shell: unchanged, or run under strace (same exit status)."""
     if trace.strace_out is None:
         return command
+    from taskctl.core.verify.runner import SHELL  # the shell the command would have had
+
     return (f"exec strace -f -qq --seccomp-bpf -e trace={STRACE_CALLS} "
-            f"-o {shlex.quote(str(trace.strace_out))} -- bash -c {shlex.quote(command)}")
+            f"-o {shlex.quote(str(trace.strace_out))} -- {SHELL[0]} -c {shlex.quote(command)}")
 
 
 def strace_reads(text: str) -> list[str]:
