@@ -131,3 +131,10 @@ def test_sitecustomize_chains_and_never_breaks_the_command(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('CHAINED'))"],
                          env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "1"
+
+
+def test_a_traced_command_keeps_its_exit_status(tmp_path):
+    root = _repo(tmp_path, run="cat data.txt >/dev/null; exit 3")
+    taskctl(tmp_path, "verify", "T001", env={"TASKCTL_TRACE": "auto"}, check=1)
+    rec = _record(root)
+    assert rec["status"] == "FAIL" and rec["exit_code"] == 3
