@@ -26,7 +26,7 @@ TRAIN = ("-m training train --preset tiny --device cpu --set n_layers=2 --set d_
          "--set n_heads=2 --set batch_size=8 --set golden_count=400 --set eval_batches=1 "
          "--set exact_match_examples=8 --smoke-steps 1 --run-dir {tmp}/r").split()
 PYTEST = ["-m", "pytest", "-q", "-p", "no:cacheprovider",
-          "tests/training/test_checkpoint.py::test_save_then_restore_roundtrip"]
+          "tests/training/test_checkpoint.py::test_round_trip_is_bitwise_and_carries_metadata"]
 STEPS = [
     ("python -c pass", ["-c", "pass"]),
     ("+ import jax", ["-c", "import jax"]),
