@@ -95,14 +95,22 @@ def wrap(command: str, trace: Trace) -> str:
 
 
 def strace_reads(text: str) -> list[str]:
-    """Paths opened for reading (or executed) in strace output; failed calls dropped."""
-    out = []
+    """Paths opened for reading (or executed) in strace output; failed calls dropped, and so
+    are the opens of `git` processes: `git status` (a provenance record's dirty flag) re-reads
+    whichever tracked files its index calls racy, which would make the item depend on the
+    whole tree by accident of timing. A command whose verdict depends on file contents only
+    through git (`git diff --exit-code`) should declare them in `inputs`."""
+    out, git_pids = [], set()
     for line in text.splitlines():
         m = _LINE.match(line)
         if not m or _FAILED.search(m.group(3)):
             continue
         call, path, rest = m.groups()
-        if call != "execve" and "O_WRONLY" in rest:
+        pid = line.split(None, 1)[0]
+        if call == "execve":
+            name = path.rsplit("/", 1)[-1]
+            (git_pids.add if name == "git" or name.startswith("git-") else git_pids.discard)(pid)
+        if pid in git_pids or (call != "execve" and "O_WRONLY" in rest):
             continue
         out.append(path.encode().decode("unicode_escape", "replace"))
     return out

@@ -117,7 +117,9 @@ def test_strace_output_parsing():
         '12 openat(AT_FDCWD, "/r/out.txt", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 4',
         '13 execve("/r/tool.sh", ["tool.sh"], 0x7ffd /* 3 vars */) = 0',
         '13 open("rel.txt", O_RDWR) = 5',
-        '13 +++ exited with 0 +++'])
+        '13 +++ exited with 0 +++',
+        '14 execve("/usr/bin/git", ["git", "status"], 0x7ffd /* 3 vars */) = 0',
+        '14 openat(AT_FDCWD, "/r/README.md", O_RDONLY) = 3'])  # git's index refresh: not a read
     assert trace.strace_reads(text) == ["/r/a.py", "/r/tool.sh", "rel.txt"]
 
 
