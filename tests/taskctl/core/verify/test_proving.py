@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -52,6 +53,12 @@ def test_slowest_first_and_balanced_deterministic_shards(tmp_path):
     loads = [sum(proving.recorded_seconds(bl, t) for t in s) for s in shards]
     assert abs(loads[0] - loads[1]) <= 10  # 50+10+5 vs 40+30+1: LPT keeps them close
     assert shards == [proving.shard(bl, ids, k, 2) for k in (1, 2)]  # same answer each time
+    # a signed record (DSSE envelope) carries its duration inside the payload
+    statement = {"predicate": {"task": "T001", "item": 1, "duration_s": 99}}
+    (root / "evidence" / "T001" / "item-01.json").write_text(json.dumps(
+        {"payload": base64.b64encode(json.dumps(statement).encode()).decode(),
+         "payloadType": "application/vnd.in-toto+json", "signatures": []}))
+    assert proving.slowest_first(load(root), ids)[0] == "T001"
 
 
 def test_gate_shards_as_processes_merge_and_check(tmp_path):
@@ -88,9 +95,9 @@ def test_gate_shards_as_processes_merge_and_check(tmp_path):
             dst = merged / ".tasks" / "evidence" / tid
             shutil.copytree(src, dst, dirs_exist_ok=True)
     taskctl(merged, "gate", "--check", check=0)
-    before = json.loads((repo / ".tasks" / "evidence" / "T001" / "item-01.json").read_text())
-    after = json.loads((merged / ".tasks" / "evidence" / "T001" / "item-01.json").read_text())
-    assert after["run_id"] != before["run_id"]  # the shard's fresh run, not the old record
+    before = (repo / ".tasks" / "evidence" / "T001" / "item-01.json").read_bytes()
+    after = (merged / ".tasks" / "evidence" / "T001" / "item-01.json").read_bytes()
+    assert after != before  # the shard's fresh (signed) run, not the old record
 
 
 def test_bad_shard_is_a_usage_error(tmp_path):

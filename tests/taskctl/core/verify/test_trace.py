@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
-from taskctl.core.verify import fingerprint, trace
+from taskctl.core.verify import attest, fingerprint, trace
 from tests.taskctl.core.verify.verify_support import make_tree, taskctl
 
 READS_A = f"{sys.executable} -c 'import pkg.a; open(\"data.txt\").read()'"
@@ -30,7 +29,9 @@ def _repo(tmp_path, run=READS_A, inputs=None):
 
 
 def _record(root):
-    return json.loads((root / "evidence" / "T001" / "item-01.json").read_text())
+    """The evidence record inside the signed envelope."""
+    data = (root / "evidence" / "T001" / "item-01.json").read_bytes()
+    return attest.open_envelope(data)[0]["predicate"]
 
 
 def test_python_reads_are_traced_and_only_an_edit_of_them_stales(tmp_path):
@@ -96,18 +97,19 @@ def test_non_python_reads_are_traced_by_strace_when_it_can_run(tmp_path):
     assert ("data.txt" in traced) is trace.strace_usable()
 
 
-def test_forged_traced_paths_are_never_read_and_make_the_record_stale(tmp_path):
-    root = _repo(tmp_path)
-    (tmp_path.parent / "secret.txt").write_text("s")
-    taskctl(tmp_path, "verify", "T001", env={"TASKCTL_TRACE": "python"}, check=0)
-    rec = _record(root)
-    parts = rec["fingerprint"]["parts"]
-    parts["inputs"]["traced"]["../secret.txt"] = fingerprint.file_hash(tmp_path.parent /
-                                                                       "secret.txt")
-    rec["fingerprint"]["key"] = fingerprint.sha256(fingerprint.canonical(parts))  # consistent
-    (root / "evidence" / "T001" / "item-01.json").write_text(json.dumps(rec))
-    assert trace.recorded(rec) == ["data.txt", "pkg/__init__.py", "pkg/a.py"]
-    taskctl(tmp_path, "gate", "--check", check=1)
+def test_forged_traced_paths_are_never_read(tmp_path):
+    """A record is committed data: traced paths that are absolute or climb out are dropped
+    (so a forged record's key cannot match), and a traced symlink out of the repository is
+    hashed as missing, never read."""
+    (tmp_path / "repo").mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s")
+    (tmp_path / "repo" / "link.txt").symlink_to(secret)
+    rec = {"fingerprint": {"parts": {"inputs": {"traced": {
+        "../secret.txt": "x", "/etc/passwd": "x", "ok.py": "x", "link.txt": "x"}}}}}
+    assert trace.recorded(rec) == ["link.txt", "ok.py"]
+    got = fingerprint.traced_hashes(tmp_path / "repo", ["link.txt", "ok.py"], {}, None)
+    assert got == {"link.txt": "missing", "ok.py": "missing"}
 
 
 def test_strace_output_parsing():
