@@ -37,8 +37,16 @@ EXPLAIN = Opt(("--explain",), "explain", False,
 WAVES = Opt(("--waves",), "waves", False,
             "All remaining work as parallel waves (topological generations).", bool)
 
+CLAIM = Opt(("--claim",), "claim", False,
+            "Atomically claim the best task nobody holds (exit 4: nothing left).", bool)
+AGENT = Opt(("--agent",), "agent", None, "Who claims (with --claim; default: $TASKCTL_AGENT, "
+            "else user@host).")
+LEASE = Opt(("--lease",), "lease", "2h", "Claim lease: 2h, 30m, 1d; 0 = no expiry.")
+PID = Opt(("--pid",), "pid", None, "The agent's process id: claims of a dead process can be "
+          "taken over (default: $TASKCTL_AGENT_PID).", int)
+
 COMMANDS: dict[str, tuple[Opt, ...]] = {
-    "next": (LIMIT, EXPLAIN, WEIGHT, JSON),
+    "next": (LIMIT, EXPLAIN, WEIGHT, CLAIM, AGENT, LEASE, PID, JSON),
     "ready": (WAVES, WEIGHT, JSON),
     "critical-path": (WEIGHT, JSON),
 }
@@ -75,4 +83,7 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], str | None] | None:
         i += 1
     if command is None or opts.get("weight", WEIGHT.default) not in WEIGHTS:
         return None
+    if opts.get("claim"):
+        return None  # a write, never a cached answer: the full CLI claims
+
     return command, {o.dest: opts.get(o.dest, o.default) for o in COMMANDS[command]}, tasks_dir

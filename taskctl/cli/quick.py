@@ -48,6 +48,10 @@ def main() -> None:
     try:
         if answer(sys.argv[1:]):
             return
+        from taskctl.cli import fastwrite  # one-task writes (claim, set, log) without typer
+
+        if fastwrite.answer(sys.argv[1:]):
+            return
     except BrokenPipeError:
         return
     from taskctl.cli.app import main as full

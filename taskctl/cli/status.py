@@ -31,13 +31,29 @@ def status(
     from taskctl.core.plan.progress import status_report
 
     check_weight(weight)
-    rep = status_report(state(ctx).backlog(bodies=False), weight)
+    bl = state(ctx).backlog(bodies=False)
+    rep = status_report(bl, weight)
+    rep["claims"] = _holders(bl)
     if as_json:
         emit_json(rep)
         return
     from taskctl.render.views import status_view
 
     _print(status_view(rep))
+    _print_claims(rep["claims"])
+
+
+def _holders(bl) -> dict:
+    from taskctl.core.lifecycle.holders import holders
+
+    return holders(bl)
+
+
+def _print_claims(held: dict) -> None:
+    if held:
+        from taskctl.render.lifecycle import claims_table
+
+        _print(claims_table(held))
 
 
 def list_(
@@ -56,6 +72,9 @@ def list_(
 
     bl = state(ctx).backlog(bodies=False)
     rows = [task_row(t) for t in filter_tasks(bl, status, priority, tag, phase, milestone)]
+    held = _holders(bl)
+    for r in rows:
+        r["held_by"] = held.get(r["id"])
     if as_json:
         emit_json({"tasks": rows})
         return
@@ -63,6 +82,7 @@ def list_(
     from taskctl.render.tables import list_table
 
     _print(list_table(rows, stdout().width))
+    _print_claims({r["id"]: r["held_by"] for r in rows if r["held_by"]})
 
 
 def show(

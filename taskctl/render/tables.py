@@ -56,7 +56,13 @@ def next_table(report: dict, explain: bool = False):
                      _width(), "title")
     none = ("no tasks found" if report.get("tasks_total") == 0
             else "nothing is actionable right now")
+    if report.get("held") and not report["tasks"]:
+        none = "no free work: everything actionable is held"
     parts = [t] if report["tasks"] else [Text(none, style="yellow")]
+    if report.get("held"):  # claimed / in progress: never shown as free work
+        from taskctl.render.lifecycle import held_table
+
+        parts.append(held_table(report["held"], status_text))
     if explain and report["tasks"]:
         why = Text()
         for i, r in enumerate(report["tasks"], 1):
