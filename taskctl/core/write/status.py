@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
-import secrets as _rand
 import time
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,9 @@ _ID_LINE = re.compile(r"^id[ \t]*:.*$", re.MULTILINE)
 
 def new_run_id(now: str) -> str:
     """`20261122T100000Z-1a2b3c`: sortable, unique enough for per-run file names."""
-    return now.replace("-", "").replace(":", "") + "-" + _rand.token_hex(3)
+    # os.urandom, not `secrets`: importing secrets (hmac tables) costs more than a one-task
+    # write; these are names, not keys
+    return now.replace("-", "").replace(":", "") + "-" + os.urandom(3).hex()
 
 
 def normalise(text: str) -> str:
