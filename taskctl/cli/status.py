@@ -51,7 +51,7 @@ def _holders(bl) -> dict:
 
 def _print_claims(held: dict) -> None:
     if held:
-        from taskctl.render.lifecycle import claims_table
+        from taskctl.render.tables import claims_table
 
         _print(claims_table(held))
 

@@ -1,58 +1,12 @@
-"""Rendering for the lifecycle commands: state-change lines, history, stats, who holds what."""
+"""Rendering for the lifecycle commands: history and stats (who holds what: render/claims.py
+and the tables built from it in render/tables.py)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-
-from taskctl.core.files.claims import Claim, fmt_duration
-
-
-def claim_cell(claim: dict | None, now: datetime | None = None) -> Text:
-    """`agent · 12m old · 1h48m left` (or `lease expired` / `agent gone`)."""
-    if not claim:
-        return Text("in progress, no claim", style="yellow")
-    c = Claim(**{k: claim[k] for k in ("task", "agent", "claimed_at", "host", "pid", "lease_s",
-                                       "expires_at") if k in claim})
-    now = now or datetime.now(UTC)
-    st = c.state(now)
-    t = Text(c.agent, style="bold")
-    t.append(f" · {fmt_duration(c.age_s(now))} old")
-    if st == "expired":
-        t.append(" · lease expired: can be taken over", style="yellow")
-    elif st == "dead":
-        t.append(" · agent gone: can be taken over", style="yellow")
-    elif (left := c.left_s(now)) is not None:
-        t.append(f" · {fmt_duration(left)} left")
-    return t
-
-
-def held_table(rows: list[dict], status_text) -> Table:
-    """Actionable work somebody holds (`next` lists it apart from free work). `status_text`
-    is the tables' status cell (passed in: tables imports this module)."""
-    t = Table(title="Held (claimed or in progress: not free work)", title_justify="left")
-    for col in ("id", "title", "status", "held by"):
-        t.add_column(col, no_wrap=col != "title")
-    for r in rows:
-        t.add_row(r["id"], escape(r["title"]), status_text(r["status"]),
-                  claim_cell(r.get("claim")))
-    return t
-
-
-def claims_table(holders: dict[str, dict]) -> Table:
-    t = Table(title=f"Claims ({len(holders)})", title_justify="left")
-    for col in ("id", "owner", "state", "age", "lease left"):
-        t.add_column(col)
-    for tid, h in sorted(holders.items()):
-        left = h.get("lease_left_s")
-        t.add_row(tid, escape(h["agent"]), h["state"],
-                  fmt_duration(h["age_s"]) if h.get("age_s") is not None else "-",
-                  fmt_duration(left) if left is not None and left > 0 else "-")
-    return t
 
 
 def history_table(tid: str, events: list[dict]) -> Table:
