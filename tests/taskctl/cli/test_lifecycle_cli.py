@@ -243,3 +243,33 @@ def test_new_and_set_keep_manifest_phases_in_step(tree, taskctl):
               json.loads((tree / "manifest.json").read_text())["phases"]}
     assert phases == {"alpha": ["T001"], "beta": ["T002"], "gamma": [tid]}
     assert_consistent(tree)
+
+
+def test_sync_write_regenerates_metrics_from_events(tree, taskctl):
+    assert run(taskctl, tree, "claim", "T001", "--agent", "a").code == 0
+    assert run(taskctl, tree, "verify", "T001").code == 0
+    assert run(taskctl, tree, "sync", "--write").code == 0
+    first = (tree / "metrics.json").read_bytes()
+    doc = json.loads(first)
+    assert doc["schema_version"] == 1 and [t["id"] for t in doc["tasks"]] == ["T001"]
+    assert run(taskctl, tree, "sync", "--write").code == 0
+    assert (tree / "metrics.json").read_bytes() == first  # same events, same bytes
+    assert run(taskctl, tree, "claim", "T003", "--agent", "a").code == 0
+    assert run(taskctl, tree, "verify", "T003").code == 0
+    dry = run(taskctl, tree, "sync", "--json")
+    assert dry.code == 0 and dry.json()["metrics"] == "metrics.json: regenerated from the events"
+
+
+def test_mcp_is_imported_only_by_its_command(tmp_path):
+    """The optional extra stays optional: other commands never import mcp (or pydantic)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom taskctl.cli.app import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('mcp', 'pydantic', 'anyio') if m in sys.modules], file=sys.stderr)")
+    root = make_tree(tmp_path / "r", {"T001": {"items": []}}, git=False)
+    for args in (["--help"], ["next", "--claim", "--agent", "a"], ["log", "T001", "x"]):
+        p = subprocess.run([sys.executable, "-c", code, *args, "--tasks-dir", str(root)],
+                           capture_output=True, text=True, timeout=120)
+        assert p.stderr.strip().endswith("[]"), (args, p.stderr)
