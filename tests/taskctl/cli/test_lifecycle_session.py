@@ -60,7 +60,8 @@ def test_end_to_end_session(tmp_path):
     text = next((root / "tasks").glob("T001-*")).read_text()
     assert "(alice): loader written" in text and "status: completed" in text
     changed = _git_changed(repo)
-    allowed = ("manifest.json", "metrics.json", "tasks/", "updates/", "evidence/")
+    allowed = ("manifest.json", "metrics.json", "tasks/", "updates/", "evidence/",
+               "trust.yaml")  # verify records the repository identity there
     assert changed and all(c.startswith(".tasks/") and c[len(".tasks/"):].startswith(allowed)
                            for c in changed), sorted(changed)
     assert not any(c.startswith(".tasks/claims/") for c in changed)  # completion released it

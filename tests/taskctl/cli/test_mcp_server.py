@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.taskctl.core.lifecycle.lifecycle_support import ENV, independent_tree
+from tests.taskctl.core.lifecycle.lifecycle_support import env, independent_tree
 
 pytest.importorskip("mcp", reason="the optional `mcp` extra: pip install -e '.[mcp]'")
 
@@ -23,7 +23,7 @@ WANTED = {"next", "show", "context", "status", "new", "set", "log", "block", "re
 
 
 async def session(repo, calls):
-    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=ENV,
+    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
                                    args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
                                          "mcp"])
     out = {}

@@ -14,9 +14,15 @@ from taskctl.core.load.loader import load, task_files
 from tests.taskctl.core.verify.verify_support import git_init, make_tree
 
 TASKCTL = [sys.executable, "-m", "taskctl"]
-ENV = {**os.environ, "TASKCTL_CAPABILITIES": "", "NO_COLOR": "1", "COLUMNS": "100"}
-ENV.pop("TASKCTL_AGENT", None)
-ENV.pop("TASKCTL_AGENT_PID", None)
+
+
+def env() -> dict[str, str]:
+    """The environment of taskctl subprocesses, read when they start (so they see the test
+    signing key's config dir that tests/conftest.py sets for each test)."""
+    e = {**os.environ, "TASKCTL_CAPABILITIES": "", "NO_COLOR": "1", "COLUMNS": "100"}
+    e.pop("TASKCTL_AGENT", None)
+    e.pop("TASKCTL_AGENT_PID", None)
+    return e
 
 
 def empty_repo(repo: Path) -> Path:
@@ -36,9 +42,10 @@ def independent_tree(repo: Path, n: int, git: bool = False) -> Path:
 
 
 def tc(repo: Path, *args: str, check: int | None = None, timeout: float = 120,
-       env: dict | None = None) -> subprocess.CompletedProcess:
+       extra: dict | None = None) -> subprocess.CompletedProcess:
     p = subprocess.run([*TASKCTL, "--tasks-dir", str(repo / ".tasks"), *args], cwd=repo,
-                       capture_output=True, text=True, timeout=timeout, env={**ENV, **(env or {})})
+                       capture_output=True, text=True, timeout=timeout,
+                       env={**env(), **(extra or {})})
     if check is not None:
         assert p.returncode == check, (args, p.returncode, p.stdout, p.stderr)
     return p

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from taskctl.core.load.loader import load
-from tests.taskctl.core.lifecycle.lifecycle_support import ENV, assert_consistent, independent_tree
+from tests.taskctl.core.lifecycle.lifecycle_support import assert_consistent, env, independent_tree
 
 AGENTS, TASKS = 16, 10
 # Each agent imports taskctl first, then waits for the common start instant: the claims
@@ -27,7 +27,7 @@ def race(tmp_path, n: int) -> None:
     start = time.time() + 3.0
     procs = [subprocess.Popen([sys.executable, "-c", LAUNCH, str(start), "--tasks-dir",
                                str(root), "next", "--claim", "--agent", f"agent{i:02d}",
-                               "--json"], cwd=repo, env=ENV, stdout=subprocess.PIPE,
+                               "--json"], cwd=repo, env=env(), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in range(AGENTS)]
     results = [(p.wait(timeout=180), p.stdout.read(), p.stderr.read()) for p in procs]
     won = [json.loads(out) for code, out, _ in results if code == 0]

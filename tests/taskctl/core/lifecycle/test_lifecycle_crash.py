@@ -17,8 +17,8 @@ import time
 import pytest
 
 from tests.taskctl.core.lifecycle.lifecycle_support import (
-    ENV,
     assert_consistent,
+    env,
     independent_tree,
     tc,
 )
@@ -46,7 +46,7 @@ def trials(tmp_path, n: int, seed: int) -> int:
         repo = tmp_path / f"t{i}"
         root = independent_tree(repo, 3)
         tc(repo, "sync", "--write", check=0)
-        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(root)], cwd=repo, env=ENV,
+        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(root)], cwd=repo, env=env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(rng.uniform(0.8, 3.0))
         proc.send_signal(signal.SIGKILL)
