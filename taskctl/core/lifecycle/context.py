@@ -124,7 +124,11 @@ def build(bl: Backlog, tid: str, budget: int | None) -> dict:
     if budget is not None and budget < 2 * NOTE_RESERVE:
         raise UsageError(f"--budget {budget} is too small", f"give at least {2 * NOTE_RESERVE}")
     all_parts = parts(bl, t)
-    room = None if budget is None else budget - NOTE_RESERVE
+    if budget is not None and tokens("\n".join(p.text for p in all_parts)) <= budget:
+        budget_fits = None  # everything fits: no note needed, so no room kept for one
+    else:
+        budget_fits = budget
+    room = None if budget_fits is None else budget_fits - NOTE_RESERVE
     chunks, included, left = [], [], []
     for p in all_parts:
         if left:  # strict priority: nothing after a part that did not fit whole
