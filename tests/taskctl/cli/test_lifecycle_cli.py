@@ -124,7 +124,8 @@ def test_failing_forced_verify_reopens_a_completed_task(tree, taskctl):
     assert r.code == 1 and r.json()["tasks"][0]["status_after"] == "pending"
     assert "status: pending" in f.read_text() and "completed_at" not in f.read_text()
     events = [json.loads(p.read_text()) for p in (tree / "updates").glob("*.json")]
-    assert [e["action"] for e in sorted(events, key=lambda e: e["at"])][-1] == "reopen"
+    assert [e["action"] for e in sorted(events, key=lambda e: (e["at"], e["at_ns"]))][-1] == \
+        "reopen"
     assert_consistent(tree)
 
 
