@@ -6,7 +6,8 @@ place (`taskctl/cli/app.py:main`); README.md "Exit codes" repeats this table (a 
 | 0    | OK          | success |
 | 1    | PROBLEMS    | problems found: validation errors (or warnings under --strict), failing, stale or missing evidence, verification that did not complete, manifest out of date (sync dry run) |
 | 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown task id, schema or format name, a file that cannot be read, no usable signing key, a malformed .tasks/trust.yaml, a write the store's dialect cannot take |
-| 3    | BUSY        | another taskctl process holds the lock this command needs |
+| 3    | BUSY        | state conflict: another taskctl process holds the lock this command needs (or the tree lock was not had in time), another agent holds a live claim on the task, or the state change does not apply to its status |
+| 4    | NOTHING_LEFT | nothing left: `next --claim` found no actionable task that nobody holds |
 | 70   | INTERNAL    | internal error: a bug in taskctl (rerun with --debug and report it) |
 | 130  | INTERRUPTED | interrupted (Ctrl+C or SIGTERM) |
 """  # noqa: E501 - a table
@@ -21,6 +22,7 @@ class ExitCode(IntEnum):
     PROBLEMS = 1
     USAGE = 2
     BUSY = 3
+    NOTHING_LEFT = 4
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -69,6 +71,18 @@ class LockBusy(TaskctlError):
     """Another taskctl process holds the lock on this task."""
 
     exit_code = ExitCode.BUSY
+
+
+class ClaimHeld(TaskctlError):
+    """Another agent holds a live claim on the task (or the state change does not apply)."""
+
+    exit_code = ExitCode.BUSY
+
+
+class NothingToClaim(TaskctlError):
+    """`next --claim`: every actionable task is held by someone (or none is actionable)."""
+
+    exit_code = ExitCode.NOTHING_LEFT
 
 
 class Interrupted(TaskctlError):

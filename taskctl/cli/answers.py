@@ -58,6 +58,8 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
     bl = load(root, bodies=command == "show", dialect=dialect)  # only `show` prints sections
     doc: dict[str, Any] = {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)],
                            "unread": len(bl.unread)}
+    if command in ("status", "list"):  # who holds what is judged when shown (live())
+        doc["statuses"] = {tid: t.status for tid, t in bl.tasks.items()}
     if command == "status":
         doc["report"] = progress.status_report(bl, opts["weight"])
     elif command == "list":
@@ -68,8 +70,26 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
     return doc
 
 
-def render(command: str, doc: dict, opts: dict[str, Any]) -> None:
+def live(root: Path, command: str, doc: dict) -> dict:
+    """The answer with claims and leases judged now (they change with the clock, so they are
+    never part of a cached answer): `status` gets `claims`, `list` rows get `held_by`."""
+    if command not in ("status", "list"):
+        return doc
+    from taskctl.core.lifecycle.holders import held
+
+    h = held(root, doc.get("statuses", {}))
+    rep = dict(doc["report"])
+    if command == "status":
+        rep["claims"] = h
+    else:
+        rep["tasks"] = [{**r, "held_by": h.get(r["id"])} for r in rep["tasks"]]
+    return {**doc, "report": rep}
+
+
+def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = None) -> None:
     """Print an answer the way the command's options ask (warnings to stderr)."""
+    if root is not None:
+        doc = live(root, command, doc)
     from taskctl.render.planning import warn
 
     errors, warnings = doc["problems"]
@@ -90,12 +110,19 @@ def render(command: str, doc: dict, opts: dict[str, Any]) -> None:
     from taskctl.render.console import stdout
 
     out = stdout()
+    held: dict = {}
     if command == "list":
         from taskctl.render.tables import list_table
 
         view = list_table(rep["tasks"], out.width)
+        held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
     elif command == "show":
         view = views.task_view(rep["task"])
     else:
         view = views.status_view(rep)
+        held = rep.get("claims") or {}
     out.print(view, soft_wrap=False)
+    if held:
+        from taskctl.render.tables import claims_table
+
+        out.print(claims_table(held, out.width), soft_wrap=False)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from taskctl import __version__
-from taskctl.cli.common import State
+from taskctl.cli.common import RAW_ARGS, State
 from taskctl.errors import ExitCode, TaskctlError, UsageError
 
 app = typer.Typer(
@@ -24,7 +24,8 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`. One module per command group.
-COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem", "keys", "dialects")
+COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem", "keys", "dialects",
+                   "lifecycle", "agents")
 
 
 def _version(value: bool) -> None:
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     Usage errors found by the option parser exit 2 (typer/click's own convention, = USAGE).
     """
     args = hoist_globals(sys.argv[1:] if argv is None else list(argv))
+    RAW_ARGS[:] = args  # for options whose interleaving matters (`new --acceptance/--run`)
     debug = "--debug" in args or os.environ.get("TASKCTL_DEBUG") == "1"
     try:
         app(args=args, prog_name="taskctl")

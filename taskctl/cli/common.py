@@ -33,6 +33,9 @@ def check_weight(weight: str) -> None:
         raise UsageError(f"unknown --weight {weight!r}", f"choose {'|'.join(WEIGHT_CHOICES)}")
 
 
+RAW_ARGS: list[str] = []  # this invocation's arguments, set by `app.main`
+
+
 @dataclass
 class State:
     tasks_dir: str | None

@@ -42,9 +42,16 @@ PRIORITY = Opt(("--priority",), "priority", None, "P0..P4")
 TAG = Opt(("--tag",), "tag", None, "")
 PHASE = Opt(("--phase",), "phase", None, "Manifest phase name or a task's `phase` value.")
 MILESTONE = Opt(("--milestone",), "milestone", None, "")
+CLAIM = Opt(("--claim",), "claim", False,
+            "Atomically claim the best task nobody holds (exit 4: nothing left).", bool)
+AGENT = Opt(("--agent",), "agent", None, "Who claims (with --claim; default: $TASKCTL_AGENT, "
+            "else user@host).")
+LEASE = Opt(("--lease",), "lease", "2h", "Claim lease: 2h, 30m, 1d; 0 = no expiry.")
+PID = Opt(("--pid",), "pid", None, "The agent's process id: claims of a dead process can be "
+          "taken over (default: $TASKCTL_AGENT_PID).", int)
 
 COMMANDS: dict[str, tuple[Opt, ...]] = {
-    "next": (LIMIT, EXPLAIN, WEIGHT, JSON),
+    "next": (LIMIT, EXPLAIN, WEIGHT, CLAIM, AGENT, LEASE, PID, JSON),
     "ready": (WAVES, WEIGHT, JSON),
     "critical-path": (WEIGHT, JSON),
     "status": (WEIGHT, JSON),
@@ -94,6 +101,8 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], str | None] | None:
         i += 1
     if command is None or opts.get("weight", WEIGHT.default) not in WEIGHTS:
         return None
+    if opts.get("claim"):
+        return None  # a write, never a cached answer: the full CLI claims
     out = {o.dest: opts.get(o.dest, o.default) for o in COMMANDS[command]}
     if command in POSITIONAL:
         if positional is None:

@@ -63,9 +63,33 @@ def next_(
     explain: Annotated[bool, opt(options.EXPLAIN)] = options.EXPLAIN.default,
     weight: WeightOpt = options.WEIGHT.default,
     as_json: JsonOpt = options.JSON.default,
+    claim: Annotated[bool, opt(options.CLAIM)] = options.CLAIM.default,
+    agent: Annotated[str | None, opt(options.AGENT)] = options.AGENT.default,
+    lease: Annotated[str, opt(options.LEASE)] = options.LEASE.default,
+    pid: Annotated[int | None, opt(options.PID)] = options.PID.default,
 ) -> None:
-    """Actionable tasks, best first: critical path, then priority, then work unblocked."""
+    """Actionable tasks, best first: critical path, then priority, then work unblocked.
+    Claimed and in-progress tasks are listed apart. With --claim: take the best free one."""
+    if claim:
+        _claim_next(ctx, agent, lease, pid, weight, as_json)
+        return
     planned(ctx, "next", weight, {"n": n, "explain": explain, "json": as_json})
+
+
+def _claim_next(ctx, agent, lease, pid, weight, as_json) -> None:
+    from taskctl.cli.common import emit_json
+    from taskctl.cli.identity import agent_name, agent_pid
+    from taskctl.core.files.claims import parse_duration
+    from taskctl.core.lifecycle.claiming import claim_next
+    from taskctl.render.transitions import transition_line
+
+    check_weight(weight)
+    out = claim_next(state(ctx).root(), agent_name(agent), parse_duration(lease),
+                     agent_pid(pid), weight)
+    if as_json:
+        emit_json(out)
+    else:
+        typer.echo(transition_line(out))
 
 
 def ready(

@@ -40,7 +40,7 @@ def answer(argv: list[str]) -> bool:
         _, view = answers.cached(root, command, opts)
         if view is None:
             return False
-        answers.render(command, view, opts)
+        answers.render(command, view, opts, root)
         return True
     _, doc = cache.get(root, command, {"weight": opts["weight"]})
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
@@ -56,6 +56,10 @@ def main() -> None:
     """Console entry point: the cached fast path, else the full CLI (taskctl.cli.app.main)."""
     try:
         if answer(sys.argv[1:]):
+            return
+        from taskctl.cli import fastwrite  # one-task writes (claim, set, log) without typer
+
+        if fastwrite.answer(sys.argv[1:]):
             return
     except BrokenPipeError:
         return

@@ -28,7 +28,8 @@ def _answer(ctx: typer.Context, command: str, opts: dict) -> None:
     from taskctl.cli import answers
 
     st = state(ctx)
-    answers.render(command, answers.answer(st.root(), command, opts, st.dialect), opts)
+    root = st.root()
+    answers.render(command, answers.answer(root, command, opts, st.dialect), opts, root)
 
 
 def status(

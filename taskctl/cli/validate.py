@@ -82,7 +82,8 @@ def sync(
         "--force", help="Write even with errors in the task files.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Regenerate the manifest's index and derived data from the task files.
+    """Regenerate the manifest's index and derived data from the task files, and
+    metrics.json from the events in updates/.
 
     Dry run by default: prints what would change. Exit 1 when the manifest is out of date
     (so `taskctl sync` works as a CI check), 0 when it is current or was written. Refuses to
@@ -115,12 +116,20 @@ def sync(
             f"id ({len(held)} entr{'y' if len(held) == 1 else 'ies'} held this way)",
             "the file was not read as a task: `taskctl validate` says why; move it into tasks/ "
             "with front matter, or delete it, then sync again")
+    metrics = _metrics_change(bl, write)  # reported, never fails the dry run: it is a report
     if write and result.changed:
         core_sync.write(bl, result)
+    if write and metrics:
+        from taskctl.core.lifecycle.stats import write_metrics
+
+        write_metrics(bl)
     if as_json:
         emit_json({"changed": result.changed, "written": write and result.changed,
-                   "changes": result.changes, "path": bl.rel(result.path)})
+                   "changes": result.changes, "path": bl.rel(result.path),
+                   "metrics": metrics})
     else:
+        if metrics:
+            typer.echo(f"  {metrics}" + ("" if write else " (with --write)"))
         for c in result.changes:
             typer.echo(f"  {c}")
         if not result.changed:
@@ -132,3 +141,21 @@ def sync(
                        "rerun with --write")
     if result.changed and not write:
         raise ProblemsFound("the manifest is out of date", "rerun with --write", reported=True)
+
+
+def _metrics_change(bl, write: bool) -> str | None:
+    """`metrics.json: regenerated` when it is stale; a tree with events but no metrics.json
+    gets one on --write (the dry run does not fail for a file nobody asked for yet)."""
+    import json
+
+    from taskctl.core.lifecycle.stats import METRICS, metrics
+
+    path = bl.root / METRICS
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        has_events = (bl.root / "updates").is_dir() and any((bl.root / "updates").iterdir())
+        return f"{METRICS}: created from the events" if has_events and write else None
+    except (OSError, ValueError):
+        return f"{METRICS}: regenerated (unreadable)"
+    return None if old == metrics(bl) else f"{METRICS}: regenerated from the events"

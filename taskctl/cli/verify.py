@@ -70,6 +70,9 @@ def verify(
                                         "pass is recorded.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; run and "
                                           "write nothing.")] = False,
+    archive: Annotated[bool, typer.Option("--archive", help="Move the task files it completes "
+                                          "to completed/ (also the tree setting "
+                                          "manifest `taskctl.archive`).")] = False,
     as_json: Annotated[bool, JSON] = False,
 ) -> None:
     """Run tasks' acceptance items, record evidence, and mark the tasks that pass completed.
@@ -89,6 +92,8 @@ def verify(
     with _sigterm_as_interrupt(), _progress(as_json) as progress:
         report = core.verify(bl, ids, opts, progress)
     _notes(report.notes)
+    if not dry_run:
+        _archive(bl.root, report, archive)
     if as_json:
         emit_json({"ok": report.ok, "run_id": report.run_id, "interrupted": report.interrupted,
                    "capabilities": report.capabilities,
@@ -106,6 +111,16 @@ def verify(
         bad = [t.task for t in report.tasks if not t.ok]
         raise ProblemsFound(f"{len(bad)} task(s) not verified: {', '.join(bad)}",
                             reported=as_json)
+
+
+def _archive(root: Path, report, asked: bool) -> None:
+    """Archive the tasks this run completed, when asked to or the tree says so."""
+    from taskctl.core.lifecycle import archive as arch
+
+    done = [t.task for t in report.tasks if t.outcome == TaskOutcome.COMPLETED]
+    if done and (asked or arch.enabled(root)):
+        for m in arch.archive(root, done, "taskctl verify"):
+            typer.echo(f"archived {m['task']}: {m['to']}", err=True)
 
 
 def check(

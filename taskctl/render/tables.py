@@ -56,7 +56,11 @@ def next_table(report: dict, explain: bool = False):
                      _width(), "title")
     none = ("no tasks found" if report.get("tasks_total") == 0
             else "nothing is actionable right now")
+    if report.get("held") and not report["tasks"]:
+        none = "no free work: everything actionable is held"
     parts = [t] if report["tasks"] else [Text(none, style="yellow")]
+    if report.get("held"):  # claimed / in progress: never shown as free work
+        parts.append(held_table(report["held"]))
     if explain and report["tasks"]:
         why = Text()
         for i, r in enumerate(report["tasks"], 1):
@@ -126,6 +130,26 @@ def fitted_table(title: str, columns: list[str], rows: list[list], width: int, f
     for r in rows:
         t.add_row(*r)
     return t
+
+
+def held_table(rows: list[dict], width: int | None = None) -> Table:
+    """Actionable work somebody holds (`next` lists it apart from free work)."""
+    from taskctl.render.claims import claim_cell
+
+    cells = [[r["id"], status_text(r["status"]), claim_cell(r.get("claim")), escape(r["title"])]
+             for r in rows]
+    return fitted_table("Held (claimed or in progress: not free work)",
+                        ["id", "status", "held by", "title"], cells, width or _width(), "held by")
+
+
+def claims_table(holders: dict[str, dict], width: int | None = None) -> Table:
+    """Who holds which task: owner, live/expired/dead, age, lease left (`status`, `list`)."""
+    from taskctl.render.claims import holder_row
+
+    cells = [holder_row(tid, h) for tid, h in sorted(holders.items())]
+    return fitted_table(f"Claims ({len(holders)})", ["id", "owner", "state", "age",
+                                                     "lease left"], cells, width or _width(),
+                        "owner")
 
 
 def natural_width(header: str, cells) -> int:

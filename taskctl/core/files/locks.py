@@ -106,3 +106,42 @@ def remove_marker(root: Path, task_id: str) -> None:
     except FileNotFoundError:
         return
     atomic.fsync_dir(root / LOCK_DIR)
+
+
+TREE_LOCK_TIMEOUT_S = 60.0  # 16 agents x a few hundred ms each, with room to spare
+
+
+@contextmanager
+def tree_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
+    """Exclusive lock on the whole tree for lifecycle writes (read, pick, write as one step).
+
+    Waits up to `timeout` seconds (default $TASKCTL_LOCK_TIMEOUT or 60), then raises LockBusy.
+    Polls a non-blocking flock so a stuck holder turns into a clear error, not a hang.
+    """
+    import time
+
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("TASKCTL_LOCK_TIMEOUT", TREE_LOCK_TIMEOUT_S))
+        except ValueError:
+            timeout = TREE_LOCK_TIMEOUT_S
+    path = lock_dir(root) / "tree.lock"
+    deadline, pause = time.monotonic() + timeout, 0.002
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.monotonic() >= deadline:
+                raise LockBusy(f"the tasks tree is locked by another taskctl for over "
+                               f"{timeout:g} s", "retry; raise $TASKCTL_LOCK_TIMEOUT if many "
+                               "agents write at once")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        yield
+    finally:
+        os.close(fd)

@@ -69,41 +69,57 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
 
     Nodes on cycles are dropped (returned in `cycles`); times are keyed by earliest start, id.
     `counted` (weights are task counts, not estimates): isolated nodes are never critical.
+    The usual acyclic case sorts with stdlib `graphlib` (importing networkx costs more than a
+    one-task write takes); networkx names the cycles when there are some.
     """
-    import networkx as nx
+    import graphlib
 
-    g = nx.DiGraph()
-    g.add_nodes_from(sorted(weights, key=natural_key))
-    g.add_edges_from((a, b) for a, b in edges if a in weights and b in weights and a != b)
+    nodes = sorted(weights, key=natural_key)
+    succ: dict[str, dict[str, None]] = {v: {} for v in nodes}
+    pred: dict[str, dict[str, None]] = {v: {} for v in nodes}
+    for a, b in edges:
+        if a in weights and b in weights and a != b:
+            succ[a][b] = None
+            pred[b][a] = None
     try:
-        order = list(nx.topological_sort(g))
-        cycles = []
-    except nx.NetworkXUnfeasible:  # rare: only then pay for strongly connected components
+        order = list(graphlib.TopologicalSorter({v: list(pred[v]) for v in nodes})
+                     .static_order())
+        cycles: list[list[str]] = []
+    except graphlib.CycleError:  # rare: only then pay for strongly connected components
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(nodes)
+        g.add_edges_from((a, b) for a in nodes for b in succ[a])
         cycles = [sorted(c, key=natural_key) for c in nx.strongly_connected_components(g)
                   if len(c) > 1]
         for c in cycles:
             g.remove_nodes_from(c)
         order = list(nx.topological_sort(g))
+        gone = {v for c in cycles for v in c}
+        succ = {v: {b: None for b in succ[v] if b not in gone} for v in order}
+        pred = {v: {a: None for a in pred[v] if a not in gone} for v in order}
+    isolated = {v for v in order if not succ[v] and not pred[v]}
     es: dict[str, float] = {}
     ef: dict[str, float] = {}
     for v in order:
-        es[v] = max((ef[u] for u in g.predecessors(v)), default=0.0)
+        es[v] = max((ef[u] for u in pred[v]), default=0.0)
         ef[v] = es[v] + weights[v]
     total = max(ef.values(), default=0.0)
     lf: dict[str, float] = {}
     ls: dict[str, float] = {}
     for v in reversed(order):
-        lf[v] = min((ls[s] for s in g.successors(v)), default=total)
+        lf[v] = min((ls[s] for s in succ[v]), default=total)
         ls[v] = lf[v] - weights[v]
     times = {}
     for v in sorted(order, key=lambda v: (es[v], natural_key(v))):  # shown in start order
         slack = ls[v] - es[v]
         times[v] = Times(es[v], ef[v], ls[v], lf[v], 0.0 if slack <= EPS else slack, weights[v],
-                         counted and g.degree(v) == 0)
-    return total, _chain(g, order, times), times, sorted(cycles)
+                         counted and v in isolated)
+    return total, _chain(succ, order, times), times, sorted(cycles)
 
 
-def _chain(g, order: list[str], times: dict[str, Times]) -> list[str]:
+def _chain(succ: dict[str, dict], order: list[str], times: dict[str, Times]) -> list[str]:
     """Follow zero-slack tasks whose start is the previous one's finish, from time 0 to `total`.
 
     With slack defined by the backward pass such a chain always exists and is a longest path.
@@ -114,7 +130,7 @@ def _chain(g, order: list[str], times: dict[str, Times]) -> list[str]:
     # prefer the chain that does real work first (a zero-weight start is still valid)
     v = min(starts, key=lambda x: (-times[x].weight, natural_key(x)))
     path = [v]
-    while nxt := [s for s in g.successors(v) if _tight(times, v, s)]:
+    while nxt := [s for s in succ[v] if _tight(times, v, s)]:
         v = min(nxt, key=lambda x: (-times[x].weight, natural_key(x)))
         path.append(v)
     return path

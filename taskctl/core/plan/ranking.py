@@ -13,8 +13,10 @@ Semantics (docs/planning.md):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from taskctl.core.files import claims
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import by_id, natural_key
 from taskctl.core.plan import cpm, estimates
@@ -201,17 +203,34 @@ def not_listed(bl: Backlog, sched: cpm.Schedule) -> list[dict]:
     return out
 
 
+def held(t: Task, claim: claims.Claim | None) -> bool:
+    """Somebody works on it: a claim file (live or not: expired ones are taken over only by
+    `next --claim`), or in progress without one. Never offered as free work."""
+    return claim is not None or t.status == TaskStatus.IN_PROGRESS
+
+
 def next_report(bl: Backlog, weight: str = "auto") -> dict:
-    """Everything `taskctl next` shows, as a JSON-ready dict (cached by the CLI)."""
+    """Everything `taskctl next` shows, as a JSON-ready dict (cached by the CLI). `tasks` is
+    free work; `held` is actionable work somebody holds (claimed or in progress), with the
+    claim as recorded (lease state is judged when shown: it changes with the clock)."""
     sched = cpm.schedule(bl, weight)
     ranked = rank(bl, sched)
-    tasks = [{"id": r.task.id, "title": r.task.title, "priority": r.task.priority_label,
-              "status": r.task.status, "slack": cpm.num(r.slack), "critical": r.critical,
-              "unblocks": cpm.num(r.unblocks), "unblocks_count": r.unblocks_count,
-              "weight": cpm.num(sched.tasks[r.task.id].weight), "reason": r.reason}
-             for r in ranked]
+    on_file = claims.read_all(bl.root)
+    tasks, held_rows = [], []
+    for r in ranked:
+        row = {"id": r.task.id, "title": r.task.title, "priority": r.task.priority_label,
+               "status": r.task.status, "slack": cpm.num(r.slack), "critical": r.critical,
+               "unblocks": cpm.num(r.unblocks), "unblocks_count": r.unblocks_count,
+               "weight": cpm.num(sched.tasks[r.task.id].weight), "reason": r.reason}
+        c = on_file.get(r.task.id)
+        if held(r.task, c):
+            row["claim"] = dataclasses.asdict(c) if c else None
+            held_rows.append(row)
+        else:
+            tasks.append(row)
     return {"weight": sched.weight, "total": cpm.num(sched.total), "tasks": tasks,
-            "not_listed": not_listed(bl, sched), "warnings": sched.warnings}
+            "held": held_rows, "not_listed": not_listed(bl, sched),
+            "warnings": sched.warnings}
 
 
 def waves(bl: Backlog, weight: str = "auto") -> dict:

@@ -113,9 +113,12 @@ def _b64(text: Any) -> bytes:
     if not isinstance(text, str):
         raise Rejected("tampered", "a base64 field is not a string")
     try:
-        return base64.b64decode(text, validate=True)
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise Rejected("tampered", "invalid base64") from None
+    if base64.b64encode(raw).decode("ascii") != text:  # one byte form: no stray padding bits
+        raise Rejected("tampered", "non-canonical base64")
+    return raw
 
 
 _CANONICAL = re.compile(

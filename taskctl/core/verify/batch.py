@@ -31,6 +31,7 @@ class VerifyOptions:
     dry_run: bool = False
     check_deps: bool = True  # gate re-verifies completed tasks without the dependency rule
     mark_complete: bool = True
+    reopen_on_failure: bool = True  # gate only reports; verify reopens a completed task
     capabilities: frozenset[str] | None = None  # None: detect
     by: str | None = None
     grace: float = runner.GRACE_S
@@ -123,7 +124,7 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
                   keep_going=opts.keep_going, dry_run=opts.dry_run,
                   mark_complete=opts.mark_complete, grace=opts.grace,
                   cancel=cancel or threading.Event(), observer=observer,
-                  policy=policy, signer=signer)
+                  policy=policy, signer=signer, reopen_on_failure=opts.reopen_on_failure)
     report = VerifyReport(run_id, sorted(caps), notes=notes)
     if not opts.dry_run:
         evidence.prefetch_git_state(bl.repo_root)  # overlaps gitpython's import with the run

@@ -94,7 +94,8 @@ def gate(bl: Backlog, opts: GateOptions, observer: Observer | None = None,
         signer = _gate_signer(opts, policy, report)
         vrep = verify(bl, to_run, VerifyOptions(
             jobs=opts.jobs, keep_going=True, force=opts.rerun, check_deps=False,
-            capabilities=caps, by="taskctl gate", signer=signer, policy=policy),
+            capabilities=caps, by="taskctl gate", signer=signer, policy=policy,
+            reopen_on_failure=False),
             observer, cancel)
         report.notes += vrep.notes
         report.interrupted = vrep.interrupted

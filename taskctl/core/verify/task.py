@@ -14,7 +14,7 @@ from typing import Any
 
 from taskctl.core.files import locks
 from taskctl.core.model import AcceptanceItem, Backlog, Task
-from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome
+from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome, TaskStatus
 from taskctl.core.verify import capabilities, evidence, keys, proving, runner, trace, trust
 from taskctl.core.verify import fingerprint as fpm
 from taskctl.core.verify.events import Event, Observer
@@ -67,6 +67,7 @@ class Context:
     keep_going: bool = False
     dry_run: bool = False
     mark_complete: bool = True
+    reopen_on_failure: bool = True  # a completed task that fails again goes back to pending
     grace: float = runner.GRACE_S
     cancel: threading.Event = field(default_factory=threading.Event)
     observer: Observer | None = None
@@ -161,6 +162,10 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
                                     for i in result.items})
         elif marked:
             status_writer.update_task_file(task, None, None, passed, failed)
+            if (result.outcome == TaskOutcome.FAILED and task.status == TaskStatus.COMPLETED
+                    and ctx.reopen_on_failure):
+                status_writer.reopen(ctx.bl, task, runner.utc_now(), ctx.by,
+                                     f"verify failed: {result.message}")
         if marked or leftover:
             locks.remove_marker(root, task.id)
     result.status_after = task.status

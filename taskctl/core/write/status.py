@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
-import secrets as _rand
+import time
 from pathlib import Path
 from typing import Any
 
-from taskctl.core.files import atomic, locks
+from taskctl.core.files import atomic, claims, locks
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
 from taskctl.core.status import TaskStatus
@@ -36,7 +37,9 @@ _ID_LINE = re.compile(r"^id[ \t]*:.*$", re.MULTILINE)
 
 def new_run_id(now: str) -> str:
     """`20261122T100000Z-1a2b3c`: sortable, unique enough for per-run file names."""
-    return now.replace("-", "").replace(":", "") + "-" + _rand.token_hex(3)
+    # os.urandom, not `secrets`: importing secrets (hmac tables) costs more than a one-task
+    # write; these are names, not keys
+    return now.replace("-", "").replace(":", "") + "-" + os.urandom(3).hex()
 
 
 def normalise(text: str) -> str:
@@ -44,14 +47,26 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip().rstrip(".:;!").strip()
 
 
-def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: str,
-                 evidence_id: str | None, at: str, **extra: Any) -> Path:
+def event(task_id: str, action: str, old: str, new: str, by: str, evidence_id: str | None,
+          at: str, **extra: Any) -> tuple[str, str]:
+    """(path relative to the tasks dir, JSON text) of one event file: who, when, from -> to.
+    Keys with a None value among `extra` are left out."""
     stamp = at.replace(":", "-")
     run = evidence_id or new_run_id(at)
-    path = root / UPDATES_DIR / f"{stamp}-{task_id}-{run}.json"
-    atomic.write_json(path, {"task": task_id, "action": action, "from": old, "to": new,
-                             "by": by, "at": at, "evidence_id": evidence_id, **extra})
-    return path
+    # `at` has second resolution; `at_ns` keeps events of one second in the order they
+    # happened (history sorts on it; file names end in a random run id)
+    data = {"task": task_id, "action": action, "from": old, "to": new, "by": by, "at": at,
+            "at_ns": time.time_ns(), "evidence_id": evidence_id,
+            **{k: v for k, v in extra.items() if v is not None}}
+    return (f"{UPDATES_DIR}/{stamp}-{task_id}-{run}.json",
+            json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: str,
+                 evidence_id: str | None, at: str, **extra: Any) -> Path:
+    rel, text = event(task_id, action, old, new, by, evidence_id, at, **extra)
+    atomic.write_text(root / rel, text)
+    return root / rel
 
 
 def _front_matter_span(text: str, fmt: str) -> tuple[int, int]:
@@ -62,8 +77,10 @@ def _front_matter_span(text: str, fmt: str) -> tuple[int, int]:
     return start, (m.start() if m else start)
 
 
-def edit_status(text: str, fmt: str, status: str, completed_at: str | None) -> str:
-    """Set top-level `status:` (and `completed_at:`) in the YAML part; nothing else changes."""
+def edit_status(text: str, fmt: str, status: str, completed_at: str | None,
+                drop_completed_at: bool = False) -> str:
+    """Set top-level `status:` (and `completed_at:`, or drop it when a task is reopened) in the
+    YAML part; nothing else changes."""
     a, b = _front_matter_span(text, fmt)
     fm = text[a:b]
     line = f"status: {status}"
@@ -73,6 +90,8 @@ def edit_status(text: str, fmt: str, status: str, completed_at: str | None) -> s
         m = _ID_LINE.search(fm)
         at = m.end() + 1 if m else 0
         fm = fm[:at] + line + "\n" + fm[at:]
+    if drop_completed_at:
+        fm = re.sub(r"^(?:completed_at|completed)[ \t]*:.*(?:\n|$)", "", fm, flags=re.MULTILINE)
     if completed_at:
         m = _DONE_AT_LINE.search(fm)
         if m:
@@ -132,7 +151,7 @@ def update_task_file(task: Task, status: str | None, completed_at: str | None,
 
 
 def update_manifest(root: Path, task_id: str, status: str, completed_at: str | None,
-                    bl: Backlog | None = None) -> bool:
+                    bl: Backlog | None = None, drop_completed_at: bool = False) -> bool:
     """Read-modify-write of the manifest entry under the manifest lock. With `bl`, the derived
     data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean."""
     path = root / "manifest.json"
@@ -147,9 +166,12 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
         for entry in tasks if isinstance(tasks, list) else []:
             if isinstance(entry, dict) and entry.get("id") == task_id:
                 if entry.get("status") == status and (
-                        completed_at is None or entry.get("completed_at")):
+                        completed_at is None or entry.get("completed_at")) and not (
+                        drop_completed_at and "completed_at" in entry):
                     return False
                 entry["status"] = status
+                if drop_completed_at:
+                    entry.pop("completed_at", None)
                 if completed_at:
                     entry["completed_at"] = completed_at
                 if bl is not None:
@@ -194,5 +216,18 @@ def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
         record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at, items=items)
     update_task_file(task, done, at if old != done else None, passed, [])
     update_manifest(bl.root, task.id, done, at if old != done else None, bl)
+    claims.remove(bl.root, task.id)  # done work holds nobody
     task.status = done
     return old
+
+
+def reopen(bl: Backlog, task: Task, at: str, by: str, reason: str) -> None:
+    """A completed task whose acceptance failed again goes back to pending (event, task file
+    without `completed_at`, manifest). The failing evidence is already recorded."""
+    old, new = task.status, TaskStatus.PENDING
+    record_event(bl.root, task.id, "reopen", old, new, by, None, at, reason=reason)
+    if task.path is not None and task.format != "manifest":
+        text = task.path.read_text(encoding="utf-8")
+        atomic.write_text(task.path, edit_status(text, task.format, new, None, True))
+    update_manifest(bl.root, task.id, new, None, bl, drop_completed_at=True)
+    task.status, task.completed_at = new, None

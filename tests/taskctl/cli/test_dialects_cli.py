@@ -33,7 +33,9 @@ def test_tool_stores_plan_from_the_project_folder(name, dialect, first, total, p
     r = taskctl(["status", "--json"], cwd=cwd)
     assert r.code == 0 and r.json()["dialect"] == dialect and r.json()["tasks"] == total
     nxt = taskctl(["next", "--json"], cwd=cwd).json()
-    assert nxt["tasks"][0]["id"] == first
+    # free work first; work in progress is listed apart (`held`), never as free work
+    assert [t["id"] for t in nxt["tasks"] + nxt["held"]][0] == first
+    assert all(t["status"] != "in_progress" for t in nxt["tasks"])
     cp = taskctl(["critical-path", "--json"], cwd=cwd).json()
     assert cp["path"] and cp["path"][0] == first
     r = taskctl(["convert", "--json"], cwd=cwd)
@@ -42,6 +44,7 @@ def test_tool_stores_plan_from_the_project_folder(name, dialect, first, total, p
     assert r.json()["dialect"] == "tasks" and r.json()["tasks"] == total and r.json()["ok"]
     again = taskctl(["next", "--json", "--tasks-dir", cwd / ".tasks"]).json()
     assert [t["id"] for t in again["tasks"]] == [t["id"] for t in nxt["tasks"]]
+    assert [t["id"] for t in again["held"]] == [t["id"] for t in nxt["held"]]
 
 
 def test_convert_refuses_a_full_target(project, taskctl):

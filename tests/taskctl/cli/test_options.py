@@ -32,6 +32,9 @@ def test_weights_are_the_planner_s():
 
 def test_parse_fills_defaults_and_converts():
     assert options.parse(["next", "--limit=2", "--tasks-dir", "x"]) == (
-        "next", {"n": 2, "explain": False, "weight": "auto", "json": False}, "x")
+        "next", {"n": 2, "explain": False, "weight": "auto", "claim": False, "agent": None,
+                 "lease": "2h", "pid": None, "json": False}, "x")
+    # a claim is a write: never answered from the planning cache
+    assert options.parse(["next", "--claim", "--agent", "a"]) is None
     assert options.parse(["critical-path", "--json", "--weight", "count"]) == (
         "critical-path", {"weight": "count", "json": True}, None)

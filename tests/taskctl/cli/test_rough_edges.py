@@ -73,7 +73,8 @@ def test_list_reads_well_at_80_columns(bundled):
     lines = _visible_lines(out)
     assert max(len(ln) for ln in lines) <= 80
     rows = [ln for ln in lines if re.match(r"\s*T\d{3}\s", ln)]
-    assert len(rows) == 52  # one line per task: titles never wrap
+    tasks = json.loads(_run(bundled, "list", "--json").stdout)["tasks"]
+    assert len(rows) == len(tasks) > 50  # one line per task: titles never wrap
     assert all(re.search(r"\s(completed|pending|blocked|deferred)\s", r) for r in rows)
 
 

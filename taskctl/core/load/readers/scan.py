@@ -15,8 +15,10 @@ from taskctl.core.problems import problem
 TASKISH = (".md", ".markdown", ".yaml", ".yml", ".json", ".jsonl", ".toml", ".txt")
 NON_TASK_DIRS = frozenset({
     ".cache", ".git", "evidence", "updates", "logs", "audit", "context", "schema", "schemas",
-    "templates", "template", "assets", "images", "img", "attachments", "docs", "reports"})
+    "templates", "template", "assets", "images", "img", "attachments", "docs", "reports",
+    "claims", ".locks"})  # who holds which task (docs/agents.md); lock files and intents
 NON_TASK_NAMES = ("readme", "changelog", "license", "contributing", "trust.yaml",  # signing
+                  "metrics.json",  # derived from the events by `taskctl sync --write`
                   ".gitignore", ".gitkeep", ".ds_store",
                   "agents.md", "claude.md")  # agent instructions: not tasks
 

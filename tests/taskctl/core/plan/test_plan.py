@@ -128,7 +128,11 @@ def test_next_only_returns_tasks_whose_dependencies_are_all_done(bl):
         task_ = bl.tasks[t["id"]]
         assert task_.status in plan.PLANNED and task_.status != "blocked"
         assert all(d in bl.tasks and bl.tasks[d].status in DONE for d in task_.depends_on)
-    listed = {t["id"] for t in rep["tasks"]} | {t["id"] for t in rep["not_listed"]}
+    # in-progress (or claimed) work is listed apart, never as free work
+    assert not {t["id"] for t in rep["tasks"]} & {t["id"] for t in rep["held"]}
+    assert all(bl.tasks[t["id"]].status != "in_progress" for t in rep["tasks"])
+    listed = ({t["id"] for t in rep["tasks"]} | {t["id"] for t in rep["not_listed"]}
+              | {t["id"] for t in rep["held"]})
     assert listed == {t.id for t in bl.tasks.values() if t.status not in DONE}
     keys = [(not t["critical"], int(t["priority"][1:]) if t["priority"] != "-" else 99,
              -t["unblocks"], t["id"]) for t in rep["tasks"]]

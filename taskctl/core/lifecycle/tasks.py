@@ -1,0 +1,153 @@
+"""Find one task without loading the whole tree, and run a change under the tree lock.
+
+Single-task commands (claim, set, log, block, ...) read the manifest (one JSON file) and the
+task's own file: a whole-tree load costs more than the command itself. The manifest entries
+stand in for the other tasks (dependency statuses); every taskctl write keeps them equal to the
+task files (docs/agents.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.files import locks
+from taskctl.core.load import loader, specs, taskfile
+from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.model import Task
+from taskctl.core.write import change
+from taskctl.errors import UnknownTask, UsageError
+
+ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
+
+
+def check_id(tid: str) -> str:
+    if not ID_RE.match(tid or ""):
+        raise UsageError(f"bad task id {tid!r}",
+                         "an id starts with a letter; then letters, digits, '.', '_' or '-'")
+    return tid
+
+
+def check_agent(agent: str) -> str:
+    a = (agent or "").strip()
+    if not a or len(a) > 100 or any(c in a for c in "\n\r\t"):
+        raise UsageError(f"bad agent name {agent!r}", "one line, 1-100 characters")
+    return a
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((root / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def entries(data: dict[str, Any] | None) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for e in (data or {}).get("tasks", []) if isinstance((data or {}).get("tasks"), list) else []:
+        if isinstance(e, dict) and isinstance(e.get("id"), str):
+            out.setdefault(e["id"], e)
+    return out
+
+
+@dataclass
+class TaskRef:
+    """One task as read from its file (the truth) plus its manifest entry, if any."""
+
+    root: Path
+    task: Task
+    path: Path
+    text: str
+    format: str
+    entry: dict | None
+    others: dict[str, dict] = field(default_factory=dict)  # all manifest entries, by id
+
+    @property
+    def id(self) -> str:
+        return self.task.id
+
+    @property
+    def rel(self) -> str:
+        return str(self.path.relative_to(self.root))
+
+    def status_of(self, tid: str) -> str | None:
+        """Another task's status, from its manifest entry."""
+        e = self.others.get(tid)
+        if e is None:
+            return None
+        t, _ = specs.from_mapping(e, "entry", tid)
+        return t.status
+
+
+def locate(root: Path, tid: str, entry: dict | None) -> Path | None:
+    declared = entry.get("file") if entry else None
+    if isinstance(declared, str) and declared:
+        p = Path(os.path.normpath(root / declared))
+        if root in p.parents and p.is_file():
+            return p
+        for sub in loader.TASK_DIRS:
+            alt = root / sub / Path(declared).name
+            if alt.is_file():
+                return alt
+    for p in loader.task_files(root):
+        if loader.filename_matches(p, tid):
+            return p
+    return None
+
+
+def find(root: Path, tid: str) -> TaskRef:
+    """The task `tid`: its file parsed (UnknownTask / UsageError when it cannot be used)."""
+    data = read_manifest(root)
+    ents = entries(data)
+    path = locate(root, check_id(tid), ents.get(tid))
+    if path is None:
+        raise UnknownTask(f"unknown task id {tid}" if tid not in ents else
+                          f"{tid} has no task file", "see `taskctl list` for the ids")
+    try:
+        raw = taskfile.read(path, root)
+    except FileIssue as e:
+        raise UsageError(f"{path.relative_to(root.parent)}:{e.line}: {e.message}; not changed",
+                         "fix the file first (`taskctl validate`)") from None
+    if raw is None:
+        raise UnknownTask(f"{tid} has no task file", "see `taskctl list`")
+    # "entry": the same normalisation without the schema check (a compiled validator costs
+    # more than the edit; `validate` reports schema problems)
+    task, _ = specs.from_mapping(raw.data, "entry", loader.id_from_filename(path))
+    if task.id != tid:
+        raise UsageError(f"{path.name} says id {task.id}, not {tid}", "see `taskctl validate`")
+    task.path, task.format = path, raw.format
+    return TaskRef(root, task, path, raw.text, raw.format, ents.get(tid), ents)
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[list[str]]:
+    """The tree lock, with any change a killed process left behind finished first.
+    Yields a list of notes about such repairs."""
+    with locks.tree_lock(root):
+        note = change.recover(root)
+        yield [note] if note else []
+
+
+def run(root: Path, build: Callable[[], change.Change | None],
+        task_id: str | None = None) -> change.Change | None:
+    """Build a change under the tree lock (and the task's lock: a verification of it in
+    progress makes this LockBusy, exit 3) and apply it there."""
+    with locked(root):
+        if task_id is None:
+            ch = build()
+        else:
+            with locks.task_lock(root, check_id(task_id)):
+                ch = build()
+                if ch is not None:
+                    change.apply(root, ch)
+                return ch
+        if ch is not None:
+            change.apply(root, ch)
+        return ch

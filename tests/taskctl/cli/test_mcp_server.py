@@ -1,0 +1,64 @@
+"""`taskctl mcp` as a real subprocess, driven by the official MCP SDK's own stdio client:
+list the tools, claim through `next`, `log`, `verify` (and an error comes back as a tool error).
+
+The `mcp` extra is part of `.[dev]` (CI installs it); without it this module is skipped."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import anyio  # noqa: E402  (installed with mcp)
+import mcp  # noqa: F401,E402 - the mcp extra, installed by .[dev]: missing is a failure, not a skip
+from mcp import ClientSession  # noqa: E402
+from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
+
+from tests.taskctl.core.lifecycle.lifecycle_support import env, independent_tree
+
+WANTED = {"next", "show", "context", "status", "new", "set", "log", "block", "release",
+          "verify", "gate_check"}
+
+
+async def session(repo, calls):
+    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
+                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
+                                         "mcp"])
+    out = {}
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+        await s.initialize()
+        out["tools"] = {t.name: t.description for t in (await s.list_tools()).tools}
+        for key, name, args in calls:
+            res = await s.call_tool(name, args)
+            out[key] = (res.is_error, res.content[0].text)
+    return out
+
+
+def test_mcp_session_claims_logs_and_verifies(tmp_path):
+    repo = tmp_path / "repo"
+    root = independent_tree(repo, 2, git=True)
+    got = anyio.run(session, repo, [
+        ("claim", "next", {"claim": True, "agent": "mcp-agent"}),
+        ("log", "log", {"task_id": "T001", "message": "started via MCP", "agent": "mcp-agent"}),
+        ("context", "context", {"task_id": "T001", "budget": 400}),
+        ("verify", "verify", {"task_ids": ["T001"], "agent": "mcp-agent"}),
+        ("status", "status", {}),
+        ("bad", "block", {"task_id": "T999", "reason": "x"}),
+    ])
+    assert WANTED <= set(got["tools"])
+    assert all(len(d or "") <= 120 for d in got["tools"].values())  # agents pay per token
+    err, text = got["claim"]
+    assert not err and json.loads(text)["claimed"] == "T001"
+    err, text = got["log"]
+    assert not err and json.loads(text)["ok"] and "lease_renewed_until" in json.loads(text)
+    assert "# T001" in got["context"][1] and "run: `true`" in got["context"][1]
+    rep = json.loads(got["verify"][1])
+    assert rep["ok"] and rep["tasks"][0] == {"task": "T001", "outcome": "completed",
+                                             "items": {"1": "PASS"}}
+    assert json.loads(got["status"][1])["by_status"]["completed"] == 1
+    err, text = got["bad"]
+    assert err and "unknown task id T999" in text and "[exit 2]" in text
+    events = [json.loads(p.read_text()) for p in (root / "updates").glob("*.json")]
+    assert sorted(e["action"] for e in events) == ["claim", "complete", "log"]
+    claim = next(e for e in events if e["action"] == "claim")
+    assert claim["by"] == "mcp-agent"
+    assert "started via MCP" in next((root / "tasks").glob("T001-*")).read_text()
