@@ -55,6 +55,10 @@ class UnknownTask(UsageError):
     """A task id named on the command line does not exist."""
 
 
+class UnsafePath(UsageError):
+    """A write would leave the tasks directory (hostile id, symlinked state folder, glob)."""
+
+
 class ProblemsFound(TaskctlError):
     """Validation, gate or verification found problems (already reported in detail)."""
 

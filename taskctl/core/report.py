@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taskctl.core.files import jsonread
 from taskctl.core.model import Backlog
 from taskctl.core.plan import cpm
 from taskctl.core.plan.progress import phases
@@ -100,7 +101,7 @@ def read_evidence(root: Path, task_id: str) -> list[dict[str, Any]]:
     out = []
     for p in sorted((root / EVIDENCE_DIR / task_id).glob("item-*.json")):
         try:
-            r = json.loads(p.read_text(encoding="utf-8"))
+            r = jsonread.load(p, jsonread.MAX_RECORD_BYTES)
         except (OSError, ValueError):
             continue
         if not isinstance(r, dict):
@@ -120,7 +121,7 @@ def read_events(root: Path) -> dict[str, list[dict[str, Any]]]:
     d = root / UPDATES_DIR
     for p in sorted(d.glob("*.json")) if d.is_dir() else []:
         try:
-            e = json.loads(p.read_text(encoding="utf-8"))
+            e = jsonread.load(p, jsonread.MAX_RECORD_BYTES)
         except (OSError, ValueError):
             continue
         if isinstance(e, dict) and isinstance(e.get("task"), str):
@@ -146,7 +147,7 @@ def read_runs(runs_dir: Path) -> list[Run]:
         for line in lines:
             try:
                 rec = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # a torn last line of a running job
             if not isinstance(rec, dict) or not isinstance(rec.get("step"), int):
                 continue

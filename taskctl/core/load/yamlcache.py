@@ -18,7 +18,7 @@ import yaml
 from taskctl import __version__
 from taskctl.core.files import atomic
 
-_HEADER = f"taskctl-yaml-cache/1/{__version__}/{yaml.__version__}"
+_HEADER = f"taskctl-yaml-cache/2/{__version__}/{yaml.__version__}"
 
 
 class YamlCache:
@@ -79,6 +79,13 @@ class YamlCache:
             data = marshal.dumps((_HEADER, self.used))
         except ValueError:  # a value marshal cannot hold (e.g. a nested date): skip caching
             return
+        from taskctl.core.files.paths import confined
+        from taskctl.errors import UnsafePath
+
+        try:
+            confined(self.path.parent.parent, self.path.parent.name, self.path.name)
+        except UnsafePath:
+            return  # a symlinked .cache: a cache is never worth writing outside the tree
         try:
             d = self.path.parent
             d.mkdir(exist_ok=True)

@@ -109,11 +109,18 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | No
 def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) -> None:
     """Store `payload` under key `k`; silently skipped when the directory is not writable."""
     from taskctl.core.files import atomic
+    from taskctl.core.files.paths import confined
+    from taskctl.errors import UnsafePath
 
     if not enabled() or not atomic.writable_dir(root):
         return
     try:
-        atomic.write_text(_slot(root, command, params),
+        slot = _slot(root, command, params)
+        confined(root, CACHE_DIR, slot.name)
+    except UnsafePath:
+        return  # a symlinked .cache: never write a cache outside the tree
+    try:
+        atomic.write_text(slot,
                           json.dumps({"key": k, "payload": payload}, separators=(",", ":")))
     except OSError:
         pass

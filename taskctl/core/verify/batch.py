@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from taskctl.core.load.ids import ID_HINT, is_valid_id
 from taskctl.core.model import Backlog
 from taskctl.core.status import DONE, TaskOutcome, TaskStatus
 from taskctl.core.verify import capabilities, evidence, runner
@@ -68,6 +69,9 @@ def select(bl: Backlog, ids: list[str], all_tasks: bool) -> list[str]:
                 if t.acceptance and t.status not in (TaskStatus.CANCELLED, TaskStatus.DEFERRED)]
     if not ids:
         raise UsageError("name the tasks to verify, or pass --all")
+    bad = [f"{i!r}" for i in ids if not is_valid_id(i)]
+    if bad:
+        raise UsageError(f"not a task id: {', '.join(bad)}", ID_HINT)
     unknown = [i for i in ids if i not in bl.tasks]
     if unknown:
         raise UnknownTask(f"unknown task id(s): {', '.join(unknown)}",

@@ -12,7 +12,6 @@ Unreadable, partial or foreign files count as "no evidence".
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from taskctl import __version__
-from taskctl.core.files import atomic
+from taskctl.core.files import atomic, jsonread
+from taskctl.core.files.paths import confined
 from taskctl.core.status import PASSING
 from taskctl.core.verify.fingerprint import Fingerprint, differences
 
@@ -30,18 +30,18 @@ LOG_DIR = "logs"
 
 
 def item_path(root: Path, task_id: str, index: int) -> Path:
-    return root / EVIDENCE_DIR / task_id / f"item-{index:02d}.json"
+    return confined(root, EVIDENCE_DIR, task_id, f"item-{index:02d}.json")
 
 
 def log_path(root: Path, task_id: str, run_id: str, index: int) -> Path:
-    return root / LOG_DIR / task_id / f"{run_id}-item-{index:02d}.log"
+    return confined(root, LOG_DIR, task_id, f"{run_id}-item-{index:02d}.log")
 
 
 def load(root: Path, task_id: str, index: int) -> dict[str, Any] | None:
     """The stored record, or None when absent or unreadable (both mean "no evidence")."""
     try:
-        data = json.loads(item_path(root, task_id, index).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = jsonread.load(item_path(root, task_id, index), jsonread.MAX_RECORD_BYTES)
+    except (OSError, jsonread.JsonLimit):
         return None
     if not isinstance(data, dict) or data.get("task") != task_id or data.get("item") != index:
         return None

@@ -148,7 +148,7 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
                                    {str(i.index): (i.record or {}).get("run_id", "")
                                     for i in result.items})
         elif marked:
-            status_writer.update_task_file(task, None, None, passed, failed)
+            status_writer.update_task_file(task, None, None, passed, failed, root)
         if marked or leftover:
             locks.remove_marker(root, task.id)
     result.status_after = task.status
@@ -182,6 +182,8 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
     try:
         if not cwd.is_dir():
             raise FileNotFoundError(f"cwd {item.cwd!r} does not exist")
+        if not cwd.is_relative_to(bl.repo_root.resolve()):
+            raise FileNotFoundError(f"cwd {item.cwd!r} is outside the repository")
         run = runner.run(item.run.replace("{tmp}", tmp), cwd, env, timeout, log, redactor,
                          ctx.cancel, grace=ctx.grace)
     except OSError as e:
@@ -206,6 +208,8 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
         "output_tail": run.output_tail, "output_sha256": run.output_sha256,
         "output_bytes": run.output_bytes, "log": bl.rel(log), "reasons": reasons,
     })
+    if run.output_truncated:
+        record["output_truncated"] = True
     if after.key != fp.key:
         record["inputs_after"] = after.parts.get("inputs", {}).get("files", {})
     evidence.store(bl.root, record)

@@ -13,13 +13,13 @@ Items that passed tick their box; items that failed untick it; others are left a
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import secrets as _rand
 from pathlib import Path
 from typing import Any
 
-from taskctl.core.files import atomic, locks
+from taskctl.core.files import atomic, jsonread, locks
+from taskctl.core.files.paths import check_file, confined
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
 from taskctl.core.status import TaskStatus
@@ -44,7 +44,7 @@ def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: 
                  evidence_id: str | None, at: str, **extra: Any) -> Path:
     stamp = at.replace(":", "-")
     run = evidence_id or new_run_id(at)
-    path = root / UPDATES_DIR / f"{stamp}-{task_id}-{run}.json"
+    path = confined(root, UPDATES_DIR, f"{stamp}-{task_id}-{run}.json")
     atomic.write_json(path, {"task": task_id, "action": action, "from": old, "to": new,
                              "by": by, "at": at, "evidence_id": evidence_id, **extra})
     return path
@@ -93,8 +93,9 @@ def edit_checkboxes(text: str, passed: list[str], failed: list[str]) -> str:
 
 
 def update_task_file(task: Task, status: str | None, completed_at: str | None,
-                     passed: list[str], failed: list[str]) -> bool:
-    """Rewrite the task file atomically when something changes. True if it was written."""
+                     passed: list[str], failed: list[str], root: Path | None = None) -> bool:
+    """Rewrite the task file atomically when something changes. True if it was written.
+    With `root` (the tasks directory) the file must lie under it, through real folders."""
     if task.path is None or task.format == "manifest":
         return False
     text = task.path.read_text(encoding="utf-8")
@@ -105,7 +106,7 @@ def update_task_file(task: Task, status: str | None, completed_at: str | None,
         new = edit_checkboxes(new, passed, failed)
     if new == text:
         return False
-    atomic.write_text(task.path, new)
+    atomic.write_text(check_file(root, task.path) if root is not None else task.path, new)
     return True
 
 
@@ -113,12 +114,12 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
                     bl: Backlog | None = None) -> bool:
     """Read-modify-write of the manifest entry under the manifest lock. With `bl`, the derived
     data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean."""
-    path = root / "manifest.json"
+    path = confined(root, "manifest.json")
     if not path.exists():
         return False
     with locks.manifest_lock(root):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = jsonread.load(path)
         except (OSError, ValueError):
             return False  # `taskctl validate` reports it; the task file stays the truth
         tasks = data.get("tasks") if isinstance(data, dict) else None
@@ -163,7 +164,7 @@ def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
     done = TaskStatus.COMPLETED
     if old != done:
         record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at, items=items)
-    update_task_file(task, done, at if old != done else None, passed, [])
+    update_task_file(task, done, at if old != done else None, passed, [], bl.root)
     update_manifest(bl.root, task.id, done, at if old != done else None, bl)
     task.status = done
     return old
