@@ -76,5 +76,22 @@ def check_file(root: Path, path: Path) -> Path:
     return confined(root, *rel.parts)
 
 
+def repo_relative_problem(value: str, what: str = "inputs glob") -> str | None:
+    """Why a repository-relative pattern or folder (an `inputs` glob, a `cwd`) could reach
+    outside the repository, or None when it cannot."""
+    if "\0" in value:
+        return f"{what} {value!r} contains a NUL byte"
+    if value.startswith(("/", "\\", "~")) or (len(value) > 1 and value[1] == ":"):
+        return f"{what} {value!r} is absolute; it must be relative to the repository"
+    if ".." in value.replace("\\", "/").split("/"):
+        return f"{what} {value!r} climbs out with '..'; it must stay inside the repository"
+    return None
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True when `path`, symlinks resolved, lies under `root` (also resolved)."""
+    return _inside(path, root)
+
+
 def _inside(path: Path, root: Path) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
