@@ -64,6 +64,16 @@ def confined_dir(root: Path, *parts: str) -> Path:
     return d
 
 
+STATE_DIRS = ("evidence", "updates", "logs", ".locks", "tasks", "completed", "milestones")
+
+
+def check_state_dirs(root: Path, names: tuple[str, ...] = STATE_DIRS) -> None:
+    """Refuse up front (UnsafePath) when a state folder of `root` is a symlink, so that a
+    verify stops before it runs anything rather than at its first write."""
+    for name in names:
+        _check_dirs(Path(root), (name,))
+
+
 def check_file(root: Path, path: Path) -> Path:
     """A loaded file about to be rewritten in place: it must lie under `root`, reached
     through real folders only."""

@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from taskctl.core.files.paths import check_state_dirs
 from taskctl.core.load.ids import ID_HINT, is_valid_id
 from taskctl.core.model import Backlog
 from taskctl.core.status import DONE, TaskOutcome, TaskStatus
@@ -125,6 +126,7 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
                   cancel=cancel or threading.Event(), observer=observer)
     report = VerifyReport(run_id, sorted(caps))
     if not opts.dry_run:
+        check_state_dirs(bl.root)  # a symlinked evidence/, logs/, .locks/…: stop before running
         evidence.prefetch_git_state(bl.repo_root)  # overlaps gitpython's import with the run
     order = dependency_order(bl, ids)
     chosen = set(order)
