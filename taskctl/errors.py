@@ -5,7 +5,7 @@ place (`taskctl/cli/app.py:main`); README.md "Exit codes" repeats this table (a 
 |------|-------------|---------|
 | 0    | OK          | success |
 | 1    | PROBLEMS    | problems found: validation errors (or warnings under --strict), failing, stale or missing evidence, verification that did not complete, manifest out of date (sync dry run) |
-| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown task id or schema name, a file that cannot be read |
+| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown or malformed task id or schema name, a file that cannot be read, a write refused for leaving .tasks/ (UnsafePath: symlinked state folder) |
 | 3    | BUSY        | another taskctl process holds the lock this command needs |
 | 70   | INTERNAL    | internal error: a bug in taskctl (rerun with --debug and report it) |
 | 130  | INTERRUPTED | interrupted (Ctrl+C or SIGTERM) |
