@@ -91,7 +91,8 @@ def load(text: str, line_offset: int = 0) -> Any:
         has_aliases = "*" in text and "&" in text
         limits.check_depth(text, _Loader, line_offset, FileIssue)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
-        bad = limits.check_values(data, has_aliases)
+        bad = (limits.check_values(data, has_aliases)
+               if has_aliases or limits.needs_value_check(text) else None)
         if bad is not None:
             path, message = bad
             line, col = locate(text, path, line_offset) if path else (None, None)

@@ -41,14 +41,16 @@ def test_manifest_entry_with_hostile_id_is_a_located_error_and_never_a_path(tmp_
     box = Box(tmp_path, {"T001": {"items": ITEM}})
     data = box.manifest()
     data["tasks"].append({"id": tid, "title": "evil", "status": "pending",
-                          "acceptance": [{"criterion": "c", "run": "touch PWNED; echo hi"}]})
+                          "acceptance": [{"criterion": "c", "run": "touch PWNED; echo hi"},
+                                         {"criterion": "signed by hand"}]})
     box.write_manifest(data)
     v = run(box, "validate", "--json")
     assert v.returncode == 1
     bad = [p for p in json.loads(v.stdout)["problems"] if p["rule"] == "bad-id"]
     assert len(bad) == 1 and bad[0]["code"] == "E024"
     assert bad[0]["file"].endswith("manifest.json") and bad[0]["line"] >= 1
-    for args in (["verify", "--all"], ["check", "--all"], ["gate"], ["list"], ["next"]):
+    for args in (["verify", "--all"], ["verify", tid, "--force"], ["gate"], ["list"],
+                 ["check", tid, "--item", "2", "--by", "me"], ["show", tid]):
         run(box, *args)
     assert not list(box.repo.rglob("PWNED")) and not list(tmp_path.rglob("PWNED"))
     box.assert_nothing_written_outside()
