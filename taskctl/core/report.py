@@ -17,7 +17,7 @@ from taskctl.core.plan import cpm
 from taskctl.core.plan.progress import phases
 from taskctl.core.status import STATUSES
 from taskctl.core.todo.export import proven
-from taskctl.core.verify.evidence import EVIDENCE_DIR
+from taskctl.core.verify.evidence import EVIDENCE_DIR, well_formed
 from taskctl.core.write.status import UPDATES_DIR
 
 MAX_GRAPH_NODES = 400  # beyond this a drawn graph is unreadable; the report says so
@@ -104,7 +104,7 @@ def read_evidence(root: Path, task_id: str) -> list[dict[str, Any]]:
             r = jsonread.load(p, jsonread.MAX_RECORD_BYTES)
         except (OSError, ValueError):
             continue
-        if not isinstance(r, dict):
+        if not well_formed(r):
             continue
         out.append({"item": r.get("item"), "criterion": r.get("criterion"),
                     "status": r.get("status"), "kind": r.get("kind"),

@@ -97,7 +97,10 @@ def write_marker(root: Path, task_id: str, run_id: str) -> None:
 def read_marker(root: Path, task_id: str) -> Marker | None:
     try:
         d = jsonread.load(marker_path(root, task_id), jsonread.MAX_RECORD_BYTES)
-        return Marker(int(d["pid"]), str(d["host"]), str(d["run_id"]))
+        pid = d["pid"]
+        if not isinstance(pid, int) or not 0 < pid < 1 << 31:
+            return None  # a forged pid: kill(2) would overflow or signal a process group
+        return Marker(pid, str(d["host"]), str(d["run_id"]))
     except (OSError, jsonread.JsonLimit, ValueError, KeyError, TypeError):
         return None
 

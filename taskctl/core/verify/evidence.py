@@ -37,13 +37,39 @@ def log_path(root: Path, task_id: str, run_id: str, index: int) -> Path:
     return confined(root, LOG_DIR, task_id, f"{run_id}-item-{index:02d}.log")
 
 
+_NUM = (int, float)
+# the type of each known field: a record with any other type there is unreadable, like a torn
+# one (hand-edited or forged records reach every renderer otherwise)
+SHAPE: dict[str, tuple[type, ...]] = {
+    "task": (str,), "item": (int,), "status": (str,), "run_id": (str,), "kind": (str,),
+    "criterion": (str,), "fingerprint": (dict,), "git": (dict,), "host": (str,),
+    "command": (str, type(None)), "cwd": (str,), "timeout_s": _NUM, "exit_code": (int, type(None)),
+    "signal": (str, type(None)), "started_at": (str,), "duration_s": _NUM,
+    "output_tail": (str,), "output_sha256": (str,), "output_bytes": (int,), "log": (str,),
+    "reasons": (list,), "signed_off_by": (str,), "signed_off_at": (str,),
+    "note": (str, type(None)), "inputs_after": (dict,), "output_truncated": (bool,),
+}
+
+
+def well_formed(data: Any) -> bool:
+    """A JSON object whose known fields have their documented types."""
+    if not isinstance(data, dict):
+        return False
+    for k, types in SHAPE.items():
+        if k in data and (not isinstance(data[k], types)
+                          or isinstance(data[k], bool) and bool not in types):
+            return False
+    fp = data.get("fingerprint") or {}
+    return isinstance(fp.get("key", ""), str) and isinstance(fp.get("parts", {}), dict)
+
+
 def load(root: Path, task_id: str, index: int) -> dict[str, Any] | None:
     """The stored record, or None when absent or unreadable (both mean "no evidence")."""
     try:
         data = jsonread.load(item_path(root, task_id, index), jsonread.MAX_RECORD_BYTES)
     except (OSError, jsonread.JsonLimit):
         return None
-    if not isinstance(data, dict) or data.get("task") != task_id or data.get("item") != index:
+    if not well_formed(data) or data.get("task") != task_id or data.get("item") != index:
         return None
     return data
 

@@ -9,6 +9,7 @@ The task-file/manifest half reuses the mutators of tests/taskctl/cli/test_valida
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -107,6 +108,14 @@ def _yaml_mutation(data, text: str) -> bytes:
     return ("---\n" + yaml.safe_dump(d) + "---\n" + body).encode()
 
 
+def _count() -> None:
+    """With TASKCTL_FUZZ_COUNT=PATH, each finished case appends a byte there: a long slow run
+    can be followed (and a cut-short one still says how many cases passed)."""
+    if path := os.environ.get("TASKCTL_FUZZ_COUNT"):
+        with open(path, "ab") as f:
+            f.write(b".")
+
+
 def _case(taskctl, repo, data) -> None:
     root = repo / ".tasks"
     target = data.draw(st.sampled_from(_targets(repo)))
@@ -124,6 +133,7 @@ def _case(taskctl, repo, data) -> None:
             json.loads(r.out)  # --json documents stay parseable
     finally:
         path.write_bytes(original)
+    _count()
 
 
 @settings(max_examples=300, derandomize=True, **_SETTINGS)

@@ -107,7 +107,9 @@ def test_absurd_numbers_in_the_manifest_are_located_errors(tmp_path, value):
 @pytest.mark.parametrize("doc", ["[" * 100_000 + "]" * 100_000,
                                  '{"a":' * 50_000 + "1" + "}" * 50_000,
                                  '{"status": "PASS", "item": 1, "task": "T001", "x": NaN}',
-                                 '{"task": "T001", "item": ' + "1" * 5000 + "}"])
+                                 '{"task": "T001", "item": ' + "1" * 5000 + "}",
+                                 # found by the fuzzer: a list where a string belongs
+                                 '{"task": "T001", "item": 1, "status": "PASS", "run_id": []}'])
 def test_hostile_evidence_and_marker_json_count_as_no_evidence(tmp_path, doc):
     box = Box(tmp_path, {"T001": {"items": ITEM}})
     run(box, "verify", "T001")
@@ -120,6 +122,19 @@ def test_hostile_evidence_and_marker_json_count_as_no_evidence(tmp_path, doc):
         assert p.returncode in (0, 1, 2), (args, p.stderr)
     assert json.loads(ev.read_text())["status"] == "PASS"  # verify re-ran it: no evidence
     box.assert_nothing_written_outside()
+
+
+@pytest.mark.parametrize("pid", [10**20, -1, 0, "1", 1.5])
+def test_forged_marker_pid_is_no_marker(tmp_path, pid):
+    import socket
+
+    box = Box(tmp_path, {"T001": {"items": ITEM}})
+    (box.root / ".locks").mkdir()
+    (box.root / ".locks" / "task.T001.inprogress.json").write_text(json.dumps(
+        {"pid": pid, "host": socket.gethostname(), "run_id": "r"}))
+    for args in (["verify", "T001"], ["gate", "--check"], ["show", "T001"]):
+        p = run(box, *args)
+        assert p.returncode in (0, 1), (args, p.stderr)
 
 
 def test_killing_a_large_parallel_load_leaves_no_workers(tmp_path):
