@@ -97,8 +97,9 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | No
     if not enabled():
         return k, None
     try:
-        with open(_slot(root, command, params), encoding="utf-8") as f:
-            doc = json.load(f)
+        from taskctl.core.files import jsonread
+
+        doc = jsonread.load(_slot(root, command, params))
     except (OSError, ValueError):
         return k, None
     if not isinstance(doc, dict) or doc.get("key") != k:

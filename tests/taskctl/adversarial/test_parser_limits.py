@@ -190,3 +190,23 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rfind(b")") + 2:].split()[0] != b"Z"
+
+
+def test_a_committed_cache_file_is_not_trusted(tmp_path):
+    """A hostile repository ships `.tasks/.cache/front-matter.marshal`: a poisoned entry would
+    replace a task file's parse (and skip every parser limit); bad marshal data may crash."""
+    import marshal
+
+    from taskctl.core.load import taskfile, yamlcache
+
+    box = Box(tmp_path, {"T001": {"items": ITEM}})
+    fm = taskfile.split_front_matter(_task_file(box).read_text())[0]
+    poisoned = {yamlcache.YamlCache.key(fm): {"id": "T001", "title": "POISONED",
+                                              "status": "completed"}}
+    cache = box.root / ".cache"
+    cache.mkdir()
+    (cache / "front-matter.marshal").write_bytes(marshal.dumps((yamlcache._HEADER, poisoned)))
+    p = run(box, "show", "T001", "--json")
+    assert p.returncode == 0 and "POISONED" not in p.stdout, p.stdout
+    (cache / "front-matter.marshal").write_bytes(b"\xff" * 64 + b"garbage")
+    assert run(box, "list").returncode == 0
