@@ -10,7 +10,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taskctl.errors import TasksDirNotFound
+from taskctl.errors import TasksDirNotFound, UnsafePath
+
+
+def _refuse_escaping_link(tasks: Path, repo: Path) -> None:
+    """A committed `.tasks` symlink pointing out of its repository would make every write
+    land there: refuse it (an explicit --tasks-dir is the user's own choice)."""
+    if tasks.is_symlink() and not Path(os.path.realpath(tasks)).is_relative_to(
+            os.path.realpath(repo)):
+        raise UnsafePath(f"{tasks} is a symlink out of its repository "
+                         f"(to {os.path.realpath(tasks)})",
+                         "pass --tasks-dir to use it on purpose, or make .tasks a real folder")
 
 
 def _given(explicit: str | os.PathLike | None) -> Path | None:
@@ -47,6 +57,7 @@ def discover(explicit: str | os.PathLike | None = None, cwd: Path | None = None)
     here = (cwd or Path.cwd()).resolve()
     for d in (here, *here.parents):
         if (d / ".tasks").is_dir():
+            _refuse_escaping_link(d / ".tasks", d)
             return d / ".tasks"
     raise TasksDirNotFound(f"no .tasks directory in {here} or any parent",
                            "run inside a project with .tasks/, or pass --tasks-dir PATH "

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -110,3 +112,15 @@ def test_confined_join_refuses_separators_and_dots(tmp_path):
         tmp_path / "evidence" / "T1" / "item-01.json")
     assert repo_relative_problem("src/**/*.py") is None
     assert repo_relative_problem("C:/x") and repo_relative_problem("a/../../b")
+
+
+def test_committed_tasks_symlink_out_of_the_repository_is_refused(tmp_path):
+    box = Box(tmp_path, {"T001": {"items": ITEM}})
+    box.root.rename(box.outside / "tasks-elsewhere")
+    (box.repo / ".tasks").symlink_to(box.outside / "tasks-elsewhere")
+    box.before = box.outside_files()
+    p = subprocess.run([sys.executable, "-m", "taskctl", "verify", "--all"], cwd=box.repo,
+                       capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "TASKCTL_CAPABILITIES": ""})
+    assert p.returncode == 2 and "symlink out of its repository" in p.stderr, p.stderr
+    box.assert_nothing_written_outside()
