@@ -96,3 +96,20 @@ def test_task_named_manifest_does_not_deadlock_on_the_manifest_lock(tmp_path):
     assert box.manifest()["tasks"][0]["status"] == "completed"
     locks = sorted(x.name for x in (box.root / ".locks").iterdir())
     assert "task.manifest.lock" in locks and "global.manifest.lock" in locks
+
+
+def test_hostile_manifest_id_standing_in_for_a_note_writes_nothing_outside(tmp_path):
+    """The reproduction that passed `validate` before: the entry points at a `completed/`
+    note (no front matter, so no problem tagged with the task), the entry stands in for it,
+    and `verify` wrote `X.lock` and `X.inprogress.json` two folders above `.tasks/.locks`."""
+    box = Box(tmp_path, {"T001": {"items": ITEM}})
+    (box.root / "completed").mkdir()
+    (box.root / "completed" / "notes.md").write_text("just notes, no front matter\n")
+    data = box.manifest()
+    data["tasks"].append({"id": "../../../X", "title": "e", "status": "pending",
+                          "file": "completed/notes.md",
+                          "acceptance": [{"criterion": "c", "run": "echo hi"}]})
+    box.write_manifest(data)
+    assert run(box, "validate").returncode == 1
+    run(box, "verify", "--all")
+    box.assert_nothing_written_outside()
