@@ -39,4 +39,4 @@ def die_with_parent(parent_pid: int) -> None:
     """For a worker process: be killed when the parent dies (Linux PR_SET_PDEATHSIG)."""
     if os.uname().sysname == "Linux" and _prctl(PR_SET_PDEATHSIG, signal.SIGKILL):
         if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
+            os.kill(os.getpid(), signal.SIGKILL)  # what the death signal would have done
