@@ -5,7 +5,7 @@ place (`taskctl/cli/app.py:main`); README.md "Exit codes" repeats this table (a 
 |------|-------------|---------|
 | 0    | OK          | success |
 | 1    | PROBLEMS    | problems found: validation errors (or warnings under --strict), failing, stale or missing evidence, verification that did not complete, manifest out of date (sync dry run) |
-| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown task id, schema or format name, a file that cannot be read, no usable signing key, a malformed .tasks/trust.yaml, a write the store's dialect cannot take |
+| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown or malformed task id, schema or format name, a file that cannot be read, no usable signing key, a malformed .tasks/trust.yaml, a write the store's dialect cannot take, a write refused for leaving .tasks/ (symlinked state folder, escaping id or glob) |
 | 3    | BUSY        | state conflict: another taskctl process holds the lock this command needs (or the tree lock was not had in time), another agent holds a live claim on the task, or the state change does not apply to its status |
 | 4    | NOTHING_LEFT | nothing left: `next --claim` found no actionable task that nobody holds |
 | 70   | INTERNAL    | internal error: a bug in taskctl (rerun with --debug and report it) |
@@ -59,6 +59,10 @@ class UnknownTask(UsageError):
 
 class NotWritable(UsageError):
     """The tree's dialect cannot be written back the way the command needs."""
+
+
+class UnsafePath(UsageError):
+    """A write would leave the tasks directory (hostile id, symlinked state folder, glob)."""
 
 
 class ProblemsFound(TaskctlError):

@@ -49,6 +49,8 @@ _RULES = [
          "(`taskctl sync --write` rebuilds the index from the task files)"),
     Rule("E023", "orphan-file", Severity.ERROR,
          "add a manifest entry for it (`taskctl sync --write`) or delete the file"),
+    Rule("E024", "bad-id", Severity.ERROR,
+         "ids are 1-64 characters: a letter or digit, then letters, digits, '.', '_' or '-'"),
     # E03x: graph
     Rule("E030", "dangling-dependency", Severity.ERROR,
          "create the task, fix the id, or drop the dependency"),

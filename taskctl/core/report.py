@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taskctl.core.files import jsonread
 from taskctl.core.model import Backlog
 from taskctl.core.order import by_id
 from taskctl.core.plan import cpm
@@ -18,7 +19,7 @@ from taskctl.core.plan.progress import phases
 from taskctl.core.status import STATUSES
 from taskctl.core.todo.export import proven
 from taskctl.core.verify import attest
-from taskctl.core.verify.evidence import EVIDENCE_DIR, read_bytes
+from taskctl.core.verify.evidence import EVIDENCE_DIR, read_bytes, well_formed
 from taskctl.core.write.status import UPDATES_DIR
 
 MAX_GRAPH_NODES = 400  # beyond this a drawn graph is unreadable; the report says so
@@ -106,6 +107,8 @@ def read_evidence(root: Path, task_id: str) -> list[dict[str, Any]]:
             r = r["predicate"]
         except (OSError, attest.Rejected):
             continue
+        if not well_formed(r):
+            continue
         out.append({"item": r.get("item"), "criterion": r.get("criterion"),
                     "status": r.get("status"), "kind": r.get("kind"),
                     "at": r.get("started_at") or r.get("signed_off_at"),
@@ -121,7 +124,7 @@ def read_events(root: Path) -> dict[str, list[dict[str, Any]]]:
     d = root / UPDATES_DIR
     for p in sorted(d.glob("*.json")) if d.is_dir() else []:
         try:
-            e = json.loads(p.read_text(encoding="utf-8"))
+            e = jsonread.load(p, jsonread.MAX_RECORD_BYTES)
         except (OSError, ValueError):
             continue
         if isinstance(e, dict) and isinstance(e.get("task"), str):
@@ -147,7 +150,7 @@ def read_runs(runs_dir: Path) -> list[Run]:
         for line in lines:
             try:
                 rec = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # a torn last line of a running job
             if not isinstance(rec, dict) or not isinstance(rec.get("step"), int):
                 continue

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from taskctl.core.files import atomic
+from taskctl.core.files import atomic, jsonread
 from taskctl.errors import UsageError
 
 CLAIMS_DIR = "claims"
@@ -143,7 +143,8 @@ def _from_dict(d: dict, fallback: str) -> Claim | None:
 
 def read(root: Path, task_id: str) -> Claim | None:
     try:
-        return _from_dict(json.loads(claim_path(root, task_id).read_text("utf-8")), task_id)
+        return _from_dict(jsonread.load(claim_path(root, task_id), jsonread.MAX_RECORD_BYTES),
+                          task_id)
     except (OSError, ValueError):
         return None
 
@@ -160,7 +161,7 @@ def read_all(root: Path) -> dict[str, Claim]:
         if not name.endswith(".json") or name.startswith("."):
             continue
         try:
-            c = _from_dict(json.loads((d / name).read_text("utf-8")), name[:-5])
+            c = _from_dict(jsonread.load(d / name, jsonread.MAX_RECORD_BYTES), name[:-5])
         except (OSError, ValueError):
             continue
         if c is not None:

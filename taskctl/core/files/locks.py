@@ -1,5 +1,9 @@
 """Per-task and manifest locks (fcntl) and in-progress markers under `.tasks/.locks/`.
 
+Names live in separate namespaces: `task.<ID>.lock` / `task.<ID>.inprogress.json` for tasks,
+`global.manifest.lock` for the manifest — no task id (not even `manifest`) can name another
+lock. Every path goes through the confined join (`paths.confined`).
+
 `flock` locks are released by the kernel when the holder dies, so there is never a stale lock
 to clean up. A marker file (pid, host, run id) is written before a verification runs anything
 and removed after the status change; one left by a dead process means that run never finished.
@@ -9,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import socket
 from collections.abc import Iterator
@@ -17,16 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from taskctl.core.files import atomic
+from taskctl.core.files import atomic, jsonread
+from taskctl.core.files.paths import confined, confined_dir
 from taskctl.errors import LockBusy
 
 LOCK_DIR = ".locks"
 
 
 def lock_dir(root: Path) -> Path:
-    d = root / LOCK_DIR
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return confined_dir(root, LOCK_DIR)
 
 
 @contextmanager
@@ -48,7 +50,7 @@ def _flock(path: Path, blocking: bool) -> Iterator[None]:
 def task_lock(root: Path, task_id: str) -> Iterator[None]:
     """Exclusive lock on one task; raises LockBusy at once if another process holds it."""
     try:
-        with _flock(lock_dir(root) / f"{task_id}.lock", blocking=False):
+        with _flock(confined(lock_dir(root), f"task.{task_id}.lock"), blocking=False):
             yield
     except BlockingIOError:
         raise LockBusy(f"{task_id} is being verified by another taskctl process",
@@ -59,7 +61,7 @@ def task_lock(root: Path, task_id: str) -> Iterator[None]:
 @contextmanager
 def manifest_lock(root: Path) -> Iterator[None]:
     """Exclusive, waiting lock for read-modify-write of manifest.json."""
-    with _flock(lock_dir(root) / "manifest.lock", blocking=True):
+    with _flock(confined(lock_dir(root), "global.manifest.lock"), blocking=True):
         yield
 
 
@@ -83,7 +85,7 @@ class Marker:
 
 
 def marker_path(root: Path, task_id: str) -> Path:
-    return root / LOCK_DIR / f"{task_id}.inprogress.json"
+    return confined(root, LOCK_DIR, f"task.{task_id}.inprogress.json")
 
 
 def write_marker(root: Path, task_id: str, run_id: str) -> None:
@@ -94,9 +96,12 @@ def write_marker(root: Path, task_id: str, run_id: str) -> None:
 
 def read_marker(root: Path, task_id: str) -> Marker | None:
     try:
-        d = json.loads(marker_path(root, task_id).read_text())
-        return Marker(int(d["pid"]), str(d["host"]), str(d["run_id"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        d = jsonread.load(marker_path(root, task_id), jsonread.MAX_RECORD_BYTES)
+        pid = d["pid"]
+        if not isinstance(pid, int) or not 0 < pid < 1 << 31:
+            return None  # a forged pid: kill(2) would overflow or signal a process group
+        return Marker(pid, str(d["host"]), str(d["run_id"]))
+    except (OSError, jsonread.JsonLimit, ValueError, KeyError, TypeError):
         return None
 
 

@@ -11,12 +11,12 @@ with no task id or time, are skipped and counted (`Events.skipped`), never fatal
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taskctl.core.files import jsonread
 from taskctl.core.load import normalize
 from taskctl.core.write.status import UPDATES_DIR
 
@@ -104,7 +104,7 @@ def read(root: Path) -> Events:
         try:
             if p.is_symlink() or p.stat().st_size > MAX_EVENT_BYTES:
                 raise ValueError("not an event file")
-            ev = parse(json.loads(p.read_text("utf-8")), f"{UPDATES_DIR}/{name}")
+            ev = parse(jsonread.loads(p.read_text("utf-8")), f"{UPDATES_DIR}/{name}")
         except (OSError, ValueError, UnicodeDecodeError):
             ev = None
         if ev is None:

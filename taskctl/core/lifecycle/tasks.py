@@ -8,7 +8,6 @@ task files (docs/agents.md).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskctl.core.files import locks
+from taskctl.core.files import jsonread, locks
 from taskctl.core.load import loader, specs, taskfile
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Task
@@ -43,7 +42,7 @@ def check_agent(agent: str) -> str:
 
 def read_manifest(root: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads((root / "manifest.json").read_text("utf-8"))
+        data = jsonread.load(root / "manifest.json")
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -12,7 +12,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taskctl.errors import TasksDirNotFound
+from taskctl.errors import TasksDirNotFound, UnsafePath
+
+
+def _refuse_escaping_link(tasks: Path, repo: Path) -> None:
+    """A committed `.tasks` symlink pointing out of its repository would make every write
+    land there: refuse it (an explicit --tasks-dir is the user's own choice)."""
+    if tasks.is_symlink() and not Path(os.path.realpath(tasks)).is_relative_to(
+            os.path.realpath(repo)):
+        raise UnsafePath(f"{tasks} is a symlink out of its repository "
+                         f"(to {os.path.realpath(tasks)})",
+                         "pass --tasks-dir to use it on purpose, or make .tasks a real folder")
+
 
 STORES = (".tasks", ".taskmaster", ".beads", "backlog")  # first found in a folder wins
 _MARKERS = {".taskmaster": "tasks/tasks.json", ".beads": "", "backlog": "tasks"}
@@ -66,6 +77,7 @@ def discover(explicit: str | os.PathLike | None = None, cwd: Path | None = None)
     for d in (here, *here.parents):
         found = store_in(d)
         if found is not None:
+            _refuse_escaping_link(found, d)
             return found
     raise TasksDirNotFound(f"no .tasks directory (or other task store) in {here} or any "
                            "parent",

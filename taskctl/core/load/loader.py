@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taskctl.core.load import checks, safeyaml, specs, taskfile
+from taskctl.core.load import checks, ids, safeyaml, specs, taskfile
 from taskctl.core.load import manifest as mf
 from taskctl.core.load.discovery import discover as discover  # re-exported
 from taskctl.core.load.markdown import find_section
@@ -78,6 +78,11 @@ def parse_file(path: Path, root: Path, bodies: bool, cache) -> tuple:
     if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
         data = {**data, "id": str(data["id"])}
     task, findings = specs.from_mapping(data, "task", id_from_filename(path))
+    if (why := ids.id_problem(task.id)) is not None:
+        # never let a hostile id into the backlog: it names files under .tasks/
+        line, col = raw.locate(("id",))
+        return path, None, raw, [problem("bad-id", why, file=rel, line=line or 1, column=col,
+                                         hint=ids.ID_HINT)]
     task.path, task.format = path, raw.format
     if data is not raw.data:
         task.front_matter = raw.data
@@ -89,6 +94,12 @@ def parse_file(path: Path, root: Path, bodies: bool, cache) -> tuple:
         problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
                                 task=task.id))
     return path, task, raw, problems
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    from taskctl.core.files.procctl import die_with_parent
+
+    die_with_parent(parent_pid)
 
 
 def _parse_chunk(paths: list[Path], root: Path, bodies: bool, cache) -> tuple:
@@ -140,7 +151,9 @@ class _Loader:
         chunks = [paths[i::n] for i in range(n)]
         try:
             ctx = mp.get_context("fork")
-            with cf.ProcessPoolExecutor(n, mp_context=ctx) as pool:
+            # workers die with us (a killed load leaves no orphaned parsers behind)
+            with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_die_with_parent,
+                                        initargs=(os.getpid(),)) as pool:
                 results = list(pool.map(_parse_chunk, chunks, [self.root] * n,
                                         [self.bodies] * n, [self.cache] * n))
         except (OSError, ValueError, cf.process.BrokenProcessPool):
@@ -200,6 +213,10 @@ class _Loader:
             seen: dict[str, int] = {}
             for i, entry in enumerate(m.entries):
                 if not entry.id:
+                    continue
+                if (why := ids.id_problem(entry.id)) is not None:
+                    self.add("bad-id", f"manifest entry {i + 1}: {why}", file=mpath,
+                             line=index.entry(i, "id"), hint=ids.ID_HINT)
                     continue
                 if entry.id in seen:
                     self.add("duplicate-id", f"task id {entry.id} appears twice in the manifest "

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from taskctl.core.files import jsonread
 from taskctl.core.load import safeyaml
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Manifest, ManifestEntry, Milestone, Phase
@@ -74,11 +75,9 @@ class LineIndex:
 def read(path: Path, root: Path) -> tuple[Manifest, LineIndex]:
     text = safeyaml.read_text(path, root, limit=safeyaml.MAX_MANIFEST_BYTES)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FileIssue("json-syntax", f"JSON syntax error: {e.msg}", e.lineno, e.colno) from None
-    except RecursionError:
-        raise FileIssue("json-syntax", "JSON nested too deeply", 1) from None
+        data = jsonread.loads(text)
+    except jsonread.JsonLimit as e:
+        raise FileIssue("json-syntax", e.message, e.line, e.column) from None
     if not isinstance(data, dict):
         raise FileIssue("manifest-schema", "manifest must be a JSON object", 1, 1)
     index = LineIndex(text)

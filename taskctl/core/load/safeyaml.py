@@ -2,6 +2,11 @@
 
 Parsing is done with the C loader for speed; positions of keys are looked up lazily (only when
 a problem needs a line number) by composing the node tree.
+
+Limits, checked before or right after parsing (see `limits.py`): nesting deeper than
+`limits.MAX_DEPTH` is refused before the C composer (which recurses on the C stack) sees it;
+anchors may not expand to more than `limits.MAX_NODES` values; non-finite floats and integers
+too long for CPython's parser are located errors.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from taskctl.core.load import limits
 
 try:
     _Loader = yaml.CSafeLoader
@@ -81,7 +88,17 @@ def load(text: str, line_offset: int = 0) -> Any:
             raise FileIssue("yaml-syntax", f"more than {MAX_ALIASES} YAML aliases "
                             "(looks like an alias bomb)", line_offset + 1,
                             hint="write the values out instead of using anchors/aliases")
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        has_aliases = "*" in text and "&" in text
+        limits.check_depth(text, _Loader, line_offset, FileIssue)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        bad = (limits.check_values(data, has_aliases)
+               if has_aliases or limits.needs_value_check(text) else None)
+        if bad is not None:
+            path, message = bad
+            line, col = locate(text, path, line_offset) if path else (None, None)
+            raise FileIssue("yaml-syntax", message, line or line_offset + 1, col,
+                            hint="write plain finite numbers and values out in full")
+        return data
     except yaml.MarkedYAMLError as e:
         per_block = _block_errors(text, line_offset)
         if len(per_block) > 1:
@@ -97,6 +114,11 @@ def load(text: str, line_offset: int = 0) -> Any:
         raise FileIssue("yaml-syntax", f"YAML error: {e}", line_offset + 1) from None
     except RecursionError:
         raise FileIssue("yaml-syntax", "YAML nested too deeply", line_offset + 1) from None
+    except ValueError as e:  # e.g. an integer of thousands of digits (CPython's int limit)
+        line, col = limits.long_number_at(text)
+        raise FileIssue("yaml-syntax", f"unreadable value: {str(e).split(';')[0]}",
+                        (line or 1) + line_offset, col,
+                        hint="write plain numbers of reasonable size") from None
 
 
 def _mark(e: yaml.MarkedYAMLError):

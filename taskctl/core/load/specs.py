@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from taskctl.core.files.paths import repo_relative_problem
 from taskctl.core.load import normalize as n
 from taskctl.core.load import schema
 from taskctl.core.model import AcceptanceItem, Task
@@ -57,10 +58,25 @@ def from_mapping(data: dict[str, Any], kind: str,
     if isinstance(d.get("description"), str):
         t.description = d["description"]
     t.acceptance = acceptance_items(d.get("acceptance"), d.get("secret_env"))
+    findings.extend(_confinement(t.acceptance))
     t.extra = {k: v for k, v in d.items() if k not in n.KNOWN_KEYS}
     t.front_matter = data
     findings.extend(("alias-spelling", a.path, a.message) for a in notes)
     return t, findings
+
+
+def _confinement(items: list[AcceptanceItem]) -> list[Finding]:
+    """`inputs` globs and `cwd` must stay inside the repository (never read outside it)."""
+    out: list[Finding] = []
+    for item in items:
+        for j, g in enumerate(item.inputs):
+            if (why := repo_relative_problem(g)) is not None:
+                out.append(("acceptance-item", ("acceptance", item.index - 1, "inputs", j),
+                            f"acceptance item {item.index}: {why}"))
+        if item.cwd and (why := repo_relative_problem(item.cwd, "cwd")) is not None:
+            out.append(("acceptance-item", ("acceptance", item.index - 1, "cwd"),
+                        f"acceptance item {item.index}: {why}"))
+    return out
 
 
 def acceptance_items(value: Any, task_secrets: Any = None) -> list[AcceptanceItem]:

@@ -3,7 +3,9 @@
 Parsing YAML is the dominant cost of loading a large tree (~0.17 ms a file with the C loader).
 The cache is keyed by content, not by mtime, so it can never serve a stale parse; it lives in
 `.tasks/.cache/` (which ignores itself in git) and is rewritten atomically only when new
-entries were parsed. Any problem reading or writing it just means a cold parse.
+entries were parsed. Any problem reading or writing it just means a cold parse. The file is
+sealed with a per-user key (`files/cachekey.py`): one committed by someone else is ignored
+before `marshal` sees it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 import yaml
 
 from taskctl import __version__
-from taskctl.core.files import atomic
+from taskctl.core.files import atomic, cachekey
 
-_HEADER = f"taskctl-yaml-cache/1/{__version__}/{yaml.__version__}"
+_HEADER = f"taskctl-yaml-cache/2/{__version__}/{yaml.__version__}"
 
 
 class YamlCache:
@@ -31,7 +33,10 @@ class YamlCache:
         self._missed: set[str] = set()
         if enabled:
             try:
-                header, entries = marshal.loads(self.path.read_bytes())
+                payload = cachekey.unseal(self.path.read_bytes())
+                if payload is None:
+                    raise ValueError("not sealed by this user")
+                header, entries = marshal.loads(payload)
                 if header == _HEADER and isinstance(entries, dict):
                     self.entries = entries
             except (OSError, ValueError, EOFError, TypeError):
@@ -76,9 +81,18 @@ class YamlCache:
         if not atomic.writable_dir(self.path.parent.parent):  # read-only tree: leave it alone
             return
         try:
-            data = marshal.dumps((_HEADER, self.used))
+            data = cachekey.seal(marshal.dumps((_HEADER, self.used)))
         except ValueError:  # a value marshal cannot hold (e.g. a nested date): skip caching
             return
+        if data is None:
+            return  # no key (read-only home): no cache
+        from taskctl.core.files.paths import confined
+        from taskctl.errors import UnsafePath
+
+        try:
+            confined(self.path.parent.parent, self.path.parent.name, self.path.name)
+        except UnsafePath:
+            return  # a symlinked .cache: a cache is never worth writing outside the tree
         try:
             d = self.path.parent
             d.mkdir(exist_ok=True)

@@ -93,8 +93,9 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | No
     if not enabled():
         return k, None
     try:
-        with open(_slot(root, command, params), encoding="utf-8") as f:
-            doc = json.load(f)
+        from taskctl.core.files import jsonread
+
+        doc = jsonread.load(_slot(root, command, params))
     except (OSError, ValueError):
         return k, None
     if not isinstance(doc, dict) or doc.get("key") != k:
@@ -105,11 +106,18 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | No
 def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) -> None:
     """Store `payload` under key `k`; silently skipped when the directory is not writable."""
     from taskctl.core.files import atomic
+    from taskctl.core.files.paths import confined
+    from taskctl.errors import UnsafePath
 
     if not enabled() or not atomic.writable_dir(root):
         return
     try:
-        atomic.write_text(_slot(root, command, params),
+        slot = _slot(root, command, params)
+        confined(root, CACHE_DIR, slot.name)
+    except UnsafePath:
+        return  # a symlinked .cache: never write a cache outside the tree
+    try:
+        atomic.write_text(slot,
                           json.dumps({"key": k, "payload": payload}, separators=(",", ":")))
     except OSError:
         pass

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
+from taskctl.core.load.ids import ID_HINT, id_problem
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import by_id, natural_key
 from taskctl.core.plan import estimates
@@ -116,6 +117,8 @@ def get_task(bl: Backlog, tid: str) -> Task:
     """The task with id `tid` (case-insensitive); UnknownTask with close matches otherwise."""
     if tid in bl.tasks:
         return bl.tasks[tid]
+    if (why := id_problem(tid)) is not None:
+        raise UnknownTask(why, ID_HINT)
     folded = {k.lower(): k for k in bl.tasks}
     if tid.lower() in folded:
         return bl.tasks[folded[tid.lower()]]

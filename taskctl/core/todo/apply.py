@@ -10,14 +10,14 @@ are left as they are.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from taskctl.core.files import atomic, locks
+from taskctl.core.files import atomic, jsonread, locks
+from taskctl.core.files.paths import check_file, confined
 from taskctl.core.load import taskfile
 from taskctl.core.load.normalize import DEPENDENCY_KEYS
 from taskctl.core.todo.importer import ImportPlan, NewTask, Update
@@ -67,7 +67,7 @@ def check_manifest(root: Path) -> None:
     if not path.exists():
         return
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonread.load(path)
     except (OSError, ValueError) as e:
         raise ProblemsFound(f"{path.name} cannot be read ({e}); nothing imported",
                             "fix it first (`taskctl validate`)") from None
@@ -82,10 +82,10 @@ def apply(root: Path, plan: ImportPlan, now: str) -> list[str]:
     check_manifest(root)
     notes: list[str] = []
     for mid, title in plan.milestones:
-        atomic.write_text(root / "milestones" / f"{mid}.yaml", dump(
+        atomic.write_text(confined(root, "milestones", f"{mid}.yaml"), dump(
             {"id": mid, "title": title, "import_source": plan.source}))
     for new in plan.creates:
-        path = root / "tasks" / f"{new.id}-{slug(new.fields['title'])}.md"
+        path = confined(root, "tasks", f"{new.id}-{slug(new.fields['title'])}.md")
         atomic.write_text(path, task_text(new, plan.source))
     for up in plan.updates:
         notes += _update(root, plan.source, up, now)
@@ -103,7 +103,7 @@ def _update(root: Path, source: str, up: Update, now: str) -> list[str]:
         status_writer.record_event(root, up.id, "import", old, new, BY, None, now,
                                    source=source)
     text = t.path.read_text(encoding="utf-8")
-    atomic.write_text(t.path, _edit(text, t.format, up.changes))
+    atomic.write_text(check_file(root, t.path), _edit(text, t.format, up.changes))
     return []
 
 
@@ -114,7 +114,7 @@ def write_manifest(root: Path, touched: set[str]) -> None:
     bl = load(root, use_cache=False)
     path = root / "manifest.json"
     with locks.manifest_lock(root):
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data = jsonread.load(path) if path.exists() else {}
         entries = data.setdefault("tasks", [])
         where = {e.get("id"): i for i, e in enumerate(entries) if isinstance(e, dict)}
         deps = sync.dependents_of(bl)

@@ -21,10 +21,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskctl.core.load.ids import ID_HINT, id_problem
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import by_id
 from taskctl.core.status import REMAINING, TaskStatus
 from taskctl.core.todo.parse import TodoDoc, TodoItem, normalise
+from taskctl.errors import UsageError
 
 UNVERIFIED = TaskStatus.COMPLETED_UNVERIFIED
 # front-matter keys the importer owns on tasks it created (others are the user's)
@@ -97,6 +99,9 @@ def item_keys(items: list[TodoItem]) -> list[str]:
 
 
 def next_ids(existing: set[str], prefix: str, n: int, width: int = 3) -> list[str]:
+    """`n` fresh ids `<prefix><number>`; UsageError when the prefix breaks the id grammar."""
+    if (why := id_problem(f"{prefix}{1:0{width}d}")) is not None:
+        raise UsageError(f"id prefix {prefix!r} makes invalid ids: {why}", ID_HINT)
     pat = re.compile(rf"^{re.escape(prefix)}(\d+)$")
     top = max((int(m.group(1)) for i in existing if (m := pat.match(i))), default=0)
     return [f"{prefix}{top + k:0{width}d}" for k in range(1, n + 1)]

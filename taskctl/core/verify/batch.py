@@ -14,6 +14,8 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from taskctl.core.files.paths import check_state_dirs
+from taskctl.core.load.ids import ID_HINT, is_valid_id
 from taskctl.core.model import Backlog
 from taskctl.core.status import DONE, TaskOutcome, TaskStatus
 from taskctl.core.verify import capabilities, evidence, keys, proving, runner, trust
@@ -72,6 +74,9 @@ def select(bl: Backlog, ids: list[str], all_tasks: bool) -> list[str]:
                 if t.acceptance and t.status not in (TaskStatus.CANCELLED, TaskStatus.DEFERRED)]
     if not ids:
         raise UsageError("name the tasks to verify, or pass --all")
+    bad = [f"{i!r}" for i in ids if not is_valid_id(i)]
+    if bad:
+        raise UsageError(f"not a task id: {', '.join(bad)}", ID_HINT)
     unknown = [i for i in ids if i not in bl.tasks]
     if unknown:
         raise UnknownTask(f"unknown task id(s): {', '.join(unknown)}",
@@ -127,6 +132,7 @@ def verify(bl: Backlog, ids: list[str], opts: VerifyOptions, observer: Observer 
                   policy=policy, signer=signer, reopen_on_failure=opts.reopen_on_failure)
     report = VerifyReport(run_id, sorted(caps), notes=notes)
     if not opts.dry_run:
+        check_state_dirs(bl.root)  # a symlinked evidence/, logs/, .locks/…: stop before running
         evidence.prefetch_git_state(bl.repo_root)  # overlaps gitpython's import with the run
     # slowest first, dependencies still first; without the dependency rule (gate) no task
     # waits for another, so the pool never idles behind a dependency

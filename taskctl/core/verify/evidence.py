@@ -24,6 +24,7 @@ from typing import Any
 
 from taskctl import __version__
 from taskctl.core.files import atomic
+from taskctl.core.files.paths import confined
 from taskctl.core.status import PASSING
 from taskctl.core.verify import attest
 from taskctl.core.verify.attest import Rejected
@@ -38,11 +39,37 @@ MAX_RECORD_BYTES = 8 << 20
 
 
 def item_path(root: Path, task_id: str, index: int) -> Path:
-    return root / EVIDENCE_DIR / task_id / f"item-{index:02d}.json"
+    return confined(root, EVIDENCE_DIR, task_id, f"item-{index:02d}.json")
 
 
 def log_path(root: Path, task_id: str, run_id: str, index: int) -> Path:
-    return root / LOG_DIR / task_id / f"{run_id}-item-{index:02d}.log"
+    return confined(root, LOG_DIR, task_id, f"{run_id}-item-{index:02d}.log")
+
+
+_NUM = (int, float)
+# the type of each known field: a record with any other type there is unreadable, like a torn
+# one (hand-edited or forged records reach every renderer otherwise)
+SHAPE: dict[str, tuple[type, ...]] = {
+    "task": (str,), "item": (int,), "status": (str,), "run_id": (str,), "kind": (str,),
+    "criterion": (str,), "fingerprint": (dict,), "git": (dict,), "host": (str,),
+    "command": (str, type(None)), "cwd": (str,), "timeout_s": _NUM, "exit_code": (int, type(None)),
+    "signal": (str, type(None)), "started_at": (str,), "duration_s": _NUM,
+    "output_tail": (str,), "output_sha256": (str,), "output_bytes": (int,), "log": (str,),
+    "reasons": (list,), "signed_off_by": (str,), "signed_off_at": (str,),
+    "note": (str, type(None)), "inputs_after": (dict,), "output_truncated": (bool,),
+}
+
+
+def well_formed(data: Any) -> bool:
+    """A JSON object whose known fields have their documented types."""
+    if not isinstance(data, dict):
+        return False
+    for k, types in SHAPE.items():
+        if k in data and (not isinstance(data[k], types)
+                          or isinstance(data[k], bool) and bool not in types):
+            return False
+    fp = data.get("fingerprint") or {}
+    return isinstance(fp.get("key", ""), str) and isinstance(fp.get("parts", {}), dict)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -78,10 +105,13 @@ def load(root: Path, task_id: str, index: int, policy: Policy,
     except OSError as e:
         return None, f"evidence rejected (unreadable): {_shown(root, path)} — {e.strerror}"
     try:
-        return policy.check(data, task_id, index, requires), None
+        record = policy.check(data, task_id, index, requires)
     except Rejected as r:
         detail = f" — {r.detail}" if r.detail else ""
         return None, f"evidence rejected ({r.reason}): {_shown(root, path)}{detail}"
+    if not well_formed(record):  # signed, but not a record taskctl could have written
+        return None, f"evidence rejected (malformed): {_shown(root, path)}"
+    return record, None
 
 
 def _shown(root: Path, path: Path) -> str:

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from taskctl import __version__
+from taskctl.core.files.paths import inside, repo_relative_problem
 from taskctl.core.model import AcceptanceItem
-from taskctl.core.verify.secrets import is_secret_name
+from taskctl.core.verify.secrets import is_secret_name, url_password
 
 FORMAT_VERSION = 1
 DEFAULT_TIMEOUT = 600.0
@@ -58,9 +59,17 @@ def match_inputs(repo_root: Path, globs: list[str]) -> list[str]:
     """Sorted repo-relative paths of the files the globs match (`**` recurses)."""
     found: set[str] = set()
     for pattern in globs:
-        for p in repo_root.glob(pattern):
+        if repo_relative_problem(pattern) is not None:
+            continue  # `validate` reports it; an escaping glob is never expanded
+        try:
+            matches = list(repo_root.glob(pattern))
+        except (OSError, ValueError, NotImplementedError):
+            continue
+        for p in matches:
             rel = p.relative_to(repo_root)
-            if p.is_file() and not (set(rel.parts[:-1]) & _SKIP_DIRS):
+            if set(rel.parts[:-1]) & _SKIP_DIRS or not inside(p, repo_root):
+                continue  # a symlink out of the repository is never read
+            if p.is_file():
                 found.add(rel.as_posix())
     return sorted(found)
 
@@ -118,10 +127,11 @@ def env_parts(item: AcceptanceItem, environ: Mapping[str, str]) -> dict[str, Any
     """The allow-list: the item's `env` (as the child sees it) and its `secret_env` names."""
     out: dict[str, Any] = {}
     for name in sorted(set(item.env) | set(item.secret_env)):
-        if is_secret_name(name, item.secret_env):
+        value = item.env.get(name, environ.get(name))
+        if is_secret_name(name, item.secret_env) or url_password(value or "") is not None:
             out[name] = {"secret": True, "set": name in item.env or name in environ}
         else:
-            out[name] = item.env.get(name, environ.get(name))
+            out[name] = value
     return out
 
 

@@ -15,11 +15,11 @@ acceptance commands share.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 from pathlib import Path
 
+from taskctl.core.files import jsonread
 from taskctl.core.model import Backlog
 from taskctl.core.verify import evidence
 from taskctl.errors import UsageError
@@ -67,10 +67,12 @@ def _duration(root: Path, task_id: str, index: int) -> float | None:
     """`duration_s` of the stored record, signed (a DSSE envelope) or bare. Unverified on
     purpose: it only orders and balances work, it proves nothing."""
     try:
-        data = json.loads(evidence.item_path(root, task_id, index).read_bytes())
+        data = jsonread.loads(evidence.read_bytes(evidence.item_path(root, task_id, index))
+                              .decode("utf-8"))
         if isinstance(data, dict) and isinstance(data.get("payload"), str):
-            data = json.loads(base64.b64decode(data["payload"])).get("predicate")
-    except (OSError, ValueError, AttributeError):
+            data = jsonread.loads(base64.b64decode(data["payload"]).decode("utf-8"))
+            data = data.get("predicate") if isinstance(data, dict) else None
+    except (OSError, ValueError):  # JsonLimit, binascii.Error, UnicodeDecodeError included
         return None
     d = data.get("duration_s") if isinstance(data, dict) else None
     return float(d) if isinstance(d, (int, float)) and d >= 0 else None

@@ -161,7 +161,7 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
                                    {str(i.index): (i.record or {}).get("run_id", "")
                                     for i in result.items})
         elif marked:
-            status_writer.update_task_file(task, None, None, passed, failed)
+            status_writer.update_task_file(task, None, None, passed, failed, root)
             if (result.outcome == TaskOutcome.FAILED and task.status == TaskStatus.COMPLETED
                     and ctx.reopen_on_failure):
                 status_writer.reopen(ctx.bl, task, runner.utc_now(), ctx.by,
@@ -204,6 +204,8 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
     try:
         if not cwd.is_dir():
             raise FileNotFoundError(f"cwd {item.cwd!r} does not exist")
+        if not cwd.is_relative_to(bl.repo_root.resolve()):
+            raise FileNotFoundError(f"cwd {item.cwd!r} is outside the repository")
         run = runner.run(trace.wrap(item.run.replace("{tmp}", tmp), tr), cwd, env, timeout,
                          log, redactor, ctx.cancel, grace=ctx.grace)
     except OSError as e:
@@ -235,6 +237,8 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
         "output_tail": run.output_tail, "output_sha256": run.output_sha256,
         "output_bytes": run.output_bytes, "log": bl.rel(log), "reasons": reasons,
     })
+    if run.output_truncated:
+        record["output_truncated"] = True
     if after.key != fp.key:
         record["inputs_after"] = after.parts.get("inputs", {}).get("files", {})
     if not ctx.signer.ephemeral:  # a throwaway key's record would only replace a trusted one

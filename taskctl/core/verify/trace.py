@@ -9,8 +9,11 @@ Two tracers, both optional, both additive:
 
 The traced files are added to the item's fingerprint beside its declared `inputs` (which stay
 authoritative: traced files are added, never subtracted), so editing one trainer module makes
-stale only the items that read it. TASKCTL_TRACE=off|python|auto (default auto: both tracers
-when available) chooses. Files under .git, .tasks, .venv, __pycache__ and git-ignored files
+stale only the items that read it. TASKCTL_TRACE=off|python|auto (default python; auto adds
+strace where available) chooses. strace is opt-in: `strace -f` stays alive while any traced
+descendant lives, so a command that leaves a background child behind would then end only at
+its timeout (the runner ends a run when its shell exits; under strace the shell is strace's).
+Files under .git, .tasks, .venv, __pycache__ and git-ignored files
 (run outputs, caches) are not inputs and are dropped.
 """
 
@@ -51,8 +54,8 @@ class Trace:
 
 
 def mode(environ: dict[str, str] | None = None) -> str:
-    value = (environ if environ is not None else os.environ).get("TASKCTL_TRACE", "auto")
-    return value if value in MODES else "auto"
+    value = (environ if environ is not None else os.environ).get("TASKCTL_TRACE", "python")
+    return value if value in MODES else "python"
 
 
 @functools.cache

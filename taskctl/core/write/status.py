@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from taskctl.core.files import atomic, claims, locks
+from taskctl.core.files import atomic, claims, jsonread, locks
+from taskctl.core.files.paths import check_file, confined
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
 from taskctl.core.status import TaskStatus
@@ -65,8 +66,9 @@ def event(task_id: str, action: str, old: str, new: str, by: str, evidence_id: s
 def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: str,
                  evidence_id: str | None, at: str, **extra: Any) -> Path:
     rel, text = event(task_id, action, old, new, by, evidence_id, at, **extra)
-    atomic.write_text(root / rel, text)
-    return root / rel
+    path = confined(root, *rel.split("/"))  # an id can never place it outside updates/
+    atomic.write_text(path, text)
+    return path
 
 
 def _front_matter_span(text: str, fmt: str) -> tuple[int, int]:
@@ -131,8 +133,10 @@ def write_back(bl: Backlog, task: Task, status: str, completed_at: str | None) -
 
 
 def update_task_file(task: Task, status: str | None, completed_at: str | None,
-                     passed: list[str], failed: list[str], bl: Backlog | None = None) -> bool:
-    """Rewrite the task file atomically when something changes. True if it was written."""
+                     passed: list[str], failed: list[str], root: Path | None = None,
+                     bl: Backlog | None = None) -> bool:
+    """Rewrite the task file atomically when something changes. True if it was written.
+    With `root` (the tasks directory) the file must lie under it, through real folders."""
     if in_dialect(task):
         return bl is not None and status is not None and write_back(bl, task, status,
                                                                     completed_at)
@@ -146,7 +150,7 @@ def update_task_file(task: Task, status: str | None, completed_at: str | None,
         new = edit_checkboxes(new, passed, failed)
     if new == text:
         return False
-    atomic.write_text(task.path, new)
+    atomic.write_text(check_file(root, task.path) if root is not None else task.path, new)
     return True
 
 
@@ -154,12 +158,12 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
                     bl: Backlog | None = None, drop_completed_at: bool = False) -> bool:
     """Read-modify-write of the manifest entry under the manifest lock. With `bl`, the derived
     data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean."""
-    path = root / "manifest.json"
+    path = confined(root, "manifest.json")
     if not path.exists():
         return False
     with locks.manifest_lock(root):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = jsonread.load(path)
         except (OSError, ValueError):
             return False  # `taskctl validate` reports it; the task file stays the truth
         tasks = data.get("tasks") if isinstance(data, dict) else None
@@ -214,7 +218,7 @@ def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
         return old
     if old != done:
         record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at, items=items)
-    update_task_file(task, done, at if old != done else None, passed, [])
+    update_task_file(task, done, at if old != done else None, passed, [], bl.root)
     update_manifest(bl.root, task.id, done, at if old != done else None, bl)
     claims.remove(bl.root, task.id)  # done work holds nobody
     task.status = done

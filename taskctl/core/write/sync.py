@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.files import atomic
+from taskctl.core.files.paths import check_file
 from taskctl.core.load.normalize import DEPENDENCY_KEYS, KEY_ALIASES
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import natural_key
@@ -194,4 +195,4 @@ def blocking_errors(bl: Backlog) -> list:
 
 
 def write(bl: Backlog, res: SyncResult) -> None:
-    atomic.write_json(res.path, res.data)
+    atomic.write_json(check_file(res.path.parent, res.path), res.data)
