@@ -90,15 +90,9 @@ def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = No
     """Print an answer the way the command's options ask (warnings to stderr)."""
     if root is not None:
         doc = live(root, command, doc)
-    from taskctl.render.planning import warn
+    from taskctl.render.planning import warn_problems
 
-    errors, warnings = doc["problems"]
-    if errors or warnings:  # the report's own warnings are in the view
-        warn(f"taskctl: {errors} error(s) and {warnings} warning(s) in the specs; planning on "
-             "what could be loaded (see `taskctl validate`)")
-    if doc.get("unread"):
-        warn(f"taskctl: {doc['unread']} file(s) look like tasks but were not read "
-             "(`taskctl validate` lists them)")
+    warn_problems(doc)  # the report's own warnings are in the view
     rep = doc["report"]
     if opts.get("json"):
         from taskctl.render.jsonout import document

@@ -15,8 +15,8 @@ def warn(line: str) -> None:
     sys.stderr.write(f"\x1b[33m{line}\x1b[0m\n" if color else line + "\n")
 
 
-def warn_doc(doc: dict) -> None:
-    """The stderr lines of a cached or computed planning document."""
+def warn_problems(doc: dict) -> None:
+    """The stderr lines every read answer shares: spec problems and files not read."""
     errors, warnings = doc["problems"]
     if errors or warnings:
         warn(f"taskctl: {errors} error(s) and {warnings} warning(s) in the specs; planning on "
@@ -24,6 +24,11 @@ def warn_doc(doc: dict) -> None:
     if doc.get("unread"):
         warn(f"taskctl: {doc['unread']} file(s) look like tasks but were not read "
              "(`taskctl validate` lists them)")
+
+
+def warn_doc(doc: dict) -> None:
+    """The stderr lines of a cached or computed planning document."""
+    warn_problems(doc)
     rep = doc["report"]
     if rep.get("tasks_total") == 0:
         warn(f"taskctl: no tasks found (read as the {rep.get('dialect', 'tasks')} dialect)")
