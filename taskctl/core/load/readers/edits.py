@@ -122,3 +122,10 @@ def tree_word(bl, status: str, old: object) -> str:
     if old and old == old.lower() and old.isascii():
         return str(status)
     return free_word(status, old)
+
+
+def json_file_status(bl, task, status: str) -> bool:
+    """Write `status` into a task stored as one JSON object per file, in the tree's own word
+    (the readers that keep one task per file share this)."""
+    new = tree_word(bl, status, task.front_matter.get("status"))
+    return json_status(task.path, bl.root, task.id, lambda d: d.value, new)

@@ -53,9 +53,7 @@ class StoriesReader(Reader):
 
     def write_status(self, bl: Backlog, task: Task, status: str,
                      completed_at: str | None) -> bool:
-        old = task.front_matter.get("status")
-        new = edits.tree_word(bl, status, old)
-        return edits.json_status(task.path, bl.root, task.id, lambda d: d.value, new)
+        return edits.json_file_status(bl, task, status)
 
 
 READER = StoriesReader()
