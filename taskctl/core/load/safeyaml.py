@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from taskctl.core.load import limits
+from taskctl.core.load import fastyaml, limits
 
 try:
     _Loader = yaml.CSafeLoader
@@ -81,7 +81,13 @@ def _count_aliases(text: str) -> int:
 
 
 def load(text: str, line_offset: int = 0) -> Any:
-    """Parse one YAML document safely. Raises FileIssue with a 1-based position."""
+    """Parse one YAML document safely. Raises FileIssue with a 1-based position.
+
+    The common front-matter shape is read by `fastyaml` (same result, no Python node
+    construction); anything it declines, including every error, is PyYAML's."""
+    data = fastyaml.parse(text)
+    if data is not fastyaml.DECLINE:
+        return data
     try:
         # Aliases are rare in specs; only pay for a token scan when the text could hold one.
         if "*" in text and "&" in text and _count_aliases(text) > MAX_ALIASES:

@@ -17,13 +17,16 @@ from taskctl.core.status import TaskStatus
 Finding = tuple[str, tuple, str]  # (rule name, key path, message)
 
 
-def from_mapping(data: dict[str, Any], kind: str,
-                 fallback_id: str = "") -> tuple[Task, list[Finding]]:
-    """Normalise one task mapping. `kind` is "task" (a spec file) or "entry" (manifest)."""
+def from_mapping(data: dict[str, Any], kind: str, fallback_id: str = "",
+                 schema_errors: list | None = None) -> tuple[Task, list[Finding]]:
+    """Normalise one task mapping. `kind` is "task" (a spec file) or "entry" (manifest).
+    `schema_errors`: the task schema's findings for `data` when already known (cached)."""
     findings: list[Finding] = []
     data = n.stringify_dates(data)
     if kind == "task":
-        for path, msg in schema.errors("task", data):
+        if schema_errors is None:
+            schema_errors = schema.errors("task", data)
+        for path, msg in schema_errors:
             rule = "acceptance-item" if path[:1] == ("acceptance",) else "task-schema"
             findings.append((rule, path, msg))
     notes: list[n.Alias] = []

@@ -47,27 +47,24 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return fm, text[body_start:], body_line
 
 
-def _load(text: str, line_offset: int, cache) -> Any:
-    if cache is None:
-        return safeyaml.load(text, line_offset)
-    key, data = cache.get(text)
-    if data is None:
-        data = safeyaml.load(text, line_offset)
-        if isinstance(data, dict):
-            data = normalize.stringify_dates(data)
-        cache.put(key, data)
+def _load(text: str, line_offset: int, dates_as_strings: bool) -> Any:
+    data = safeyaml.load(text, line_offset)
+    if dates_as_strings and isinstance(data, dict):
+        data = normalize.stringify_dates(data)
     return data
 
 
 def read(path: Path, root: Path, require_front_matter: bool = True,
-         cache=None) -> RawTaskFile | None:
+         dates_as_strings: bool = False, parsed: Any = None) -> RawTaskFile | None:
     """Parse a task file. Raises FileIssue. Returns None for a Markdown file with no front
-    matter when `require_front_matter` is False (e.g. completion summaries in completed/)."""
+    matter when `require_front_matter` is False (e.g. completion summaries in completed/).
+    `dates_as_strings`: top-level YAML dates become ISO strings (what the loader models).
+    `parsed`: the YAML text's value when already known (the loader's per-file cache)."""
     text = safeyaml.read_text(path, root)
     split = split_front_matter(text)
     if split is not None:
         fm, body, body_line = split
-        data = _load(fm, 1, cache)
+        data = _load(fm, 1, dates_as_strings) if parsed is None else parsed
         fmt, fm_line = "front-matter", 2
     elif path.suffix == ".md":
         if not require_front_matter:
@@ -75,7 +72,7 @@ def read(path: Path, root: Path, require_front_matter: bool = True,
         raise FileIssue("no-front-matter", "Markdown task file has no '---' front matter", 1, 1)
     else:
         fm, body, body_line, fm_line, fmt = text, "", 0, 1, "yaml"
-        data = _load(text, 0, cache)
+        data = _load(text, 0, dates_as_strings) if parsed is None else parsed
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl import __version__
+from taskctl.core.files import codestamp
 
 CACHE_DIR = ".cache"
 UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git"})  # no bearing on a plan
@@ -60,17 +61,8 @@ def fingerprint(root: Path) -> list[tuple]:
 
 
 def _code_stamp() -> list[tuple[str, int]]:
-    """(file, mtime_ns) of the core that computes the answers: an edited taskctl (an editable
-    install, a patched site-packages) must not be answered from results of the old code."""
-    out, stack = [], [os.path.dirname(os.path.dirname(__file__))]
-    while stack:
-        with os.scandir(stack.pop()) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False) and e.name != "__pycache__":
-                    stack.append(e.path)
-                elif e.name.endswith(".py"):
-                    out.append((e.name, e.stat().st_mtime_ns))
-    return sorted(out)
+    """(file, mtime_ns) of the core that computes the answers (`files/codestamp.py`)."""
+    return list(codestamp.stamp())
 
 
 def key(root: Path, command: str, params: dict[str, Any]) -> str:

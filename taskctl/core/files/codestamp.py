@@ -1,0 +1,23 @@
+"""What identifies the running taskctl core, for caches whose values the core computes."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+CORE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # taskctl/core
+
+
+@cache
+def stamp() -> tuple[tuple[str, int], ...]:
+    """(file, mtime_ns) of every module of the core: an edited taskctl (an editable install, a
+    patched site-packages) must not be answered from results of the old code."""
+    out, stack = [], [CORE]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False) and e.name != "__pycache__":
+                    stack.append(e.path)
+                elif e.name.endswith(".py"):
+                    out.append((e.name, e.stat().st_mtime_ns))
+    return tuple(sorted(out))

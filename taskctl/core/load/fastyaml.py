@@ -1,0 +1,225 @@
+"""A fast parse of the common front-matter shape; anything else is declined (-> PyYAML).
+
+Why: with PyYAML's CSafeLoader the C scanner is quick but the Python construction of every
+node (`construct_object`, `resolve`, ...) is about a third of a cold load of a large tree.
+Task front matter is almost always the same restricted YAML: block mappings of
+`key: scalar`, one-line flow lists of scalars, block lists of scalars or of small mappings.
+This module reads exactly that shape line by line and returns what `yaml.load(text,
+CSafeLoader)` returns for it, or `DECLINE` for anything it does not fully understand
+(block scalars, multi-line or escaped strings, comments after values, anchors, tags, flow
+mappings, tabs, duplicate keys, non-string keys, documents that are not a mapping, ...).
+The caller then parses with PyYAML, so errors, positions and limits stay PyYAML's.
+
+Plain scalars are resolved with PyYAML's own implicit resolvers (YAML 1.1: `yes`/`no`,
+`0o17`/`017` octal, `1_000`, `2026-01-15` dates, `~`) and, when not strings, built by
+PyYAML's own SafeConstructor, so the quirks are PyYAML's by construction.
+tests/taskctl/core/load/test_fastyaml.py checks both against PyYAML (fixtures + hypothesis).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from taskctl.core.load import limits
+
+DECLINE: Any = object()  # "not my shape": parse with PyYAML
+
+_STR = "tag:yaml.org,2002:str"
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
+# what PyYAML's reader refuses (it would raise: let it)
+_NON_PRINTABLE = re.compile("[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_BAD = frozenset("[]{}#:,'\"")  # inside a plain flow item
+_RESOLVERS = Resolver.yaml_implicit_resolvers
+_CONSTRUCTOR = SafeConstructor()
+_MEMO: dict[str, Any] = {}  # plain scalar text -> value (immutable values only)
+_STR_KEYS: set[str] = set()  # keys known to resolve as strings
+_MEMO_MAX = 50_000
+
+
+class _Decline(Exception):
+    pass
+
+
+def parse(text: str) -> Any:
+    """The parsed mapping, or DECLINE. Never raises for any input."""
+    if "\t" in text or "\r" in text:
+        return DECLINE
+    if text.isascii():  # the common case, checked in C: no control characters but "\n"
+        if not text.replace("\n", "").isprintable():
+            return DECLINE
+    elif _NON_PRINTABLE.search(text) is not None:
+        return DECLINE
+    if limits.needs_value_check(text):
+        return DECLINE  # numbers PyYAML's path must refuse with a located error
+    items = []
+    for ln in text.split("\n"):
+        s = ln.lstrip(" ")
+        if not s or s[0] == "#":
+            continue
+        items.append((len(ln) - len(s), s.rstrip(" ")))
+    if not items or items[0][0] != 0:
+        return DECLINE
+    try:
+        i, value = _mapping(items, 0, 0)
+    except (_Decline, RecursionError, ValueError, TypeError):
+        return DECLINE
+    if i != len(items):
+        return DECLINE
+    return value
+
+
+def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
+    out: dict = {}
+    n = len(items)
+    while i < n and items[i][0] == ind:
+        s = items[i][1]
+        m = _KEY.match(s)
+        if m is None:
+            raise _Decline
+        key = m.group(1)
+        if key in out:
+            raise _Decline  # a duplicate: PyYAML keeps the last one; let it
+        if key not in _STR_KEYS:
+            if _resolve(key) != _STR:
+                raise _Decline  # `yes:`, `null:`, `2026-01-01:` are not string keys
+            if len(_STR_KEYS) < _MEMO_MAX:
+                _STR_KEYS.add(key)
+        rest = s[m.end():]
+        i += 1
+        if rest:
+            out[key] = _inline(rest)
+            continue
+        if i < n and items[i][0] > ind:
+            if items[i][1].startswith("- "):
+                i, out[key] = _sequence(items, i, items[i][0])
+            else:
+                i, out[key] = _mapping(items, i, items[i][0])
+        elif i < n and items[i][0] == ind and items[i][1].startswith("- "):
+            i, out[key] = _sequence(items, i, ind)  # an indentless list (`key:\n- a`)
+        else:
+            out[key] = None
+    if i < n and items[i][0] > ind:
+        raise _Decline  # a continuation line (multi-line plain scalar) or bad indentation
+    return i, out
+
+
+def _sequence(items: list, i: int, ind: int) -> tuple[int, list]:
+    out: list = []
+    n = len(items)
+    while i < n and items[i][0] == ind and items[i][1].startswith("- "):
+        s = items[i][1]
+        rest = s[2:].lstrip(" ")
+        if not rest or rest[0] == "#":
+            raise _Decline
+        if _KEY.match(rest):  # `- key: value` opens a mapping at the column of `key`
+            items[i] = (ind + len(s) - len(rest), rest)
+            i, value = _mapping(items, i, items[i][0])
+            out.append(value)
+        else:
+            out.append(_inline(rest))
+            i += 1
+    if i < n and items[i][0] > ind:
+        raise _Decline
+    return i, out
+
+
+def _inline(rest: str) -> Any:
+    c = rest[0]
+    if c == '"' or c == "'":
+        value, end = _quoted(rest, 0)
+        if end != len(rest):
+            raise _Decline  # a comment or text after the closing quote
+        return value
+    if c == "[":
+        return _flow(rest)
+    if c in _PLAIN_BAD_START or ": " in rest or " #" in rest or rest[-1] == ":":
+        raise _Decline
+    return _plain(rest)
+
+
+def _quoted(s: str, start: int) -> tuple[str, int]:
+    """(value, index after the closing quote) of a one-line quoted scalar with no escapes."""
+    q = s[start]
+    if q == '"':
+        end = s.find('"', start + 1)
+        if end < 0 or "\\" in s[start:end]:
+            raise _Decline
+        return s[start + 1:end], end + 1
+    j = start + 1
+    while True:
+        k = s.find("'", j)
+        if k < 0:
+            raise _Decline
+        if s[k + 1:k + 2] == "'":
+            j = k + 2
+            continue
+        return s[start + 1:k].replace("''", "'"), k + 1
+
+
+def _flow(s: str) -> list:
+    """A one-line flow list of scalars: `[a, "b", 'c']`."""
+    if s[-1] != "]":
+        raise _Decline
+    out: list = []
+    i, end = 1, len(s) - 1
+    while True:
+        while i < end and s[i] == " ":
+            i += 1
+        if i >= end:
+            if out:
+                raise _Decline  # `[a, ]`: let PyYAML decide
+            return out
+        if s[i] in "\"'":
+            value, i = _quoted(s, i)
+            out.append(value)
+        else:
+            j = s.find(",", i, end)
+            j = end if j < 0 else j
+            tok = s[i:j].rstrip(" ")
+            if not tok or tok[0] in _PLAIN_BAD_START or any(ch in _FLOW_BAD for ch in tok):
+                raise _Decline
+            out.append(_plain(tok))
+            i = j
+        while i < end and s[i] == " ":
+            i += 1
+        if i >= end:
+            return out
+        if s[i] != ",":
+            raise _Decline
+        i += 1
+        if i >= end or not s[i:end].strip(" "):
+            raise _Decline
+
+
+def _resolve(value: str) -> str:
+    for tag, regexp in _RESOLVERS.get(value[0] if value else "", []):
+        if regexp.match(value):
+            return tag
+    for tag, regexp in _RESOLVERS.get(None, []):
+        if regexp.match(value):
+            return tag
+    return _STR
+
+
+def _plain(value: str) -> Any:
+    """A plain scalar as PyYAML resolves and constructs it."""
+    try:
+        return _MEMO[value]
+    except KeyError:
+        pass
+    tag = _resolve(value)
+    if tag == _STR:
+        out: Any = value
+    elif tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
+        raise _Decline
+    else:
+        out = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
+    if len(_MEMO) < _MEMO_MAX and not isinstance(out, (list, dict)):
+        _MEMO[value] = out
+    return out
