@@ -54,16 +54,38 @@ def test_unparseable_file_falls_back_to_its_manifest_entry(copy_example):
     assert t3.format == "manifest" and t3.depends_on == ["T002"]
 
 
-def test_yaml_cache_is_content_keyed(copy_example):
+def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
+    from taskctl.core.load import filecache, safeyaml
+
     tasks = copy_example("agent-mvp")
+    # the files were just written: inside the racy window nothing would be stored
+    assert loader.load(tasks) and filecache.FileCache(tasks).entries == {}
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
     first = loader.load(tasks)
-    assert (tasks / ".cache" / "front-matter.marshal").exists()
+    assert (tasks / ".cache" / filecache.NAME).exists()
     assert (tasks / ".cache" / ".gitignore").read_text() == "*\n"
+    parsed: list[str] = []
+    real = safeyaml.load
+    monkeypatch.setattr(safeyaml, "load", lambda text, *a: parsed.append(text) or real(text, *a))
     f = tasks / "tasks" / "T034-warmup.yaml"
     f.write_text(f.read_text().replace('title: "Training Loop - Warmup Schedule"',
                                        'title: "Edited"'))
     second = loader.load(tasks)
     assert first.tasks["T034"].title != second.tasks["T034"].title == "Edited"
+    assert len(parsed) == 1 and "Edited" in parsed[0]  # one file parsed, the others cached
+    assert loader.load(tasks, use_cache=False).tasks == second.tasks
+
+
+def test_file_cache_is_keyed_on_the_code(copy_example, monkeypatch):
+    from taskctl.core.files import codestamp
+    from taskctl.core.load import filecache
+
+    tasks = copy_example("agent-mvp")
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    loader.load(tasks)
+    assert filecache.FileCache(tasks).entries
+    monkeypatch.setattr(codestamp, "stamp", lambda: (("edited.py", 1),))
+    assert filecache.FileCache(tasks).entries == {}  # another taskctl: nothing reused
 
 
 def test_milestone_files_and_task_field(tmp_path):
