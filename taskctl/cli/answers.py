@@ -2,11 +2,13 @@
 `validate`): computed once, cached by content, printed by one renderer.
 
 A read command's answer is a JSON document `{"problems": [errors, warnings], "report": ...}`
-(validate adds `"text"`: its rendered lines). `answer()` returns it from the content-keyed cache
-(`core/plan/cache.py`: every watched file's path, size, mtime_ns and inode, plus the parameters
-that change the answer, `options.ANSWER_PARAMS`) or computes and stores it. The typer commands
-and the typer-free fast entry (`cli/quick.py`) both print it with `render()`, so their output is
-the same byte for byte. Import-light: the loader and the planners are imported only on a miss.
+(validate's report holds every problem: `--strict` and `--verbose` only change how it is
+printed). `answer()` returns it from the content-keyed cache (`core/plan/cache.py`: every
+watched file's path, size, mtime_ns and inode, plus the parameters that change the answer,
+`options.ANSWER_PARAMS`) or computes and stores it. The typer commands and the typer-free fast
+entry (`cli/quick.py`) both print it with `render()` (validate: `render_validate()`), so their
+output is the same byte for byte. Import-light: the loader and the planners are imported only
+on a miss.
 """
 
 from __future__ import annotations
@@ -58,6 +60,16 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
     bl = load(root, bodies=command == "show", dialect=dialect)  # only `show` prints sections
     doc: dict[str, Any] = {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)],
                            "unread": len(bl.unread)}
+    if command == "validate":
+        from taskctl.core.load.readers.registry import get
+        from taskctl.core.problems import sort_key
+
+        doc["report"] = {
+            "tasks": len(bl.tasks), "dialect": bl.dialect, "label": get(bl.dialect).label,
+            "root": bl.rel(bl.root),
+            "files_not_read": [{"file": bl.rel(p), "reason": why} for p, why in bl.unread],
+            "problems": [p.to_dict() for p in sorted(bl.problems, key=sort_key)]}
+        return doc
     if command in ("status", "list"):  # who holds what is judged when shown (live())
         doc["statuses"] = {tid: t.status for tid, t in bl.tasks.items()}
     if command == "status":
@@ -68,6 +80,45 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
     else:
         doc["report"] = {"task": progress.task_report(bl, opts["task_id"])}
     return doc
+
+
+def validate_failed(doc: dict, strict: bool) -> bool:
+    """Does this validate answer fail (errors, or any problem with --strict)?"""
+    errors, warnings = doc["problems"]
+    return bool(errors or (strict and warnings))
+
+
+def render_validate(doc: dict, opts: dict[str, Any]) -> bool:
+    """Print a validate answer (text or --json); True when it fails (exit 1)."""
+    from taskctl.core.problems import Problem, Severity
+
+    rep, strict = doc["report"], opts["strict"]
+    failed = validate_failed(doc, strict)
+    if opts.get("json"):
+        from taskctl.render.jsonout import document
+
+        sys.stdout.write(document({
+            "ok": not failed, "strict": strict, "tasks": rep["tasks"], "dialect": rep["dialect"],
+            "files_not_read": rep["files_not_read"],
+            "summary": {"errors": doc["problems"][0], "warnings": doc["problems"][1]},
+            "problems": rep["problems"]}) + "\n")
+        sys.stdout.flush()
+        return failed
+    from rich.markup import escape
+
+    from taskctl.render import problems as rp
+    from taskctl.render.console import stdout
+
+    probs = [Problem(d["code"], d["message"], d["file"], d["line"], d["column"], d["hint"],
+                     Severity(d["severity"]), d["task"]) for d in rep["problems"]]
+    out = stdout()
+    out.print(f"read {escape(rep['root'])} as the {rep['dialect']} dialect: "
+              f"{escape(rep['label'])}")
+    for line in rp.lines(probs, strict, opts["verbose"]):
+        out.print(rp.styled(line))
+    out.print(f"{'FAILED' if failed else 'OK'}: {rep['tasks']} task(s), "
+              f"{rp.summary(probs, strict)}")
+    return failed
 
 
 def live(root: Path, command: str, doc: dict) -> dict:

@@ -50,6 +50,10 @@ LEASE = Opt(("--lease",), "lease", "2h", "Claim lease: 2h, 30m, 1d; 0 = no expir
 PID = Opt(("--pid",), "pid", None, "The agent's process id: claims of a dead process can be "
           "taken over (default: $TASKCTL_AGENT_PID).", int)
 
+STRICT = Opt(("--strict",), "strict", False, "Treat warnings as errors.", bool)
+VERBOSE = Opt(("-v", "--verbose"), "verbose", False,
+              "List every occurrence of a rule that fires many times.", bool)
+
 COMMANDS: dict[str, tuple[Opt, ...]] = {
     "next": (LIMIT, EXPLAIN, WEIGHT, CLAIM, AGENT, LEASE, PID, JSON),
     "ready": (WAVES, WEIGHT, JSON),
@@ -57,6 +61,7 @@ COMMANDS: dict[str, tuple[Opt, ...]] = {
     "status": (WEIGHT, JSON),
     "list": (STATUS, PRIORITY, TAG, PHASE, MILESTONE, JSON),
     "show": (JSON,),
+    "validate": (STRICT, VERBOSE, JSON),
 }
 PLANNING = ("next", "ready", "critical-path")
 POSITIONAL = {"show": "task_id"}  # the one argument a command takes (required)
@@ -64,7 +69,7 @@ POSITIONAL = {"show": "task_id"}  # the one argument a command takes (required)
 ANSWER_PARAMS = {"next": ("weight",), "ready": ("weight",), "critical-path": ("weight",),
                  "status": ("weight",), "list": ("status", "priority", "tag", "phase",
                                                  "milestone"),
-                 "show": ("task_id",)}
+                 "show": ("task_id",), "validate": ()}
 TASKS_DIR = "--tasks-dir"  # the global option with a value (cli/app.py)
 DEBUG = "--debug"  # the global flag
 

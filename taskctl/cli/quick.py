@@ -2,7 +2,8 @@
 
 Importing typer and registering every command costs more than the whole cached answer
 (`taskctl next` is what people and agents call constantly). `main()` recognises the plain
-forms of `next`, `ready`, `critical-path`, `status`, `list` and `show` with the option table
+forms of `next`, `ready`, `critical-path`, `status`, `list`, `show` and a passing `validate`
+with the option table
 the typer commands are built from (`cli/options.py`) and, when the content-keyed cache
 (`core/plan/cache.py`) has the answer, prints it with the same renderer (`render/planning.py`,
 `cli/answers.py`) and exits. Anything else (a
@@ -34,12 +35,17 @@ def answer(argv: list[str]) -> bool:
         root = discover(tasks_dir)
     except TaskctlError:
         return False
-    if command not in PLANNING:  # status, list, show: cli/answers.py
+    if command not in PLANNING:  # status, list, show, validate: cli/answers.py
         from taskctl.cli import answers
 
         _, view = answers.cached(root, command, opts)
         if view is None:
             return False
+        if command == "validate":
+            if answers.validate_failed(view, opts["strict"]):
+                return False  # exit 1: the full CLI (answered from the same cache)
+            answers.render_validate(view, opts)
+            return True
         answers.render(command, view, opts, root)
         return True
     _, doc = cache.get(root, command, {"weight": opts["weight"]})

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from taskctl.cli.common import JsonOpt, emit_json, state
+from taskctl.cli import options
+from taskctl.cli.common import JsonOpt, emit_json, opt, state
 from taskctl.errors import ProblemsFound, UsageError
 
 
@@ -18,11 +19,9 @@ def register(app: typer.Typer) -> None:
 
 def validate(
     ctx: typer.Context,
-    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="List every occurrence of a rule that fires many times.")]
-    = False,
-    as_json: JsonOpt = False,
+    strict: Annotated[bool, opt(options.STRICT)] = options.STRICT.default,
+    verbose: Annotated[bool, opt(options.VERBOSE)] = options.VERBOSE.default,
+    as_json: JsonOpt = options.JSON.default,
 ) -> None:
     """Check task specs and the manifest; report every problem with file and line.
 
@@ -31,35 +30,13 @@ def validate(
 
     Exit 0: no errors. 1: errors (or warnings with --strict). 2: tasks dir not found.
     """
-    from taskctl.core.problems import Severity
-    from taskctl.render import problems as rp
+    from taskctl.cli import answers
 
-    bl = state(ctx).backlog(warn=False, bodies=False)
-    probs = bl.problems
-    failed = any(strict or p.severity is Severity.ERROR for p in probs)
-    if as_json:
-        from taskctl.core.problems import sort_key
-
-        emit_json({"ok": not failed, "strict": strict, "tasks": len(bl.tasks),
-                   "dialect": bl.dialect, "files_not_read": [
-                       {"file": bl.rel(p), "reason": why} for p, why in bl.unread],
-                   "summary": {"errors": len(bl.errors),
-                               "warnings": len(probs) - len(bl.errors)},
-                   "problems": [p.to_dict() for p in sorted(probs, key=sort_key)]})
-    else:
-        from rich.markup import escape
-
-        from taskctl.core.load.readers.registry import get
-        from taskctl.render.console import stdout
-
-        out = stdout()
-        out.print(f"read {escape(bl.rel(bl.root))} as the {bl.dialect} dialect: "
-                  f"{escape(get(bl.dialect).label)}")
-        for line in rp.lines(probs, strict, verbose):
-            out.print(rp.styled(line))
-        verdict = "FAILED" if failed else "OK"
-        out.print(f"{verdict}: {len(bl.tasks)} task(s), {rp.summary(probs, strict)}")
-    if failed:
+    st = state(ctx)
+    opts = {"strict": strict, "verbose": verbose, "json": as_json}
+    # cached by content like the other read answers (cli/answers.py; printed by the renderer
+    # the fast entry uses, so both print the same bytes)
+    if answers.render_validate(answers.answer(st.root(), "validate", opts, st.dialect), opts):
         raise ProblemsFound("validation failed", reported=True)
 
 

@@ -8,7 +8,9 @@ manifest entry stands in for it so that planning and graph checks still see the 
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from taskctl.core.load import checks, filecache, ids, normalize, safeyaml, schema, specs, taskfile
@@ -400,7 +402,25 @@ def load(root: Path, use_cache: bool | None = None, bodies: bool = True,
 
     if use_cache is None:
         use_cache = os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
-    return registry.load(Path(root), use_cache, bodies, dialect)
+    with fewer_collections():
+        return registry.load(Path(root), use_cache, bodies, dialect)
+
+
+@contextmanager
+def fewer_collections(gen0: int = 50_000):
+    """Run the garbage collector less often while loading. A load allocates millions of
+    objects that all stay alive; with the default threshold (700) every few hundred of them
+    the collector walks the young ones, and often all of them (10,000 tasks: ~0.7 s of ~4 s
+    CPU). A load makes next to no cyclic garbage, so nothing is kept that would be freed."""
+    old = gc.get_threshold()
+    if old[0] >= gen0 or not gc.isenabled():
+        yield
+        return
+    gc.set_threshold(gen0, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def load_canonical(root: Path, use_cache: bool, bodies: bool) -> Backlog:

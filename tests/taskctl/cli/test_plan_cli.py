@@ -148,7 +148,8 @@ def test_cache_hit_skips_heavy_imports_and_edits_invalidate(mvp):
     ["ready", "--waves", "--json"], ["ready"], ["critical-path", "--weight", "hours"],
     ["status"], ["status", "--json", "--weight", "count"], ["list"], ["list", "--json"],
     ["list", "--status", "remaining", "--tag", "training"], ["show", "T022"],
-    ["show", "--json", "T022"],
+    ["show", "--json", "T022"], ["validate"], ["validate", "--json"], ["validate", "-v"],
+    ["validate", "--verbose", "--json"],
 ])
 def test_quick_path_prints_exactly_what_the_full_cli_prints(mvp, taskctl, capsys, argv):
     from taskctl.cli import quick
@@ -179,6 +180,23 @@ def test_quick_path_leaves_exit_codes_and_errors_to_the_full_cli(mvp, taskctl):
     assert quick.answer(["validate", "--strict", "--tasks-dir", str(mvp)]) is False
     assert taskctl(["show", "T999", "--tasks-dir", mvp]).code == 2
     assert quick.answer(["show", "T999", "--tasks-dir", str(mvp)]) is False
+
+
+def test_failing_validate_prints_the_same_from_the_cache(mvp, taskctl):
+    """--strict fails on mvp's warnings: the cached answer gives the same bytes and exit."""
+    first = taskctl(["validate", "--strict", "--tasks-dir", mvp])
+    again = taskctl(["validate", "--strict", "--tasks-dir", mvp])
+    assert first.code == again.code == 1 and first.out == again.out and "FAILED" in first.out
+
+
+def test_quick_validate_imports_no_cli_framework_on_a_hit(mvp, taskctl):
+    taskctl(["validate", "--tasks-dir", mvp])
+    code = ("import sys\nfrom taskctl.cli.quick import main\nmain()\n"
+            "heavy = [m for m in ('typer', 'networkx', 'yaml', 'jsonschema')"
+            " if m in sys.modules]\nprint('HEAVY=' + ','.join(heavy), file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code, "validate", "--tasks-dir", str(mvp)],
+                       capture_output=True, text=True, check=True)
+    assert "HEAVY=\n" in r.stderr and "OK: 6 task(s)" in r.stdout, (r.stdout, r.stderr)
 
 
 def test_quick_path_misses_fall_back(mvp, tmp_path):
