@@ -53,6 +53,21 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
     return doc
 
 
+def plan_answer(root: Path, command: str, weight: str, dialect: str | None = None) -> dict:
+    """The answer of `next`, `ready` or `critical-path` (the plan cache's value)."""
+    from taskctl.core.load.loader import load
+    from taskctl.core.plan import cpm
+    from taskctl.core.plan import ranking as plan
+
+    bl = load(root, bodies=False, dialect=dialect)  # planning needs front matter only
+    report = {"next": plan.next_report, "ready": plan.waves,
+              "critical-path": lambda b, w: cpm.schedule(b, w).to_dict()}[command](bl, weight)
+    report.setdefault("tasks_total", len(bl.tasks))
+    report.setdefault("dialect", bl.dialect)
+    return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report,
+            "unread": len(bl.unread)}
+
+
 def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None) -> dict:
     from taskctl.core.load.loader import load
     from taskctl.core.plan import progress

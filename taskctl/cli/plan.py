@@ -44,17 +44,9 @@ def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
 
 
 def _compute(root, command: str, weight: str, dialect: str | None = None) -> dict:
-    from taskctl.core.load.loader import load
-    from taskctl.core.plan import cpm
-    from taskctl.core.plan import ranking as plan
+    from taskctl.cli.answers import plan_answer
 
-    bl = load(root, bodies=False, dialect=dialect)  # planning needs front matter only
-    report = {"next": plan.next_report, "ready": plan.waves,
-              "critical-path": lambda b, w: cpm.schedule(b, w).to_dict()}[command](bl, weight)
-    report.setdefault("tasks_total", len(bl.tasks))
-    report.setdefault("dialect", bl.dialect)
-    return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report,
-            "unread": len(bl.unread)}
+    return plan_answer(root, command, weight, dialect)
 
 
 def next_(

@@ -199,10 +199,24 @@ def test_quick_validate_imports_no_cli_framework_on_a_hit(mvp, taskctl):
     assert "HEAVY=\n" in r.stderr and "OK: 6 task(s)" in r.stdout, (r.stdout, r.stderr)
 
 
-def test_quick_path_misses_fall_back(mvp, tmp_path):
+@pytest.mark.parametrize("argv", [["next", "--json"], ["critical-path"], ["list", "--json"],
+                                  ["status"], ["show", "T022"], ["validate", "--json"]])
+def test_quick_path_computes_a_miss_as_the_full_cli_does(mvp, taskctl, capsys, argv,
+                                                         monkeypatch):
+    """Nothing cached: the fast entry computes (and stores) the answer without typer; the
+    full CLI, with the cache off, prints the same bytes."""
     from taskctl.cli import quick
 
-    assert quick.answer(["next", "--json", "--tasks-dir", str(mvp)]) is False  # nothing cached
+    assert quick.answer(["--tasks-dir", str(mvp), *argv]) is True
+    out, err = capsys.readouterr()
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "1")
+    full = taskctl([*argv, "--tasks-dir", mvp])
+    assert full.code == 0 and (out, err) == (full.out, full.err)
+
+
+def test_quick_path_leaves_missing_stores_to_the_full_cli(tmp_path):
+    from taskctl.cli import quick
+
     assert quick.answer(["next", "--tasks-dir", str(tmp_path / "nope")]) is False
 
 
