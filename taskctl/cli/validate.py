@@ -70,7 +70,7 @@ def sync(
     from taskctl.core.write import sync as core_sync
     from taskctl.errors import NotWritable
 
-    bl = state(ctx).backlog(warn=False)
+    bl = state(ctx).backlog(warn=False, bodies=False)  # sync reads front matter only
     if bl.dialect != "tasks":
         raise NotWritable(f"sync regenerates a canonical manifest.json; {bl.rel(bl.root)} is "
                           f"read as the {bl.dialect} dialect, which keeps no such index",
