@@ -109,8 +109,7 @@ def main(argv: list[str] | None = None) -> None:
             _report(e.message, e.hint, e.exit_code, "--json" in args)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
-        print("taskctl: interrupted", file=sys.stderr)
-        sys.exit(ExitCode.INTERRUPTED)
+        interrupted()
     except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if debug:
             raise
@@ -118,6 +117,12 @@ def main(argv: list[str] | None = None) -> None:
                 "this is a bug in taskctl; rerun with --debug and report the traceback",
                 ExitCode.INTERNAL, "--json" in args)
         sys.exit(ExitCode.INTERNAL)
+
+
+def interrupted() -> None:
+    """Ctrl-C: one line and the documented code (also for the fast entry, cli/quick.py)."""
+    print("taskctl: interrupted", file=sys.stderr)
+    sys.exit(ExitCode.INTERRUPTED)
 
 
 def _report(message: str, hint: str | None, code: int, as_json: bool) -> None:

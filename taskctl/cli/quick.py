@@ -72,11 +72,10 @@ def main() -> None:
     try:
         if answer(sys.argv[1:]):
             return
-    except KeyboardInterrupt:  # as the full CLI says it (cli/app.py:main)
-        from taskctl.errors import ExitCode
+    except KeyboardInterrupt:  # as the full CLI says it, with its exit code
+        from taskctl.cli.app import interrupted
 
-        print("taskctl: interrupted", file=sys.stderr)
-        sys.exit(ExitCode.INTERRUPTED)
+        interrupted()
     except BrokenPipeError:
         return
     try:
