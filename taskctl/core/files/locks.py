@@ -16,8 +16,8 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from taskctl.core.files import atomic, jsonread
 from taskctl.core.files.claims import hostname
@@ -65,8 +65,7 @@ def manifest_lock(root: Path) -> Iterator[None]:
         yield
 
 
-@dataclass
-class Marker:
+class Marker(NamedTuple):  # not a dataclass: one-task writes import this module too
     pid: int
     host: str
     run_id: str

@@ -12,9 +12,8 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from taskctl.core.files import jsonread, locks
 from taskctl.core.load import specs, taskfile
@@ -58,9 +57,9 @@ def entries(data: dict[str, Any] | None) -> dict[str, dict]:
     return out
 
 
-@dataclass
-class TaskRef:
-    """One task as read from its file (the truth) plus its manifest entry, if any."""
+class TaskRef(NamedTuple):
+    """One task as read from its file (the truth) plus its manifest entry, if any. (A
+    NamedTuple, not a dataclass: defining one costs ~0.5 ms of every one-task write.)"""
 
     root: Path
     task: Task
@@ -68,7 +67,7 @@ class TaskRef:
     text: str
     format: str
     entry: dict | None
-    others: dict[str, dict] = field(default_factory=dict)  # all manifest entries, by id
+    others: dict[str, dict]  # all manifest entries, by id
 
     @property
     def id(self) -> str:
