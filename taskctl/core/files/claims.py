@@ -25,7 +25,8 @@ from taskctl.errors import UsageError
 CLAIMS_DIR = "claims"
 DEFAULT_LEASE_S = 2 * 3600  # long enough for a working session; renew by claiming again
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = r"(\d+(?:\.\d+)?)([smhd])"  # compiled on first use (re's cache): start-up
+# patterns compile on first use (re's own cache), not at import
+_DURATION = r"(\d+(?:\.\d+)?)([smhd])"
 _ID_SAFE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
