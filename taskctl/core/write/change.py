@@ -17,7 +17,7 @@ had been written and it is dropped. So a task is created, claimed or edited comp
 all, and manifest and task files agree again after the next command.
 
 Why the intent is written in place, not through a temp file: it is a write-ahead record, read
-only under the tree lock. Written with O_TRUNC and fsynced before the first real write, a torn
+only under the tree lock. Truncated, rewritten and fsynced before the first real write, a torn
 intent is a prefix of a JSON object (unreadable, so dropped) and nothing after it had started;
 an empty one means no change is pending. Rewriting the same file needs no directory fsync, so
 every change costs one fsync less than a fresh file would (each fsync is a disk flush: ~4 ms on
@@ -78,9 +78,10 @@ def apply(root: Path, ch: Change) -> None:
 
 
 def _open_intent(path: Path, flags: int) -> int | None:
-    """The intent file opened with `flags`, or None when there is none. Never through a
-    symlink and never anything but a regular file: what a hostile tree put there instead is
-    removed (it cannot be an intent taskctl wrote), as the rename of a temp file replaced it."""
+    """The intent file opened with `flags`, or None when there is none. Only a regular file
+    of its own (no symlink, FIFO, folder or hard link to another file) is ever opened: what a
+    hostile tree put there instead is removed, never followed, as the rename of a temp file
+    replaced it before. Truncating is left to the caller, after this check."""
     try:
         fd = os.open(path, flags | _OPEN_FLAGS)
     except FileNotFoundError:
@@ -90,7 +91,8 @@ def _open_intent(path: Path, flags: int) -> int | None:
             raise
         _remove_foreign(path)
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
         os.close(fd)
         _remove_foreign(path)
         return None
@@ -106,11 +108,12 @@ def _remove_foreign(path: Path) -> None:
 
 def _write_intent(path: Path, data: bytes) -> None:
     """Write the intent in place and fsync it (see the module docstring)."""
-    fd, created = _open_intent(path, os.O_WRONLY | os.O_TRUNC), False
+    fd, created = _open_intent(path, os.O_WRONLY), False
     if fd is None:
         fd, created = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS,
                               0o644), True
     try:
+        os.ftruncate(fd, 0)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]

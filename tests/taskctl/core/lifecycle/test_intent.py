@@ -102,6 +102,16 @@ def test_a_symlinked_intent_is_never_followed(root, tmp_path):
     assert not intent(root).is_symlink() and intent(root).read_bytes() == b""
 
 
+def test_a_hard_linked_intent_is_replaced_not_emptied(root, tmp_path):
+    other = tmp_path / "other.json"  # the same inode under another name, outside the tree
+    other.write_text('{"precious": true}\n')
+    locks.lock_dir(root)
+    os.link(other, intent(root))
+    tr.log(root, "T001", "a", "through the link?")
+    assert other.read_text() == '{"precious": true}\n'
+    assert intent(root).stat().st_nlink == 1 and intent(root).read_bytes() == b""
+
+
 def test_a_fifo_in_place_of_the_intent_does_not_hang(root):
     locks.lock_dir(root)
     os.mkfifo(intent(root))
