@@ -8,6 +8,10 @@ derived data regenerated, all fsynced) through the installed console script, as 
 it. `claim` takes T052 (pending) and is undone by an untimed `release` before the next run.
 Figures are medians (and p90) of wall time and of the child's own CPU time (os.wait4: stays
 meaningful when the machine is busy). Target: claim/set/log <= 150 ms whole process.
+
+Before/after on a busy machine: run it twice back to back, once with the older code first on
+the path (`git archive OLD taskctl | tar -x -C /tmp/old`, then `PYTHONPATH=/tmp/old python
+benchmarks/bench_lifecycle.py`): the console script imports taskctl from there.
 """
 
 from __future__ import annotations

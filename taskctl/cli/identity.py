@@ -13,13 +13,14 @@ def agent_name(agent: str | None) -> str:
     if env := os.environ.get("TASKCTL_AGENT"):
         return env
     import getpass
-    import socket
+
+    from taskctl.core.files.claims import hostname
 
     try:  # the same `user@host` as `verify` records (core.verify.batch.default_by), without
         user = getpass.getuser()  # importing the verifier
     except Exception:  # noqa: BLE001 - no passwd entry in some containers
         user = "unknown"
-    return f"{user}@{socket.gethostname()}"
+    return f"{user}@{hostname()}"
 
 
 def agent_pid(pid: int | None) -> int | None:

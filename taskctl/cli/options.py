@@ -8,14 +8,13 @@ compares the typer commands' parameters with it. Import-light on purpose: no typ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 WEIGHTS = ("auto", "hours", "tokens", "count")  # == core.plan.estimates.WEIGHT_CHOICES (tested)
 
 
-@dataclass(frozen=True)
-class Opt:
+class Opt(NamedTuple):  # a NamedTuple: immutable, and ~0.5 ms cheaper to define than a
+    # frozen dataclass on every fast path (cli/quick.py imports this first)
     names: tuple[str, ...]  # long name last: "--limit" is the canonical spelling of -n
     dest: str  # the parameter name in the command function / key in the opts dict
     default: Any

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from taskctl.core.problems import Problem
 from taskctl.core.status import DONE, REMAINING, TaskStatus
+
+if TYPE_CHECKING:  # an annotation only: one-task writes never build a Problem
+    from taskctl.core.problems import Problem
 
 
 @dataclass

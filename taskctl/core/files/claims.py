@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +25,15 @@ from taskctl.errors import UsageError
 CLAIMS_DIR = "claims"
 DEFAULT_LEASE_S = 2 * 3600  # long enough for a working session; renew by claiming again
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-_ID_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# patterns compile on first use (re's own cache), not at import
+_DURATION = r"(\d+(?:\.\d+)?)([smhd])"
+_ID_SAFE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+def hostname() -> str:
+    """This machine's name, as `socket.gethostname()` gives it (both read the kernel's node
+    name) without importing socket: one-task writes record it in every claim."""
+    return os.uname().nodename
 
 
 def parse_duration(text: str) -> int | None:
@@ -35,7 +41,7 @@ def parse_duration(text: str) -> int | None:
     t = text.strip().lower()
     if t in ("0", "none", "never"):
         return None
-    parts = _DURATION.findall(t)
+    parts = re.findall(_DURATION, t)
     if not parts or "".join(a + b for a, b in parts) != t:
         raise UsageError(f"bad duration {text!r}", "write it like 2h, 30m, 1h30m, 90s or 1d "
                          "(0 or none: no expiry)")
@@ -83,7 +89,7 @@ class Claim:
         exp = parse_time(self.expires_at) if self.expires_at else None
         if exp is not None and exp <= now:
             return "expired"
-        if self.pid and self.host == socket.gethostname() and not _alive(self.pid):
+        if self.pid and self.host == hostname() and not _alive(self.pid):
             return "dead"
         return "live"
 
@@ -120,11 +126,11 @@ def _alive(pid: int) -> bool:
 def new_claim(task: str, agent: str, now: datetime, lease_s: int | None,
               pid: int | None) -> Claim:
     exp = fmt_time(now + timedelta(seconds=lease_s)) if lease_s else None
-    return Claim(task, agent, fmt_time(now), socket.gethostname(), pid, lease_s, exp)
+    return Claim(task, agent, fmt_time(now), hostname(), pid, lease_s, exp)
 
 
 def claim_path(root: Path, task_id: str) -> Path:
-    if not _ID_SAFE.match(task_id):  # never build a path out of the tree from an id
+    if not re.match(_ID_SAFE, task_id):  # never build a path out of the tree from an id
         raise UsageError(f"task id {task_id!r} cannot name a claim file",
                          "ids are letters, digits, '.', '_' or '-'")
     return root / CLAIMS_DIR / f"{task_id}.json"

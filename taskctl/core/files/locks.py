@@ -14,13 +14,13 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from taskctl.core.files import atomic, jsonread
+from taskctl.core.files.claims import hostname
 from taskctl.core.files.paths import confined, confined_dir
 from taskctl.errors import LockBusy
 
@@ -65,15 +65,14 @@ def manifest_lock(root: Path) -> Iterator[None]:
         yield
 
 
-@dataclass
-class Marker:
+class Marker(NamedTuple):  # not a dataclass: one-task writes import this module too
     pid: int
     host: str
     run_id: str
 
     @property
     def alive(self) -> bool:
-        if self.host != socket.gethostname():
+        if self.host != hostname():
             return True  # cannot tell; the task lock decides
         try:
             os.kill(self.pid, 0)
@@ -91,7 +90,7 @@ def marker_path(root: Path, task_id: str) -> Path:
 def write_marker(root: Path, task_id: str, run_id: str) -> None:
     lock_dir(root)
     atomic.write_json(marker_path(root, task_id),
-                      {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id})
+                      {"pid": os.getpid(), "host": hostname(), "run_id": run_id})
 
 
 def read_marker(root: Path, task_id: str) -> Marker | None:

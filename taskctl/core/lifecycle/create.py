@@ -12,7 +12,9 @@ from taskctl.core.files import claims as cl
 from taskctl.core.lifecycle import graph
 from taskctl.core.lifecycle import tasks as tk
 from taskctl.core.lifecycle.transitions import now_utc
-from taskctl.core.load import loader, normalize, specs
+from taskctl.core.lifecycle.values import num as _num
+from taskctl.core.lifecycle.values import parse_estimate, priority_label
+from taskctl.core.load import loader, specs
 from taskctl.core.model import Backlog
 from taskctl.core.status import TaskStatus
 from taskctl.core.write import status as sw
@@ -59,32 +61,6 @@ def next_id(ids: set[str]) -> str:
     while f"{prefix}{n:0{width}d}" in ids:
         n += 1
     return f"{prefix}{n:0{width}d}"
-
-
-def parse_estimate(text: str) -> tuple[str, float]:
-    """`2h`, `1.5h`, `90m` -> ("estimated_hours", h); `30k-tokens`, `1.2M tokens` ->
-    ("estimated_tokens", n)."""
-    t = text.strip().lower().replace(" ", "-")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)-?tokens?", t)
-    if m:
-        return "estimated_tokens", float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6}[m.group(2)]
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hours?|m|min|minutes?)?", t)
-    if m:
-        v = float(m.group(1))
-        return "estimated_hours", v / 60 if (m.group(2) or "h").startswith("m") else v
-    raise UsageError(f"bad estimate {text!r}", "write it like 2h, 90m or 30k-tokens")
-
-
-def priority_label(text: str) -> str:
-    try:
-        p, _ = normalize.priority(text, ("priority",), [])
-    except normalize.UnknownValue:
-        raise UsageError(f"bad priority {text!r}", "P0 (most urgent) .. P4") from None
-    return f"P{p}"
-
-
-def _num(v: float) -> float | int:
-    return int(v) if float(v).is_integer() else round(v, 4)
 
 
 def front_matter(tid: str, spec: NewSpec, created: str) -> dict:

@@ -10,9 +10,9 @@ from typing import Any
 from taskctl.core.files import claims as cl
 from taskctl.core.lifecycle import graph
 from taskctl.core.lifecycle import tasks as tk
-from taskctl.core.lifecycle.create import _num, parse_estimate, priority_label
 from taskctl.core.lifecycle.transitions import now_utc
-from taskctl.core.load import loader
+from taskctl.core.lifecycle.values import num as _num
+from taskctl.core.lifecycle.values import parse_estimate, priority_label
 from taskctl.core.model import Backlog
 from taskctl.core.write import frontmatter as fm
 from taskctl.core.write import status as sw
@@ -132,6 +132,8 @@ def deps(root: Path, task_id: str, names: list[str], add: bool, by: str) -> dict
     out: dict = {}
 
     def build() -> Change | None:
+        from taskctl.core.load import loader  # the whole tree: a cycle check needs every edge
+
         ref = tk.find(root, task_id)
         bl = loader.load(root, bodies=False)
         t = bl.tasks.get(ref.id) or ref.task

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 SCHEMA_NAMES = ("task", "manifest")
 
 
 def schema_text(name: str) -> str:
+    from importlib import resources  # lazy: imports tempfile; one-task writes need no schema
+
     return resources.files("taskctl.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from statistics import median
 
 from taskctl.core.model import Task
 from taskctl.core.order import natural_key
@@ -62,6 +61,14 @@ def choose_unit(tasks: Iterable[Task], weight: str) -> str:
     return "count"
 
 
+def _median(values: Iterable[float]) -> float:
+    """`statistics.median`, the same arithmetic, without importing statistics (it pulls in
+    decimal, fractions and random: more than the manifest patch of a one-task write)."""
+    data = sorted(values)
+    n = len(data)
+    return data[n // 2] if n % 2 else (data[n // 2 - 1] + data[n // 2]) / 2
+
+
 def weigh(tasks: Iterable[Task], weight: str = "auto") -> Weights:
     """Weights for `tasks` (normally the remaining ones) in the chosen unit."""
     tasks = list(tasks)
@@ -69,7 +76,7 @@ def weigh(tasks: Iterable[Task], weight: str = "auto") -> Weights:
     known = {t.id: e for t in tasks if (e := estimate(t, unit)) is not None}
     if not known and unit != "count":  # a median of nothing would be a made-up "1 tok"
         return Weights("count", {t.id: 1.0 for t in tasks}, asked=unit if tasks else None)
-    fill = float(median(known.values())) if known else 1.0
+    fill = float(_median(known.values())) if known else 1.0
     missing = sorted((t.id for t in tasks if t.id not in known), key=natural_key)
     values = {t.id: known.get(t.id, fill) for t in tasks}
     return Weights(unit, values, missing, fill)

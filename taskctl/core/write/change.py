@@ -3,34 +3,45 @@
 Every lifecycle command (new, set, dep, start/claim/.../reopen, log, archive) builds a `Change`
 and applies it under the tree lock:
 
-1. the intent `.locks/intent.json` (everything below, written atomically);
-2. `writes`, in order. The FIRST write is the commit point (usually the task file);
+1. the intent `.locks/intent.json` (everything below), written in place and fsynced;
+2. `writes`, in order, each atomically. The FIRST write is the commit point (usually the task
+   file);
 3. `removes` (a released claim, an archived file's old path);
 4. the manifest entries are patched and the derived data regenerated (under the manifest lock);
-5. the intent is removed.
+5. the intent is emptied.
 
 A process killed anywhere leaves every file whole (atomic writes). The next lifecycle command
-finds the intent (`recover`): if the commit point holds the intended bytes the change is rolled
+finds the intent (`recover`): if the commit point holds the intended text the change is rolled
 forward (the remaining writes, removes and manifest patch are idempotent), else nothing of it
 had been written and it is dropped. So a task is created, claimed or edited completely or not at
 all, and manifest and task files agree again after the next command.
+
+Why the intent is written in place, not through a temp file: it is a write-ahead record, read
+only under the tree lock. Truncated, rewritten and fsynced before the first real write, a torn
+intent is a prefix of a JSON object (unreadable, so dropped) and nothing after it had started;
+an empty one means no change is pending. Rewriting the same file needs no directory fsync, so
+every change costs one fsync less than a fresh file would (each fsync is a disk flush: ~4 ms on
+the shared VM). The final state stays as durable as before: every write is fsynced and renamed
+and its folder fsynced before the intent is emptied. Emptying it is not fsynced (as the removal
+before it was not): an intent that reappears after a crash is rolled forward only while its
+commit point still holds the intended text, and re-applying it changes nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import errno
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from taskctl.core.files import atomic, locks
-from taskctl.core.model import Backlog
-from taskctl.core.write import sync
 
 INTENT = "intent.json"
+# never follow a symlink, never wait on a FIFO someone put there
+_OPEN_FLAGS = os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
 
 
 @dataclass
@@ -46,7 +57,9 @@ class Change:
     phases: dict[str, str | None] = field(default_factory=dict)  # id -> its manifest phase
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {"op": self.op, "task": self.task, "writes": [list(w) for w in self.writes],
+                "removes": list(self.removes), "entries": self.entries, "order": self.order,
+                "phases": self.phases}
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -58,10 +71,74 @@ def _inside(root: Path, rel: str) -> Path:
 
 def apply(root: Path, ch: Change) -> None:
     """Write `ch` (call under `locks.tree_lock`)."""
-    first = ch.writes[0] if ch.writes else None
-    intent = {**ch.to_dict(), "commit": [first[0], _sha(first[1])] if first else None}
-    atomic.write_json(locks.lock_dir(root) / INTENT, intent, indent=None)
+    intent = {**ch.to_dict(), "commit": [ch.writes[0][0]] if ch.writes else None}
+    _write_intent(locks.lock_dir(root) / INTENT,
+                  (json.dumps(intent, ensure_ascii=False) + "\n").encode("utf-8"))
     _finish(root, ch)
+
+
+def _open_intent(path: Path, flags: int) -> int | None:
+    """The intent file opened with `flags`, or None when there is none. Only a regular file
+    of its own (no symlink, FIFO, folder or hard link to another file) is ever opened: what a
+    hostile tree put there instead is removed, never followed, as the rename of a temp file
+    replaced it before. Truncating is left to the caller, after this check."""
+    try:
+        fd = os.open(path, flags | _OPEN_FLAGS)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if e.errno not in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            raise
+        _remove_foreign(path)
+        return None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        _remove_foreign(path)
+        return None
+    return fd
+
+
+def _remove_foreign(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except IsADirectoryError:
+        os.rmdir(path)  # an empty folder; a full one makes this fail loudly, not silently
+
+
+def _write_intent(path: Path, data: bytes) -> None:
+    """Write the intent in place and fsync it (see the module docstring)."""
+    fd, created = _open_intent(path, os.O_WRONLY), False
+    if fd is None:
+        fd, created = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS,
+                              0o644), True
+    try:
+        os.ftruncate(fd, 0)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:  # a new directory entry: make it durable too (once per tree)
+        atomic.fsync_dir(path.parent)
+
+
+def _read_intent(path: Path) -> bytes:
+    fd = _open_intent(path, os.O_RDONLY)
+    if fd is None:
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
+def _clear_intent(root: Path) -> None:
+    fd = _open_intent(root / locks.LOCK_DIR / INTENT, os.O_WRONLY)
+    if fd is not None:
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)
 
 
 def _finish(root: Path, ch: Change) -> None:
@@ -80,40 +157,44 @@ def _finish(root: Path, ch: Change) -> None:
             pass
     if ch.entries or ch.phases:
         patch_manifest(root, ch.entries, ch.order, ch.phases)
-    try:
-        (root / locks.LOCK_DIR / INTENT).unlink()
-    except FileNotFoundError:
-        pass
+    _clear_intent(root)
 
 
 def recover(root: Path) -> str | None:
     """Finish or drop a change a killed process left behind. Returns what was done, if any.
     Call under `locks.tree_lock`."""
-    path = root / locks.LOCK_DIR / INTENT
     try:
-        d = json.loads(path.read_text("utf-8"))
+        raw = _read_intent(root / locks.LOCK_DIR / INTENT)
+        if not raw:
+            return None  # the last change finished (or none ever ran)
+        d = json.loads(raw.decode("utf-8"))
         ch = Change(d["op"], d["task"], [tuple(w) for w in d["writes"]], list(d["removes"]),
                     dict(d["entries"]), list(d.get("order") or []), dict(d.get("phases") or {}))
         commit = d.get("commit")
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        path.unlink(missing_ok=True)  # an intent is written atomically: unreadable = foreign
+        if commit and (not ch.writes or ch.writes[0][0] != commit[0]):
+            raise ValueError("the commit point is not the first write")
+    except (OSError, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+        _clear_intent(root)  # torn (killed while writing it: nothing after it started) or foreign
         return "dropped an unreadable intent"
-    if commit:
-        try:
-            done = _sha(_inside(root, commit[0]).read_text("utf-8")) == commit[1]
-        except (OSError, UnicodeDecodeError, ValueError):
-            done = False
-        if not done:
-            path.unlink(missing_ok=True)
-            return f"dropped an unfinished {ch.op} of {ch.task} (nothing of it was written)"
+    if commit and not _committed(root, commit, ch.writes[0][1]):
+        _clear_intent(root)
+        return f"dropped an unfinished {ch.op} of {ch.task} (nothing of it was written)"
     _finish(root, ch)
     return f"finished an interrupted {ch.op} of {ch.task}"
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _committed(root: Path, commit: list, text: str) -> bool:
+    """Does the commit point hold the intended text? (An intent left by an earlier taskctl
+    names the text's SHA-256 as a second item.)"""
+    try:
+        now = _inside(root, commit[0]).read_text("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    if len(commit) > 1:
+        import hashlib
+
+        return hashlib.sha256(now.encode("utf-8")).hexdigest() == commit[1]
+    return now == text
 
 
 def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[str],
@@ -179,6 +260,8 @@ def _move_phase(data: dict, tid: str, name: str | None) -> None:
 
 
 def _canonical_order(e: dict) -> None:
+    from taskctl.core.write import sync  # lazy: `log` patches no manifest entry
+
     keys = ["id", *(k for k in sync.ENTRY_FIELDS if k in e)]
     rest = [k for k in e if k not in keys]
     items = [(k, e[k]) for k in keys + rest]
@@ -191,6 +274,8 @@ def derived_from_entries(root: Path, data: dict) -> dict:
     every taskctl write), so a one-task change need not load every task file."""
     from taskctl.core.load import manifest as mf
     from taskctl.core.load import specs
+    from taskctl.core.model import Backlog
+    from taskctl.core.write import sync
 
     tasks = {}
     for e in data.get("tasks", []):

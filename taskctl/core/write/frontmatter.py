@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
-from taskctl.core.write.yamlout import _Dumper
-
-_FM_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-_H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+# yaml is imported where a value is dumped (set_key) or a plain YAML task is read: appending a
+# Progress Log line needs neither. Patterns compile on first use (re's own cache).
+_FM_END = r"^(?:---|\.\.\.)[ \t]*$"
+_H2 = r"^##\s+(.+?)\s*#*\s*$"
 PROGRESS_LOG = "Progress Log"
 
 
@@ -24,12 +22,16 @@ def span(text: str, fmt: str) -> tuple[int, int]:
     if fmt == "yaml":
         return 0, len(text)
     start = text.find("\n") + 1
-    m = _FM_END.search(text, start)
+    m = re.compile(_FM_END, re.MULTILINE).search(text, start)
     return start, (m.start() if m else start)
 
 
 def inline(value: Any) -> str:
     """A value as one line of YAML (flow style): `P1`, `"a: b"`, `[T001, T002]`, `2.5`."""
+    import yaml
+
+    from taskctl.core.write.yamlout import _Dumper
+
     out = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=1 << 30,
                     allow_unicode=True)
     return out.removesuffix("\n...\n").rstrip("\n")
@@ -84,6 +86,8 @@ def append_log(text: str, fmt: str, line: str) -> str:
     A plain YAML task file has no Markdown: the line goes to its `progress_log:` list instead.
     """
     if fmt == "yaml":
+        import yaml
+
         a, b = span(text, fmt)
         data = yaml.safe_load(text[a:b]) or {}
         old = data.get("progress_log") if isinstance(data, dict) else None
@@ -94,10 +98,11 @@ def append_log(text: str, fmt: str, line: str) -> str:
     in_fence = False
     _, fm_end = span(text, fmt)
     body_from = text.count("\n", 0, fm_end) + 1
+    h2 = re.compile(_H2)
     for i in range(body_from, len(lines)):
         if lines[i].lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
-        m = None if in_fence else _H2.match(lines[i])
+        m = None if in_fence else h2.match(lines[i])
         if m and start is None and m.group(1).strip().lower() == PROGRESS_LOG.lower():
             start = i
         elif m and start is not None:

@@ -137,3 +137,12 @@ def test_next_only_returns_tasks_whose_dependencies_are_all_done(bl):
     keys = [(not t["critical"], int(t["priority"][1:]) if t["priority"] != "-" else 99,
              -t["unblocks"], t["id"]) for t in rep["tasks"]]
     assert keys == sorted(keys)
+
+
+@given(st.lists(st.floats(min_value=0.01, max_value=1e6), min_size=1, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_median_is_statistics_median(values):
+    """estimates' own median (statistics is not imported: start-up) gives the same numbers."""
+    import statistics
+
+    assert estimates._median(values) == statistics.median(values)
