@@ -14,6 +14,7 @@ from typing import Any
 
 import jax
 
+from training import cpu_tuning
 from training.errors import DeviceError
 
 DEVICE_KINDS = ("cpu", "gpu", "tpu", "auto")
@@ -96,4 +97,7 @@ def compute_choices(cfg, platform_name: str) -> dict[str, Any]:
                                                                   dtype),
             "scan_layers": cfg.scan_layers,
             # None = JAX's default: on NVIDIA GPUs f32 matmuls then run as TF32
-            "default_matmul_precision": matmul}
+            "default_matmul_precision": matmul,
+            # XLA flags in effect (the CPU defaults of training/cpu_tuning.py + the user's)
+            "xla_flags": cpu_tuning.active_flags(),
+            "cpu_tuning_defaults": cpu_tuning.defaults()}
