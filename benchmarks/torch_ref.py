@@ -14,7 +14,8 @@ clipping and AdamW (same decay groups, betas, eps) on the same batches.
 2. Timing: per-variant compile + warm-up (untimed), then ``--rounds`` rounds in which JAX,
    torch eager and torch.compile each run ``--steps`` steps, in alternating order, so machine
    load falls on all alike. Prints per-round medians, each variant's median and spread, the
-   ratio torch/JAX (> 1: JAX faster) and ``uptime`` before and after.
+   ratio torch/JAX (> 1: JAX faster) in wall time and in CPU time of the process (all its
+   threads; on a shared machine the load-robust one) and ``uptime`` before and after.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def parity(cfg, graphdef, params, batch) -> float:
     n_torch = sum(p.numel() for p in model.parameters())
     tloss = model(*to_torch(batch))
     tloss.backward()
-    tg, tl = torch_grads_as_jax(model), tloss.item()
+    tg, tl = torch_grads_as_jax(model), tloss.detach().item()
     jg = pure(jg)
     b = jg["blocks"]
     jflat = {"wte": jg["wte"]["embedding"], "wpe": jg["wpe"]["embedding"],
@@ -193,7 +194,7 @@ def torch_stepper(cfg, params, compiled: bool):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
-        return float(loss)  # the step is synchronous on CPU; this just reads the scalar
+        return loss.detach().item()  # synchronous on CPU: reads the scalar
 
     return step
 
@@ -262,6 +263,7 @@ def main() -> None:
     before = uptime()
     print(f"before: {before}", flush=True)
     times: dict[str, list[float]] = {n: [] for n in variants}
+    cpu: dict[str, list[float]] = {n: [] for n in variants}  # CPU s of this process
     step_i = args.warmup
     for r in range(args.rounds):
         order = list(variants) if r % 2 == 0 else list(reversed(variants))
@@ -269,9 +271,10 @@ def main() -> None:
         for name in order:
             rt = []
             for _ in range(args.steps):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 variants[name](step_i)
                 rt.append(time.perf_counter() - t0)
+                cpu[name].append(time.process_time() - c0)
                 step_i += 1
             times[name] += rt
             line.append(f"{name} {statistics.median(rt) * 1e3:.0f}")
@@ -279,14 +282,15 @@ def main() -> None:
               flush=True)
     after = uptime()
     med = {n: statistics.median(ts) for n, ts in times.items()}
+    cmed = {n: statistics.median(ts) for n, ts in cpu.items()}
     for name, m in med.items():
         ts = sorted(times[name])
         print(f"median {name:13s} {m * 1e3:6.0f} ms/step  spread {ts[0] * 1e3:.0f}-"
-              f"{ts[-1] * 1e3:.0f} ms over {len(ts)} steps")
+              f"{ts[-1] * 1e3:.0f} ms over {len(ts)} steps; CPU {cmed[name] * 1e3:.0f} ms/step")
     for name in med:
         if name != "jax":
-            print(f"JAX vs {name}: {med[name] / med['jax']:.3f}x (torch time / JAX time; "
-                  f"> 1: JAX faster)")
+            print(f"JAX vs {name}: {med[name] / med['jax']:.3f}x wall, "
+                  f"{cmed[name] / cmed['jax']:.3f}x CPU time (torch / JAX; > 1: JAX faster)")
     print(f"before: {before}\nafter:  {after}")
 
 
