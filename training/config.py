@@ -45,6 +45,12 @@ def attention_impl(requested: str, platform: str, dtype: str) -> str:
     return requested
 
 
+def layer_scan_unroll(n_layers: int, platform: str) -> int:
+    """``unroll`` of the layer scan: all layers on CPU (no while loop; faster there, measured
+    in docs/performance.md "CPU tuning"), 1 elsewhere (compile time flat in depth)."""
+    return n_layers if platform == "cpu" else 1
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """What ``training.model.GPT`` needs to build itself; derived from ``TrainConfig.model``.

@@ -6,7 +6,8 @@ computed in full precision. Input and output embeddings are tied, as in GPT-2.
 
 With ``scan_layers`` (the default) the blocks are ONE ``Block`` whose parameters carry a
 leading layer axis (created under ``nnx.vmap``) and the forward pass is a ``jax.lax.scan``
-over that axis: the step is traced and compiled once per layer *kind*, not once per layer.
+over that axis: the step is traced once per layer *kind*, not once per layer (on CPU the
+scan is unrolled for speed; elsewhere it stays a loop, so compile time is flat in depth).
 Attention is ``jax.nn.dot_product_attention`` with the implementation resolved per device
 (``training.config.attention_impl``: cuDNN flash attention on GPU + bf16, XLA elsewhere).
 """
@@ -17,7 +18,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from training.config import ModelConfig, attention_impl, compute_dtype
+from training.config import ModelConfig, attention_impl, compute_dtype, layer_scan_unroll
 
 
 def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
@@ -97,6 +98,8 @@ class GPT(nnx.Module):
         self.wpe = nnx.Embed(cfg.seq_len, cfg.d_model, embedding_init=init, dtype=dtype,
                              rngs=rngs)
         self.n_layers, self.scan_layers = cfg.n_layers, cfg.scan_layers
+        # one stacked parameter tree, traced once; unrolled on CPU (no while loop)
+        self.scan_unroll = layer_scan_unroll(cfg.n_layers, platform)
         if cfg.scan_layers:
             @nnx.split_rngs(splits=cfg.n_layers)
             @nnx.vmap(in_axes=(0,), out_axes=0)
@@ -123,7 +126,8 @@ class GPT(nnx.Module):
                 layer, key = xs
                 return nnx.merge(graphdef, layer)(h, key), None
 
-            x, _ = jax.lax.scan(body, x, (state, None if keys is None else keys[:-1]))
+            x, _ = jax.lax.scan(body, x, (state, None if keys is None else keys[:-1]),
+                                unroll=self.scan_unroll)
         else:
             for i, block in enumerate(self.blocks):
                 x = block(x, None if keys is None else keys[i])

@@ -14,6 +14,7 @@ from typing import Any
 
 import jax
 
+from training import cpu_tuning
 from training.errors import DeviceError
 
 DEVICE_KINDS = ("cpu", "gpu", "tpu", "auto")
@@ -87,7 +88,7 @@ def collect(device: jax.Device, device_kind: str, dataset_info, seed: int) -> di
 def compute_choices(cfg, platform_name: str) -> dict[str, Any]:
     """What ``auto`` resolved to on this device: compute dtype, attention implementation,
     layer scan, and the f32 matmul precision JAX uses (TF32 on NVIDIA tensor cores)."""
-    from training.config import attention_impl, compute_dtype
+    from training.config import attention_impl, compute_dtype, layer_scan_unroll
 
     dtype = compute_dtype(cfg.model.dtype, platform_name)
     matmul = jax.config.jax_default_matmul_precision
@@ -95,5 +96,10 @@ def compute_choices(cfg, platform_name: str) -> dict[str, Any]:
             "param_dtype": "float32", "attention": attention_impl(cfg.attention, platform_name,
                                                                   dtype),
             "scan_layers": cfg.scan_layers,
+            "layer_scan_unroll": layer_scan_unroll(cfg.n_layers, platform_name)
+            if cfg.scan_layers else None,
             # None = JAX's default: on NVIDIA GPUs f32 matmuls then run as TF32
-            "default_matmul_precision": matmul}
+            "default_matmul_precision": matmul,
+            # XLA flags in effect (the CPU defaults of training/cpu_tuning.py + the user's)
+            "xla_flags": cpu_tuning.active_flags(),
+            "cpu_tuning_defaults": cpu_tuning.defaults()}

@@ -70,7 +70,9 @@ def make_train_step(graphdef: nnx.GraphDef, cfg: TrainConfig,
 
         zeros = jax.tree.map(jnp.zeros_like, params)
         xs = (jnp.arange(inputs.shape[0]), inputs, targets, mask)
-        (grads, loss, n), _ = jax.lax.scan(micro, (zeros, 0.0, 0.0), xs)
+        # one micro-batch (the usual case): unrolled, so no while loop around the whole step
+        (grads, loss, n), _ = jax.lax.scan(micro, (zeros, 0.0, 0.0), xs,
+                                           unroll=inputs.shape[0] == 1)
         n = jnp.maximum(n, 1.0)
         grads = jax.tree.map(lambda g: g / n, grads)
         updates, opt_state = tx.update(grads, state["opt_state"], params)

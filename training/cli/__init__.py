@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from training import cpu_tuning
 from training.cli import bench, data, eval, export, pipeline, registry, sbom, tracking, train
 from training.cli.common import debug_option, eprint, state
 from training.errors import TrainingError
@@ -48,6 +49,7 @@ def _what_failed(argv: list[str] | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code (see the table in training/errors.py)."""
     state.debug = False
+    cpu_tuning.apply()  # XLA reads XLA_FLAGS when the backend starts: before any jax work
     try:
         app(args=argv, prog_name="python -m training")
     except SystemExit as exc:  # typer exits by itself: success, --help, usage errors (2)

@@ -53,6 +53,10 @@ def render(record: dict[str, Any]):
         ("MFU vs measured peak (causal-halved)",
          "—" if mfu["measured_peak"] is None else
          f"{mfu['measured_peak']:.1%} ({mfu['measured_peak_causal']:.1%})"),
+        ("MFU per step vs the peak around it: min / median / max", "—" if not mfu.get("paired")
+         else " / ".join(f"{mfu['paired'][k]:.1%}" for k in ("min", "median", "max"))),
+        ("MFU vs the best peak sample (load-sensitive)", "—" if mfu.get("measured_peak_best")
+         is None else f"{mfu['measured_peak_best']:.1%}"),
         ("CPU-time efficiency (load-robust proxy)", "—" if mfu.get("cpu_time_efficiency")
          is None else f"{mfu['cpu_time_efficiency']:.1%}"),
         ("MFU vs nominal peak", "— (no nominal peak for this device)"

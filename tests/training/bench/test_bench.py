@@ -52,12 +52,17 @@ def test_bench_record_has_sane_figures(record):
     assert r["peak"]["measured"]["f32"]["flops_per_s"] > 1e9
     assert r["peak"]["nominal_flops_per_s"] == {"f32": None, "tf32": None, "bf16": None}  # CPU
     assert r["mfu"]["dtype"] == "f32" and r["mfu"]["nominal_peak_dtype"] == "f32"
-    # peak sampled before, between (every 2nd of the 2 steps) and after the timed window
+    # peak sampled before compiling, before the first step, after each of the 2 steps, and
+    # after the timed window
     spread = r["peak"]["f32_spread"]
-    assert len(r["peak"]["f32_samples_flops_per_s"]) == 3 and spread["max_over_min"] >= 1
+    assert len(r["peak"]["f32_samples_flops_per_s"]) == 5 and spread["max_over_min"] >= 1
     assert r["peak"]["measured"]["f32"]["flops_per_s"] == spread["max"]
     assert r["compute"]["attention"] == "xla" and r["compute"]["scan_layers"] is True
     assert 0 < r["mfu"]["measured_peak_causal"] < r["mfu"]["measured_peak"] < 1
+    # the headline MFU pairs each step with the peak samples around it
+    paired = r["mfu"]["paired"]
+    assert paired["n"] == 2 and paired["min"] <= paired["median"] <= paired["max"]
+    assert r["mfu"]["measured_peak"] == paired["median"] and 0 < r["mfu"]["measured_peak_best"]
     assert r["mfu"]["nominal_peak"] is None and 0 < r["mfu"]["cpu_time_efficiency"] < 1.5
     ck = r["checkpoint"]
     assert len(ck["saves"]) == 2 and ck["blocking_mean_s"] > 0 and ck["blocking_fraction"] > 0
@@ -74,6 +79,7 @@ def test_bench_table_renders(record):
     console.print(render(record[1]))
     text = console.export_text()
     assert "tokens/s" in text and "MFU vs measured peak" in text and "no nominal peak" in text
+    assert "MFU per step vs the peak around it" in text
 
 
 def test_bench_rejects_a_bad_mesh():
@@ -93,3 +99,19 @@ def test_ode_bench_record_cpu_only(tmp_path):
     assert back["cpu"]["max_abs_error_vs_exact"] < 1e-4
     if back["backend"] == "cpu":
         assert back["accelerator"] is None and back["note"] == "no accelerator: CPU only"
+
+
+def test_paired_mfu_cancels_load_that_hits_step_and_peak_alike():
+    from training.bench.train_bench import _paired_mfu
+
+    # step 2 ran at half speed, and so did the peak samples on both sides of it (a busy
+    # moment); steps 1 and 3 straddle the change. Paired, every step is at 60 %; against the
+    # best sample (100) step 2 would be at 30 %
+    samples = [{"mean_flops_per_s": p} for p in (100.0, 50.0, 50.0, 100.0)]
+    out = _paired_mfu(60.0, [60 / 45, 2.0, 60 / 45], samples, [0, 1, 2, 3])
+    assert out["paired"]["per_step"] == pytest.approx([0.6, 0.6, 0.6])
+    assert out["paired"]["n"] == 3 and out["paired"]["median"] == pytest.approx(0.6)
+    # samples only every 2nd step: step 2 pairs with the nearest one before and after
+    out = _paired_mfu(60.0, [1.0, 1.0], [samples[0], samples[3]], [0, 2])
+    assert out["paired"]["per_step"] == pytest.approx([0.6, 0.6])
+    assert _paired_mfu(60.0, [1.0], [], []) == {"paired": None}
