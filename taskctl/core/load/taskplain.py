@@ -32,8 +32,12 @@ def to_plain(task: Task) -> tuple:
 def from_plain(plain: Any, front_matter: dict) -> Task:
     """The `Task` that `to_plain` was given, with `front_matter` as its un-normalised data."""
     status, is_enum, values, items = plain
-    t = Task(**dict(zip(FIELDS, values, strict=True)))
-    t.status = TaskStatus(status) if is_enum else status
-    t.acceptance = [AcceptanceItem(*item) for item in items]
-    t.front_matter = front_matter
+    # Task's __init__ with its default factories is the costly part: set the fields directly.
+    t = Task.__new__(Task)
+    d = t.__dict__
+    d.update(zip(FIELDS, values, strict=True))
+    d["status"] = TaskStatus(status) if is_enum else status
+    d["acceptance"] = [AcceptanceItem(*item) for item in items]
+    d["criteria"], d["scenarios"], d["sections"] = [], [], {}
+    d["path"], d["format"], d["front_matter"] = None, "front-matter", front_matter
     return t
