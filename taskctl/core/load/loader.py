@@ -15,6 +15,7 @@ from pathlib import Path
 
 from taskctl.core.load import checks, filecache, ids, normalize, safeyaml, schema, specs, taskfile
 from taskctl.core.load import manifest as mf
+from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
 from taskctl.core.load.markdown import find_section
 from taskctl.core.load.safeyaml import FileIssue
@@ -92,13 +93,14 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     data = raw.data
     if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
         data = {**data, "id": str(data["id"])}
-    if cached is not None:
-        serrs = [(tuple(k), m) for k, m in cached[1]]
+    if cached is not None:  # normalised before: rebuild the Task from plain data
+        task = tp.from_plain(cached[2], dict(data))  # no dates: cached as strings
+        findings = [(r, tuple(k), m) for r, k, m in cached[3]]
     else:
         serrs = schema.errors("task", normalize.stringify_dates(data))
+        task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
         if fresh is not None:
-            fresh["value"] = (raw.data, serrs)
-    task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
+            fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings)
     if (why := ids.id_problem(task.id)) is not None:
         # never let a hostile id into the backlog: it names files under .tasks/
         line, col = raw.locate(("id",))
@@ -154,13 +156,11 @@ class _Loader:
             parsed.append(parse_file(p, self.root, self.bodies, cached, fresh))
             if "value" in fresh and key is not None:
                 cache.put(s, key, fresh["value"])
-        cache.save()
         out = {}
         for path, task, raw, problems in parsed:
             self.problems.extend(problems)
             if task is not None or raw is not None or problems:
                 out[path] = (task, raw)
-        self.cache.save()
         return out
 
     # -- manifest ---------------------------------------------------------------------------
@@ -170,14 +170,24 @@ class _Loader:
             self.add("no-manifest", "no manifest.json in the tasks directory",
                      file=self.rel(self.root))
             return None, None
+        try:  # stat before reading: a write in between is seen as a change next time
+            self._mkey = filecache.stat_key(os.stat(path))
+        except OSError:
+            self._mkey = None
         try:
             m, index = mf.read(path, self.root)
         except FileIssue as e:
             self.add(e.rule, e.message, file=self.rel(path), line=e.line, column=e.column)
             return None, None
-        from taskctl.core.load import schema
-
-        for key, msg in schema.errors("manifest", m.data):
+        # The schema check of 10,000 entries (~0.3 s), cached on the manifest's own stat.
+        skey = str(path) + "#schema"
+        found = self.cache.get(skey, self._mkey) if self._mkey is not None else None
+        if found is None:
+            found = schema.errors("manifest", m.data)
+            if self._mkey is not None:
+                self.cache.put(skey, self._mkey, found)
+        for key, msg in found:
+            key = tuple(key)
             line = index.entry(key[1], key[2] if len(key) > 2 and isinstance(key[2], str)
                                else None) if key[:1] == ("tasks",) and len(key) > 1 else (
                 index.key(key[0]) if key else 1)
@@ -210,7 +220,15 @@ class _Loader:
             self.bl.phases = mf.phases(m.data)
             self.bl.mvp = mf.mvp_tasks(m.data)
             seen: dict[str, int] = {}
+            # The entries' normalisation, cached on the manifest's own stat (plain data).
+            ckey = str(m.path) + "#entries"
+            cached = self.cache.get(ckey, self._mkey) if self._mkey is not None else None
+            if cached is not None and len(cached) != len(m.entries):
+                cached = None
+            fresh: list = []
+            missed = cached is None
             for i, entry in enumerate(m.entries):
+                fresh.append(None)
                 if not entry.id:
                     continue
                 if (why := ids.id_problem(entry.id)) is not None:
@@ -224,7 +242,15 @@ class _Loader:
                     continue
                 seen[entry.id] = i
                 path = self._entry_file(entry.data, entry.id, files, file_tasks)
-                etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
+                hit = cached[i] if cached is not None else None
+                if hit is not None and hit[0] == entry.id:
+                    etask = tp.from_plain(hit[1], dict(entry.data))  # JSON: no dates
+                    efind = [(r, tuple(k), msg) for r, k, msg in hit[2]]
+                    fresh[i] = hit
+                else:
+                    etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
+                    fresh[i] = (entry.id, tp.to_plain(etask), efind)
+                    missed = True
 
                 def mline(key, i=i):
                     return index.entry(i, key)
@@ -254,6 +280,8 @@ class _Loader:
                 self._merge(ftask, etask, raw, mpath, mline)
                 if file_tasks.get(ftask.id) is ftask:
                     self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline))
+            if self._mkey is not None and missed:
+                self.cache.put(ckey, self._mkey, fresh)
         for path, (task, raw) in files.items():
             if task is None and m is not None and path not in paired \
                     and path.parent.name != COMPLETED_DIR:
@@ -270,6 +298,7 @@ class _Loader:
                          task=task.id)
             if task.id not in self.bl.tasks:
                 self._put(task, Source(self.rel(path), raw.locate))
+        self.cache.save()
         self._milestones()
         checks.run(self.bl)
         return self.bl

@@ -112,3 +112,35 @@ def test_caches_leave_a_read_only_tree_untouched(copy_example, taskctl):
         assert not (tasks / ".cache").exists()
     finally:
         tasks.chmod(0o755)
+
+
+def test_file_cache_normalises_only_what_changed(copy_example, monkeypatch):
+    from taskctl.core.load import filecache, specs
+
+    tasks = copy_example("agent-mvp")
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    loader.load(tasks)
+    seen: list[tuple[str, str]] = []
+    real = specs.from_mapping
+    monkeypatch.setattr(specs, "from_mapping",
+                        lambda d, kind, *a: seen.append((kind, d.get("id"))) or real(d, kind, *a))
+    assert loader.load(tasks).tasks and seen == []  # files and manifest entries: rebuilt
+    f = tasks / "tasks" / "T034-warmup.yaml"
+    f.write_text(f.read_text().replace('title: "Training Loop - Warmup Schedule"',
+                                       'title: "Edited"'))
+    second = loader.load(tasks)
+    assert seen == [("task", "T034")]
+    m = tasks / "manifest.json"
+    data = json.loads(m.read_text())
+    data["tasks"][0]["title"] = "Drifted"
+    m.write_text(json.dumps(data, indent=2))
+    seen.clear()
+    third = loader.load(tasks)
+    assert {k for k, _ in seen} == {"entry"} and len(seen) == len(data["tasks"])
+    assert any(p.rule == "manifest-drift" and "Drifted" in p.message for p in third.problems)
+    fresh = loader.load(tasks, use_cache=False)
+    assert (fresh.tasks, fresh.problems) == (third.tasks, third.problems)
+    assert second.tasks["T034"].title == "Edited"
+    for tid, t in third.tasks.items():  # same values of the same types as a fresh load
+        assert type(t.status) is type(fresh.tasks[tid].status)
+        assert t.acceptance == fresh.tasks[tid].acceptance
