@@ -6,18 +6,20 @@ import os
 from functools import cache
 
 CORE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # taskctl/core
+SCHEMAS = os.path.join(os.path.dirname(CORE), "schemas")  # taskctl/schemas: checks use them
 
 
 @cache
 def stamp() -> tuple[tuple[str, int], ...]:
-    """(file, mtime_ns) of every module of the core: an edited taskctl (an editable install, a
-    patched site-packages) must not be answered from results of the old code."""
-    out, stack = [], [CORE]
+    """(file, mtime_ns) of every module of the core and every packaged schema: an edited taskctl
+    (an editable install, a patched site-packages) must not be answered from results of the
+    old code, nor cached schema findings from an old schema."""
+    out, stack = [], [CORE, SCHEMAS]
     while stack:
         with os.scandir(stack.pop()) as it:
             for e in it:
                 if e.is_dir(follow_symlinks=False) and e.name != "__pycache__":
                     stack.append(e.path)
-                elif e.name.endswith(".py"):
+                elif e.name.endswith((".py", ".json")):
                     out.append((e.name, e.stat().st_mtime_ns))
     return tuple(sorted(out))
