@@ -13,110 +13,34 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskctl.core.load import checks, filecache, ids, normalize, safeyaml, schema, specs, taskfile
+from taskctl.core.load import checks, filecache, ids, safeyaml, schema, specs, taskfile
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
-from taskctl.core.load.markdown import find_section
+from taskctl.core.load.parsefile import parse_file
 from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.load.taskpaths import (  # re-exported: callers know them as loader.*
+    COMPLETED_DIR as COMPLETED_DIR,
+)
+from taskctl.core.load.taskpaths import (
+    TASK_DIRS as TASK_DIRS,
+)
+from taskctl.core.load.taskpaths import (
+    TASK_SUFFIXES as TASK_SUFFIXES,
+)
+from taskctl.core.load.taskpaths import (
+    filename_matches as filename_matches,
+)
+from taskctl.core.load.taskpaths import (
+    id_from_filename as id_from_filename,
+)
+from taskctl.core.load.taskpaths import (
+    task_files as task_files,
+)
 from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
 from taskctl.core.problems import Problem, problem
 
-TASK_SUFFIXES = (".yaml", ".yml", ".md")
-COMPLETED_DIR = "completed"  # not a status: the archive folder
-TASK_DIRS = ("tasks", COMPLETED_DIR)
 DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
-
-
-def task_files(root: Path) -> list[Path]:
-    """Task files under tasks/ and completed/, in path order (as `sorted` orders Paths)."""
-    out: list[str] = []
-    for sub in TASK_DIRS:
-        d = os.path.join(root, sub)
-        if os.path.isdir(d):
-            for dirpath, _dirs, names in os.walk(d):
-                out.extend(os.path.join(dirpath, n) for n in names if n.endswith(TASK_SUFFIXES))
-    out.sort(key=lambda s: s.split(os.sep))  # Path order: part by part (strings are cheaper)
-    return [Path(s) for s in out]
-
-
-def id_from_filename(path: Path) -> str:
-    stem = path.stem
-    for i, ch in enumerate(stem):
-        if ch in "-_ " and i and any(c.isdigit() for c in stem[:i]):
-            return stem[:i]
-    return stem
-
-
-def filename_matches(path: Path, tid: str) -> bool:
-    stem = path.stem
-    return stem == tid or (stem.startswith(tid) and stem[len(tid)] in "-_. ")
-
-
-def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
-    sections, boxes, scenarios = taskfile.parse_body(raw)
-    task.sections, task.criteria, task.scenarios = sections, boxes, scenarios
-    if not task.description:
-        sec = find_section(sections, "description", "summary", "overview")
-        task.description = sec.body if sec else ""
-
-
-def _rel_parts(path: Path, root: Path) -> tuple[str, bool]:
-    """(path relative to the repository root, is it under completed/) without pathlib's
-    parsing (10,000 files: ~0.1 s saved)."""
-    s, r = str(path), str(root)
-    if s.startswith(r + os.sep):
-        top = os.path.dirname(r)
-        prefix = top if not top or top.endswith(os.sep) else top + os.sep
-        rel = s[len(prefix):]
-        return rel, s[len(r) + 1:].split(os.sep, 1)[0] == COMPLETED_DIR
-    return str(path.relative_to(root.parent)), path.relative_to(root).parts[0] == COMPLETED_DIR
-
-
-def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None,
-               fresh: dict | None = None) -> tuple:
-    """(path, task | None, raw | None, problems) for one task file.
-
-    `cached`: (front matter, schema findings) from the per-file cache; `fresh` (a dict)
-    receives them under "value" when this call computed them (for the cache)."""
-    rel, in_completed = _rel_parts(path, root)
-    try:
-        raw = taskfile.read(path, root, require_front_matter=not in_completed,
-                            dates_as_strings=True, parsed=cached[0] if cached else None)
-    except FileIssue as e:
-        return path, None, None, [
-            problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
-                    **({"hint": i.hint} if i.hint else {}))
-            for i in getattr(e, "issues", [e])]
-    if raw is None or (in_completed and "id" not in raw.data):
-        return path, None, None, []  # a completion summary, not a task
-    data = raw.data
-    if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
-        data = {**data, "id": str(data["id"])}
-    if cached is not None:  # normalised before: rebuild the Task from plain data
-        task = tp.from_plain(cached[2], dict(data))  # no dates: cached as strings
-        findings = [(r, tuple(k), m) for r, k, m in cached[3]]
-    else:
-        serrs = schema.errors("task", normalize.stringify_dates(data))
-        task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
-        if fresh is not None:
-            fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings)
-    if (why := ids.id_problem(task.id)) is not None:
-        # never let a hostile id into the backlog: it names files under .tasks/
-        line, col = raw.locate(("id",))
-        return path, None, raw, [problem("bad-id", why, file=rel, line=line or 1, column=col,
-                                         hint=ids.ID_HINT)]
-    task.path, task.format = path, raw.format
-    if data is not raw.data:
-        task.front_matter = raw.data
-    if bodies:
-        _fill_body(task, raw)
-    problems = []
-    for rule, key, msg in findings:
-        line, col = raw.locate(key)
-        problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
-                                task=task.id))
-    return path, task, raw, problems
 
 
 class _Loader:

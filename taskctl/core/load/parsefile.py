@@ -1,0 +1,71 @@
+"""Parse one task file into a `Task` (or the problems that stop it), for the loader.
+
+Front matter comes from the per-file cache when the file is unchanged (`cached`), else from
+`taskfile.read`; a normalised result is rebuilt from plain data rather than normalised again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from taskctl.core.load import ids, normalize, schema, specs, taskfile
+from taskctl.core.load import taskplain as tp
+from taskctl.core.load.markdown import find_section
+from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.load.taskpaths import id_from_filename, rel_parts
+from taskctl.core.model import Task
+from taskctl.core.problems import problem
+
+
+def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
+    sections, boxes, scenarios = taskfile.parse_body(raw)
+    task.sections, task.criteria, task.scenarios = sections, boxes, scenarios
+    if not task.description:
+        sec = find_section(sections, "description", "summary", "overview")
+        task.description = sec.body if sec else ""
+
+
+def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None,
+               fresh: dict | None = None) -> tuple:
+    """(path, task | None, raw | None, problems) for one task file.
+
+    `cached`: (front matter, schema findings) from the per-file cache; `fresh` (a dict)
+    receives them under "value" when this call computed them (for the cache)."""
+    rel, in_completed = rel_parts(path, root)
+    try:
+        raw = taskfile.read(path, root, require_front_matter=not in_completed,
+                            dates_as_strings=True, parsed=cached[0] if cached else None)
+    except FileIssue as e:
+        return path, None, None, [
+            problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
+                    **({"hint": i.hint} if i.hint else {}))
+            for i in getattr(e, "issues", [e])]
+    if raw is None or (in_completed and "id" not in raw.data):
+        return path, None, None, []  # a completion summary, not a task
+    data = raw.data
+    if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
+        data = {**data, "id": str(data["id"])}
+    if cached is not None:  # normalised before: rebuild the Task from plain data
+        task = tp.from_plain(cached[2], dict(data))  # no dates: cached as strings
+        findings = [(r, tuple(k), m) for r, k, m in cached[3]]
+    else:
+        serrs = schema.errors("task", normalize.stringify_dates(data))
+        task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
+        if fresh is not None:
+            fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings)
+    if (why := ids.id_problem(task.id)) is not None:
+        # never let a hostile id into the backlog: it names files under .tasks/
+        line, col = raw.locate(("id",))
+        return path, None, raw, [problem("bad-id", why, file=rel, line=line or 1, column=col,
+                                         hint=ids.ID_HINT)]
+    task.path, task.format = path, raw.format
+    if data is not raw.data:
+        task.front_matter = raw.data
+    if bodies:
+        _fill_body(task, raw)
+    problems = []
+    for rule, key, msg in findings:
+        line, col = raw.locate(key)
+        problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
+                                task=task.id))
+    return path, task, raw, problems

@@ -1,0 +1,51 @@
+"""Which files under a `.tasks` directory are task files, and what their names say.
+
+Pure `os` string work, no parsing: the lifecycle's one-task writes use it without importing
+the loader.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TASK_SUFFIXES = (".yaml", ".yml", ".md")
+COMPLETED_DIR = "completed"  # not a status: the archive folder
+TASK_DIRS = ("tasks", COMPLETED_DIR)
+
+
+def task_files(root: Path) -> list[Path]:
+    """Task files under tasks/ and completed/, in path order (as `sorted` orders Paths)."""
+    out: list[str] = []
+    for sub in TASK_DIRS:
+        d = os.path.join(root, sub)
+        if os.path.isdir(d):
+            for dirpath, _dirs, names in os.walk(d):
+                out.extend(os.path.join(dirpath, n) for n in names if n.endswith(TASK_SUFFIXES))
+    out.sort(key=lambda s: s.split(os.sep))  # Path order: part by part (strings are cheaper)
+    return [Path(s) for s in out]
+
+
+def id_from_filename(path: Path) -> str:
+    stem = path.stem
+    for i, ch in enumerate(stem):
+        if ch in "-_ " and i and any(c.isdigit() for c in stem[:i]):
+            return stem[:i]
+    return stem
+
+
+def filename_matches(path: Path, tid: str) -> bool:
+    stem = path.stem
+    return stem == tid or (stem.startswith(tid) and stem[len(tid)] in "-_. ")
+
+
+def rel_parts(path: Path, root: Path) -> tuple[str, bool]:
+    """(path relative to the repository root, is it under completed/) without pathlib's
+    parsing (10,000 files: ~0.1 s saved)."""
+    s, r = str(path), str(root)
+    if s.startswith(r + os.sep):
+        top = os.path.dirname(r)
+        prefix = top if not top or top.endswith(os.sep) else top + os.sep
+        rel = s[len(prefix):]
+        return rel, s[len(r) + 1:].split(os.sep, 1)[0] == COMPLETED_DIR
+    return str(path.relative_to(root.parent)), path.relative_to(root).parts[0] == COMPLETED_DIR
