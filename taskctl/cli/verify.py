@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -25,16 +26,24 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM (CI cancelling a job) is handled like Ctrl+C: children stopped, INTERRUPTED."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
+def _signals_cancel():
+    """Ctrl+C (SIGINT) and SIGTERM (CI cancelling a job) set the run's cancel event: runners stop
+    their children and record INTERRUPTED, the run ends with exit 130. No exception is raised
+    into the waiting thread (one raised inside the thread pool's locks could leave them held);
+    a second signal, if the first is not honoured, interrupts the hard way."""
+    cancel = threading.Event()
 
-    old = signal.signal(signal.SIGTERM, handler)
+    def handler(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield cancel
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for sig, h in old.items():
+            signal.signal(sig, h)
 
 
 def _print(lines: list[str]) -> None:
@@ -89,8 +98,8 @@ def verify(
 
     opts = core.VerifyOptions(jobs=parse_jobs(jobs), keep_going=keep_going, force=force,
                               dry_run=dry_run)
-    with _sigterm_as_interrupt(), _progress(as_json) as progress:
-        report = core.verify(bl, ids, opts, progress)
+    with _signals_cancel() as cancel, _progress(as_json) as progress:
+        report = core.verify(bl, ids, opts, progress, cancel)
     _notes(report.notes)
     if not dry_run:
         _archive(bl.root, report, archive)
@@ -195,8 +204,8 @@ def gate(
     opts = core.GateOptions(check=check_only, rerun=rerun, jobs=parse_jobs(jobs),
                             strict_capabilities=strict_caps,
                             shard=parse_shard(shard) if shard else None)
-    with _sigterm_as_interrupt(), _progress(as_json) as progress:
-        report = core.gate(bl, opts, progress)
+    with _signals_cancel() as cancel, _progress(as_json) as progress:
+        report = core.gate(bl, opts, progress, cancel)
     _notes(report.notes)
     if junit is not None:
         from taskctl.render.junit import render

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from taskctl.core.files import locks
 from tests.taskctl.core.verify.verify_support import (
     TASKCTL,
@@ -108,12 +110,20 @@ def test_background_leftovers_are_killed_after_a_pass(tmp_path):
     assert not alive(pid)
 
 
-def test_ctrl_c_records_interrupted_and_exits_130(tmp_path):
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("started_ignoring_sigint", [False, True])
+def test_ctrl_c_records_interrupted_and_exits_130(tmp_path, started_ignoring_sigint):
+    # started_ignoring_sigint: a job runner (or `nohup cmd &`) that starts taskctl with SIGINT
+    # ignored; Python then installs no KeyboardInterrupt handler, but a cancel must still work
     root = make_tree(tmp_path, {"T001": {"items": [
         {"criterion": "long", "run": "sleep 30 & echo $! > child.pid; wait"}]}})
     env = {**os.environ, "TASKCTL_CAPABILITIES": ""}
     proc = subprocess.Popen([*TASKCTL, "--tasks-dir", str(root), "verify", "T001"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ignore_sigint if started_ignoring_sigint else None)
     deadline = time.monotonic() + 20
     while not (tmp_path / "child.pid").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
