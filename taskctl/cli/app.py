@@ -92,11 +92,9 @@ def main(argv: list[str] | None = None) -> None:
 
     Usage errors found by the option parser exit 2 (typer/click's own convention, = USAGE).
     """
-    import gc
+    from taskctl.cli.process import fewer_collections
 
-    # a short-lived process that builds large object graphs which stay alive (a 10,000-task
-    # backlog, its plan): collecting every 700 allocations cost ~20 % of the CPU
-    gc.set_threshold(max(gc.get_threshold()[0], 50_000), *gc.get_threshold()[1:])
+    fewer_collections()
     args = hoist_globals(sys.argv[1:] if argv is None else list(argv))
     RAW_ARGS[:] = args  # for options whose interleaving matters (`new --acceptance/--run`)
     debug = "--debug" in args or os.environ.get("TASKCTL_DEBUG") == "1"

@@ -35,9 +35,9 @@ def answer(argv: list[str]) -> bool:
         root = discover(tasks_dir)
     except TaskctlError:
         return False
-    import gc
+    from taskctl.cli.process import fewer_collections
 
-    gc.set_threshold(max(gc.get_threshold()[0], 50_000), *gc.get_threshold()[1:])  # app.main
+    fewer_collections()
     from taskctl.cli import answers
 
     if command not in PLANNING:  # status, list, show, validate: cli/answers.py
