@@ -18,6 +18,7 @@ from training.errors import ConfigError
 Precision = Literal["auto", "f32", "bf16"]
 Attention = Literal["auto", "xla", "cudnn"]
 Tokenizer = Literal["byte", "bpe"]
+Positions = Literal["learned", "rope"]
 BPE_MULTIPLE = 128  # BPE vocab sizes are padded to this (matmul tiles) and no further
 # TrainConfig.precision -> ModelConfig.dtype ("auto" is resolved against the device)
 DTYPES = {"auto": "auto", "f32": "float32", "bf16": "bfloat16"}
@@ -68,6 +69,7 @@ class ModelConfig:
     dtype: str = "float32"  # compute dtype, "float32" | "bfloat16" | "auto" (per device)
     attention: str = "auto"  # "auto" | "xla" | "cudnn" (see attention_impl)
     scan_layers: bool = True  # one stacked Block under lax.scan: compile time flat in depth
+    positions: str = "learned"  # "learned" (GPT-2 table) | "rope" (rotary, on q and k)
 
     def __post_init__(self) -> None:
         problems = [f"{k} must be > 0" for k in ("vocab_size", "seq_len", "n_layers", "d_model",
@@ -81,6 +83,11 @@ class ModelConfig:
             problems.append(f"dtype must be one of {tuple(DTYPES.values())}")
         if self.attention not in typing.get_args(Attention):
             problems.append(f"attention must be one of {typing.get_args(Attention)}")
+        if self.positions not in typing.get_args(Positions):
+            problems.append(f"positions must be one of {typing.get_args(Positions)}")
+        elif self.positions == "rope" and (self.d_model // max(self.n_heads, 1)) % 2:
+            problems.append(f"positions=rope needs an even head dim (d_model/n_heads = "
+                            f"{self.d_model // max(self.n_heads, 1)})")
         if problems:
             raise ConfigError("invalid model config: " + "; ".join(problems))
 
@@ -100,6 +107,9 @@ class TrainConfig:
     scan_layers: bool = True  # lax.scan over stacked layers: compile time does not grow with
     # depth (gpt2-124m: see docs/performance.md); false = a Python loop (per-layer params)
     attention: Attention = "auto"  # auto: cuDNN flash attention on GPU + bf16, else XLA
+    positions: Positions = "learned"  # GPT-2's learned table; "rope" = rotary (RoFormer):
+    # attention sees relative offsets, so copying "the token after the match" (induction,
+    # the passkey recipe) is learnt in far fewer steps (docs/training.md)
     # --- data --------------------------------------------------------------------------
     dataset: str = "golden-v2"  # "golden-v2" (in memory), a built golden dir, or "text:GLOB"
     golden_count: int = 20_000  # examples generated in memory when no built copy is given
@@ -159,6 +169,11 @@ class TrainConfig:
             problems.append("beta1 and beta2 must be in [0, 1)")
         if self.precision not in typing.get_args(Precision):
             problems.append(f"precision must be one of {typing.get_args(Precision)}")
+        if self.positions not in typing.get_args(Positions):
+            problems.append(f"positions must be one of {typing.get_args(Positions)}")
+        elif self.positions == "rope" and self.n_heads > 0 and (self.d_model // self.n_heads) % 2:
+            problems.append(f"positions=rope needs an even head dim (d_model/n_heads = "
+                            f"{self.d_model // self.n_heads})")
         if self.tokenizer not in typing.get_args(Tokenizer):
             problems.append(f"tokenizer must be one of {typing.get_args(Tokenizer)}")
         elif self.tokenizer == "byte" and self.vocab_size < 258:
@@ -180,7 +195,7 @@ class TrainConfig:
                            n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
                            mlp_ratio=self.mlp_ratio, dropout=self.dropout,
                            dtype=DTYPES[self.precision], attention=self.attention,
-                           scan_layers=self.scan_layers)
+                           scan_layers=self.scan_layers, positions=self.positions)
 
     @property
     def decay_steps(self) -> int:
@@ -276,7 +291,9 @@ def parse_set_options(items: list[str]) -> dict[str, str]:
 
 
 def incompatible_keys(saved: dict[str, Any], current: TrainConfig) -> list[str]:
-    """Keys (outside RESUME_SAFE_KEYS) whose values differ between a checkpoint and now."""
+    """Keys (outside RESUME_SAFE_KEYS) whose values differ between a checkpoint and now. A key
+    the checkpoint's config predates counts as its default (what that run had)."""
     now = current.to_dict()
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     keys = (set(saved) | set(now)) - RESUME_SAFE_KEYS
-    return sorted(k for k in keys if saved.get(k) != now.get(k))
+    return sorted(k for k in keys if saved.get(k, defaults.get(k)) != now.get(k))

@@ -8,7 +8,9 @@ With ``scan_layers`` (the default) the blocks are ONE ``Block`` whose parameters
 leading layer axis (created under ``nnx.vmap``) and the forward pass is a ``jax.lax.scan``
 over that axis: the step is traced once per layer *kind*, not once per layer (on CPU the
 scan is unrolled for speed; elsewhere it stays a loop, so compile time is flat in depth).
-Attention is ``jax.nn.dot_product_attention`` with the implementation resolved per device
+Positions are GPT-2's learned table or, with ``positions="rope"``, rotary angles applied to
+q and k (relative offsets; no position parameters). Attention is
+``jax.nn.dot_product_attention`` with the implementation resolved per device
 (``training.config.attention_impl``: cuDNN flash attention on GPU + bf16, XLA elsewhere).
 """
 
@@ -28,6 +30,20 @@ def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
     return jnp.where(keep, x / (1.0 - rate), 0).astype(x.dtype)
 
 
+def rope(x: jax.Array) -> jax.Array:
+    """Rotary position embedding (RoFormer, Su et al. 2021; GPT-NeoX's half-split layout) of
+    ``x[B, T, H, D]`` at positions ``0..T-1``: each pair ``(x_i, x_{i+D/2})`` is rotated by
+    ``t * 10000^(-2i/D)``, so ``rope(q)[t] . rope(k)[s]`` depends on ``t - s`` only. Angles in
+    float32; the result keeps ``x``'s dtype."""
+    t, d = x.shape[1], x.shape[-1]
+    half = d // 2
+    freq = 1.0 / (10000.0 ** (jnp.arange(half, dtype=jnp.float32) / half))
+    angle = jnp.arange(t, dtype=jnp.float32)[:, None] * freq[None, :]
+    cos, sin = jnp.cos(angle)[None, :, None, :], jnp.sin(angle)[None, :, None, :]
+    x1, x2 = x[..., :half].astype(jnp.float32), x[..., half:].astype(jnp.float32)
+    return jnp.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).astype(x.dtype)
+
+
 def causal_attention(q: jax.Array, k: jax.Array, v: jax.Array, implementation: str
                      ) -> jax.Array:
     """[B, T, H, Q] causal attention; ``implementation`` is "xla" or "cudnn"."""
@@ -39,6 +55,7 @@ class CausalSelfAttention(nnx.Module):
         d = cfg.d_model
         self.n_heads = cfg.n_heads
         self.implementation = implementation
+        self.rope = cfg.positions == "rope"
         init = nnx.initializers.normal(0.02)
         # GPT-2: residual projections scaled by 1/sqrt(2 * n_layers) at init.
         proj_init = nnx.initializers.normal(0.02 / (2 * cfg.n_layers) ** 0.5)
@@ -49,8 +66,10 @@ class CausalSelfAttention(nnx.Module):
         b, t, d = x.shape
         q, k, v = jnp.split(self.qkv(x), 3, axis=-1)
         shape = (b, t, self.n_heads, d // self.n_heads)
-        y = causal_attention(q.reshape(shape), k.reshape(shape), v.reshape(shape),
-                             self.implementation)
+        q, k = q.reshape(shape), k.reshape(shape)
+        if self.rope:
+            q, k = rope(q), rope(k)
+        y = causal_attention(q, k, v.reshape(shape), self.implementation)
         return self.proj(y.reshape(b, t, d))
 
 
@@ -95,8 +114,10 @@ class GPT(nnx.Module):
         init = nnx.initializers.normal(0.02)
         self.wte = nnx.Embed(cfg.vocab_size, cfg.d_model, embedding_init=init, dtype=dtype,
                              rngs=rngs)
-        self.wpe = nnx.Embed(cfg.seq_len, cfg.d_model, embedding_init=init, dtype=dtype,
-                             rngs=rngs)
+        # positions: a learned table added to the input (GPT-2), or none here and rotary
+        # angles on q and k inside every attention layer (positions="rope")
+        self.wpe = (nnx.Embed(cfg.seq_len, cfg.d_model, embedding_init=init, dtype=dtype,
+                              rngs=rngs) if cfg.positions == "learned" else None)
         self.n_layers, self.scan_layers = cfg.n_layers, cfg.scan_layers
         # one stacked parameter tree, traced once; unrolled on CPU (no while loop)
         self.scan_unroll = layer_scan_unroll(cfg.n_layers, platform)
@@ -115,7 +136,9 @@ class GPT(nnx.Module):
 
     def __call__(self, tokens: jax.Array, dropout_key: jax.Array | None = None) -> jax.Array:
         t = tokens.shape[1]
-        x = self.wte(tokens) + self.wpe(jnp.arange(t)[None, :])
+        x = self.wte(tokens)
+        if self.wpe is not None:
+            x = x + self.wpe(jnp.arange(t)[None, :])
         keys = (jax.random.split(dropout_key, self.n_layers + 1)
                 if dropout_key is not None else None)
         x = _dropout(x, self.dropout, None if keys is None else keys[-1])

@@ -95,3 +95,43 @@ def test_mfu_peak_type_follows_the_matmuls_actually_used():
     assert nominal_peak("NVIDIA H200", "tf32") == 494e12
     assert nominal_peak("NVIDIA H100 80GB HBM3", "bf16") == 989e12
     assert nominal_peak("cpu", "f32") is None
+
+
+def test_rope_scores_depend_on_the_offset_only():
+    """rope(q)[t] . rope(k)[s] is a function of t - s: shift both positions, same score."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from training.model import rope
+
+    t, d = 12, 16
+    q = jnp.broadcast_to(jax.random.normal(jax.random.key(1), (d,)), (1, t, 1, d))
+    k = jnp.broadcast_to(jax.random.normal(jax.random.key(2), (d,)), (1, t, 1, d))
+    scores = np.asarray(jnp.einsum("d,sd->s", rope(q)[0, 7, 0], rope(k)[0, :, 0]))
+    shifted = np.asarray(jnp.einsum("d,sd->s", rope(q)[0, 10, 0], rope(k)[0, :, 0]))
+    np.testing.assert_allclose(scores[:t - 3], shifted[3:], rtol=1e-5, atol=1e-5)
+    assert np.ptp(scores) > 0.1  # and it does depend on the offset
+    # a rotation: norms are kept, position 0 is left as it is
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(rope(q)), axis=-1),
+                               np.linalg.norm(np.asarray(q), axis=-1), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(rope(q)[0, 0]), np.asarray(q[0, 0]), rtol=1e-6)
+
+
+def test_rope_model_has_no_position_table_and_sees_order():
+    """positions=rope drops the learned table (seq_len x d_model fewer params), and the same
+    tokens in another order give other logits at the last position (order is seen)."""
+    import jax.numpy as jnp
+    import numpy as np
+    from flax import nnx
+
+    from training.model import GPT, count_params
+
+    learned = GPT(micro_config().model, nnx.Rngs(params=0))
+    cfg = micro_config(positions="rope")
+    model = GPT(cfg.model, nnx.Rngs(params=0))
+    assert model.wpe is None
+    assert count_params(learned) - count_params(model) == cfg.seq_len * cfg.d_model
+    a = jnp.array([[5, 6, 7, 8, 9]])
+    b = jnp.array([[6, 5, 7, 8, 9]])
+    assert not np.allclose(np.asarray(model(a)[0, -1]), np.asarray(model(b)[0, -1]), atol=1e-6)

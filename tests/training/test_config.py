@@ -52,3 +52,20 @@ def test_incompatible_keys_ignore_loop_only_keys():
     assert incompatible_keys(saved, make_config("tiny", steps=20, keep=5, patience=3)) == []
     assert incompatible_keys(saved, make_config("tiny", d_model=128, lr=1e-3)) == ["d_model",
                                                                                     "lr"]
+
+
+def test_a_key_the_checkpoint_predates_counts_as_its_default():
+    """A run saved before ``positions`` existed had learned positions: it resumes into the
+    default, and into rope only as an incompatible change."""
+    saved = make_config("tiny").to_dict()
+    del saved["positions"]
+    assert incompatible_keys(saved, make_config("tiny")) == []
+    assert incompatible_keys(saved, make_config("tiny", positions="rope")) == ["positions"]
+
+
+def test_rope_needs_an_even_head_dim():
+    make_config("tiny", positions="rope", d_model=64, n_heads=4)  # head dim 16
+    with pytest.raises(ConfigError, match="positions=rope needs an even head dim"):
+        make_config("tiny", positions="rope", d_model=60, n_heads=4)  # head dim 15
+    with pytest.raises(ConfigError, match="expected one of learned, rope"):
+        make_config("tiny", parse_set_options(["positions=alibi"]))
