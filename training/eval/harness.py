@@ -98,13 +98,14 @@ def load(where: Located, random_init: bool = False) -> Loaded:
 
 
 def check_lengths(spec: Spec, seq_len: int) -> None:
-    """Lengths past the learned positions are refused (no windowing rule), as are lengths too
-    short to hold the needle and the question."""
+    """Lengths past ``seq_len`` are refused (no windowing rule: a learned table ends there, and
+    rotary offsets past it were never trained), as are lengths too short to hold the needle
+    and the question."""
     tk = prompts.task(spec.task)
     long = [n for n in spec.lengths if n > seq_len]
     if long:
         raise UsageError(f"--lengths {','.join(map(str, long))}: longer than the model's "
-                         f"seq_len {seq_len} (its learned positions end there)",
+                         f"seq_len {seq_len} (it was never trained past it)",
                          hint=f"evaluate lengths <= {seq_len}")
     short = [n for n in spec.lengths if n < tk.min_length()]
     if short:
