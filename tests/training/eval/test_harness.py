@@ -26,19 +26,25 @@ def run_eval(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    """A run dir whose only checkpoint (step 0) is the random init of a passkey config."""
+def save_init(run, **overrides):
+    """Save the random init of a passkey micro config as ``run``'s only checkpoint (step 0)."""
     from training.checkpoint import Checkpointer
     from training.optim import make_optimizer
     from training.step import init_state
 
-    cfg = micro_config(dataset="passkey", seq_len=SEQ)
+    cfg = micro_config(dataset="passkey", seq_len=SEQ, **overrides)
     _, state = init_state(cfg, make_optimizer(cfg))
-    run = tmp_path_factory.mktemp("eval_run")
     ckpt = Checkpointer(run / "checkpoints", keep=1, warn=lambda _: None)
     ckpt.save(0, state, {"step": 0, "config": cfg.to_dict(), "config_hash": cfg.hash()})
     ckpt.close()
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A run dir whose only checkpoint (step 0) is the random init of a passkey config."""
+    run = tmp_path_factory.mktemp("eval_run")
+    save_init(run)
     return run
 
 
@@ -76,6 +82,16 @@ def test_random_init_checkpoint_end_to_end_and_byte_identical_rerun(run_dir):
     assert other.returncode == 0, other.stderr
     assert json.loads(other.stdout)["spec"]["seed"] == 1
     assert json.loads(other.stdout)["example_prompt"] != pack["example_prompt"]
+
+
+def test_a_rope_checkpoint_is_restored_and_scored_with_its_own_positions(tmp_path):
+    """The model is rebuilt from the checkpoint's config: a rotary model (no position table)
+    restores from its checkpoint and decodes."""
+    cfg = save_init(tmp_path, positions="rope", n_heads=4)
+    out = run_eval("passkey", "--checkpoint", str(tmp_path), *ARGS, "--json")
+    assert out.returncode == 0, out.stderr
+    pack = json.loads(out.stdout)
+    assert pack["config_hash"] == cfg.hash() and pack["overall"]["n"] == 24
 
 
 @pytest.mark.parametrize(("args", "needle"), [
