@@ -67,7 +67,7 @@ def test_scanned_layers_compute_what_the_python_loop_computes():
     s = nnx.to_pure_dict(s_params)
     layers = [u["blocks"][i] for i in range(loop_cfg.n_layers)]
     s["blocks"] = jax.tree.map(lambda *xs: jnp.stack(xs), *layers)
-    for key in ("wte", "wpe", "ln_f"):
+    for key in set(u) - {"blocks"}:  # wte, ln_f (and wpe with learned positions)
         s[key] = u[key]
     nnx.replace_by_pure_dict(s_params, s)
     tokens = jax.random.randint(jax.random.key(2), (2, 12), 0, loop_cfg.vocab_size)
@@ -127,7 +127,7 @@ def test_rope_model_has_no_position_table_and_sees_order():
 
     from training.model import GPT, count_params
 
-    learned = GPT(micro_config().model, nnx.Rngs(params=0))
+    learned = GPT(micro_config(positions="learned").model, nnx.Rngs(params=0))
     cfg = micro_config(positions="rope")
     model = GPT(cfg.model, nnx.Rngs(params=0))
     assert model.wpe is None
