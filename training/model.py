@@ -21,6 +21,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from training.config import ModelConfig, attention_impl, compute_dtype, layer_scan_unroll
+from training.dense import Dense
 
 
 def _dropout(x: jax.Array, rate: float, key: jax.Array | None) -> jax.Array:
@@ -51,7 +52,8 @@ def causal_attention(q: jax.Array, k: jax.Array, v: jax.Array, implementation: s
 
 
 class CausalSelfAttention(nnx.Module):
-    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, implementation: str = "xla"):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, implementation: str = "xla",
+                 cpu_layout: bool = False):
         d = cfg.d_model
         self.n_heads = cfg.n_heads
         self.implementation = implementation
@@ -59,8 +61,10 @@ class CausalSelfAttention(nnx.Module):
         init = nnx.initializers.normal(0.02)
         # GPT-2: residual projections scaled by 1/sqrt(2 * n_layers) at init.
         proj_init = nnx.initializers.normal(0.02 / (2 * cfg.n_layers) ** 0.5)
-        self.qkv = nnx.Linear(d, 3 * d, kernel_init=init, dtype=dtype, rngs=rngs)
-        self.proj = nnx.Linear(d, d, kernel_init=proj_init, dtype=dtype, rngs=rngs)
+        self.qkv = Dense(d, 3 * d, kernel_init=init, dtype=dtype, rngs=rngs,
+                         cpu_layout=cpu_layout)
+        self.proj = Dense(d, d, kernel_init=proj_init, dtype=dtype, rngs=rngs,
+                          cpu_layout=cpu_layout)
 
     def __call__(self, x: jax.Array) -> jax.Array:
         b, t, d = x.shape
@@ -74,23 +78,25 @@ class CausalSelfAttention(nnx.Module):
 
 
 class MLP(nnx.Module):
-    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, cpu_layout: bool = False):
         d, h = cfg.d_model, cfg.mlp_ratio * cfg.d_model
         init = nnx.initializers.normal(0.02)
         proj_init = nnx.initializers.normal(0.02 / (2 * cfg.n_layers) ** 0.5)
-        self.up = nnx.Linear(d, h, kernel_init=init, dtype=dtype, rngs=rngs)
-        self.down = nnx.Linear(h, d, kernel_init=proj_init, dtype=dtype, rngs=rngs)
+        self.up = Dense(d, h, kernel_init=init, dtype=dtype, rngs=rngs, cpu_layout=cpu_layout)
+        self.down = Dense(h, d, kernel_init=proj_init, dtype=dtype, rngs=rngs,
+                          cpu_layout=cpu_layout)
 
     def __call__(self, x: jax.Array) -> jax.Array:
         return self.down(jax.nn.gelu(self.up(x)))
 
 
 class Block(nnx.Module):
-    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, implementation: str = "xla"):
+    def __init__(self, cfg: ModelConfig, dtype, rngs: nnx.Rngs, implementation: str = "xla",
+                 cpu_layout: bool = False):
         self.ln1 = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
-        self.attn = CausalSelfAttention(cfg, dtype, rngs, implementation)
+        self.attn = CausalSelfAttention(cfg, dtype, rngs, implementation, cpu_layout)
         self.ln2 = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
-        self.mlp = MLP(cfg, dtype, rngs)
+        self.mlp = MLP(cfg, dtype, rngs, cpu_layout)
         self.dropout = cfg.dropout
 
     def __call__(self, x: jax.Array, key: jax.Array | None) -> jax.Array:
@@ -110,6 +116,7 @@ class GPT(nnx.Module):
         platform = platform or jax.default_backend()
         self.dtype = compute_dtype(cfg.dtype, platform)
         self.attention = attention_impl(cfg.attention, platform, self.dtype)
+        cpu = platform == "cpu"  # training.dense: weight gradients on XLA:CPU's fast path
         dtype = jnp.dtype(self.dtype)
         init = nnx.initializers.normal(0.02)
         self.wte = nnx.Embed(cfg.vocab_size, cfg.d_model, embedding_init=init, dtype=dtype,
@@ -125,11 +132,11 @@ class GPT(nnx.Module):
             @nnx.split_rngs(splits=cfg.n_layers)
             @nnx.vmap(in_axes=(0,), out_axes=0)
             def stacked(rngs: nnx.Rngs) -> Block:
-                return Block(cfg, dtype, rngs, self.attention)
+                return Block(cfg, dtype, rngs, self.attention, cpu)
 
             self.blocks = stacked(rngs)
         else:
-            self.blocks = nnx.List([Block(cfg, dtype, rngs, self.attention)
+            self.blocks = nnx.List([Block(cfg, dtype, rngs, self.attention, cpu)
                                     for _ in range(cfg.n_layers)])
         self.ln_f = nnx.LayerNorm(cfg.d_model, dtype=dtype, rngs=rngs)
         self.dropout = cfg.dropout
