@@ -171,7 +171,7 @@ def main() -> None:
     print(f"preset {args.preset}: {args.steps} steps, wall {min(wall) * 1e3:.0f}-"
           f"{max(wall) * 1e3:.0f} ms, CPU {min(cpu) * 1e3:.0f}-{max(cpu) * 1e3:.0f} ms/step; "
           f"XLA op time {total / 1e3:.0f} ms/step; load {os.getloadavg()[0]:.2f}; dump {out}")
-    print(f"| category | ops | ms/step | share |\n|---|---|---|---|")
+    print("| category | ops | ms/step | share |\n|---|---|---|---|")
     for cat, t in per.most_common():
         print(f"| {cat} | {count[cat]} | {t / 1e3:.0f} | {100 * t / total:.1f} % |")
     dots = [(t, n) for n, t in times.items() if n in ops and ops[n][4]]

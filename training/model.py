@@ -9,9 +9,11 @@ leading layer axis (created under ``nnx.vmap``) and the forward pass is a ``jax.
 over that axis: the step is traced once per layer *kind*, not once per layer (on CPU the
 scan is unrolled for speed; elsewhere it stays a loop, so compile time is flat in depth).
 Positions are GPT-2's learned table or, with ``positions="rope"``, rotary angles applied to
-q and k (relative offsets; no position parameters). Attention is
-``jax.nn.dot_product_attention`` with the implementation resolved per device
-(``training.config.attention_impl``: cuDNN flash attention on GPU + bf16, XLA elsewhere).
+q and k (relative offsets; no position parameters). Attention's implementation is resolved
+per device (``training.config.attention_impl``): cuDNN flash attention through
+``jax.nn.dot_product_attention`` on GPU + bf16, elsewhere XLA, written out in
+:func:`causal_attention`. On CPU the linear layers are ``training.dense.Dense`` (same
+parameters as ``nnx.Linear``; their weight gradients take XLA:CPU's fast matmul path).
 """
 
 from __future__ import annotations
