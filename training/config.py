@@ -52,6 +52,17 @@ def layer_scan_unroll(n_layers: int, platform: str) -> int:
     return n_layers if platform == "cpu" else 1
 
 
+def position_problems(positions: str, d_model: int, n_heads: int) -> list[str]:
+    """Problems with ``positions`` (shared by TrainConfig and ModelConfig): a known kind, and
+    for rope an even head dim (rotary angles rotate pairs of features)."""
+    if positions not in typing.get_args(Positions):
+        return [f"positions must be one of {typing.get_args(Positions)}"]
+    head = d_model // max(n_heads, 1)
+    if positions == "rope" and head % 2:
+        return [f"positions=rope needs an even head dim (d_model/n_heads = {head})"]
+    return []
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """What ``training.model.GPT`` needs to build itself; derived from ``TrainConfig.model``.
@@ -83,11 +94,7 @@ class ModelConfig:
             problems.append(f"dtype must be one of {tuple(DTYPES.values())}")
         if self.attention not in typing.get_args(Attention):
             problems.append(f"attention must be one of {typing.get_args(Attention)}")
-        if self.positions not in typing.get_args(Positions):
-            problems.append(f"positions must be one of {typing.get_args(Positions)}")
-        elif self.positions == "rope" and (self.d_model // max(self.n_heads, 1)) % 2:
-            problems.append(f"positions=rope needs an even head dim (d_model/n_heads = "
-                            f"{self.d_model // max(self.n_heads, 1)})")
+        problems += position_problems(self.positions, self.d_model, self.n_heads)
         if problems:
             raise ConfigError("invalid model config: " + "; ".join(problems))
 
@@ -169,11 +176,7 @@ class TrainConfig:
             problems.append("beta1 and beta2 must be in [0, 1)")
         if self.precision not in typing.get_args(Precision):
             problems.append(f"precision must be one of {typing.get_args(Precision)}")
-        if self.positions not in typing.get_args(Positions):
-            problems.append(f"positions must be one of {typing.get_args(Positions)}")
-        elif self.positions == "rope" and self.n_heads > 0 and (self.d_model // self.n_heads) % 2:
-            problems.append(f"positions=rope needs an even head dim (d_model/n_heads = "
-                            f"{self.d_model // self.n_heads})")
+        problems += position_problems(self.positions, self.d_model, self.n_heads)
         if self.tokenizer not in typing.get_args(Tokenizer):
             problems.append(f"tokenizer must be one of {typing.get_args(Tokenizer)}")
         elif self.tokenizer == "byte" and self.vocab_size < 258:
