@@ -3,11 +3,14 @@
 Key of each entry: the file's path and (size, mtime_ns, ctime_ns, inode); key of the whole
 cache: taskctl's version, the core's code stamp (`files/codestamp.py`: an upgraded or edited
 taskctl starts afresh), Python's and PyYAML's versions. Values: the file's front matter as
-parsed (dates as strings), its schema findings, and the normalised task as plain tuples
-(`taskplain.py`) with its findings; the loader rebuilds the `Task` from those (measured:
-unpickling `Task` objects is slower than normalising again, rebuilding from tuples is ~5x
-faster). The manifest's entries are cached the same way under "<manifest path>#entries",
-keyed on the manifest's own stat.
+parsed (dates as strings), its schema findings, the normalised task as plain tuples
+(`taskplain.py`) with its findings, and the file's format (front matter or plain YAML); the
+loader rebuilds the `Task` from those (measured: unpickling `Task` objects is slower than
+normalising again, rebuilding from tuples is ~5x faster) and reads the file's text only when
+something needs it. The manifest's entries are cached by content instead (`recall` and
+`remember`: each entry's normalisation and schema findings, valid while the entry's data is
+equal), so rewriting the manifest (every `claim` or `set` does) recomputes only the entries
+that changed.
 
 Trust: the file is `marshal` data in `.tasks/.cache/task-files.marshal`, sealed with the
 per-user key of `files/cachekey.py`, so one committed by someone else (or corrupted) is ignored
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -35,6 +39,16 @@ RACY_NS = 2_000_000_000
 
 def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def file_key(path: str) -> tuple[int, int, int, int] | None:
+    """The cache key of a task file, or None (never cached): a symlink's target can change
+    without the link's own stat changing, and a hit skips reading (and guarding) the text."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISLNK(st.st_mode) else stat_key(st)
 
 
 class FileCache:
@@ -56,7 +70,7 @@ class FileCache:
     def _header() -> tuple:
         import yaml
 
-        return ("taskctl-file-cache/2", __version__, sys.version, yaml.__version__,
+        return ("taskctl-file-cache/3", __version__, sys.version, yaml.__version__,
                 codestamp.stamp())
 
     def _read(self) -> dict:
@@ -88,6 +102,29 @@ class FileCache:
             return
         self.used[path] = (key, value)
         self.changed = True
+
+    def recall(self, table: str, ident: str, data: Any) -> Any | None:
+        """A value stored for `ident` in a content-keyed `table`, if it was computed from data
+        equal to `data` (the manifest's entries: one changed entry, or a rewritten manifest,
+        recomputes only the entries that differ)."""
+        new = self._table(table)
+        hit = self.entries.get(table, ((), {}))[1].get(ident)
+        if hit is not None and hit[0] == data:
+            new[ident] = hit
+            return hit[1]
+        return None
+
+    def remember(self, table: str, ident: str, data: Any, value: Any) -> None:
+        """Store `value`, computed from `data`, for `ident` in a content-keyed `table`. Both are
+        plain data that is not changed before `save` (which snapshots them)."""
+        if self.enabled:
+            self._table(table)[ident] = (data, value)
+            self.changed = True
+
+    def _table(self, table: str) -> dict:
+        if table not in self.used:
+            self.used[table] = ((), {})
+        return self.used[table][1]
 
     def _dropped(self) -> bool:
         """Entries to drop: files gone. A racy file's old entry is kept (its stat no longer

