@@ -40,8 +40,9 @@ from taskctl.core.load.taskpaths import (
 from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
 from taskctl.core.problems import Problem, problem
 
-# content-keyed tables of the per-file cache (filecache.recall): one row per manifest entry
-ENTRIES, ENTRY_SCHEMA = "manifest#entries", "manifest#entry-schema"
+# the per-file cache's content-keyed table (filecache.recall) of manifest entries: per entry,
+# its schema findings and its normalisation
+ENTRIES = "manifest#entries"
 DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
 
 
@@ -52,6 +53,7 @@ class _Loader:
         self.cache = filecache.FileCache(root, use_cache)
         self.bl = Backlog(root=root, tasks={}, manifest=None)
         self.problems = self.bl.problems
+        self._normalised: dict[int, tuple | None] = {}  # manifest entry index -> plain task
         top = str(self.bl.repo_root)
         self._top = top if top.endswith(os.sep) else top + os.sep
 
@@ -107,20 +109,30 @@ class _Loader:
         return m, index
 
     def _manifest_schema(self, m: Manifest) -> list:
-        """The manifest's schema findings. The entries are checked one by one, each cached by
-        its content (10,000 entries: ~0.3 s), so a rewritten manifest re-checks only the
-        entries that changed; the rest of the document is small and checked every time."""
+        """The manifest's schema findings. Each entry is checked, and normalised, once per
+        distinct content (a row of the cache's ENTRIES table; 10,000 entries: ~0.5 s), so a
+        rewritten manifest re-does only the entries that changed; the rest of the document is
+        small and checked every time. The normalised entries wait in `self._normalised`."""
         tasks = m.data.get("tasks")
         if not isinstance(tasks, list):
             return schema.errors("manifest", m.data)
         found = schema.errors("manifest", {**m.data, "tasks": []})
+        idents: set[str] = set()
         for i, e in enumerate(tasks):
             ident = _ident(e, i)
-            errs = self.cache.recall(ENTRY_SCHEMA, ident, e)
-            if errs is None:
-                errs = schema.errors("manifest-entry", e, ("tasks", i))
-                self.cache.remember(ENTRY_SCHEMA, ident, e, errs)
-            elif errs and errs[0][0][1] != i:  # cached where it sat then: renumber
+            if ident in idents:  # a duplicate id (reported later): its own row
+                ident = f"#{i}"
+            idents.add(ident)
+            row = self.cache.recall(ENTRIES, ident, e)
+            if row is None:
+                norm = None
+                if not ident.startswith("#"):  # an entry with an id: normalised (plain data)
+                    etask, efind = specs.from_mapping(e, "entry", ident)
+                    norm = (tp.to_plain(etask), efind)
+                row = (schema.errors("manifest-entry", e, ("tasks", i)), norm)
+                self.cache.remember(ENTRIES, ident, e, row)
+            errs, self._normalised[i] = row
+            if errs and errs[0][0][1] != i:  # cached where it sat then: renumber
                 errs = [_moved(k, msg, i) for k, msg in errs]
             found += errs
         return sorted(found, key=lambda e: [str(p) for p in e[0]])
@@ -165,15 +177,12 @@ class _Loader:
                     continue
                 seen[entry.id] = i
                 path = self._entry_file(entry.data, entry.id, files, file_tasks)
-                # normalised once per distinct entry content (plain data, see filecache.py)
-                hit = self.cache.recall(ENTRIES, entry.id, entry.data)
-                if hit is not None:
-                    etask = tp.from_plain(hit[0], dict(entry.data))  # JSON: no dates
-                    efind = [(r, tuple(k), msg) for r, k, msg in hit[1]]
+                norm = self._normalised.get(i)  # see _manifest_schema
+                if norm is not None:
+                    etask = tp.from_plain(norm[0], dict(entry.data))  # JSON: no dates
+                    efind = [(r, tuple(k), msg) for r, k, msg in norm[1]]
                 else:
                     etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
-                    self.cache.remember(ENTRIES, entry.id, entry.data,
-                                        (tp.to_plain(etask), efind))
 
                 def mline(key, i=i):
                     return index.entry(i, key)
@@ -264,23 +273,14 @@ class _Loader:
                      file=self.rel(path), line=raw.locate(("id",))[0], task=ftask.id)
 
     def _merge(self, ftask: Task, etask: Task, raw, mpath: str, mline) -> None:
-        fm = specs.n.canonical_keys(raw.data, [])
-        file_has = {
-            "status": "status" in fm, "title": "title" in fm, "priority": "priority" in fm,
-            "depends_on": any(k in fm for k in specs.n.DEPENDENCY_KEYS), "blocks": "blocks" in fm,
-            "estimated_hours": "estimated_hours" in fm,
-            "estimated_tokens": "estimated_tokens" in fm,
-        }
-        entry_has = specs.n.canonical_keys(etask.front_matter, [])
-        entry_has_deps = any(k in entry_has for k in specs.n.DEPENDENCY_KEYS)
+        file_has, entry_has = _set_keys(raw.data), _set_keys(etask.front_matter)
         for field in DRIFT_FIELDS:
-            e_set = entry_has_deps if field == "depends_on" else field in entry_has
-            if not e_set:
+            if field not in entry_has:
                 continue
             fv, ev = getattr(ftask, field), getattr(etask, field)
             if field == "depends_on":
                 fv, ev = sorted(fv), sorted(ev)
-            if not file_has.get(field, False):
+            if field not in file_has:
                 setattr(ftask, field, getattr(etask, field))
                 continue
             if fv != ev and ev not in (None, "", []):
@@ -288,7 +288,7 @@ class _Loader:
                 self.add("manifest-drift", f"{ftask.id} {field}: file says {_show(field, fv)}, "
                          f"manifest says {_show(field, ev)} (file wins)", file=mpath,
                          line=mline(key), task=ftask.id)
-        if not file_has["blocks"]:
+        if "blocks" not in file_has:
             ftask.blocks = etask.blocks
         for field in ("phase", "milestone", "actual_hours", "actual_tokens", "created_at",
                       "started_at", "completed_at"):
@@ -330,6 +330,24 @@ class _Loader:
                 if t.id not in m.tasks:
                     m.tasks.append(t.id)
         self.bl.milestones = ms
+
+
+_ALIASES = frozenset(specs.n.KEY_ALIASES)
+_DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS)
+
+
+def _set_keys(d: dict) -> set[str] | dict:
+    """The fields a task file or manifest entry sets, by canonical name (aliases such as
+    `est_tokens` renamed; any dependency key counts as `depends_on`). Set operations rather
+    than a renamed copy of the mapping: this runs for every task on every load."""
+    keys = d.keys()
+    if keys.isdisjoint(_ALIASES) and keys.isdisjoint(_DEPENDENCY_KEYS):
+        return keys
+    out = set(keys)
+    out.update(specs.n.KEY_ALIASES[k] for k in keys & _ALIASES)
+    if not keys.isdisjoint(_DEPENDENCY_KEYS):
+        out.add("depends_on")
+    return out
 
 
 def _ident(entry, i: int) -> str:

@@ -61,8 +61,8 @@ def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
     tasks = copy_example("agent-mvp")
     # the files were just written: inside the racy window nothing would be stored
     assert loader.load(tasks)
-    tables = (loader.ENTRIES, loader.ENTRY_SCHEMA)  # content-keyed: never racy
-    assert [k for k in filecache.FileCache(tasks).entries if k not in tables] == []
+    # only the manifest's entries are kept: they are keyed on content, never racy
+    assert list(filecache.FileCache(tasks).entries) == [loader.ENTRIES]
     monkeypatch.setattr(filecache, "RACY_NS", 0)
     first = loader.load(tasks)
     assert (tasks / ".cache" / filecache.NAME).exists()
@@ -175,7 +175,7 @@ def test_manifest_entries_cached_by_content_survive_a_rewrite(copy_example, monk
     m.write_text(json.dumps(data, indent=4))
     cached = loader.load(tasks)
     assert seen == [("manifest", {**data, "tasks": []}),  # the rest of the document
-                    ("manifest-entry", data["tasks"][0]), (data["tasks"][0], "entry")]
+                    (data["tasks"][0], "entry"), ("manifest-entry", data["tasks"][0])]
     moved = len(data["tasks"]) - 3  # old position 2, reversed, one inserted before it
     assert any(f"tasks.{moved}.estimated_hours" in p.message for p in cached.problems)
     assert _problems(cached) == _problems(loader.load(tasks, use_cache=False))
