@@ -142,6 +142,7 @@ class _Loader:
         files = self.read_files()
         self._by_str = {str(p): p for p in files}
         m, index = self.read_manifest()
+        self.cache.save()  # now: it holds parsed values by reference, the merge changes tasks
         self.bl.manifest = m
         by_path = files
         paired: set[Path] = set()
@@ -228,7 +229,6 @@ class _Loader:
                          task=task.id)
             if task.id not in self.bl.tasks:
                 self._put(task, Source(self.rel(path), raw.locate))
-        self.cache.save()
         self._milestones()
         checks.run(self.bl)
         return self.bl
