@@ -116,20 +116,25 @@ class _Loader:
         tasks = m.data.get("tasks")
         if not isinstance(tasks, list):
             return schema.errors("manifest", m.data)
-        found = schema.errors("manifest", {**m.data, "tasks": []})
-        idents: set[str] = set()
+        idents, rows, misses = set(), [], 0
         for i, e in enumerate(tasks):
             ident = _ident(e, i)
             if ident in idents:  # a duplicate id (reported later): its own row
                 ident = f"#{i}"
             idents.add(ident)
-            row = self.cache.recall(ENTRIES, ident, e)
+            rows.append((ident, e, row := self.cache.recall(ENTRIES, ident, e)))
+            misses += row is None
+        # Nothing cached (a first load): one compiled check of the whole document is much
+        # cheaper than one per entry, and it passes for nearly every manifest.
+        valid = misses > 1 and schema.valid("manifest", m.data)
+        found = [] if valid else schema.errors("manifest", {**m.data, "tasks": []})
+        for i, (ident, e, row) in enumerate(rows):
             if row is None:
                 norm = None
                 if not ident.startswith("#"):  # an entry with an id: normalised (plain data)
                     etask, efind = specs.from_mapping(e, "entry", ident)
                     norm = (tp.to_plain(etask), efind)
-                row = (schema.errors("manifest-entry", e, ("tasks", i)), norm)
+                row = ([] if valid else schema.errors("manifest-entry", e, ("tasks", i)), norm)
                 self.cache.remember(ENTRIES, ident, e, row)
             errs, self._normalised[i] = row
             if errs and errs[0][0][1] != i:  # cached where it sat then: renumber

@@ -59,8 +59,14 @@ class UnknownValue(Exception):
         self.path, self.kind, self.value = path, kind, value
 
 
+_DATE_TYPES = frozenset({_dt.date, _dt.datetime})  # what YAML's timestamp resolver builds
+
+
 def stringify_dates(d: dict) -> dict:
-    """YAML turns unquoted timestamps into date objects; the model keeps ISO strings."""
+    """YAML turns unquoted timestamps into date objects; the model keeps ISO strings. A new
+    dict either way; the common case (no top-level date) is one C-level pass over the types."""
+    if _DATE_TYPES.isdisjoint(map(type, d.values())):
+        return dict(d)
     out = {}
     for k, v in d.items():
         if isinstance(v, _dt.datetime):

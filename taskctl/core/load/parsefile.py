@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from taskctl.core.load import ids, normalize, schema, specs, taskfile
+from taskctl.core.load import ids, schema, specs, taskfile
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.markdown import find_section
 from taskctl.core.load.safeyaml import FileIssue
@@ -53,7 +53,7 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
         task = tp.from_plain(cached[2], dict(data))  # no dates: cached as strings
         findings = [(r, tuple(k), m) for r, k, m in cached[3]]
     else:
-        serrs = schema.errors("task", normalize.stringify_dates(data))
+        serrs = schema.errors("task", data)  # read with dates as strings
         task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
         if fresh is not None:
             fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings, raw.format)

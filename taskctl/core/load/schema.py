@@ -43,16 +43,22 @@ def _fast(name: str):
     return fastjsonschema.compile(_schema(name))
 
 
-def errors(name: str, instance: Any, prefix: tuple = ()) -> list[tuple[tuple, str]]:
-    """(path, message) for each schema violation, sorted by path. [] when valid. `prefix`:
-    where `instance` sits in its document (paths and messages name the whole path)."""
+def valid(name: str, instance: Any) -> bool:
+    """Does `instance` pass (the compiled check only, no explanations)?"""
     import fastjsonschema
 
     try:
         _fast(name)(instance)
-        return []
     except fastjsonschema.JsonSchemaException:
-        pass
+        return False
+    return True
+
+
+def errors(name: str, instance: Any, prefix: tuple = ()) -> list[tuple[tuple, str]]:
+    """(path, message) for each schema violation, sorted by path. [] when valid. `prefix`:
+    where `instance` sits in its document (paths and messages name the whole path)."""
+    if valid(name, instance):
+        return []
     v = _validator(name)
     out = []
     for err in v.iter_errors(instance):
