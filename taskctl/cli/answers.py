@@ -152,6 +152,26 @@ def live(root: Path, command: str, doc: dict) -> dict:
     return {**doc, "report": rep}
 
 
+def clock_free(command: str, doc: dict) -> bool:
+    """Is the printed answer a function of the files alone (so `cli/replay.py` may keep it)?
+    Not when it shows a claim (its age, lease left and state change with the clock, and a
+    claim's process may die), nor, for `status` and `list`, a task in progress: who holds it
+    comes from update files that the cache key does not watch. `doc` is the view as printed
+    (after `live()` for status and list)."""
+    from taskctl.core.status import TaskStatus
+
+    rep = doc["report"]
+    if command == "next":
+        return not any(r.get("claim") for r in rep.get("held", ()))
+    if command == "status":
+        return not rep.get("claims") and TaskStatus.IN_PROGRESS not in doc.get(
+            "statuses", {}).values()
+    if command == "list":
+        return not any(r.get("held_by") or r["status"] == TaskStatus.IN_PROGRESS
+                       for r in rep["tasks"])
+    return True  # ready, critical-path, show, validate: nothing judged by the clock
+
+
 def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = None) -> None:
     """Print an answer the way the command's options ask (warnings to stderr)."""
     if root is not None:

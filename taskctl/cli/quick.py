@@ -6,7 +6,9 @@ Importing typer and registering every command costs more than the whole cached a
 `show` and a passing `validate` with the option table the typer commands are built from
 (`cli/options.py`), takes the answer from the content-keyed cache (`core/plan/cache.py`) or
 computes and stores it with the same code the typer commands use (`cli/answers.py`), prints it
-with the same renderer (`render/planning.py`, `cli/answers.py`) and exits. Anything else
+with the same renderer (`render/planning.py`, `cli/answers.py`) and exits; what it drew is
+kept (`cli/replay.py`), so the next identical call in the same terminal writes those bytes
+without importing rich (unless the drawing judged claims or leases by the clock). Anything else
 (--help, an unknown option, any error while computing, a failing validate) goes to the full
 CLI, which reports errors with their exit codes as usual.
 """
@@ -19,7 +21,7 @@ import sys
 
 def answer(argv: list[str]) -> bool:
     """Print the cached answer for `argv` and return True; False when the full CLI must run."""
-    from taskctl.cli.options import PLANNING, parse
+    from taskctl.cli.options import parse
 
     parsed = parse(argv)
     if parsed is None:
@@ -28,13 +30,26 @@ def answer(argv: list[str]) -> bool:
     if os.environ.get("TASKCTL_FORMAT") or os.environ.get("TASKCTL_TAG"):
         return False  # a forced dialect or tag: the full CLI keys the cache with it
     from taskctl.core.load.discovery import discover
-    from taskctl.core.plan import cache
     from taskctl.errors import TaskctlError
 
     try:
         root = discover(tasks_dir)
     except TaskctlError:
         return False
+    from taskctl.cli.replay import Entry
+    from taskctl.core.plan import cache
+
+    with cache.unchanged():  # one walk of the store for both lookups
+        entry = Entry(root, command, opts)
+        if entry.replay():  # drawn before, nothing changed: the same bytes, no rich
+            return True
+        return _draw(entry, root, command, opts)
+
+
+def _draw(entry, root, command: str, opts: dict) -> bool:
+    """The answer (cached, else computed and stored) drawn with rich, and the drawing kept
+    for `replay` when it does not depend on the clock."""
+    from taskctl.cli.options import PLANNING
     from taskctl.cli.process import fewer_collections
 
     fewer_collections()
@@ -48,10 +63,18 @@ def answer(argv: list[str]) -> bool:
         if command == "validate":
             if answers.validate_failed(view, opts["strict"]):
                 return False  # exit 1: the full CLI (answered from the same cache)
-            answers.render_validate(view, opts)
+            with entry.record():
+                answers.render_validate(view, opts)
+            entry.store()
             return True
-        answers.render(command, view, opts, root)
+        view = answers.live(root, command, view)  # claims and leases judged now
+        with entry.record():
+            answers.render(command, view, opts)
+        if answers.clock_free(command, view):
+            entry.store()
         return True
+    from taskctl.core.plan import cache
+
     params = {"weight": opts["weight"]}
     k, doc = cache.get(root, command, params)
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
@@ -62,8 +85,11 @@ def answer(argv: list[str]) -> bool:
         cache.put(root, command, params, k, doc)
     from taskctl.render.planning import show, warn_doc
 
-    warn_doc(doc)
-    show(command, doc["report"], opts)
+    with entry.record():
+        warn_doc(doc)
+        show(command, doc["report"], opts)
+    if answers.clock_free(command, doc):
+        entry.store()
     return True
 
 

@@ -6,18 +6,48 @@ poisoned entry would replace a task file's parse (and skip the parser limits). E
 therefore starts with an HMAC-SHA256 of its payload under a 32-byte key kept in the user's
 cache folder (`$XDG_CACHE_HOME/taskctl/cache-key`, mode 0600); a file whose tag does not
 verify is ignored before a byte of it is decoded. No key (read-only home): no cache.
+
+The tag is HMAC-SHA256 (RFC 2104) computed with CPython's built-in `_sha256`: `hmac` imports
+`hashlib`, whose OpenSSL binding alone costs ~3 ms of a ~45 ms warm read (`_sha256`: 0.2 ms).
+Same tags as `hmac.new(key, payload, hashlib.sha256)` (tested); without `_sha256` (a build
+that left it out) the `hmac` module computes them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import secrets
 from functools import cache
 from pathlib import Path
 
 TAG_BYTES = 32
+_BLOCK = 64  # SHA-256's block size
+
+
+def _sha256():
+    try:
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - a CPython built without its own hashes
+        from hashlib import sha256
+    return sha256
+
+
+def mac(k: bytes, payload: bytes) -> bytes:
+    """HMAC-SHA256 of `payload` under `k`."""
+    sha256 = _sha256()
+    if len(k) > _BLOCK:
+        k = sha256(k).digest()
+    k = k.ljust(_BLOCK, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in k) + payload).digest()
+    return sha256(bytes(b ^ 0x5C for b in k) + inner).digest()
+
+
+def _equal(a: bytes, b: bytes) -> bool:
+    """Constant-time comparison (what `hmac.compare_digest` is, without importing hashlib)."""
+    try:
+        from _operator import _compare_digest
+    except ImportError:  # pragma: no cover - not CPython
+        from hmac import compare_digest as _compare_digest
+    return _compare_digest(a, b)
 
 
 def _key_path() -> Path:
@@ -47,6 +77,8 @@ def key() -> bytes | None:
             return None
     except OSError:
         return None
+    import secrets  # only when the key is made (once per user)
+
     data = secrets.token_bytes(32)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -56,7 +88,7 @@ def key() -> bytes | None:
 def seal(payload: bytes) -> bytes | None:
     """tag + payload, or None without a key."""
     k = key()
-    return None if k is None else hmac.new(k, payload, hashlib.sha256).digest() + payload
+    return None if k is None else mac(k, payload) + payload
 
 
 def unseal(blob: bytes) -> bytes | None:
@@ -65,5 +97,4 @@ def unseal(blob: bytes) -> bytes | None:
     if k is None or len(blob) < TAG_BYTES:
         return None
     tag, payload = blob[:TAG_BYTES], blob[TAG_BYTES:]
-    good = hmac.new(k, payload, hashlib.sha256).digest()
-    return payload if hmac.compare_digest(tag, good) else None
+    return payload if _equal(tag, mac(k, payload)) else None

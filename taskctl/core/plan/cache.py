@@ -7,20 +7,27 @@ changes the key. Values are JSON documents (never pickles) in
 `.tasks/.cache/<command>-<params hash>.json`, one per command and parameters (so the directory
 stays small), written atomically. Set TASKCTL_NO_CACHE=1 to bypass it.
 
+Rendered outputs (`cli/replay.py`) live beside the answers as sealed blobs (`get_sealed`,
+`put_sealed`): the per-user HMAC of `files/cachekey.py` must verify before a byte is decoded.
+Import-light, as the warm reads that use it are ~45 ms in all: no hashlib (its OpenSSL binding
+costs ~3 ms; `_sha256` gives the same digests), no typing, json only where answers are read.
+
 Limit: an edit that keeps a file's size and lands within the filesystem's timestamp granularity
 of the previous write is invisible; the inode check catches editors that replace the file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 from taskctl import __version__
 from taskctl.core.files import codestamp
+from taskctl.core.files.cachekey import _sha256
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_DIR = ".cache"
 UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git"})  # no bearing on a plan
@@ -66,16 +73,50 @@ def _code_stamp() -> list[tuple[str, int]]:
 
 
 def key(root: Path, command: str, params: dict[str, Any]) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps([__version__, _code_stamp(), str(root), command, params],
-                        sort_keys=True).encode())
-    for row in fingerprint(root):
-        h.update(repr(row).encode())
+    import json
+
+    return digest(root, json.dumps([__version__, _code_stamp(), str(root), command, params],
+                                   sort_keys=True))
+
+
+_held: dict[str, bytes] | None = None  # root -> fingerprint bytes, inside `unchanged()`
+
+
+class unchanged:  # noqa: N801 - used as `with cache.unchanged():`, like a function
+    """Within `with cache.unchanged():` the store's fingerprint is taken once per root: one
+    read command looks up its drawn output and then its answer (a 10,000-file walk and hash
+    cost ~45 ms, too much to pay twice). Not reentrant; for one command's lookups only."""
+
+    def __enter__(self) -> unchanged:
+        global _held
+        _held = {}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _held
+        _held = None
+
+
+def _rows(root: Path) -> bytes:
+    if _held is not None and str(root) in _held:
+        return _held[str(root)]
+    rows = b"".join(repr(row).encode("utf-8", "surrogatepass") for row in fingerprint(root))
+    if _held is not None:
+        _held[str(root)] = rows
+    return rows
+
+
+def digest(root: Path, head: str) -> str:
+    """sha256 hex of `head` and the fingerprint of the store at `root`."""
+    h = _sha256()(head.encode("utf-8", "surrogatepass"))
+    h.update(_rows(root))
     return h.hexdigest()
 
 
 def _slot(root: Path, command: str, params: dict[str, Any]) -> Path:
-    ph = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+    import json
+
+    ph = _sha256()(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
     return Path(root) / CACHE_DIR / f"{command}-{ph}.json"
 
 
@@ -108,9 +149,51 @@ def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) 
         confined(root, CACHE_DIR, slot.name)
     except UnsafePath:
         return  # a symlinked .cache: never write a cache outside the tree
+    import json
+
     try:
         atomic.write_text(slot,
                           json.dumps({"key": k, "payload": payload}, separators=(",", ":")))
+    except OSError:
+        pass
+
+
+MAX_SEALED = 16 << 20  # a rendered answer of a very large backlog
+
+
+def get_sealed(root: Path, name: str) -> bytes | None:
+    """The payload of `.cache/<name>` when its tag verifies under the user's key, else None
+    (missing, unreadable, over MAX_SEALED, forged or corrupted, or the cache disabled)."""
+    if not enabled():
+        return None
+    from taskctl.core.files import cachekey
+
+    try:
+        with open(os.path.join(root, CACHE_DIR, name), "rb") as f:
+            blob = f.read(MAX_SEALED + 1)
+    except OSError:
+        return None
+    return None if len(blob) > MAX_SEALED else cachekey.unseal(blob)
+
+
+def put_sealed(root: Path, name: str, payload: bytes) -> None:
+    """Store `payload` sealed as `.cache/<name>`; skipped without a key, a writable store, or
+    when .cache leads out of the tree."""
+    from taskctl.core.files import atomic, cachekey
+    from taskctl.core.files.paths import confined
+    from taskctl.errors import UnsafePath
+
+    if not enabled() or not atomic.writable_dir(root) or len(payload) > MAX_SEALED:
+        return
+    blob = cachekey.seal(payload)
+    if blob is None:
+        return
+    try:
+        slot = confined(root, CACHE_DIR, name)
+    except UnsafePath:
+        return
+    try:
+        atomic.write_bytes(slot, blob)
     except OSError:
         pass
 
