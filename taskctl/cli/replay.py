@@ -99,14 +99,17 @@ class Entry:
         if not self.ok:
             return
         try:
-            head = repr((FORMAT, command, sorted(opts.items()), surroundings()))
+            around = surroundings()
         except (OSError, ValueError, AttributeError):  # a closed or odd stream: draw as usual
             self.ok = False
             return
-        sha256 = cache._sha256()
-        self.name = f"out-{command}-{sha256(head.encode()).hexdigest()[:16]}.bin"
-        self.key = cache.digest(root, repr((__version__, cache._code_stamp(),
-                                            str(root), head)))
+        # one slot per command, options, terminal or not and colour choice: a resized
+        # terminal or an edited taskctl overwrites its slot instead of adding files
+        slot = repr((FORMAT, command, sorted(opts.items()), around[1][0], around[2][0],
+                     os.environ.get("NO_COLOR"), os.environ.get("FORCE_COLOR")))
+        self.name = f"out-{command}-{cache._sha256()(slot.encode()).hexdigest()[:16]}.bin"
+        self.key = cache.digest(root, repr((__version__, cache._code_stamp(), str(root), slot,
+                                            around)))
 
     def replay(self) -> bool:
         """Write the stored output and return True; False on any miss."""

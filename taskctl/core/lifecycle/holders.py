@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from taskctl.core.files import claims as cl
-from taskctl.core.model import Backlog
 from taskctl.core.status import TaskStatus
+
+TYPE_CHECKING = False  # the model only for annotations: `list`/`status` judge holders on
+if TYPE_CHECKING:  # every call (never cached), and the model costs ~7 ms to import
+    from taskctl.core.model import Backlog
 
 
 def holders(bl: Backlog, now: datetime | None = None) -> dict[str, dict]:

@@ -99,8 +99,10 @@ def test_never_served_to_another_terminal(quiet, taskctl, capsys, monkeypatch, t
         assert got == drawn_by_full_cli(quiet, argv, taskctl, monkeypatch), env
         seen.append(got)
     assert len(set(seen)) == len(steps)  # each step drew something else
-    terminal(**steps[0])
-    assert fast(quiet, argv, capsys, hit=True, monkeypatch=monkeypatch) == seen[0]
+    assert fast(quiet, argv, capsys, hit=True, monkeypatch=monkeypatch) == seen[-1]
+    terminal(**steps[0])  # its slot now holds the 80-column drawing: drawn again
+    assert fast(quiet, argv, capsys) == seen[0]
+    assert len(list((quiet / ".cache").glob(f"out-{argv[0]}-*"))) == 2  # resizes reuse slots
 
 
 def test_an_edit_is_drawn_anew(quiet, capsys, monkeypatch, terminal):
