@@ -91,6 +91,8 @@ class Entry:
     and `store()` it."""
 
     def __init__(self, root: Path, command: str, opts: dict[str, Any]):
+        from taskctl.core.files import codestamp
+        from taskctl.core.files.cachekey import sha256
         from taskctl.core.plan import cache
 
         self.root, self._cache = root, cache
@@ -107,8 +109,8 @@ class Entry:
         # terminal or an edited taskctl overwrites its slot instead of adding files
         slot = repr((FORMAT, command, sorted(opts.items()), around[1][0], around[2][0],
                      os.environ.get("NO_COLOR"), os.environ.get("FORCE_COLOR")))
-        self.name = f"out-{command}-{cache._sha256()(slot.encode()).hexdigest()[:16]}.bin"
-        self.key = cache.digest(root, repr((__version__, cache._code_stamp(), str(root), slot,
+        self.name = f"out-{command}-{sha256(slot.encode()).hexdigest()[:16]}.bin"
+        self.key = cache.digest(root, repr((__version__, codestamp.stamp(), str(root), slot,
                                             around)))
 
     def replay(self) -> bool:
@@ -160,6 +162,10 @@ class _Tee:
         out = self._stream.write(text)
         self._chunks.append((self._n, text))
         return out
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)  # isatty, encoding, flush, fileno: the real one's

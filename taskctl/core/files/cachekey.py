@@ -23,17 +23,17 @@ TAG_BYTES = 32
 _BLOCK = 64  # SHA-256's block size
 
 
-def _sha256():
+def sha256(data: bytes = b""):
+    """A SHA-256 hash object (`_sha256`'s: the same digests as `hashlib.sha256`)."""
     try:
-        from _sha256 import sha256
+        from _sha256 import sha256 as new
     except ImportError:  # pragma: no cover - a CPython built without its own hashes
-        from hashlib import sha256
-    return sha256
+        from hashlib import sha256 as new
+    return new(data)
 
 
 def mac(k: bytes, payload: bytes) -> bytes:
     """HMAC-SHA256 of `payload` under `k`."""
-    sha256 = _sha256()
     if len(k) > _BLOCK:
         k = sha256(k).digest()
     k = k.ljust(_BLOCK, b"\0")

@@ -19,11 +19,12 @@ of the previous write is invisible; the inode check catches editors that replace
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from taskctl import __version__
 from taskctl.core.files import codestamp
-from taskctl.core.files.cachekey import _sha256
+from taskctl.core.files.cachekey import sha256
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _rows(root: Path) -> bytes:
 
 def digest(root: Path, head: str) -> str:
     """sha256 hex of `head` and the fingerprint of the store at `root`."""
-    h = _sha256()(head.encode("utf-8", "surrogatepass"))
+    h = sha256(head.encode("utf-8", "surrogatepass"))
     h.update(_rows(root))
     return h.hexdigest()
 
@@ -116,7 +117,7 @@ def digest(root: Path, head: str) -> str:
 def _slot(root: Path, command: str, params: dict[str, Any]) -> Path:
     import json
 
-    ph = _sha256()(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+    ph = sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
     return Path(root) / CACHE_DIR / f"{command}-{ph}.json"
 
 
@@ -168,11 +169,18 @@ def get_sealed(root: Path, name: str) -> bytes | None:
         return None
     from taskctl.core.files import cachekey
 
-    try:
-        with open(os.path.join(root, CACHE_DIR, name), "rb") as f:
-            blob = f.read(MAX_SEALED + 1)
+    try:  # a regular file only: a committed link to a FIFO or /dev/stdin must not block
+        fd = os.open(os.path.join(root, CACHE_DIR, name),
+                     os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            blob = f.read(MAX_SEALED + 1)
+        except OSError:
+            return None
     return None if len(blob) > MAX_SEALED else cachekey.unseal(blob)
 
 

@@ -232,3 +232,20 @@ def test_a_terminal_gets_the_same_bytes_twice(quiet):
     assert list((quiet / ".cache").glob("out-list-*"))
     second = run_in_pty(quiet.parent, ["list"])
     assert "\x1b[" in first and first == second
+
+
+@pytest.mark.parametrize("planted", ["fifo", "link"])
+def test_a_planted_fifo_or_link_is_not_read(quiet, tmp_path, planted):
+    """A committed entry that is a FIFO (or a link to one) would block the read forever."""
+    env = {k: v for k, v in os.environ.items() if k not in replay.ENV}
+    args = [sys.executable, "-m", "taskctl", "next", "--tasks-dir", str(quiet)]
+    first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+    [entry] = (quiet / ".cache").glob("out-next-*")
+    entry.unlink()
+    if planted == "fifo":
+        os.mkfifo(entry)
+    else:
+        os.mkfifo(tmp_path / "fifo")
+        entry.symlink_to(tmp_path / "fifo")
+    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
+    assert (again.returncode, again.stdout) == (0, first.stdout)
