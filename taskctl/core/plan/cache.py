@@ -202,6 +202,9 @@ def put_sealed(root: Path, name: str, payload: bytes) -> None:
         return
     try:
         atomic.write_bytes(slot, blob)
+        ignore = slot.parent / ".gitignore"  # per user and terminal: never committed
+        if not ignore.exists():
+            atomic.write_text(ignore, "*\n")
     except OSError:
         pass
 

@@ -108,6 +108,11 @@ def test_never_served_to_another_terminal(quiet, taskctl, capsys, monkeypatch, t
 def test_an_edit_is_drawn_anew(quiet, capsys, monkeypatch, terminal):
     terminal(NO_COLOR="1")
     fast(quiet, ["show", "T033"], capsys)
+    ignore = quiet / ".cache" / ".gitignore"
+    ignore.unlink()
+    terminal(NO_COLOR="1", COLUMNS="99")  # the answer is cached: only a drawing is written
+    fast(quiet, ["show", "T033"], capsys)
+    assert ignore.read_text() == "*\n"  # drawings are per user and terminal: never committed
     f = quiet / "tasks" / "T033-early-stopping.yaml"
     f.write_text(f.read_text().replace("Early Stopping", "Early Halting"))
     out, _ = fast(quiet, ["show", "T033"], capsys)
