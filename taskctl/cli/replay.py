@@ -9,9 +9,10 @@ shaped those bytes is unchanged:
 - the answer's inputs: every watched file of the store, the core's code, taskctl's version
   (`cache.digest`, as for answers);
 - the command and ALL its options (parsed: `-n 3` and `--limit=3` share an entry);
-- how it was drawn: taskctl's CLI and render code, rich's own files, whether stdout and stderr
-  are terminals, their encodings and error handlers, the terminal size of fds 0-2, and the
-  environment variables rich and taskctl read (`ENV`);
+- how it was drawn: taskctl's CLI and render code, rich's own files (and the interpreter and
+  `sys.path` that found them), whether stdout and stderr are terminals, their encodings and
+  error handlers, the terminal size of fds 0-2, and the environment variables rich and taskctl
+  read (`ENV`);
 - never the clock: an output that judged claims or leases now (who holds a task, how old, how
   long is left) is not stored (`answers.clock_free`), so an expired lease is never shown from
   an old rendering.
@@ -73,7 +74,10 @@ def surroundings() -> tuple:
     the caller then draws as usual)."""
     return (sys.platform, _stream(sys.stdout), _stream(sys.stderr),
             tuple(_terminal(fd) for fd in (0, 1, 2)),
-            tuple(os.environ.get(k) for k in ENV), _py_files(_HERE), _py_files(_RENDER))
+            tuple(os.environ.get(k) for k in ENV), _py_files(_HERE), _py_files(_RENDER),
+            # which rich a drawing would import (a hit imports none): the interpreter and its
+            # path past the script's own folder (another venv, PYTHONPATH, a user site)
+            sys.version, sys.path[1:])
 
 
 def _rich_stamp() -> tuple | None:

@@ -194,12 +194,15 @@ def test_env_lists_what_rich_reads():
     assert read and read <= set(replay.ENV), read - set(replay.ENV)
 
 
-def test_a_changed_renderer_is_a_different_drawing(monkeypatch, tmp_path):
+def test_a_changed_renderer_or_path_is_a_different_drawing(monkeypatch, tmp_path):
     (tmp_path / "tables.py").write_text("x = 1\n")
     monkeypatch.setattr(replay, "_RENDER", str(tmp_path))
     before = replay.surroundings()
     (tmp_path / "tables.py").write_text("x = 22\n")
     assert replay.surroundings() != before
+    before = replay.surroundings()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path / "another-rich")])
+    assert replay.surroundings() != before  # another rich could be imported
 
 
 def test_a_real_hit_imports_no_rich(quiet):
