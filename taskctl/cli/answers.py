@@ -152,17 +152,17 @@ def live(root: Path, command: str, doc: dict) -> dict:
     return {**doc, "report": rep}
 
 
-def clock_free(command: str, doc: dict) -> bool:
+def clock_free(command: str, doc: dict, opts: dict[str, Any]) -> bool:
     """Is the printed answer a function of the files alone (so `cli/replay.py` may keep it)?
-    Not when it shows a claim (its age, lease left and state change with the clock, and a
-    claim's process may die), nor, for `status` and `list`, a task in progress: who holds it
-    comes from update files that the cache key does not watch. `doc` is the view as printed
+    Not when it shows a claim judged now (its age, lease left and state change with the clock,
+    and a claim's process may die), nor, for `status` and `list`, a task in progress: who holds
+    it comes from update files that the cache key does not watch. `doc` is the view as printed
     (after `live()` for status and list)."""
     from taskctl.core.status import TaskStatus
 
     rep = doc["report"]
-    if command == "next":
-        return not any(r.get("claim") for r in rep.get("held", ()))
+    if command == "next":  # --json gives each claim as recorded; the table judges it now
+        return opts.get("json") or not any(r.get("claim") for r in rep.get("held", ()))
     if command == "status":
         return not rep.get("claims") and TaskStatus.IN_PROGRESS not in doc.get(
             "statuses", {}).values()

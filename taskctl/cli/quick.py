@@ -70,7 +70,7 @@ def _draw(entry, root, command: str, opts: dict) -> bool:
         view = answers.live(root, command, view)  # claims and leases judged now
         with entry.record():
             answers.render(command, view, opts)
-        if answers.clock_free(command, view):
+        if answers.clock_free(command, view, opts):
             entry.store()
         return True
     from taskctl.core.plan import cache
@@ -88,7 +88,7 @@ def _draw(entry, root, command: str, opts: dict) -> bool:
     with entry.record():
         warn_doc(doc)
         show(command, doc["report"], opts)
-    if answers.clock_free(command, doc):
+    if answers.clock_free(command, doc, opts):
         entry.store()
     return True
 

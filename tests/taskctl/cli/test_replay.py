@@ -150,6 +150,19 @@ def test_an_expired_lease_is_never_shown_live_from_an_old_drawing(quiet, taskctl
     assert "expired" in after, after
 
 
+def test_next_json_with_a_claim_is_kept(quiet, taskctl, capsys, monkeypatch, terminal):
+    """`next --json` gives the claim as recorded (agents judge it): nothing read from the
+    clock, so it is replayed, and it is what the full CLI prints an hour later too."""
+    terminal(NO_COLOR="1")
+    assert taskctl(["claim", "T033", "--agent", "ann", "--lease", "1h",
+                    "--tasks-dir", quiet]).code == 0
+    first = fast(quiet, ["next", "--json"], capsys)
+    assert '"claim"' in first[0]
+    assert fast(quiet, ["next", "--json"], capsys, hit=True, monkeypatch=monkeypatch) == first
+    _later(monkeypatch, 2)
+    assert drawn_by_full_cli(quiet, ["next", "--json"], taskctl, monkeypatch) == first
+
+
 def test_in_progress_list_is_not_kept(copy_example, capsys, terminal):
     """Who holds an in-progress task may come from update files the key does not watch."""
     mvp = copy_example("agent-mvp")  # T022 in progress
