@@ -48,15 +48,13 @@ def terminal(monkeypatch):
     console.stderr.cache_clear()
 
 
-def fast(root: Path, argv: list[str], capsys, hit: bool | None = None,
-         monkeypatch=None) -> tuple[str, str]:
+def fast(root: Path, argv: list[str], capsys, hit: bool = False) -> tuple[str, str]:
     """(stdout, stderr) of the fast entry; `hit=True` makes drawing anything a failure."""
-    if hit:
-        monkeypatch.setattr(quick, "_draw", lambda *a: pytest.fail("drawn, not replayed"))
     capsys.readouterr()
-    assert quick.answer(["--tasks-dir", str(root), *argv]) is True
-    if hit:
-        monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as mp:  # only this patch is undone after the call
+        if hit:
+            mp.setattr(quick, "_draw", lambda *a: pytest.fail("drawn, not replayed"))
+        assert quick.answer(["--tasks-dir", str(root), *argv]) is True
     return capsys.readouterr()
 
 
@@ -77,7 +75,7 @@ def test_hit_miss_and_full_cli_print_the_same_bytes(quiet, taskctl, capsys, monk
                                                     terminal, argv, colour, columns):
     terminal(**{colour: "1", "COLUMNS": columns})
     miss = fast(quiet, argv, capsys)  # computes, draws, keeps the drawing
-    hit = fast(quiet, argv, capsys, hit=True, monkeypatch=monkeypatch)
+    hit = fast(quiet, argv, capsys, hit=True)
     full = drawn_by_full_cli(quiet, argv, taskctl, monkeypatch)
     assert miss == hit == full
     if "--json" not in argv and argv[0] != "validate":  # the matrix means something
@@ -99,7 +97,7 @@ def test_never_served_to_another_terminal(quiet, taskctl, capsys, monkeypatch, t
         assert got == drawn_by_full_cli(quiet, argv, taskctl, monkeypatch), env
         seen.append(got)
     assert len(set(seen)) == len(steps)  # each step drew something else
-    assert fast(quiet, argv, capsys, hit=True, monkeypatch=monkeypatch) == seen[-1]
+    assert fast(quiet, argv, capsys, hit=True) == seen[-1]
     terminal(**steps[0])  # its slot now holds the 80-column drawing: drawn again
     assert fast(quiet, argv, capsys) == seen[0]
     assert len(list((quiet / ".cache").glob(f"out-{argv[0]}-*"))) == 2  # resizes reuse slots
@@ -158,7 +156,7 @@ def test_next_json_with_a_claim_is_kept(quiet, taskctl, capsys, monkeypatch, ter
                     "--tasks-dir", quiet]).code == 0
     first = fast(quiet, ["next", "--json"], capsys)
     assert '"claim"' in first[0]
-    assert fast(quiet, ["next", "--json"], capsys, hit=True, monkeypatch=monkeypatch) == first
+    assert fast(quiet, ["next", "--json"], capsys, hit=True) == first
     _later(monkeypatch, 2)
     assert drawn_by_full_cli(quiet, ["next", "--json"], taskctl, monkeypatch) == first
 
