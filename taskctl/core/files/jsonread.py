@@ -10,6 +10,7 @@ one set of limits for all of them.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import re
@@ -86,10 +87,14 @@ def loads(text: str) -> Any:
 
 def load(path: Path, limit: int = MAX_STATE_BYTES) -> Any:
     """Read and parse one JSON file. Raises OSError (unreadable) or JsonLimit (refused)."""
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise JsonLimit(f"file is over the {limit:,}-byte limit", 1, 1)
+    from taskctl.core.files.regular import NotRegular, read_bytes
+
+    try:  # a regular file only: a committed link to /dev/zero or a FIFO is refused
+        data = read_bytes(path, limit)
+    except NotRegular as e:
+        if e.errno == errno.EFBIG:
+            raise JsonLimit(f"file is over the {limit:,}-byte limit", 1, 1) from None
+        raise
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

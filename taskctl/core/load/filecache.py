@@ -31,10 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from taskctl import __version__
-from taskctl.core.files import atomic, cachekey, codestamp
+from taskctl.core.files import atomic, cachekey, codestamp, regular
 
 NAME = "task-files.marshal"
 RACY_NS = 2_000_000_000
+MAX_BYTES = 1 << 30  # ~1 KiB a task: a million-task tree
 
 
 def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -75,7 +76,8 @@ class FileCache:
 
     def _read(self) -> dict:
         try:
-            payload = cachekey.unseal(self.path.read_bytes())
+            # a regular file only (a committed link to /dev/zero or a FIFO: no cache)
+            payload = cachekey.unseal(regular.read_bytes(self.path, MAX_BYTES, follow=False))
             if payload is None:
                 return {}  # not sealed by this user: never decoded
             header, entries = marshal.loads(payload)

@@ -19,7 +19,6 @@ of the previous write is invisible; the inode check catches editors that replace
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from taskctl import __version__
@@ -168,20 +167,13 @@ def get_sealed(root: Path, name: str) -> bytes | None:
     if not enabled():
         return None
     from taskctl.core.files import cachekey
+    from taskctl.core.files.regular import read_bytes
 
     try:  # a regular file only: a committed link to a FIFO or /dev/stdin must not block
-        fd = os.open(os.path.join(root, CACHE_DIR, name),
-                     os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        blob = read_bytes(os.path.join(root, CACHE_DIR, name), MAX_SEALED, follow=False)
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as f:
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
-            blob = f.read(MAX_SEALED + 1)
-        except OSError:
-            return None
-    return None if len(blob) > MAX_SEALED else cachekey.unseal(blob)
+    return cachekey.unseal(blob)
 
 
 def put_sealed(root: Path, name: str, payload: bytes) -> None:

@@ -205,3 +205,26 @@ def test_a_committed_cache_file_is_not_trusted(tmp_path):
     assert p.returncode == 0 and "POISONED" not in p.stdout, p.stdout
     (cache / filecache.NAME).write_bytes(b"\xff" * 64 + b"garbage")
     assert run(box, "list").returncode == 0
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_committed_cache_links_to_endless_or_blocking_files_are_ignored(tmp_path, target):
+    """A hostile repository commits `.tasks/.cache/*` as links to `/dev/zero` (an endless
+    read: all memory) or to a FIFO (a read that never returns). Every cache file is read
+    only when it is a regular file: the answers are computed as if there were no cache."""
+    box = Box(tmp_path, {"T001": {"items": ITEM}})
+    assert run(box, "list", "--json").returncode == 0  # the real cache files, to replace
+    assert run(box, "next").returncode == 0
+    cache = box.root / ".cache"
+    if target == "fifo":
+        target = str(tmp_path / "fifo")
+        os.mkfifo(target)
+    names = [p.name for p in cache.iterdir() if p.name != ".gitignore"]
+    assert {"task-files.marshal"} < set(names) and any(n.endswith(".json") for n in names)
+    for name in names:
+        (cache / name).unlink()
+        (cache / name).symlink_to(target)
+    (box.root / "manifest.json").touch()
+    for cmd in (["list", "--json"], ["next", "--json"], ["next"], ["validate"]):
+        p = run(box, *cmd, timeout=30)
+        assert p.returncode == 0 and ("T001" in p.stdout or "OK: 1 task" in p.stdout), cmd
