@@ -10,17 +10,18 @@ reported in `Schedule.cycles` and left out, and the rest is planned as if they d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from taskctl.core.model import Backlog
-from taskctl.core.order import natural_key
+from taskctl.core.order import natural, natural_key, topological_order
 from taskctl.core.plan import estimates
 from taskctl.core.status import PLANNED
 
 EPS = 1e-9  # float tolerance: estimates like 1.5 + 0.1 must not produce slack 1e-16
 
 
-@dataclass
+@dataclass(slots=True)
 class Times:
     earliest_start: float
     earliest_finish: float
@@ -47,11 +48,19 @@ class Schedule:
     imputed: list[str] = field(default_factory=list)  # tasks weighed by the median
     cycles: list[list[str]] = field(default_factory=list)  # left out of the schedule
     statuses: dict[str, str] = field(default_factory=dict)  # id -> status (shown beside times)
+    # the graph planned on (cycles left out), for `ranking`: tasks in topological order, and
+    # each task's dependents among them
+    order: list[str] = field(default_factory=list, repr=False)
+    dependents: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {"weight": self.weight, "total": num(self.total), "path": self.path,
                 "tasks": [{"id": tid, "status": self.statuses.get(tid),
-                           **{k: num(v) for k, v in asdict(t).items() if k != "isolated"},
+                           "earliest_start": num(t.earliest_start),
+                           "earliest_finish": num(t.earliest_finish),
+                           "latest_start": num(t.latest_start),
+                           "latest_finish": num(t.latest_finish),
+                           "slack": num(t.slack), "weight": num(t.weight),
                            "critical": t.critical}
                           for tid, t in self.tasks.items()],
                 "cycles": self.cycles, "imputed": self.imputed, "warnings": self.warnings}
@@ -59,67 +68,86 @@ class Schedule:
 
 def num(v: float) -> float:
     """A JSON-friendly number: rounded, and an int when whole."""
+    if isinstance(v, float) and v.is_integer():  # the usual case; round() is the slow part
+        return int(v)
     v = round(v, 6)
     return int(v) if v == int(v) else v
 
 
+class Cpm(NamedTuple):
+    total: float  # length of the critical path
+    path: list[str]  # the critical chain, first task first
+    times: dict[str, Times]  # keyed by earliest start, then id
+    cycles: list[list[str]]  # left out of the rest
+    order: list[str]  # the nodes planned, in topological order
+    succ: dict[str, list[str]]  # their successors among them
+
+
 def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
-            counted: bool = False):
-    """CPM on a graph: `edges` are (before, after). Returns (total, path, times, cycles).
+            counted: bool = False) -> Cpm:
+    """CPM on a graph: `edges` are (before, after).
 
-    Nodes on cycles are dropped (returned in `cycles`); times are keyed by earliest start, id.
+    Nodes on cycles are dropped (returned in `cycles`).
     `counted` (weights are task counts, not estimates): isolated nodes are never critical.
-    The usual acyclic case sorts with stdlib `graphlib` (importing networkx costs more than a
-    one-task write takes); networkx names the cycles when there are some.
+    The usual acyclic case needs one Kahn pass (`order.topological_order`); only when it
+    leaves nodes out is networkx imported, to name the cycles.
     """
-    import graphlib
-
-    nodes = sorted(weights, key=natural_key)
-    succ: dict[str, dict[str, None]] = {v: {} for v in nodes}
-    pred: dict[str, dict[str, None]] = {v: {} for v in nodes}
-    for a, b in edges:
+    succ: dict[str, list[str]] = {v: [] for v in weights}
+    pred: dict[str, list[str]] = {v: [] for v in weights}
+    for a, b in edges:  # a repeated edge is harmless: every pass below treats it as one
         if a in weights and b in weights and a != b:
-            succ[a][b] = None
-            pred[b][a] = None
-    try:
-        order = list(graphlib.TopologicalSorter({v: list(pred[v]) for v in nodes})
-                     .static_order())
-        cycles: list[list[str]] = []
-    except graphlib.CycleError:  # rare: only then pay for strongly connected components
-        import networkx as nx
-
-        g = nx.DiGraph()
-        g.add_nodes_from(nodes)
-        g.add_edges_from((a, b) for a in nodes for b in succ[a])
-        cycles = [sorted(c, key=natural_key) for c in nx.strongly_connected_components(g)
-                  if len(c) > 1]
-        for c in cycles:
-            g.remove_nodes_from(c)
-        order = list(nx.topological_sort(g))
+            succ[a].append(b)
+            pred[b].append(a)
+    order = topological_order(succ, pred)
+    cycles: list[list[str]] = []
+    if len(order) < len(weights):  # rare: only then pay for strongly connected components
+        cycles = _cycles(succ)
         gone = {v for c in cycles for v in c}
-        succ = {v: {b: None for b in succ[v] if b not in gone} for v in order}
-        pred = {v: {a: None for a in pred[v] if a not in gone} for v in order}
+        succ = {v: [b for b in succ[v] if b not in gone] for v in weights if v not in gone}
+        pred = {v: [a for a in pred[v] if a not in gone] for v in weights if v not in gone}
+        order = topological_order(succ, pred)
     isolated = {v for v in order if not succ[v] and not pred[v]}
-    es: dict[str, float] = {}
+    # forward pass, in topological order: each task's finish pushes its successors' earliest
+    # start up (a task starts when its last predecessor finishes)
+    es = dict.fromkeys(order, 0.0)
     ef: dict[str, float] = {}
     for v in order:
-        es[v] = max((ef[u] for u in pred[v]), default=0.0)
-        ef[v] = es[v] + weights[v]
+        ef[v] = finish = es[v] + weights[v]
+        for s in succ[v]:
+            if finish > es[s]:
+                es[s] = finish
     total = max(ef.values(), default=0.0)
-    lf: dict[str, float] = {}
+    # backward pass, in reverse: each task's latest start pulls its predecessors' latest
+    # finish down (a task must finish when its first successor has to start)
+    lf = dict.fromkeys(order, total)
     ls: dict[str, float] = {}
     for v in reversed(order):
-        lf[v] = min((ls[s] for s in succ[v]), default=total)
-        ls[v] = lf[v] - weights[v]
+        ls[v] = start = lf[v] - weights[v]
+        for u in pred[v]:
+            if start < lf[u]:
+                lf[u] = start
     times = {}
-    for v in sorted(order, key=lambda v: (es[v], natural_key(v))):  # shown in start order
+    # shown in start order, ties by id: a stable sort by start of the ids in natural order
+    # (sorting `weights`, usually in id order already, costs one pass; `order` is not)
+    for v in sorted([v for v in natural(weights) if v in es], key=es.__getitem__):
         slack = ls[v] - es[v]
         times[v] = Times(es[v], ef[v], ls[v], lf[v], 0.0 if slack <= EPS else slack, weights[v],
                          counted and v in isolated)
-    return total, _chain(succ, order, times), times, sorted(cycles)
+    return Cpm(total, _chain(succ, order, times), times, sorted(cycles), order, succ)
 
 
-def _chain(succ: dict[str, dict], order: list[str], times: dict[str, Times]) -> list[str]:
+def _cycles(succ: dict[str, list[str]]) -> list[list[str]]:
+    """The dependency cycles (strongly connected components of more than one node), each in
+    natural id order."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(succ)
+    g.add_edges_from((a, b) for a in succ for b in succ[a])
+    return [natural(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+
+
+def _chain(succ: dict[str, list[str]], order: list[str], times: dict[str, Times]) -> list[str]:
     """Follow zero-slack tasks whose start is the previous one's finish, from time 0 to `total`.
 
     With slack defined by the backward pass such a chain always exists and is a longest path.
@@ -145,10 +173,10 @@ def schedule(bl: Backlog, weight: str = "auto") -> Schedule:
     remaining = [t for t in bl.tasks.values() if t.status in PLANNED]
     w = estimates.weigh(remaining, weight)
     edges = [(d, t.id) for t in remaining for d in t.depends_on]
-    total, path, times, cycles = compute(w.values, edges, w.unit == "count")
+    r = compute(w.values, edges, w.unit == "count")
     warnings = [m] if (m := w.warning()) else []
-    for c in cycles:
+    for c in r.cycles:
         warnings.append(f"dependency cycle among {', '.join(c)}: left out of the schedule "
                         "(remove one dependency edge)")
-    return Schedule(w.unit, total, path, times, warnings, w.imputed, cycles,
-                    {t.id: t.status for t in remaining})
+    return Schedule(w.unit, r.total, r.path, r.times, warnings, w.imputed, r.cycles,
+                    {t.id: t.status for t in remaining}, r.order, r.succ)
