@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 _PARTS = re.compile(r"(\d+)")
+_PREFIXED = re.compile(r"(\D*)(\d+)")  # the usual shape: the same key as the general case
 
 
 _KEYS: dict = {}  # id -> its key: a 10,000-task plan sorts the same ids ~40,000 times
@@ -27,6 +28,8 @@ def natural_key(tid: str) -> tuple:
 
 
 def _key(tid: str) -> tuple:
+    if type(tid) is str and (m := _PREFIXED.fullmatch(tid)):  # T0042: twice as fast
+        return (m[1].casefold(), int(m[2])), tid
     # split() alternates text, digits, text, ... (the first text may be empty, the last empty
     # one is dropped), so texts only meet texts and numbers numbers: a flat tuple compares
     # like a tuple of tagged parts, about twice as fast; the id itself breaks ties (T1, T01)
@@ -45,12 +48,12 @@ def by_id(tasks: dict) -> list[tuple]:
     return sorted(tasks.items(), key=lambda kv: natural_key(kv[0]))
 
 
-def topological_order(succ: dict[str, list[str]], pred: dict[str, list[str]]) -> list[str]:
-    """Kahn's algorithm: every node of `succ` after all its predecessors (`pred`, the same
-    edges reversed; a repeated edge counts on both sides). Nodes on a cycle, and every node
-    after one, are missing from the result. Plain dicts: stdlib `graphlib` gives the same
-    answer ~5x slower on 10,000 tasks (it always searches for a cycle first)."""
-    waiting = {v: len(pred[v]) for v in succ}  # predecessors not placed yet
+def topological_order(succ: dict[str, list[str]]) -> list[str]:
+    """Kahn's algorithm: every node of `succ` (node -> its successors, all of them nodes) after
+    all its predecessors. Nodes on a cycle, and every node after one, are missing from the
+    result. Plain dicts: stdlib `graphlib` gives the same answer ~5x slower on 10,000 tasks
+    (it always searches for a cycle first)."""
+    waiting = _in_degrees(succ)  # predecessors not placed yet
     order = [v for v, n in waiting.items() if n == 0]
     for v in order:  # the list grows while it is read: each node is placed once
         for s in succ[v]:
@@ -60,10 +63,10 @@ def topological_order(succ: dict[str, list[str]], pred: dict[str, list[str]]) ->
     return order
 
 
-def generations(succ: dict[str, list[str]], pred: dict[str, list[str]]) -> list[list[str]]:
+def generations(succ: dict[str, list[str]]) -> list[list[str]]:
     """Kahn's algorithm a layer at a time: layer k holds the nodes whose longest chain of
     predecessors has k - 1 nodes (networkx `topological_generations`). Cycles are left out."""
-    waiting = {v: len(pred[v]) for v in succ}
+    waiting = _in_degrees(succ)
     layer = [v for v, n in waiting.items() if n == 0]
     out = []
     while layer:
@@ -76,3 +79,12 @@ def generations(succ: dict[str, list[str]], pred: dict[str, list[str]]) -> list[
                     following.append(s)
         layer = following
     return out
+
+
+def _in_degrees(succ: dict[str, list[str]]) -> dict[str, int]:
+    """Edges into each node (a repeated edge counts twice: Kahn's removes it twice)."""
+    n = dict.fromkeys(succ, 0)
+    for v in succ:
+        for s in succ[v]:
+            n[s] += 1
+    return n

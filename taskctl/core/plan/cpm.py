@@ -93,22 +93,20 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
     leaves nodes out is networkx imported, to name the cycles.
     """
     succ: dict[str, list[str]] = {v: [] for v in weights}
-    pred: dict[str, list[str]] = {v: [] for v in weights}
     for a, b in edges:  # a repeated edge is harmless: every pass below treats it as one
         if a in weights and b in weights and a != b:
             succ[a].append(b)
-            pred[b].append(a)
-    order = topological_order(succ, pred)
+    order = topological_order(succ)
     cycles: list[list[str]] = []
     if len(order) < len(weights):  # rare: only then pay for strongly connected components
         cycles = _cycles(succ)
         gone = {v for c in cycles for v in c}
         succ = {v: [b for b in succ[v] if b not in gone] for v in weights if v not in gone}
-        pred = {v: [a for a in pred[v] if a not in gone] for v in weights if v not in gone}
-        order = topological_order(succ, pred)
-    isolated = {v for v in order if not succ[v] and not pred[v]}
-    # forward pass, in topological order: each task's finish pushes its successors' earliest
-    # start up (a task starts when its last predecessor finishes)
+        order = topological_order(succ)
+    has_pred = {b for v in order for b in succ[v]}
+    isolated = {v for v in order if not succ[v] and v not in has_pred}
+    # forward pass: a task starts when its last predecessor has finished. In topological
+    # order all of them come first, so each finish is pushed on to the successors.
     es = dict.fromkeys(order, 0.0)
     ef: dict[str, float] = {}
     for v in order:
@@ -117,15 +115,16 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
             if finish > es[s]:
                 es[s] = finish
     total = max(ef.values(), default=0.0)
-    # backward pass, in reverse: each task's latest start pulls its predecessors' latest
-    # finish down (a task must finish when its first successor has to start)
-    lf = dict.fromkeys(order, total)
+    # backward pass, in reverse order: a task must finish when its first successor has to start
+    lf: dict[str, float] = {}
     ls: dict[str, float] = {}
     for v in reversed(order):
-        ls[v] = start = lf[v] - weights[v]
-        for u in pred[v]:
-            if start < lf[u]:
-                lf[u] = start
+        finish = total
+        for s in succ[v]:
+            if ls[s] < finish:
+                finish = ls[s]
+        lf[v] = finish
+        ls[v] = finish - weights[v]
     times = {}
     # shown in start order, ties by id: a stable sort by start of the ids in natural order
     # (sorting `weights`, usually in id order already, costs one pass; `order` is not)

@@ -88,13 +88,11 @@ def unblocked_work(bl: Backlog, weights: dict[str, float], ids: list[str]):
     directly; this builds it, and walks it from each id when it has a cycle."""
     planned = sorted(weights)
     children: dict[str, list[str]] = {tid: [] for tid in planned}
-    parents: dict[str, list[str]] = {tid: [] for tid in planned}
     for tid in planned:
         for d in bl.tasks[tid].depends_on:
             if d in children and d != tid:
                 children[d].append(tid)
-                parents[tid].append(d)
-    order = topological_order(children, parents)
+    order = topological_order(children)
     if len(order) == len(planned):
         return descendant_work(order, children, weights, ids)
     index = {tid: i for i, tid in enumerate(planned)}
@@ -169,15 +167,20 @@ SCALE = 1000  # weights summed exactly to 1/1000 of a unit
 
 
 def _bit_planes(planned: list[str], weights: dict[str, float]) -> list[tuple[int, int]]:
-    """(multiplier, mask of tasks whose weight has that bit): a weighted popcount in a few
-    big-int operations per task, instead of one Python step per descendant. Weights are
-    counted in their greatest common step (0.5 h: 5 planes for up to 8 h instead of 13)."""
+    """(multiplier, mask of the tasks whose weight has that bit): a weighted popcount in a few
+    big-int operations per task, instead of one Python step per descendant. Weights count in
+    their greatest common step (0.5 h steps up to 8 h: 5 planes instead of 13)."""
     scaled = [round(weights[tid] * SCALE) for tid in planned]
     step = math.gcd(*scaled) or 1
-    rev = [v // step for v in reversed(scaled)]  # int(..., 2) reads the last task's bit first
+    values = sorted({v // step for v in scaled})
+    # one character per task, naming its weight, the last task first (int(..., 2) reads the
+    # most significant digit first); a plane is that string translated to 0/1 digits
+    letter = {v * step: chr(i) for i, v in enumerate(values)}
+    text = "".join(map(letter.__getitem__, reversed(scaled)))
     planes = []
-    for j in range(max(rev, default=0).bit_length()):
-        planes.append((step << j, int("".join("1" if v >> j & 1 else "0" for v in rev), 2)))
+    for j in range(max(values, default=0).bit_length()):
+        digit = {i: "1" if v >> j & 1 else "0" for i, v in enumerate(values)}
+        planes.append((step << j, int(text.translate(digit), 2)))
     return planes
 
 
@@ -288,15 +291,8 @@ def waves(bl: Backlog, weight: str = "auto") -> dict:
     """Remaining work as topological generations: wave k needs only waves before it."""
     sched = cpm.schedule(bl, weight)
     cycle_ids = cycle_members(sched)
-    succ: dict[str, list[str]] = {tid: [] for tid in sched.tasks}
-    pred: dict[str, list[str]] = {tid: [] for tid in sched.tasks}
-    for tid in sched.tasks:
-        for d in bl.tasks[tid].depends_on:
-            if d in succ and d != tid:
-                succ[d].append(tid)
-                pred[tid].append(d)
     out = []
-    for i, gen in enumerate(generations(succ, pred), 1):
+    for i, gen in enumerate(generations(sched.dependents), 1):
         items = []
         for tid in natural(gen):
             t = bl.tasks[tid]
