@@ -94,3 +94,52 @@ def test_critical_path_is_a_longest_chain_by_brute_force(g):
         assert (t.slack == 0) == (through == best), (v, t, through, best)
         assert t.earliest_finish - t.earliest_start == weights[v]
         assert t.latest_start - t.earliest_start == t.slack
+
+
+def test_tasks_after_a_cycle_are_still_scheduled_from_time_zero():
+    # A <-> B is a cycle; C waits on A: C is planned (its cycle edge dropped), A and B are not
+    bl = backlog(task("A", deps=["B"], hours=1), task("B", deps=["A"], hours=1),
+                 task("C", deps=["A"], hours=2), task("D", deps=["C"], hours=3))
+    s = cpm.schedule(bl, "hours")
+    assert s.cycles == [["A", "B"]] and list(s.tasks) == ["C", "D"]
+    assert (s.tasks["C"].earliest_start, s.total, s.path) == (0, 5, ["C", "D"])
+
+
+def test_several_cycles_are_named_each_in_id_order():
+    bl = backlog(task("T10", deps=["T9"]), task("T9", deps=["T10"]),
+                 task("b", deps=["a2"]), task("a2", deps=["b"]), task("T1"))
+    s = cpm.schedule(bl, "count")
+    assert s.cycles == [["T9", "T10"], ["a2", "b"]] and list(s.tasks) == ["T1"]
+    assert [w for w in s.warnings if "cycle" in w] == [
+        "dependency cycle among T9, T10: left out of the schedule (remove one dependency edge)",
+        "dependency cycle among a2, b: left out of the schedule (remove one dependency edge)"]
+
+
+def test_isolated_tasks_are_never_critical_when_counted_but_are_when_weighed():
+    bl = backlog(task("A"), task("B"), task("C", deps=["B"]))
+    counted = cpm.schedule(bl, "count")
+    assert counted.tasks["A"].isolated and not counted.tasks["A"].critical
+    assert counted.tasks["B"].critical and counted.path == ["B", "C"]
+    bl = backlog(task("A", hours=5), task("B", hours=1), task("C", deps=["B"], hours=1))
+    weighed = cpm.schedule(bl, "hours")
+    assert not weighed.tasks["A"].isolated and weighed.tasks["A"].critical
+    assert weighed.path == ["A"] and weighed.tasks["B"].slack == 3
+
+
+def test_equal_starts_are_listed_in_natural_id_order_and_json_keeps_its_fields():
+    bl = backlog(task("T10", hours=1), task("t2", hours=1), task("T1", hours=2),
+                 task("T3", deps=["T1"], hours=1), task("T02", hours=1))
+    s = cpm.schedule(bl, "hours")
+    assert list(s.tasks) == ["T1", "T02", "t2", "T10", "T3"]
+    row = s.to_dict()["tasks"][0]
+    assert list(row) == ["id", "status", "earliest_start", "earliest_finish", "latest_start",
+                         "latest_finish", "slack", "weight", "critical"]
+    assert row == {"id": "T1", "status": "pending", "earliest_start": 0, "earliest_finish": 2,
+                   "latest_start": 0, "latest_finish": 2, "slack": 0, "weight": 2,
+                   "critical": True}
+    assert s.to_dict()["tasks"][1]["latest_start"] == 2 and s.to_dict()["total"] == 3
+
+
+def test_num_rounds_and_makes_whole_numbers_ints():
+    assert [cpm.num(x) for x in (2.0, 0.1 + 0.2, 1.5, 1e-9, 3, -0.0)] == [2, 0.3, 1.5, 0, 3, 0]
+    assert type(cpm.num(2.0)) is int and type(cpm.num(1.0000000001)) is int

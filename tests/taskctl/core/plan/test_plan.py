@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taskctl.core.model import DONE
+from taskctl.core.order import natural_key
 from taskctl.core.plan import cpm, estimates
 from taskctl.core.plan import ranking as plan
 from tests.taskctl.core.plan.planning_fixtures import backlog, task
@@ -135,7 +136,7 @@ def test_next_only_returns_tasks_whose_dependencies_are_all_done(bl):
               | {t["id"] for t in rep["held"]})
     assert listed == {t.id for t in bl.tasks.values() if t.status not in DONE}
     keys = [(not t["critical"], int(t["priority"][1:]) if t["priority"] != "-" else 99,
-             -t["unblocks"], t["id"]) for t in rep["tasks"]]
+             -t["unblocks"], natural_key(t["id"])) for t in rep["tasks"]]
     assert keys == sorted(keys)
 
 
@@ -146,3 +147,75 @@ def test_median_is_statistics_median(values):
     import statistics
 
     assert estimates._median(values) == statistics.median(values)
+
+
+def test_ties_are_broken_in_natural_id_order():
+    bl = backlog(task("T10"), task("T2"), task("t1"), task("T1", deps=["T0"]),
+                 task("T0", status="completed"))
+    ranked = plan.rank(bl, cpm.schedule(bl, "count"))
+    assert [r.task.id for r in ranked] == ["T1", "t1", "T2", "T10"]
+    assert [r.reason.split(";")[0] for r in ranked[1:]] == [
+        "after T1: tie, id order", "after t1: tie, id order", "after T2: tie, id order"]
+
+
+def test_cycle_members_are_never_next_and_say_why():
+    bl = backlog(task("A", deps=["B"]), task("B", deps=["A"]), task("C", deps=["A"]),
+                 task("D"), task("E", deps=["D"]))
+    rep = plan.next_report(bl, "count")
+    assert [t["id"] for t in rep["tasks"]] == ["D"]
+    assert rep["tasks"][0]["unblocks_count"] == 1
+    assert {x["id"]: x["reason"] for x in rep["not_listed"]} == {
+        "A": "on a dependency cycle; waits on B (pending)",
+        "B": "on a dependency cycle; waits on A (pending)",
+        "C": "waits on A (pending)", "E": "waits on D (pending)"}
+
+
+@st.composite
+def weighted_dags(draw):
+    n = draw(st.integers(1, 14))
+    names = draw(st.permutations([f"T{i}" for i in range(n)]))  # ids hide the order
+    weights = [0, 0.1, 0.25, 0.3, 0.5, 1, 1.5, 2, 8, 12000, 0.001, 3.333]
+    tasks = [task(names[i], deps=[names[j] for j in range(i) if draw(st.booleans())],
+                  hours=draw(st.sampled_from(weights))) for i in range(n)]
+    return backlog(*tasks)
+
+
+def brute_unblocks(bl, weights, tid):
+    """Every task that transitively depends on `tid`, summed as the planner sums: each
+    weight to 1/1000 of a unit."""
+    found, todo = set(), [tid]
+    while todo:
+        v = todo.pop()
+        for t in bl.tasks.values():
+            if v in t.depends_on and t.id not in found and t.id in weights:
+                found.add(t.id)
+                todo.append(t.id)
+    return sum(round(weights[x] * 1000) for x in found) / 1000, len(found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(weighted_dags())
+def test_unblocked_work_is_the_weight_of_all_dependents_counted_once(bl):
+    sched = cpm.schedule(bl, "hours")
+    w = {tid: t.weight for tid, t in sched.tasks.items()}
+    every = list(bl.tasks) + ["NOT-A-TASK"]
+    expected = {tid: brute_unblocks(bl, w, tid) if tid in w else (0.0, 0) for tid in every}
+    assert plan.unblocked_work(bl, w, every) == expected
+    assert plan.descendant_work(sched.order, sched.dependents, w, every) == expected
+    for r in plan.rank(bl, sched):
+        assert (r.unblocks, r.unblocks_count) == expected[r.task.id]
+
+
+@settings(max_examples=200, deadline=None)
+@given(backlogs())
+def test_waves_match_networkx_topological_generations(bl):
+    import networkx as nx
+
+    sched = cpm.schedule(bl, "count")
+    g = nx.DiGraph()
+    g.add_nodes_from(sched.tasks)
+    g.add_edges_from((d, tid) for tid in sched.tasks for d in bl.tasks[tid].depends_on
+                     if d in sched.tasks and d != tid)
+    rep = plan.waves(bl, "count")
+    assert [[t["id"] for t in w["tasks"]] for w in rep["waves"]] == [
+        sorted(layer, key=natural_key) for layer in nx.topological_generations(g)]
