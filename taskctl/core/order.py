@@ -45,7 +45,7 @@ def natural(ids) -> list[str]:
 
 def by_id(tasks: dict) -> list[tuple]:
     """(id, value) pairs of a mapping keyed by task id, in natural id order."""
-    return sorted(tasks.items(), key=lambda kv: natural_key(kv[0]))
+    return [(tid, tasks[tid]) for tid in natural(tasks)]
 
 
 def topological_order(succ: dict[str, list[str]]) -> list[str]:

@@ -44,7 +44,7 @@ def estimate(t: Task, unit: str) -> float | None:
     if unit == "count":
         return 1.0
     v = getattr(t, _FIELD[unit])
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or v != v:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v != v:
         return None
     return float(v)
 

@@ -44,17 +44,18 @@ class Ranked:
 
 def blockers(bl: Backlog, t: Task, cycle_ids: set[str] | frozenset = frozenset()) -> list[str]:
     """Why `t` is not actionable (empty list: it is)."""
-    if t.status in DONE:
-        return [f"{t.status}"]
-    if t.status in PARKED:
+    status, tasks = t.status, bl.tasks  # called for every task of a plan
+    if status in DONE:
+        return [f"{status}"]
+    if status in PARKED:
         return ["deferred (parked; not scheduled until its status changes)"]
     out = []
-    if t.status == TaskStatus.BLOCKED:
+    if status == TaskStatus.BLOCKED:
         out.append("status is blocked")
     if t.id in cycle_ids:
         out.append("on a dependency cycle")
     for dep in t.depends_on:
-        other = bl.tasks.get(dep)
+        other = tasks.get(dep)
         if dep == t.id:
             continue  # reported by validate; not a blocker of its own
         if other is None:
