@@ -171,7 +171,7 @@ def schedule(bl: Backlog, weight: str = "auto") -> Schedule:
     """CPM schedule of `bl`'s remaining work, weighed by `weight` (auto|hours|tokens|count)."""
     remaining = [t for t in bl.tasks.values() if t.status in PLANNED]
     w = estimates.weigh(remaining, weight)
-    edges = [(d, t.id) for t in remaining for d in t.depends_on]
+    edges = ((d, t.id) for t in remaining for d in t.depends_on)
     r = compute(w.values, edges, w.unit == "count")
     warnings = [m] if (m := w.warning()) else []
     for c in r.cycles:

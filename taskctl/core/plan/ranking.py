@@ -96,6 +96,8 @@ def unblocked_work(bl: Backlog, weights: dict[str, float], ids: list[str]):
     order = topological_order(children)
     if len(order) == len(planned):
         return descendant_work(order, children, weights, ids)
+    # a cycle: the walk of old, memoised across ids, so a second id reaching the cycle can
+    # miss part of it (docs/planning.md); kept so that output does not change
     index = {tid: i for i, tid in enumerate(planned)}
     planes = _bit_planes(planned, weights)
     reach: dict[str, int] = {}
