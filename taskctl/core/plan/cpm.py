@@ -9,6 +9,7 @@ reported in `Schedule.cycles` and left out, and the rest is planned as if they d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -54,13 +55,14 @@ class Schedule:
     dependents: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
+        n = functools.cache(num)  # a few hundred sums recur across thousands of tasks
         return {"weight": self.weight, "total": num(self.total), "path": self.path,
                 "tasks": [{"id": tid, "status": self.statuses.get(tid),
-                           "earliest_start": num(t.earliest_start),
-                           "earliest_finish": num(t.earliest_finish),
-                           "latest_start": num(t.latest_start),
-                           "latest_finish": num(t.latest_finish),
-                           "slack": num(t.slack), "weight": num(t.weight),
+                           "earliest_start": n(t.earliest_start),
+                           "earliest_finish": n(t.earliest_finish),
+                           "latest_start": n(t.latest_start),
+                           "latest_finish": n(t.latest_finish),
+                           "slack": n(t.slack), "weight": n(t.weight),
                            "critical": t.critical}
                           for tid, t in self.tasks.items()],
                 "cycles": self.cycles, "imputed": self.imputed, "warnings": self.warnings}
