@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from taskctl.core.model import Backlog
+from taskctl.core.order import topological_order
 from taskctl.core.problems import problem
 from taskctl.core.status import DONE, TaskStatus
 
@@ -61,26 +62,15 @@ def dependency_graph(bl: Backlog):
 
 
 def has_cycle(bl: Backlog) -> bool:
-    """Does the dependency graph have a cycle? Kahn's algorithm on plain dicts: stdlib
-    `graphlib` answers the same but ~5x slower on 10,000 tasks, networkx slower still."""
+    """Does the dependency graph have a cycle? Kahn's algorithm (`order.topological_order`)
+    places every task unless some are on a cycle or after one; networkx is not imported."""
     tasks = bl.tasks
-    indeg: dict[str, int] = {}
-    succ: dict[str, list[str]] = {}
+    succ: dict[str, list[str]] = {tid: [] for tid in tasks}
     for tid, t in tasks.items():
-        deps = {d for d in t.depends_on if d in tasks and d != tid}
-        indeg[tid] = len(deps)
-        for d in deps:
-            succ.setdefault(d, []).append(tid)
-    ready = [tid for tid, k in indeg.items() if k == 0]
-    seen = 0
-    while ready:
-        tid = ready.pop()
-        seen += 1
-        for nxt in succ.get(tid, ()):
-            indeg[nxt] -= 1
-            if indeg[nxt] == 0:
-                ready.append(nxt)
-    return seen != len(indeg)
+        for d in set(t.depends_on):
+            if d in tasks and d != tid:
+                succ[d].append(tid)
+    return len(topological_order(succ)) != len(succ)
 
 
 def _cycles(bl: Backlog) -> None:
