@@ -62,10 +62,10 @@ def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
     # the files were just written: inside the racy window nothing would be stored
     assert loader.load(tasks)
     # only the manifest's entries are kept: they are keyed on content, never racy
-    assert list(filecache.FileCache(tasks).entries) == [loader.ENTRIES]
+    assert {k.split("\0")[0] for k in filecache.FileCache(tasks).entries} == {loader.ENTRIES}
     monkeypatch.setattr(filecache, "RACY_NS", 0)
     first = loader.load(tasks)
-    assert (tasks / ".cache" / filecache.NAME).exists()
+    assert list((tasks / ".cache").glob(f"{filecache.NAME}-*.marshal"))
     assert (tasks / ".cache" / ".gitignore").read_text() == "*\n"
     parsed: list[str] = []
     real = safeyaml.load
@@ -198,3 +198,37 @@ def test_symlinked_task_file_is_never_served_from_the_cache(tmp_path, monkeypatc
     target.write_text("id: T001\ntitle: after!\n")
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert loader.load(root).tasks["T001"].title == "after!"
+
+
+def test_one_edit_rewrites_one_shard_of_the_file_cache(copy_example, monkeypatch):
+    """The per-file cache is sharded: a save after one task file's edit (or one manifest
+    entry's) rewrites the one shard holding it, never the whole cache."""
+    from taskctl.core.load import filecache
+
+    tasks = copy_example("agent-mvp")
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    loader.load(tasks)
+    cache = tasks / ".cache"
+
+    def inodes() -> dict[str, int]:  # atomic writes replace a shard: a new inode
+        return {p.name: p.stat().st_ino for p in cache.glob(f"{filecache.NAME}-*.marshal")}
+
+    before = inodes()
+    assert len(before) > 4
+    loader.load(tasks)
+    assert inodes() == before  # nothing changed: nothing written
+    f = tasks / "tasks" / "T034-warmup.yaml"
+    f.write_text(f.read_text().replace("Warmup Schedule", "Edited"))
+    loader.load(tasks)
+    after = inodes()
+    changed = {n for n in after if after[n] != before.get(n)}
+    assert changed == {filecache.shard_name(filecache.shard_of(str(f)))}
+    m = tasks / "manifest.json"
+    data = json.loads(m.read_text())
+    data["tasks"][0]["title"] = "Drifted"
+    m.write_text(json.dumps(data, indent=2))
+    loader.load(tasks)
+    again = inodes()
+    row = f"{loader.ENTRIES}\0{data['tasks'][0]['id']}"
+    assert {n for n in again if again[n] != after[n]} == {
+        filecache.shard_name(filecache.shard_of(row))}
