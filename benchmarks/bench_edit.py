@@ -1,0 +1,110 @@
+"""What an agent's next read costs after it changed one task: whole processes, this checkout
+beside a reference version, alternated in the same run.
+
+    python benchmarks/bench_edit.py [--count 10000] [--rounds 5] [--command "next --json"]
+                                    [--reference /tmp/main-export]
+
+Two edits, each followed by one run of the command (the plan cache misses; the per-file cache
+holds everything else):
+- "file": one task file's title edited in place (a different file each round);
+- "manifest": the manifest rewritten (atomically, as `claim`/`set` do) with one entry changed.
+Each round waits out the racy window (2 s) after the edit, as an agent's next call would, so
+the previous round's edit is cached again and saved (the cost a real session pays).
+
+`--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
+-x -C DIR`); it runs through the same console script with PYTHONPATH=DIR. Each version gets
+its own copy of a generated tree (their caches differ). Figures: median wall and CPU of the
+process, `python -c pass` measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gen_tree import generate  # noqa: E402
+
+EXE = str(Path(sys.executable).with_name("taskctl"))
+
+
+def run(argv: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(wall s, CPU s) of one process."""
+    start = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env={**os.environ, **(env or {})})
+    _, status, ru = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed")
+    return time.perf_counter() - start, ru.ru_utime + ru.ru_stime
+
+
+def edit_file(root: Path, i: int) -> None:
+    names = sorted(os.listdir(root / "tasks"))
+    f = root / "tasks" / names[(i * 97) % len(names)]
+    f.write_text(f.read_text().replace("title: ", "title: x", 1))
+
+
+def edit_manifest(root: Path, i: int) -> None:
+    m = root / "manifest.json"
+    data = json.loads(m.read_text())
+    e = data["tasks"][(i * 131) % len(data["tasks"])]
+    e["title"] = str(e.get("title", "")) + "!"
+    tmp = m.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, m)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--count", type=int, default=10_000)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--command", default="next --json")
+    ap.add_argument("--reference", type=Path, help="a directory holding another taskctl")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-edit-"))
+    try:
+        generate(tmp / "base", args.count)
+        versions = {"this checkout": {}}
+        if args.reference:
+            versions["reference"] = {"PYTHONPATH": str(args.reference.resolve())}
+        roots = {}
+        for name in versions:
+            d = tmp / name.replace(" ", "-")
+            shutil.copytree(tmp / "base" / ".tasks", d / ".tasks")
+            roots[name] = d / ".tasks"
+        cmd = args.command.split()
+        floor = [run([sys.executable, "-c", "pass"]) for _ in range(5)]
+        for name, env in versions.items():  # fill each version's caches
+            for _ in range(2):
+                run([EXE, *cmd, "--tasks-dir", str(roots[name])], env)
+        res: dict[tuple[str, str], list] = {}
+        for i in range(1, args.rounds + 1):
+            for kind, edit in (("file", edit_file), ("manifest", edit_manifest)):
+                for name in versions:
+                    edit(roots[name], i)
+                time.sleep(2.2)  # past the racy window
+                order = list(versions) if i % 2 else list(versions)[::-1]
+                for name in order:
+                    res.setdefault((kind, name), []).append(
+                        run([EXE, *cmd, "--tasks-dir", str(roots[name])], versions[name]))
+        print(f"{args.count} tasks, `taskctl {args.command}` after one edit, median of "
+              f"{args.rounds}; floor `python -c pass` "
+              f"{statistics.median(f[0] for f in floor) * 1000:.0f} ms")
+        for (kind, name), xs in res.items():
+            print(f"  {kind:<9} {name:<14} wall {statistics.median(x[0] for x in xs) * 1000:6.0f}"
+                  f" ms  cpu {statistics.median(x[1] for x in xs) * 1000:6.0f} ms", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
