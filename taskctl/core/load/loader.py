@@ -13,7 +13,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskctl.core.load import checks, filecache, ids, safeyaml, schema, specs, taskfile
+from taskctl.core.load import checks, entryrows, filecache, ids, safeyaml, specs, taskfile
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
@@ -40,9 +40,7 @@ from taskctl.core.load.taskpaths import (
 from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
 from taskctl.core.problems import Problem, problem
 
-# the per-file cache's content-keyed table (filecache.recall) of manifest entries: per entry,
-# its schema findings and its normalisation
-ENTRIES = "manifest#entries"
+ENTRIES = entryrows.TABLE  # re-exported: the cache's table of manifest entries
 DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
 
 
@@ -105,47 +103,14 @@ class _Loader:
         except FileIssue as e:
             self.add(e.rule, e.message, file=self.rel(path), line=e.line, column=e.column)
             return None, None
-        for key, msg in self._manifest_schema(m):
+        found, self._normalised = entryrows.check(self.cache, m)
+        for key, msg in found:
             key = tuple(key)
             line = index.entry(key[1], key[2] if len(key) > 2 and isinstance(key[2], str)
                                else None) if key[:1] == ("tasks",) and len(key) > 1 else (
                 index.key(key[0]) if key else 1)
             self.add("manifest-schema", msg, file=self.rel(path), line=line)
         return m, index
-
-    def _manifest_schema(self, m: Manifest) -> list:
-        """The manifest's schema findings. Each entry is checked, and normalised, once per
-        distinct content (a row of the cache's ENTRIES table; 10,000 entries: ~0.5 s), so a
-        rewritten manifest re-does only the entries that changed; the rest of the document is
-        small and checked every time. The normalised entries wait in `self._normalised`."""
-        tasks = m.data.get("tasks")
-        if not isinstance(tasks, list):
-            return schema.errors("manifest", m.data)
-        idents, rows, misses = set(), [], 0
-        for i, e in enumerate(tasks):
-            ident = _ident(e, i)
-            if ident in idents:  # a duplicate id (reported later): its own row
-                ident = f"#{i}"
-            idents.add(ident)
-            rows.append((ident, e, row := self.cache.recall(ENTRIES, ident, e)))
-            misses += row is None
-        # Nothing cached (a first load): one compiled check of the whole document is much
-        # cheaper than one per entry, and it passes for nearly every manifest.
-        valid = misses > 1 and schema.valid("manifest", m.data)
-        found = [] if valid else schema.errors("manifest", {**m.data, "tasks": []})
-        for i, (ident, e, row) in enumerate(rows):
-            if row is None:
-                norm = None
-                if not ident.startswith("#"):  # an entry with an id: normalised (plain data)
-                    etask, efind = specs.from_mapping(e, "entry", ident)
-                    norm = (tp.to_plain(etask), efind)
-                row = ([] if valid else schema.errors("manifest-entry", e, ("tasks", i)), norm)
-                self.cache.remember(ENTRIES, ident, e, row)
-            errs, self._normalised[i] = row
-            if errs and errs[0][0][1] != i:  # cached where it sat then: renumber
-                errs = [_moved(k, msg, i) for k, msg in errs]
-            found += errs
-        return sorted(found, key=lambda e: [str(p) for p in e[0]])
 
     # -- pairing and merge ------------------------------------------------------------------
     def load(self) -> Backlog:
@@ -188,7 +153,7 @@ class _Loader:
                     continue
                 seen[entry.id] = i
                 path = self._entry_file(entry.data, entry.id, files, file_tasks)
-                norm = self._normalised.get(i)  # see _manifest_schema
+                norm = self._normalised.get(i)  # see entryrows.check
                 if norm is not None:
                     etask = tp.from_plain(norm[0], dict(entry.data))  # JSON: no dates
                     efind = [(r, tuple(k), msg) for r, k, msg in norm[1]]
@@ -358,20 +323,6 @@ def _set_keys(d: dict) -> set[str] | dict:
     if not keys.isdisjoint(_DEPENDENCY_KEYS):
         out.add("depends_on")
     return out
-
-
-def _ident(entry, i: int) -> str:
-    """A manifest entry's row name in a content-keyed table: its id, else its position."""
-    tid = entry.get("id") if isinstance(entry, dict) else None
-    return tid if isinstance(tid, str) and tid else f"#{i}"
-
-
-def _moved(key: tuple, msg: str, i: int) -> tuple[tuple, str]:
-    """A cached schema finding of a manifest entry, renumbered to the entry's position now
-    (messages start with the dotted path, see schema._message)."""
-    new = ("tasks", i, *key[2:])
-    old_where, new_where = ".".join(map(str, key)), ".".join(map(str, new))
-    return new, new_where + msg[len(old_where):] if msg.startswith(old_where) else msg
 
 
 def _show(field: str, v) -> str:
