@@ -86,7 +86,7 @@ def actionable(bl: Backlog, why: dict[str, list[str]] | None = None) -> list[Tas
 def unblocked_work(bl: Backlog, weights: dict[str, float], ids: list[str]):
     """For each id: (weight, count) of remaining tasks (the keys of `weights`) that
     transitively depend on it. `rank` passes the schedule's graph to `descendant_work`
-    directly; this builds it, and walks it from each id when it has a cycle."""
+    directly; this builds it (and condenses it when it has a cycle)."""
     planned = sorted(weights)
     children: dict[str, list[str]] = {tid: [] for tid in planned}
     for tid in planned:
@@ -96,18 +96,38 @@ def unblocked_work(bl: Backlog, weights: dict[str, float], ids: list[str]):
     order = topological_order(children)
     if len(order) == len(planned):
         return descendant_work(order, children, weights, ids)
-    # a cycle: the walk of old, memoised across ids, so a second id reaching the cycle can
-    # miss part of it (docs/planning.md); kept so that output does not change
+    return _descendant_work_cyclic(planned, children, weights, ids)
+
+
+def _descendant_work_cyclic(planned: list[str], children: dict[str, list[str]],
+                            weights: dict[str, float], ids: list[str]) -> dict:
+    """`descendant_work` for a graph with cycles: on its condensation (each strongly connected
+    group one node, networkx, as the cycles are named with it anyway), every member of a
+    group reaches the whole group and everything below it."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(planned)
+    g.add_edges_from((d, c) for d in planned for c in children[d])
+    dag = nx.condensation(g)
+    group = dag.graph["mapping"]  # task -> its group
     index = {tid: i for i, tid in enumerate(planned)}
+    closure: dict[int, int] = {}  # a group's members' bits and everything below them
+    for n in reversed(list(nx.topological_sort(dag))):
+        bits = 0
+        for tid in dag.nodes[n]["members"]:
+            bits |= 1 << index[tid]
+        for m in dag.successors(n):
+            bits |= closure[m]
+        closure[n] = bits
     planes = _bit_planes(planned, weights)
-    reach: dict[str, int] = {}
     out = {}
     for tid in ids:
         if tid not in index:
             out[tid] = (0.0, 0)
             continue
-        b = _descendant_bits(tid, children, index, reach)
-        out[tid] = (_sum_bits(b, planes), b.bit_count())
+        below = closure[group[tid]] & ~(1 << index[tid])  # not itself
+        out[tid] = (_sum_bits(below, planes), below.bit_count())
     return out
 
 
@@ -137,33 +157,6 @@ def descendant_work(order: list[str], dependents: dict[str, list[str]],
         below = closure[tid] ^ (1 << index[tid])
         out[tid] = (_sum_bits(below, planes), below.bit_count())
     return out
-
-
-def _descendant_bits(start, children, index, reach) -> int:
-    """Bitset of tasks reachable from `start`; iterative (long chains), memoised in `reach`;
-    a child already on the stack (a cycle) is skipped."""
-    stack = [(start, iter(children[start]))]
-    on_stack = {start}
-    acc = {start: 0}
-    while stack:
-        v, it = stack[-1]
-        c = next(it, None)
-        if c is None:
-            stack.pop()
-            on_stack.discard(v)
-            reach[v] = acc.pop(v)
-            if stack:
-                acc[stack[-1][0]] |= reach[v] | (1 << index[v])
-            continue
-        if c in on_stack:
-            continue
-        if c in reach:
-            acc[v] |= reach[c] | (1 << index[c])
-        else:
-            on_stack.add(c)
-            acc[c] = 0
-            stack.append((c, iter(children[c])))
-    return reach[start]
 
 
 SCALE = 1000  # weights summed exactly to 1/1000 of a unit

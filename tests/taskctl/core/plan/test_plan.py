@@ -206,6 +206,45 @@ def test_unblocked_work_is_the_weight_of_all_dependents_counted_once(bl):
         assert (r.unblocks, r.unblocks_count) == expected[r.task.id]
 
 
+def test_unblocked_work_counts_a_whole_cycle_for_every_task_upstream_of_it():
+    """S1 and S2 both lead into the cycle A <-> B: each unblocks both members (a walk
+    memoised across ids once gave S2 only one)."""
+    bl = backlog(task("S1"), task("S2"), task("A", deps=["S1", "B"]), task("B", deps=["S2", "A"]))
+    rep = plan.next_report(bl, "count")
+    assert {t["id"]: t["unblocks_count"] for t in rep["tasks"]} == {"S1": 2, "S2": 2}
+
+
+@st.composite
+def weighted_graphs(draw):
+    """Any dependencies, cycles included."""
+    n = draw(st.integers(1, 10))
+    names = [f"T{i}" for i in range(n)]
+    return backlog(*[task(names[i], deps=[names[j] for j in range(n) if j != i and
+                                          draw(st.integers(0, 3)) == 0],
+                          hours=draw(st.sampled_from([0, 0.5, 1, 2, 3.333])))
+                     for i in range(n)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(weighted_graphs())
+def test_unblocked_work_with_cycles_is_every_dependent_counted_once(bl):
+    sched = cpm.schedule(bl, "hours")
+    w = {tid: t.weight for tid, t in sched.tasks.items()}
+    w.update({tid: 0.0 for tid in bl.tasks if tid not in w})  # cycle members, as `rank` does
+    expected = {}
+    for tid in bl.tasks:
+        found, todo = set(), [tid]
+        while todo:
+            v = todo.pop()
+            for t in bl.tasks.values():
+                if v in t.depends_on and t.id not in found:
+                    found.add(t.id)
+                    todo.append(t.id)
+        found.discard(tid)  # on a cycle it reaches itself: not its own dependent
+        expected[tid] = (sum(round(w[x] * 1000) for x in found) / 1000, len(found))
+    assert plan.unblocked_work(bl, w, list(bl.tasks)) == expected
+
+
 @settings(max_examples=200, deadline=None)
 @given(backlogs())
 def test_waves_match_networkx_topological_generations(bl):
