@@ -39,6 +39,7 @@ from taskctl.core.files import atomic, cachekey, codestamp, regular
 
 NAME = "task-files"  # .cache/task-files-NN.marshal
 SHARDS = 32
+LEGACY = "task-files.marshal"  # before the shards
 RACY_NS = 2_000_000_000
 MAX_BYTES = 1 << 30  # ~1 KiB a task: a million-task tree
 
@@ -178,6 +179,8 @@ class FileCache:
                 if data is None:
                     return  # no key (read-only home): no cache
                 atomic.write_bytes(self.dir / shard_name(i), data)
+            if (legacy := self.dir / LEGACY).is_file():
+                legacy.unlink()  # the one-file cache of earlier versions (~10 MB, unused)
         except OSError:
             pass
 

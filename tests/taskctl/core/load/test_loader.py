@@ -64,8 +64,10 @@ def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
     # only the manifest's entries are kept: they are keyed on content, never racy
     assert {k.split("\0")[0] for k in filecache.FileCache(tasks).entries} == {loader.ENTRIES}
     monkeypatch.setattr(filecache, "RACY_NS", 0)
+    (tasks / ".cache" / filecache.LEGACY).write_bytes(b"an earlier version's cache")
     first = loader.load(tasks)
     assert list((tasks / ".cache").glob(f"{filecache.NAME}-*.marshal"))
+    assert not (tasks / ".cache" / filecache.LEGACY).exists()
     assert (tasks / ".cache" / ".gitignore").read_text() == "*\n"
     parsed: list[str] = []
     real = safeyaml.load
