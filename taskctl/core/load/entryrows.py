@@ -3,13 +3,16 @@
 A manifest is rewritten by every `claim` or `set`, usually with one entry changed. Each entry's
 schema findings (against the manifest schema's `$defs/entry`) and its normalisation are kept
 as one row of the per-file cache's content-keyed table (`filecache.recall`): valid while the
-entry's data is equal, so a rewritten 10,000-entry manifest re-does one entry, not all of
-them (~0.5 s). Reordered entries keep their rows; their findings are renumbered to where they
-sit now. The rest of the document is small and checked every time.
+entry's `marshal` bytes are equal (Python's `==` would take `1`, `1.0` and `true` for the same
+value, which the schema and the normaliser do not; key order shows in the output too), so a
+rewritten 10,000-entry manifest re-does one entry, not all of them (~0.5 s). Reordered
+entries keep their rows; their findings are renumbered to where they sit now. The rest of the
+document is small and checked every time.
 """
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 from taskctl.core.load import schema, specs
@@ -31,21 +34,22 @@ def check(cache, m: Manifest) -> tuple[list, dict[int, tuple | None]]:
         if ident in idents:  # a duplicate id (reported by the loader): its own row
             ident = f"#{i}"
         idents.add(ident)
-        rows.append((ident, e, row := cache.recall(TABLE, ident, e)))
+        blob = marshal.dumps(e)  # typed: `1`, `1.0` and `true` are equal as Python values
+        rows.append((ident, e, blob, row := cache.recall(TABLE, ident, blob)))
         misses += row is None
     # Nothing cached (a first load): one compiled check of the whole document is much cheaper
     # than one per entry, and it passes for nearly every manifest.
     valid = misses > 1 and schema.valid("manifest", m.data)
     found = [] if valid else schema.errors("manifest", {**m.data, "tasks": []})
     normalised: dict[int, tuple | None] = {}
-    for i, (ident, e, row) in enumerate(rows):
+    for i, (ident, e, blob, row) in enumerate(rows):
         if row is None:
             norm = None
             if not ident.startswith("#"):  # an entry with an id: normalised (plain data)
                 etask, efind = specs.from_mapping(e, "entry", ident)
                 norm = (tp.to_plain(etask), efind)
             row = ([] if valid else schema.errors("manifest-entry", e, ("tasks", i)), norm)
-            cache.remember(TABLE, ident, e, row)
+            cache.remember(TABLE, ident, blob, row)
         errs, normalised[i] = row
         if errs and errs[0][0][1] != i:  # cached where it sat then: renumber
             errs = [_moved(k, msg, i) for k, msg in errs]

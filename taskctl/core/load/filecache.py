@@ -8,9 +8,9 @@ parsed (dates as strings), its schema findings, the normalised task as plain tup
 loader rebuilds the `Task` from those (measured: unpickling `Task` objects is slower than
 normalising again, rebuilding from tuples is ~5x faster) and reads the file's text only when
 something needs it. The manifest's entries are cached by content instead (`recall` and
-`remember`: each entry's normalisation and schema findings, valid while the entry's data is
-equal), so rewriting the manifest (every `claim` or `set` does) recomputes only the entries
-that changed.
+`remember`: each entry's normalisation and schema findings, valid while the entry's
+`marshal` bytes are equal, see `entryrows.py`), so rewriting the manifest (every `claim` or
+`set` does) recomputes only the entries that changed.
 
 Storage: `SHARDS` files `.tasks/.cache/task-files-NN.marshal` (an entry's shard is the CRC-32
 of its name), so a save after one edit rewrites one shard, not the whole cache (~10 MB on

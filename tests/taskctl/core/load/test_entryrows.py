@@ -37,3 +37,20 @@ def test_manifest_entries_cached_by_content_survive_a_rewrite(copy_example, monk
     moved = len(data["tasks"]) - 3  # old position 2, reversed, one inserted before it
     assert any(f"tasks.{moved}.estimated_hours" in p.message for p in cached.problems)
     assert _problems(cached) == _problems(loader.load(tasks, use_cache=False))
+
+
+def test_an_entry_changed_only_in_its_value_types_is_checked_again(copy_example, monkeypatch):
+    """`1 == 1.0 == True` in Python, not in JSON Schema nor in the normaliser: the cached row
+    of `estimated_hours: true` (invalid) must not answer for `estimated_hours: 1`."""
+    from taskctl.core.load import filecache
+
+    tasks = copy_example("agent-mvp")
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    m = tasks / "manifest.json"
+    data = json.loads(m.read_text())
+    for value, invalid in ((True, True), (1, False), (True, True), (1.0, False)):
+        data["tasks"][2]["estimated_hours"] = value
+        m.write_text(json.dumps(data, indent=2))
+        cached = loader.load(tasks)
+        assert any("tasks.2.estimated_hours" in p.message for p in cached.problems) is invalid
+        assert _problems(cached) == _problems(loader.load(tasks, use_cache=False))
