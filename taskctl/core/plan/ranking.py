@@ -120,15 +120,8 @@ def _descendant_work_cyclic(planned: list[str], children: dict[str, list[str]],
         for m in dag.successors(n):
             bits |= closure[m]
         closure[n] = bits
-    planes = _bit_planes(planned, weights)
-    out = {}
-    for tid in ids:
-        if tid not in index:
-            out[tid] = (0.0, 0)
-            continue
-        below = closure[group[tid]] & ~(1 << index[tid])  # not itself
-        out[tid] = (_sum_bits(below, planes), below.bit_count())
-    return out
+    reach = {tid: closure[group[tid]] for tid in ids if tid in group}
+    return _totals(ids, index, reach, _bit_planes(planned, weights))
 
 
 def descendant_work(order: list[str], dependents: dict[str, list[str]],
@@ -148,13 +141,19 @@ def descendant_work(order: list[str], dependents: dict[str, list[str]],
         for c in dependents[v]:
             bits |= closure[c]
         closure[v] = bits
-    planes = _bit_planes(backwards, weights)
+    return _totals(ids, index, closure, _bit_planes(backwards, weights))
+
+
+def _totals(ids: list[str], index: dict[str, int], reach: dict[str, int],
+            planes: list[tuple[int, int]]) -> dict[str, tuple[float, int]]:
+    """(weight, count) per id of the tasks in its `reach` bitset, itself left out; (0, 0) for
+    an id that is not remaining work."""
     out = {}
     for tid in ids:
         if tid not in index:
             out[tid] = (0.0, 0)
             continue
-        below = closure[tid] ^ (1 << index[tid])
+        below = reach[tid] & ~(1 << index[tid])  # not itself
         out[tid] = (_sum_bits(below, planes), below.bit_count())
     return out
 
