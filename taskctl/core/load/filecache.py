@@ -3,8 +3,8 @@
 Key of each entry: the file's path and (size, mtime_ns, ctime_ns, inode); key of the whole
 cache: taskctl's version, the core's code stamp (`files/codestamp.py`: an upgraded or edited
 taskctl starts afresh), Python's and PyYAML's versions. Values: the file's front matter as
-parsed (dates as strings), its schema findings, the normalised task as plain tuples
-(`taskplain.py`) with its findings, and the file's format (front matter or plain YAML); the
+parsed (dates as strings), the normalised task as plain tuples (`taskplain.py`) with its
+findings (the schema's included), and the file's format (front matter or plain YAML); the
 loader rebuilds the `Task` from those (measured: unpickling `Task` objects is slower than
 normalising again, rebuilding from tuples is ~5x faster) and reads the file's text only when
 something needs it. The manifest's entries are cached by content instead (`recall` and
@@ -89,7 +89,7 @@ class FileCache:
     def _header() -> tuple:
         import yaml
 
-        return ("taskctl-file-cache/4", __version__, sys.version, yaml.__version__,
+        return ("taskctl-file-cache/5", __version__, sys.version, yaml.__version__,
                 codestamp.stamp())
 
     def _read(self) -> None:

@@ -29,13 +29,13 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
                fresh: dict | None = None) -> tuple:
     """(path, task | None, raw | None, problems) for one task file.
 
-    `cached`: (front matter, schema findings, normalised task, its findings, format) from the
-    per-file cache; `fresh` (a dict) receives them under "value" when this call computed them
-    (for the cache)."""
+    `cached`: (front matter, normalised task, its findings (schema ones included), format)
+    from the per-file cache; `fresh` (a dict) receives them under "value" when this call
+    computed them (for the cache)."""
     rel, in_completed = rel_parts(path, root)
     try:
         if cached is not None:  # unchanged since it was cached: its text is read on demand
-            raw = taskfile.CachedTaskFile(path, root, cached[0], cached[4])
+            raw = taskfile.CachedTaskFile(path, root, cached[0], cached[3])
         else:
             raw = taskfile.read(path, root, require_front_matter=not in_completed,
                                 dates_as_strings=True)
@@ -50,13 +50,13 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
         data = {**data, "id": str(data["id"])}
     if cached is not None:  # normalised before: rebuild the Task from plain data
-        task = tp.from_plain(cached[2], dict(data))  # no dates: cached as strings
-        findings = [(r, tuple(k), m) for r, k, m in cached[3]]
+        task = tp.from_plain(cached[1], dict(data))  # no dates: cached as strings
+        findings = [(r, tuple(k), m) for r, k, m in cached[2]]
     else:
         serrs = schema.errors("task", data)  # read with dates as strings
         task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
         if fresh is not None:
-            fresh["value"] = (raw.data, serrs, tp.to_plain(task), findings, raw.format)
+            fresh["value"] = (raw.data, tp.to_plain(task), findings, raw.format)
     if (why := ids.id_problem(task.id)) is not None:
         # never let a hostile id into the backlog: it names files under .tasks/
         line, col = raw.locate(("id",))
