@@ -2,15 +2,15 @@
 
 Key of each entry: the file's path and (size, mtime_ns, ctime_ns, inode); key of the whole
 cache: taskctl's version, the core's code stamp (`files/codestamp.py`: an upgraded or edited
-taskctl starts afresh), Python's and PyYAML's versions. Values: the file's front matter as
-parsed (dates as strings), the normalised task as plain tuples (`taskplain.py`) with its
-findings (the schema's included), and the file's format (front matter or plain YAML); the
-loader rebuilds the `Task` from those (measured: unpickling `Task` objects is slower than
-normalising again, rebuilding from tuples is ~5x faster) and reads the file's text only when
-something needs it. The manifest's entries are cached by content instead (`recall` and
-`remember`: each entry's normalisation and schema findings, valid while the entry's
-`marshal` bytes are equal, see `entryrows.py`), so rewriting the manifest (every `claim` or
-`set` does) recomputes only the entries that changed.
+taskctl starts afresh), Python's version and PyYAML's install (its `__init__.py` stat, so a
+hit need not import yaml). Values: the file's front matter as parsed (dates as strings), the
+normalised task as plain tuples (`taskplain.py`) with its findings (the schema's included),
+and the file's format (front matter or plain YAML); the loader rebuilds the `Task` from those
+(measured: unpickling `Task` objects is slower than normalising again, rebuilding from tuples
+is ~5x faster) and reads the file's text only when something needs it. The manifest's entries
+are cached by content instead (`recall` and `remember`: each entry's normalisation and schema
+findings, valid while the entry's `marshal` bytes are equal, see `entryrows.py`), so
+rewriting the manifest (every `claim` or `set` does) recomputes only the entries that changed.
 
 Storage: `SHARDS` files `.tasks/.cache/task-files-NN.marshal` (an entry's shard is the CRC-32
 of its name), so a save after one edit rewrites one shard, not the whole cache (~10 MB on
@@ -87,9 +87,7 @@ class FileCache:
 
     @staticmethod
     def _header() -> tuple:
-        import yaml
-
-        return ("taskctl-file-cache/5", __version__, sys.version, yaml.__version__,
+        return ("taskctl-file-cache/5", __version__, sys.version, _yaml_stamp(),
                 codestamp.stamp())
 
     def _read(self) -> None:
@@ -183,6 +181,21 @@ class FileCache:
                 legacy.unlink()  # the one-file cache of earlier versions (~10 MB, unused)
         except OSError:
             pass
+
+
+def _yaml_stamp() -> tuple:
+    """Which PyYAML parsed the cached values (files fastyaml declines go to it): its
+    package's `__init__.py` and that file's size and mtime, found without importing yaml
+    (~12 ms a process that reads every task file from the cache does not need)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("yaml")
+        origin = spec.origin if spec is not None else None
+        st = os.stat(origin) if origin else None
+    except (ImportError, ValueError, OSError):
+        return ("yaml", None)
+    return ("yaml", origin, st.st_size if st else None, st.st_mtime_ns if st else None)
 
 
 def _dumps(header: tuple, entries: dict) -> bytes:

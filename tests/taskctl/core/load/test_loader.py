@@ -93,6 +93,23 @@ def test_file_cache_is_keyed_on_the_code(copy_example, monkeypatch):
     assert filecache.FileCache(tasks).entries == {}  # another taskctl: nothing reused
 
 
+def test_file_cache_is_keyed_on_the_pyyaml_install(copy_example, monkeypatch):
+    """Files fastyaml declines are parsed by PyYAML: another install invalidates the cache,
+    and the key is found without importing yaml."""
+    import yaml
+
+    from taskctl.core.load import filecache
+
+    stamp = filecache._yaml_stamp()
+    assert stamp[1] == yaml.__file__ and stamp[2] == os.path.getsize(yaml.__file__)
+    tasks = copy_example("agent-mvp")
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    loader.load(tasks)
+    assert filecache.FileCache(tasks).entries
+    monkeypatch.setattr(filecache, "_yaml_stamp", lambda: ("yaml", "/elsewhere", 1, 2))
+    assert filecache.FileCache(tasks).entries == {}
+
+
 def test_milestone_files_and_task_field(tmp_path):
     root = tmp_path / ".tasks"
     (root / "tasks").mkdir(parents=True)
