@@ -42,6 +42,8 @@ from taskctl.core.problems import Problem, problem
 
 ENTRIES = entryrows.TABLE  # re-exported: the cache's table of manifest entries
 DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
+_FILLED = ("phase", "milestone", "actual_hours", "actual_tokens", "created_at", "started_at",
+           "completed_at")  # from the manifest entry when the task file leaves them empty
 
 
 class _Loader:
@@ -155,10 +157,10 @@ class _Loader:
                 path = self._entry_file(entry.data, entry.id, files, file_tasks)
                 norm = self._normalised.get(i)  # see entryrows.check
                 if norm is not None:
-                    etask = tp.from_plain(norm[0], dict(entry.data))  # JSON: no dates
                     efind = [(r, tuple(k), msg) for r, k, msg in norm[1]]
                 else:
                     etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
+                    norm = (tp.to_plain(etask), efind)
 
                 def mline(key, i=i):
                     return index.entry(i, key)
@@ -171,12 +173,14 @@ class _Loader:
                     where = f"file {declared!r} does not exist" if declared else "no task file"
                     self.add("missing-file", f"manifest entry {entry.id}: {where}", file=mpath,
                              line=index.entry(i, "file" if declared else "id"), task=entry.id)
+                    etask = tp.from_plain(norm[0], dict(entry.data))  # JSON: no dates
                     etask.format = "manifest"
                     self._put(etask, Source(None, None, mpath, mline))
                     continue
                 paired.add(path)
                 ftask, raw = by_path.get(path, (None, None))
                 if ftask is None:  # unparseable file: the entry stands in
+                    etask = tp.from_plain(norm[0], dict(entry.data))
                     etask.format, etask.path = "manifest", path
                     rel = self.rel(path)
                     for p in self.problems:  # its file's errors are this task's errors
@@ -185,7 +189,7 @@ class _Loader:
                     self._put(etask, Source(None, None, mpath, mline))
                     continue
                 self._check_ids(entry.id, ftask, raw, path, mpath, mline)
-                self._merge(ftask, etask, raw, mpath, mline)
+                self._merge(ftask, tp.fields(norm[0]), entry.data, raw, mpath, mline)
                 if file_tasks.get(ftask.id) is ftask:
                     self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline))
         for path, (task, raw) in files.items():
@@ -247,30 +251,34 @@ class _Loader:
             self.add("id-mismatch", "id disagreement: " + ", ".join(parts),
                      file=self.rel(path), line=raw.locate(("id",))[0], task=ftask.id)
 
-    def _merge(self, ftask: Task, etask: Task, raw, mpath: str, mline) -> None:
-        file_has, entry_has = _set_keys(raw.data), _set_keys(etask.front_matter)
+    def _merge(self, ftask: Task, entry: dict, entry_data: dict, raw, mpath: str,
+               mline) -> None:
+        """Fill `ftask` from its manifest entry's normalised fields (`entry`, see
+        `taskplain.fields`; the task file wins) and report drift. Reads and writes the
+        task's `__dict__`: this runs for every task on every load."""
+        task = ftask.__dict__
+        file_has, entry_has = _set_keys(raw.data), _set_keys(entry_data)
         for field in DRIFT_FIELDS:
             if field not in entry_has:
                 continue
-            fv, ev = getattr(ftask, field), getattr(etask, field)
+            ev = entry[field]
+            if field not in file_has:
+                task[field] = ev
+                continue
+            fv = task[field]
             if field == "depends_on":
                 fv, ev = sorted(fv), sorted(ev)
-            if field not in file_has:
-                setattr(ftask, field, getattr(etask, field))
-                continue
             if fv != ev and ev not in (None, "", []):
-                key = "depends_on" if field == "depends_on" else field
                 self.add("manifest-drift", f"{ftask.id} {field}: file says {_show(field, fv)}, "
                          f"manifest says {_show(field, ev)} (file wins)", file=mpath,
-                         line=mline(key), task=ftask.id)
+                         line=mline(field), task=ftask.id)
         if "blocks" not in file_has:
-            ftask.blocks = etask.blocks
-        for field in ("phase", "milestone", "actual_hours", "actual_tokens", "created_at",
-                      "started_at", "completed_at"):
-            if getattr(ftask, field) in (None, "") and getattr(etask, field) not in (None, ""):
-                setattr(ftask, field, getattr(etask, field))
-        if not ftask.tags:
-            ftask.tags = etask.tags
+            task["blocks"] = entry["blocks"]
+        for field in _FILLED:
+            if task[field] in (None, "") and entry[field] not in (None, ""):
+                task[field] = entry[field]
+        if not task["tags"]:
+            task["tags"] = entry["tags"]
 
     def _milestones(self) -> None:
         ms: dict[str, Milestone] = {}

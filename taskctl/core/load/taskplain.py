@@ -29,6 +29,16 @@ def to_plain(task: Task) -> tuple:
             tuple(tuple(getattr(a, f) for f in ITEM_FIELDS) for a in task.acceptance))
 
 
+def fields(plain: Any) -> dict[str, Any]:
+    """The normalised fields of `to_plain`'s data by name (status as `from_plain` gives it),
+    without building a `Task`: the loader merges a manifest entry into its task file's task
+    from this."""
+    status, is_enum, values, _items = plain
+    out = dict(zip(FIELDS, values, strict=True))
+    out["status"] = TaskStatus(status) if is_enum else status
+    return out
+
+
 def from_plain(plain: Any, front_matter: dict) -> Task:
     """The `Task` that `to_plain` was given, with `front_matter` as its un-normalised data."""
     status, is_enum, values, items = plain

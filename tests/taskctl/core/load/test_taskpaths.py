@@ -1,0 +1,41 @@
+"""Which files are task files, and in what order (`taskpaths.task_files`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taskctl.core.load.taskpaths import task_files
+
+_NAMES = st.sampled_from(["T1-a.yaml", "T10.md", "t2.yml", "a b.yaml", "Z.yaml", "notes.txt",
+                          "T1-a.yaml.bak", "x-y.md", "é.yaml"])
+_DIRS = st.sampled_from(["tasks", "completed", "tasks/sub", "tasks/sub/deep", "tasks/a",
+                         "completed/2026", "other"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_DIRS, _NAMES), max_size=25)
+       | st.lists(st.tuples(st.sampled_from(["tasks", "completed"]), _NAMES), max_size=25))
+def test_order_is_paths_order_for_any_layout(tmp_path_factory, layout):
+    """Flat folders take a string sort, nested ones a part-by-part sort: both must give
+    exactly `sorted()` of the Paths (the loader's order shows in every output)."""
+    root = tmp_path_factory.mktemp("t") / ".tasks"
+    for d, name in layout:
+        os.makedirs(root / d, exist_ok=True)
+        (root / d / name).write_text("id: T1\n")
+    want = sorted(Path(dp, n) for top in ("tasks", "completed")
+                  for dp, _, ns in os.walk(root / top)
+                  for n in ns if n.endswith((".yaml", ".yml", ".md")))
+    assert task_files(root) == want
+
+
+def test_flat_folders_sort_by_folder_then_name(tmp_path):
+    root = tmp_path / ".tasks"
+    for d, name in [("tasks", "T2.yaml"), ("tasks", "T10.yaml"), ("completed", "T3.md")]:
+        os.makedirs(root / d, exist_ok=True)
+        (root / d / name).write_text("id: x\n")
+    assert [p.relative_to(root).as_posix() for p in task_files(root)] == [
+        "completed/T3.md", "tasks/T10.yaml", "tasks/T2.yaml"]
