@@ -3,14 +3,15 @@
 Why: `.tasks/.cache/` lives inside the repository. A hostile repository can commit a cache
 file; the YAML cache is `marshal` data, which CPython does not promise to load safely, and a
 poisoned entry would replace a task file's parse (and skip the parser limits). Each cache file
-therefore starts with an HMAC-SHA256 of its payload under a 32-byte key kept in the user's
+therefore starts with a MAC of its payload under a 32-byte key kept in the user's
 cache folder (`$XDG_CACHE_HOME/taskctl/cache-key`, mode 0600); a file whose tag does not
 verify is ignored before a byte of it is decoded. No key (read-only home): no cache.
 
-The tag is HMAC-SHA256 (RFC 2104) computed with CPython's built-in `_sha256`: `hmac` imports
-`hashlib`, whose OpenSSL binding alone costs ~3 ms of a ~45 ms warm read (`_sha256`: 0.2 ms).
-Same tags as `hmac.new(key, payload, hashlib.sha256)` (tested); without `_sha256` (a build
-that left it out) the `hmac` module computes them.
+The tag is keyed BLAKE2b (RFC 7693's MAC mode, 32-byte tag) from CPython's built-in `_blake2`:
+a 10,000-task tree's cache is ~11 MB, which the built-in SHA-256 of an HMAC (`hmac` itself
+imports `hashlib`, whose OpenSSL binding costs ~3 ms of a ~45 ms warm read) took ~45 ms to
+tag, and BLAKE2b ~15 ms, with no copy of the payload. Same tags as
+`hashlib.blake2b(payload, key=key, digest_size=32)` (tested).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from functools import cache
 from pathlib import Path
 
 TAG_BYTES = 32
-_BLOCK = 64  # SHA-256's block size
 
 
 def sha256(data: bytes = b""):
@@ -33,12 +33,12 @@ def sha256(data: bytes = b""):
 
 
 def mac(k: bytes, payload: bytes) -> bytes:
-    """HMAC-SHA256 of `payload` under `k`."""
-    if len(k) > _BLOCK:
-        k = sha256(k).digest()
-    k = k.ljust(_BLOCK, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in k) + payload).digest()
-    return sha256(bytes(b ^ 0x5C for b in k) + inner).digest()
+    """The tag of `payload` under `k` (at most 64 bytes): keyed BLAKE2b, 32 bytes."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - a CPython built without its own hashes
+        from hashlib import blake2b
+    return blake2b(payload, key=k, digest_size=TAG_BYTES).digest()
 
 
 def _equal(a: bytes, b: bytes) -> bool:

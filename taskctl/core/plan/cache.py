@@ -8,7 +8,7 @@ changes the key. Values are JSON documents (never pickles) in
 stays small), written atomically. Set TASKCTL_NO_CACHE=1 to bypass it.
 
 Rendered outputs (`cli/replay.py`) live beside the answers as sealed blobs (`get_sealed`,
-`put_sealed`): the per-user HMAC of `files/cachekey.py` must verify before a byte is decoded.
+`put_sealed`): the per-user MAC of `files/cachekey.py` must verify before a byte is decoded.
 Import-light, as the warm reads that use it are ~45 ms in all: no hashlib (its OpenSSL binding
 costs ~3 ms; `_sha256` gives the same digests), no typing, json only where answers are read.
 

@@ -231,18 +231,6 @@ def test_a_real_hit_imports_no_rich(quiet):
     assert first.stderr.split("HEAVY=")[0] == second.stderr.split("HEAVY=")[0]
 
 
-def test_hmac_is_hmac_sha256():
-    import hashlib
-    import hmac
-
-    from taskctl.core.files.cachekey import mac
-
-    for k in (b"", b"k" * 32, os.urandom(64), os.urandom(65), os.urandom(200)):
-        for msg in (b"", b"abc", os.urandom(1000)):
-            assert mac(k, msg) == hmac.new(k, msg, hashlib.sha256).digest()
-
-
-
 def test_a_terminal_gets_the_same_bytes_twice(quiet):
     """On a real pseudo-terminal (colour, the terminal's size): drawn, then replayed."""
     from tests.taskctl.cli.test_terminal_output import run_in_pty
