@@ -316,7 +316,7 @@ class _Loader:
 
 
 _ALIASES = frozenset(specs.n.KEY_ALIASES)
-_DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS)
+_DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS) - {"depends_on"}  # the other names
 
 
 def _set_keys(d: dict) -> set[str] | dict:
@@ -325,7 +325,7 @@ def _set_keys(d: dict) -> set[str] | dict:
     than a renamed copy of the mapping: this runs for every task on every load."""
     keys = d.keys()
     if keys.isdisjoint(_ALIASES) and keys.isdisjoint(_DEPENDENCY_KEYS):
-        return keys
+        return keys  # canonical names only (`depends_on` included): the common case
     out = set(keys)
     out.update(specs.n.KEY_ALIASES[k] for k in keys & _ALIASES)
     if not keys.isdisjoint(_DEPENDENCY_KEYS):
