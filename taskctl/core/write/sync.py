@@ -8,6 +8,7 @@ Regenerated: `tasks` entries, `dependency_graph`, `stats`, `critical_path`.
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,7 @@ def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None,
     kept = [b for b in t.blocks if b not in bl.tasks]
     values = {
         "title": t.title, "status": t.status,
-        "file": str(t.path.relative_to(bl.root)) if t.path else (old or {}).get("file"),
+        "file": _rel(t.path, bl.root) if t.path else (old or {}).get("file"),
         "priority": t.priority_label if t.priority is not None else None,
         "phase": t.phase, "milestone": t.milestone, "depends_on": list(t.depends_on),
         "blocks": dependents + [b for b in kept if b not in dependents], "tags": list(t.tags),
@@ -78,6 +79,13 @@ def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None,
     return out
 
 
+def _rel(path: Path, root: Path) -> str:
+    """`str(path.relative_to(root))` without pathlib's parsing (100,000 entries: ~1 s)."""
+    s, r = str(path), str(root)
+    r = r if r.endswith(os.sep) else r + os.sep
+    return s[len(r):] if s.startswith(r) else str(path.relative_to(root))
+
+
 def derived(bl: Backlog) -> dict[str, Any]:
     by_status = Counter(t.status for t in bl.tasks.values())
     out: dict[str, Any] = {
@@ -96,8 +104,12 @@ def derived(bl: Backlog) -> dict[str, Any]:
 
 def plan(bl: Backlog) -> SyncResult:
     path = bl.root / "manifest.json"
-    old = bl.manifest.data if bl.manifest else {}  # read only: one deep copy is enough
-    new = copy.deepcopy(old)
+    old = bl.manifest.data if bl.manifest else {}  # read only
+    regenerated = derived(bl)
+    # a deep copy of what is kept as written (project, mvp, milestones, ...); the entries and
+    # the derived data are rebuilt, so copying them (most of the document) would be wasted
+    new = {k: None if k == "tasks" or k in regenerated else copy.deepcopy(v)
+           for k, v in old.items()}
     old_entries = {e.get("id"): e for e in old.get("tasks", []) if isinstance(e, dict)}
     order = [e.get("id") for e in old.get("tasks", []) if isinstance(e, dict)]
     listed = set(order)  # a set: `in` on the list made this O(n²)
@@ -112,7 +124,7 @@ def plan(bl: Backlog) -> SyncResult:
         seen.add(tid)
         entries.append(entry_for(bl, bl.tasks[tid], old_entries.get(tid), deps))
     new["tasks"] = entries
-    new.update(derived(bl))
+    new.update(regenerated)
     res = SyncResult(path, new)
     by_id = {e["id"]: e for e in entries}
     for tid in ids:

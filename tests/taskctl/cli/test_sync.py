@@ -45,3 +45,16 @@ def test_sync_adopts_an_orphan_task_file(copy_example, taskctl):
     assert entry["file"] == "tasks/T040-new.yaml" and entry["depends_on"] == ["T022"]
     assert next(e for e in m["tasks"] if e["id"] == "T022")["blocks"] == ["T040"]
     assert taskctl(["validate", "--tasks-dir", tasks]).code == 0
+
+
+def test_sync_write_keeps_the_documents_key_order_and_kept_parts(copy_example, taskctl):
+    """Only the entries and the derived data are rebuilt: every other part is written back as
+    it was, each top-level key where it was (a reviewer's diff shows only what changed)."""
+    tasks = copy_example("agent-mvp")
+    before = json.loads((tasks / "manifest.json").read_text())
+    assert taskctl(["sync", "--tasks-dir", tasks, "--write"]).code == 0
+    after = json.loads((tasks / "manifest.json").read_text())
+    assert list(after)[:len(before)] == list(before)  # new derived keys, if any, come last
+    regenerated = {"tasks", "dependency_graph", "stats", "critical_path"}
+    assert {k: v for k, v in after.items() if k not in regenerated} == {
+        k: v for k, v in before.items() if k not in regenerated}
