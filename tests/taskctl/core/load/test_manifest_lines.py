@@ -1,0 +1,54 @@
+"""Lines of manifest entries and keys (`manifest.LineIndex`): the lazy ways to find them give
+the lines the exact way gives, on any manifest (problems point at these lines)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taskctl.core.load import manifest as mf
+
+_ID = st.sampled_from(["T1", "T2", "T10", "A-1", 'q"x', "back\\slash", "é", ""])
+_ENTRY = st.one_of(
+    st.fixed_dictionaries({"id": _ID}, optional={
+        "title": st.text(max_size=8), "depends_on": st.lists(_ID, max_size=2),
+        "meta": st.fixed_dictionaries({"id": _ID})}),
+    st.fixed_dictionaries({"title": st.text(max_size=5)}, optional={"id": _ID}),
+    st.integers(), st.just([]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=st.lists(_ENTRY, max_size=8), indent=st.sampled_from([None, 1, 2]),
+       before=st.booleans(), reverse=st.booleans(), order=st.randoms())
+def test_entry_lines_asked_in_any_order_equal_the_whole_decode(entries, indent, before,
+                                                               reverse, order):
+    """Entries decoded only as far as asked, lines counted: the same lines as decoding every
+    entry first and indexing every newline."""
+    entries = [dict(reversed(e.items())) if reverse and isinstance(e, dict) else e
+               for e in entries]
+    doc = {"phases": [{"name": "p", "tasks": ["T1"]}]} if before else {}
+    doc["tasks"] = entries
+    doc["milestones"] = [{"id": "T1", "tasks": ["T2"]}]
+    text = json.dumps(doc, indent=indent, ensure_ascii=False)
+    whole = mf.LineIndex(text)
+    whole.spans  # noqa: B018 - every entry decoded first
+    whole._counted = mf._COUNTED
+    lazy = mf.LineIndex(text)
+    asks = [(i, key) for i in range(len(entries) + 1)
+            for key in (None, "id", "title", "depends_on", "meta")]
+    order.shuffle(asks)
+    for i, key in asks:
+        assert lazy.entry(i, key) == whole.entry(i, key), (i, key)
+
+
+def test_only_the_entries_asked_for_are_decoded():
+    entries = [{"id": f"T{i}", "title": "x"} for i in range(40)]
+    text = json.dumps({"tasks": entries}, indent=1)
+    index = mf.LineIndex(text)
+    assert index.entry(2, "title") == 13 and len(index._array[1]) == 3
+    lines = [index.entry(i, "title") for i in range(40)]
+    assert lines == [5 + 4 * i for i in range(40)]  # counted first, then the newline index
+    assert "_newlines" in index.__dict__ and len(index.spans) == 40
+    assert index.entry(40) is None and mf.LineIndex("{}").entry(0) is None
