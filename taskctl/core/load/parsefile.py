@@ -32,20 +32,22 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     `cached`: (front matter, normalised task, its findings (schema ones included), format)
     from the per-file cache; `fresh` (a dict) receives them under "value" when this call
     computed them (for the cache)."""
-    rel, in_completed = rel_parts(path, root)
-    try:
-        if cached is not None:  # unchanged since it was cached: its text is read on demand
-            raw = taskfile.CachedTaskFile(path, root, cached[0], cached[3])
-        else:
+    if cached is not None:  # unchanged since it was cached: its text is read on demand
+        raw = taskfile.CachedTaskFile(path, root, cached[0], cached[3])
+        if "id" not in raw.data and rel_parts(path, root)[1]:
+            return path, None, None, []  # a completion summary, not a task
+    else:
+        rel, in_completed = rel_parts(path, root)
+        try:
             raw = taskfile.read(path, root, require_front_matter=not in_completed,
                                 dates_as_strings=True)
-    except FileIssue as e:
-        return path, None, None, [
-            problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
-                    **({"hint": i.hint} if i.hint else {}))
-            for i in getattr(e, "issues", [e])]
-    if raw is None or (in_completed and "id" not in raw.data):
-        return path, None, None, []  # a completion summary, not a task
+        except FileIssue as e:
+            return path, None, None, [
+                problem(i.rule, i.message, file=rel, line=i.line, column=i.column,
+                        **({"hint": i.hint} if i.hint else {}))
+                for i in getattr(e, "issues", [e])]
+        if raw is None or (in_completed and "id" not in raw.data):
+            return path, None, None, []  # a completion summary, not a task
     data = raw.data
     if type(data.get("id")) is int:  # read as a string; reported once per tree (readers/tasks)
         data = {**data, "id": str(data["id"])}
@@ -60,8 +62,8 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     if (why := ids.id_problem(task.id)) is not None:
         # never let a hostile id into the backlog: it names files under .tasks/
         line, col = raw.locate(("id",))
-        return path, None, raw, [problem("bad-id", why, file=rel, line=line or 1, column=col,
-                                         hint=ids.ID_HINT)]
+        return path, None, raw, [problem("bad-id", why, file=rel_parts(path, root)[0],
+                                         line=line or 1, column=col, hint=ids.ID_HINT)]
     task.path, task.format = path, raw.format
     if data is not raw.data:
         task.front_matter = raw.data
@@ -70,6 +72,6 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     problems = []
     for rule, key, msg in findings:
         line, col = raw.locate(key)
-        problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
-                                task=task.id))
+        problems.append(problem(rule, f"{task.id}: {msg}", file=rel_parts(path, root)[0],
+                                line=line, column=col, task=task.id))
     return path, task, raw, problems
