@@ -219,3 +219,36 @@ def test_one_edit_rewrites_one_shard_of_the_file_cache(copy_example, monkeypatch
     row = f"{loader.ENTRIES}\0{data['tasks'][0]['id']}"
     assert {n for n in again if again[n] != after[n]} == {
         filecache.shard_name(filecache.shard_of(row))}
+
+
+def test_loads_run_without_the_collector_and_leave_nothing_frozen():
+    """The collector is off during a load and on after it; the load's objects go straight to
+    the oldest generation, yet cyclic garbage made meanwhile is still found by a collection
+    (nothing is left in the permanent generation)."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with loader.fewer_collections():
+        assert not gc.isenabled()
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle only the collector can free
+        dead = weakref.ref(a)
+        del a, b
+        kept = [[i] for i in range(gc.get_threshold()[0] + 1000)]
+        young = gc.get_stats()[0]["collections"]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    more = [[] for _ in range(100)]  # the load's objects left the young generation: no walk
+    assert gc.get_stats()[0]["collections"] == young and more
+    gc.collect()
+    assert dead() is None and len(kept) > 1000
+    gc.disable()
+    try:  # inside a caller that turned the collector off: left off
+        with loader.fewer_collections():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
