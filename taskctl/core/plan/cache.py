@@ -4,8 +4,10 @@ Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode) of ev
 the store (any dialect keeps its tasks somewhere else; evidence/, updates/ and .cache/ do not
 change a plan and are left out) + the command's parameters. Any edit, added or removed file
 changes the key. Values are JSON documents (never pickles) in
-`.tasks/.cache/<command>-<params hash>.json`, one per command and parameters (so the directory
-stays small), written atomically. Set TASKCTL_NO_CACHE=1 to bypass it.
+`.tasks/.cache/<command>-<params hash>.answer`, one per command and parameters (so the
+directory stays small), written atomically and sealed like every cache (a committed answer
+would otherwise be printed as the plan); a stored answer whose key differs is refused from its
+first bytes, before a 10,000-task answer (~1 MB) is parsed. Set TASKCTL_NO_CACHE=1 to bypass it.
 
 Rendered outputs (`cli/replay.py`) live beside the answers as sealed blobs (`get_sealed`,
 `put_sealed`): the per-user MAC of `files/cachekey.py` must verify before a byte is decoded.
@@ -117,19 +119,26 @@ def _slot(root: Path, command: str, params: dict[str, Any]) -> Path:
     import json
 
     ph = sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    return Path(root) / CACHE_DIR / f"{command}-{ph}.json"
+    return Path(root) / CACHE_DIR / f"{command}-{ph}.answer"
+
+
+def _head(k: str) -> bytes:
+    """How a stored answer under key `k` begins (`put` writes the key first, compactly)."""
+    return b'{"key":"' + k.encode() + b'",'
 
 
 def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | None]:
-    """(key, payload) — payload None on a miss (or when the cache is disabled/unreadable)."""
+    """(key, payload) — payload None on a miss (or when the cache is disabled, unreadable,
+    unsealed or forged)."""
     k = key(root, command, params)
-    if not enabled():
+    blob = get_sealed(root, _slot(root, command, params).name)
+    if blob is None or not blob.startswith(_head(k)):
         return k, None
     try:
         from taskctl.core.files import jsonread
 
-        doc = jsonread.load(_slot(root, command, params))
-    except (OSError, ValueError):
+        doc = jsonread.loads(blob.decode("utf-8"))
+    except ValueError:
         return k, None
     if not isinstance(doc, dict) or doc.get("key") != k:
         return k, None
@@ -138,24 +147,10 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str, Any | No
 
 def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) -> None:
     """Store `payload` under key `k`; silently skipped when the directory is not writable."""
-    from taskctl.core.files import atomic
-    from taskctl.core.files.paths import confined
-    from taskctl.errors import UnsafePath
-
-    if not enabled() or not atomic.writable_dir(root):
-        return
-    try:
-        slot = _slot(root, command, params)
-        confined(root, CACHE_DIR, slot.name)
-    except UnsafePath:
-        return  # a symlinked .cache: never write a cache outside the tree
     import json
 
-    try:
-        atomic.write_text(slot,
-                          json.dumps({"key": k, "payload": payload}, separators=(",", ":")))
-    except OSError:
-        pass
+    text = json.dumps({"key": k, "payload": payload}, separators=(",", ":"))
+    put_sealed(root, _slot(root, command, params).name, text.encode("utf-8"))
 
 
 MAX_SEALED = 16 << 20  # a rendered answer of a very large backlog

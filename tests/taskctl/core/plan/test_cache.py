@@ -28,7 +28,8 @@ def test_roundtrip_and_params_are_part_of_the_key(tmp_path):
     assert len(calls) == 1
     cache.cached(root, "next", {"weight": "hours"}, compute)
     assert len(calls) == 2
-    assert sorted(p.name.split("-")[0] for p in (root / ".cache").iterdir()) == ["next", "next"]
+    assert sorted(p.name.split("-")[0] for p in (root / ".cache").glob("*.answer")) == [
+        "next", "next"]  # one slot per command and parameters
 
 
 def test_any_watched_change_misses(tmp_path):
@@ -60,8 +61,25 @@ def test_stale_or_corrupt_entries_are_misses(tmp_path):
     k = cache.key(root, "next", {})
     cache.put(root, "next", {}, "stale-key", {"x": 1})
     assert cache.get(root, "next", {}) == (k, None)
-    slot = next((root / ".cache").iterdir())
+    slot = next((root / ".cache").glob("next-*.answer"))
     slot.write_text("{not json")
+    assert cache.get(root, "next", {}) == (k, None)
+
+
+def test_an_answer_is_read_only_when_sealed_by_this_user(tmp_path):
+    """A committed (or hand-written) answer with the right key is not printed as the plan:
+    answers are sealed like every cache, and a wrong key is refused from the first bytes."""
+    import json
+
+    root = make_tree(tmp_path)
+    k = cache.key(root, "next", {})
+    cache.put(root, "next", {}, k, {"x": 1})
+    assert cache.get(root, "next", {}) == (k, {"x": 1})
+    slot = next((root / ".cache").glob("next-*.answer"))
+    forged = json.dumps({"key": k, "payload": {"x": "forged"}}, separators=(",", ":"))
+    slot.write_text(forged)  # the right key, no seal
+    assert cache.get(root, "next", {}) == (k, None)
+    cache.put(root, "next", {}, "0" * 64, {"x": 2})  # sealed, another key
     assert cache.get(root, "next", {}) == (k, None)
 
 
