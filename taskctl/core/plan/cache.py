@@ -150,7 +150,13 @@ def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) 
     import json
 
     text = json.dumps({"key": k, "payload": payload}, separators=(",", ":"))
-    put_sealed(root, _slot(root, command, params).name, text.encode("utf-8"))
+    slot = _slot(root, command, params)
+    put_sealed(root, slot.name, text.encode("utf-8"))
+    try:  # the unsealed `.json` answer of earlier versions: unused, up to ~1 MB
+        if os.path.isfile(legacy := slot.with_suffix(".json")) and not legacy.is_symlink():
+            legacy.unlink()
+    except OSError:
+        pass
 
 
 MAX_SEALED = 16 << 20  # a rendered answer of a very large backlog

@@ -81,6 +81,10 @@ def test_an_answer_is_read_only_when_sealed_by_this_user(tmp_path):
     assert cache.get(root, "next", {}) == (k, None)
     cache.put(root, "next", {}, "0" * 64, {"x": 2})  # sealed, another key
     assert cache.get(root, "next", {}) == (k, None)
+    legacy = slot.with_suffix(".json")  # where earlier versions kept it, unsealed
+    legacy.write_text(forged)
+    cache.put(root, "next", {}, k, {"x": 3})
+    assert not legacy.exists() and cache.get(root, "next", {}) == (k, {"x": 3})
 
 
 def test_disabled_by_env(tmp_path, monkeypatch):
