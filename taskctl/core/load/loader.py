@@ -55,6 +55,7 @@ class _Loader:
         self.problems = self.bl.problems
         self._normalised: dict[int, tuple | None] = {}  # manifest entry index -> plain task
         self._by_file: dict[str | None, list[Problem]] | None = None  # see _unowned
+        self._root_sep = os.path.join(str(root), "")  # "<root>/"
         top = str(self.bl.repo_root)
         self._top = top if top.endswith(os.sep) else top + os.sep
 
@@ -235,8 +236,11 @@ class _Loader:
     def _entry_file(self, data: dict, tid: str, files, file_tasks) -> Path | None:
         declared = data.get("file")
         if isinstance(declared, str) and declared:
-            known = self._by_str.get(os.path.normpath(os.path.join(self.root, declared)))
-            if known is not None:  # the common case: a file the loader read
+            # the common case, a plain relative path of a file the loader read: found as
+            # written (a match is a normalised path already); else normalised, then found
+            known = self._by_str.get(self._root_sep + declared) or self._by_str.get(
+                os.path.normpath(os.path.join(self.root, declared)))
+            if known is not None:
                 return known
             p = Path(os.path.normpath(self.root / declared))
             if p in files or p.is_file():
