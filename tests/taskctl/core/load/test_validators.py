@@ -1,0 +1,135 @@
+"""The compiled validators generated ahead of time (`core/load/validators/`).
+
+They are fastjsonschema's own output for the shipped schemas, so: the committed modules are
+exactly what regeneration gives now (a schema edited without regenerating fails here, not for
+users); they are used only while made from the shipped schema; and they judge every document
+as `fastjsonschema.compile` of the same schema does (hypothesis-generated documents built from
+the schemas' own keys, plus the bundled backlog).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import fastjsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from taskctl.core.load import schema, taskfile
+from taskctl.core.load.validators import MODULES, generate
+
+REPO = Path(__file__).resolve().parents[4]
+NAMES = tuple(MODULES)
+
+
+@pytest.fixture(autouse=True)
+def fresh_validators():
+    schema._fast.cache_clear()
+    yield
+    schema._fast.cache_clear()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_modules_are_what_regeneration_gives(name):
+    assert generate.path(name).read_text("utf-8") == generate.source(name), (
+        f"{generate.path(name).name} is stale: run `python -m taskctl.core.load.validators`")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_generated_module_is_used_for_the_shipped_schema(name):
+    from importlib import import_module
+
+    made = import_module(f"taskctl.core.load.validators.{MODULES[name]}")
+    assert schema._fast(name) is made.validate
+
+
+def test_an_edited_schema_is_compiled_instead(monkeypatch):
+    """A schema that differs from the one the module was made from (an edit without
+    regenerating): the generated module is not used, the edited schema is."""
+    shipped = schema.schema_bytes
+    edited = json.loads(shipped("task"))
+    edited["properties"]["title"]["maxLength"] = 3
+    monkeypatch.setattr(schema, "schema_bytes",
+                        lambda n: json.dumps(edited).encode() if n == "task" else shipped(n))
+    assert not schema.valid("task", {"id": "T1", "title": "longer than three"})
+    assert schema.valid("task", {"id": "T1", "title": "ok"})
+    monkeypatch.undo()
+    schema._fast.cache_clear()
+    assert schema.valid("task", {"id": "T1", "title": "longer than three"})
+
+
+def test_checking_compiles_nothing_and_imports_nothing_heavy():
+    """No validator source is compiled at run time (CPython's "compile" audit event: source and
+    file name; fastjsonschema's is `def validate...` in "<string>", a module's is its path),
+    and nothing heavy is imported."""
+    code = ("import sys\nseen = []\n"
+            "sys.addaudithook(lambda e, a: seen.append(a[1] == '<string>' and"
+            " 'def validate' in str(a[0])) if e == 'compile' else None)\n"
+            "from taskctl.core.load import schema\n"
+            "for name in ('task', 'manifest-entry', 'manifest'):\n"
+            "    schema.valid(name, {'id': 'T1'})\n"
+            "print(any(seen), ' '.join(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout.split()
+    assert out[0] == "False"
+    heavy = {"jsonschema", "importlib.resources", "tempfile", "urllib.request", "yaml", "hashlib"}
+    assert set(out[1:]) & heavy == set()
+
+
+@cache
+def compiled(name: str):
+    """What `fastjsonschema.compile` makes of the shipped schema now."""
+    return fastjsonschema.compile(schema.definition(name))
+
+
+def outcome(check, doc):
+    """What a validator makes of `doc`: the (defaults-filled) document, or the error."""
+    doc = json.loads(json.dumps(doc))  # a copy: fastjsonschema fills defaults in place
+    try:
+        return ("ok", check(doc))
+    except fastjsonschema.JsonSchemaException as e:
+        return ("error", type(e).__name__, str(e), getattr(e, "rule", None))
+
+
+def keys_of(name: str) -> list[str]:
+    d = schema.definition(name)
+    props = d.get("properties") or d["$defs"]["entry"]["properties"]
+    return sorted(props)
+
+
+JSONS = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 10**12) | st.floats(allow_nan=False)
+    | st.sampled_from(["", "T1", "T001", "x y", "-bad", "P1", "pending", "gpu", "2026-01-02",
+                       "completed", "docs/a.md", "1h", "3"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "cmd", "run", "name", "path", "kind", "x"]), inner, max_size=3),
+    max_leaves=8)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_and_compiled_validators_agree(name, data):
+    keys = keys_of(name) + ["unknown_key"]
+    doc = data.draw(st.dictionaries(st.sampled_from(keys), JSONS, max_size=6))
+    if name != "manifest" and data.draw(st.booleans()):
+        doc["id"] = data.draw(st.sampled_from(["T1", "", "-x", 7]))
+    assert outcome(schema._fast(name), doc) == outcome(compiled(name), doc)
+
+
+def test_bundled_backlog_is_judged_alike():
+    root = REPO / ".tasks"
+    manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+    docs = [("manifest", manifest)] + [("manifest-entry", e) for e in manifest["tasks"]]
+    for path in sorted((root / "tasks").iterdir()):
+        raw = taskfile.read(path, root, require_front_matter=False, dates_as_strings=True)
+        if raw is not None:
+            docs.append(("task", raw.data))
+    assert len(docs) > 50
+    for name, doc in docs:
+        assert outcome(schema._fast(name), doc) == outcome(compiled(name), doc)
