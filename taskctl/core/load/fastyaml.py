@@ -19,11 +19,8 @@ tests/taskctl/core/load/test_fastyaml.py checks both against PyYAML (fixtures + 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
-
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
 
 from taskctl.core.load import limits
 
@@ -31,12 +28,15 @@ DECLINE: Any = object()  # "not my shape": parse with PyYAML
 
 _STR = "tag:yaml.org,2002:str"
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
-# what PyYAML's reader refuses (it would raise: let it)
-_NON_PRINTABLE = re.compile("[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# what PyYAML's reader refuses (it would raise: let it); compiled on the first non-ASCII text
+# (~5 ms: the class spans all of Unicode)
+_NON_PRINTABLE = "[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_BAD = frozenset("[]{}#:,'\"")  # inside a plain flow item
-_RESOLVERS = Resolver.yaml_implicit_resolvers
-_CONSTRUCTOR = SafeConstructor()
+# PyYAML's implicit resolvers (first character -> [(tag, regexp)]), set by `_pyyaml()` on the
+# first scalar: importing yaml costs ~15 ms, and a load whose files all come from the cache
+# parses nothing
+_RESOLVERS: dict = {}
 _MEMO: dict[str, Any] = {}  # plain scalar text -> value (immutable values only)
 _STR_KEYS: set[str] = set()  # keys known to resolve as strings
 _MEMO_MAX = 50_000
@@ -53,7 +53,7 @@ def parse(text: str) -> Any:
     if text.isascii():  # the common case, checked in C: no control characters but "\n"
         if not text.replace("\n", "").isprintable():
             return DECLINE
-    elif _NON_PRINTABLE.search(text) is not None:
+    elif re.search(_NON_PRINTABLE, text) is not None:
         return DECLINE
     if limits.needs_value_check(text):
         return DECLINE  # numbers PyYAML's path must refuse with a located error
@@ -197,11 +197,23 @@ def _flow(s: str) -> list:
             raise _Decline
 
 
+@cache
+def _pyyaml():
+    """PyYAML's resolvers (also kept in `_RESOLVERS`), constructor and scalar node class."""
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import ScalarNode
+    from yaml.resolver import Resolver
+
+    _RESOLVERS.update(Resolver.yaml_implicit_resolvers)
+    return _RESOLVERS, SafeConstructor(), ScalarNode
+
+
 def _resolve(value: str) -> str:
-    for tag, regexp in _RESOLVERS.get(value[0] if value else "", []):
+    resolvers = _RESOLVERS or _pyyaml()[0]
+    for tag, regexp in resolvers.get(value[0] if value else "", []):
         if regexp.match(value):
             return tag
-    for tag, regexp in _RESOLVERS.get(None, []):
+    for tag, regexp in resolvers.get(None, []):
         if regexp.match(value):
             return tag
     return _STR
@@ -219,7 +231,8 @@ def _plain(value: str) -> Any:
     elif tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
         raise _Decline
     else:
-        out = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
+        _, constructor, node = _pyyaml()
+        out = constructor.yaml_constructors[tag](constructor, node(tag, value))
     if len(_MEMO) < _MEMO_MAX and not isinstance(out, (list, dict)):
         _MEMO[value] = out
     return out

@@ -17,8 +17,6 @@ import math
 import re
 from typing import Any
 
-import yaml
-
 MAX_DEPTH = 100  # a task spec is a handful of levels deep
 MAX_NODES = 100_000  # values after alias expansion; a large spec has a few hundred
 MAX_INT = 10**18  # estimates, timeouts, token counts: anything larger is a typo or an attack
@@ -50,6 +48,8 @@ def check_depth(text: str, loader, line_offset: int, error) -> None:
     MAX_DEPTH. YAML syntax errors met on the way propagate (the caller reports them)."""
     if not _may_be_deep(text):
         return
+    import yaml  # lazy: the usual front matter never gets here (safeyaml's `fastyaml` path)
+
     depth = 0
     for ev in yaml.parse(text, Loader=loader):
         if isinstance(ev, yaml.CollectionStartEvent):

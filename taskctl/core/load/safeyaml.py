@@ -12,17 +12,11 @@ too long for CPython's parser are located errors.
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from taskctl.core.load import fastyaml, limits
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing; still safe, just slower
-    _Loader = yaml.SafeLoader
 
 MAX_TASK_BYTES = 1 << 20  # 1 MiB: a task spec larger than this is not a spec
 MAX_MANIFEST_BYTES = 64 << 20
@@ -72,9 +66,19 @@ def read_text(path: Path, root: Path, limit: int = MAX_TASK_BYTES) -> str:
     return text.removeprefix("\ufeff")
 
 
+@cache
+def _yaml():
+    """PyYAML and its safe loader (C if libyaml is there), imported on first need (~15 ms):
+    `fastyaml` reads the usual front matter without it."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _count_aliases(text: str) -> int:
+    yaml, loader = _yaml()
     n = 0
-    for tok in yaml.scan(text, Loader=_Loader):
+    for tok in yaml.scan(text, Loader=loader):
         if isinstance(tok, yaml.AliasToken):
             n += 1
     return n
@@ -88,6 +92,7 @@ def load(text: str, line_offset: int = 0) -> Any:
     data = fastyaml.parse(text)
     if data is not fastyaml.DECLINE:
         return data
+    yaml, loader = _yaml()
     try:
         # Aliases are rare in specs; only pay for a token scan when the text could hold one.
         if "*" in text and "&" in text and _count_aliases(text) > MAX_ALIASES:
@@ -95,8 +100,8 @@ def load(text: str, line_offset: int = 0) -> Any:
                             "(looks like an alias bomb)", line_offset + 1,
                             hint="write the values out instead of using anchors/aliases")
         has_aliases = "*" in text and "&" in text
-        limits.check_depth(text, _Loader, line_offset, FileIssue)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        limits.check_depth(text, loader, line_offset, FileIssue)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
         bad = (limits.check_values(data, has_aliases)
                if has_aliases or limits.needs_value_check(text) else None)
         if bad is not None:
@@ -127,7 +132,7 @@ def load(text: str, line_offset: int = 0) -> Any:
                         hint="write plain numbers of reasonable size") from None
 
 
-def _mark(e: yaml.MarkedYAMLError):
+def _mark(e):
     """Where to point the user. The parser notices an unclosed `[`, `{` or quote only lines
     later (at the next key): point at where the unterminated thing started. Otherwise the
     problem's own position (a block mapping's start would be far from the mistake)."""
@@ -148,6 +153,7 @@ class MultipleIssues(FileIssue):
 def _block_errors(text: str, line_offset: int) -> list[FileIssue]:
     """Parse each top-level block (a line at column 0 plus its indented continuation) alone,
     so that every broken key is reported, not only the first one the parser meets."""
+    yaml, loader = _yaml()
     lines = text.split("\n")
     starts = [i for i, ln in enumerate(lines)
               if ln[:1] not in ("", " ", "\t", "#", "-") or ln.startswith("---")]
@@ -155,7 +161,7 @@ def _block_errors(text: str, line_offset: int) -> list[FileIssue]:
     for a, b in zip(starts, [*starts[1:], len(lines)], strict=False):
         chunk = "\n".join(lines[a:b])
         try:
-            yaml.load(chunk, Loader=_Loader)  # noqa: S506
+            yaml.load(chunk, Loader=loader)  # noqa: S506
         except yaml.MarkedYAMLError as e:
             mark = _mark(e)
             what = e.problem or "invalid YAML"
@@ -175,8 +181,9 @@ def locate(text: str, path: tuple, line_offset: int = 0) -> tuple[int | None, in
     Falls back to the deepest existing parent; (None, None) when even the first key is absent
     (so callers can look elsewhere, e.g. in the manifest). Never raises.
     """
+    yaml, loader = _yaml()
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
     except (yaml.YAMLError, RecursionError):
         return None, None
     best = node
