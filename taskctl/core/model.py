@@ -23,6 +23,8 @@ class Checkbox:
 
 @dataclass
 class Scenario:
+    """A `### Heading` scenario inside a body section: its title and text (line 0: unknown)."""
+
     title: str
     body: str
     line: int
@@ -59,6 +61,8 @@ class AcceptanceItem:
 
 @dataclass
 class Task:
+    """One task: its spec (front matter, manifest entry) and its Markdown body, normalised."""
+
     id: str
     title: str = ""
     status: str = TaskStatus.PENDING
@@ -102,6 +106,8 @@ class Task:
 
 @dataclass
 class Phase:
+    """A phase of the manifest: its name, its task ids and its hours as written."""
+
     name: str
     tasks: list[str]
     hours: str | None = None
@@ -109,6 +115,8 @@ class Phase:
 
 @dataclass
 class Milestone:
+    """A milestone: the tasks it gathers and its definition of done."""
+
     id: str
     title: str = ""
     tasks: list[str] = field(default_factory=list)
@@ -119,6 +127,8 @@ class Milestone:
 
 @dataclass
 class ManifestEntry:
+    """One entry of the manifest's `tasks` list, with its 1-based line."""
+
     id: str
     data: dict[str, Any]
     line: int | None
@@ -126,6 +136,8 @@ class ManifestEntry:
 
 @dataclass
 class Manifest:
+    """The manifest file: its data, its task entries and the deferred ids."""
+
     path: Path
     data: dict[str, Any]
     entries: list[ManifestEntry]
