@@ -1,0 +1,85 @@
+"""The read commands on the bundled backlog when their caches miss, beside `python -c pass`.
+
+    python benchmarks/bench_miss.py [--runs 5] [--reference DIR]
+
+Two misses per command: "edit" = one task file touched (a different one each run), then the
+racy window (2 s) waited out, as an agent's next call would (the drawn output and the plan
+miss; the per-file cache holds the other files); "no cache" = TASKCTL_NO_CACHE=1. Each cell:
+median wall / median CPU of the process, in ms.
+
+`--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
+-x -C DIR`): both versions then run through the same launcher (`python -c`, the editable
+install's finder removed so that DIR or this checkout is imported), alternated run by run,
+each on its own copy of the backlog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_table import REPO, measure  # noqa: E402
+
+LAUNCH = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+          "repr(f).lower()]; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'taskctl'; "
+          "from taskctl.cli.quick import main; main()")
+NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}
+
+
+def cell(results: list) -> str:
+    wall = statistics.median(r[0] for r in results) * 1000
+    cpu = statistics.median(r[1] for r in results) * 1000
+    return f"{wall:5.0f}/{cpu:<4.0f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--reference")
+    a = ap.parse_args()
+    versions = {"this": str(REPO)}
+    if a.reference:
+        versions = {"reference": a.reference, **versions}
+    tmp = Path(tempfile.mkdtemp(prefix="taskctl-miss-"))
+    trees = {}
+    for v in versions:
+        shutil.copytree(REPO / ".tasks", tmp / v / ".tasks",
+                        ignore=shutil.ignore_patterns(".cache"))
+        trees[v] = tmp / v / ".tasks"
+    files = {v: sorted((t / "tasks").iterdir()) for v, t in trees.items()}
+    first = files["this"][0].name.split("-")[0].split(".")[0]
+    floor = [measure([sys.executable, "-c", "pass"]) for _ in range(9)]
+    print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}")
+    print(f"floor: python -c pass {cell(floor)} ms (wall/cpu); cells: median of {a.runs}")
+    print(f"  {'command':<15}" + "".join(f"{f'{k} {v}':>20}" for k in ("edit", "no-cache")
+                                          for v in versions))
+    for c in (["next"], ["next", "--json"], ["ready"], ["list"], ["list", "--json"],
+              ["show", first], ["status"], ["critical-path"], ["validate"]):
+        res: dict = {(v, m): [] for v in versions for m in ("edit", "none")}
+        order = list(versions)
+        for v in order:  # store every cache once
+            measure([sys.executable, "-c", LAUNCH, versions[v], *c, "--tasks-dir", str(trees[v])])
+        for i in range(a.runs):
+            for v in order if i % 2 == 0 else order[::-1]:
+                cmd = [sys.executable, "-c", LAUNCH, versions[v], *c, "--tasks-dir",
+                       str(trees[v])]
+                files[v][i % len(files[v])].touch()
+                time.sleep(2.1)
+                res[(v, "edit")].append(measure(cmd))
+                res[(v, "none")].append(measure(cmd, NO_CACHE))
+        print(f"  {' '.join(c):<15}" + "".join(f"{cell(res[(v, m)]):>20}"
+                                               for m in ("edit", "none") for v in versions),
+              flush=True)
+    print(f"load avg at end: {os.getloadavg()[0]:.2f}")
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
