@@ -171,12 +171,14 @@ class FileCache:
             self.dir.mkdir(exist_ok=True)
             gi = self.dir / ".gitignore"
             if not gi.exists():
-                atomic.write_text(gi, "*\n")
+                atomic.write_text(gi, "*\n", durable=False)
             for i, entries in sorted(shards.items()):
                 data = cachekey.seal(_dumps(self._header(), entries))
                 if data is None:
                     return  # no key (read-only home): no cache
-                atomic.write_bytes(self.dir / shard_name(i), data)
+                # no fsync: a cache needs atomic replacement, not durability (a shard torn by
+                # a crash fails its seal and is rebuilt); ~10 ms a shard on this disk
+                atomic.write_bytes(self.dir / shard_name(i), data, durable=False)
             if (legacy := self.dir / LEGACY).is_file():
                 legacy.unlink()  # the one-file cache of earlier versions (~10 MB, unused)
         except OSError:

@@ -194,10 +194,10 @@ def put_sealed(root: Path, name: str, payload: bytes) -> None:
     except UnsafePath:
         return
     try:
-        atomic.write_bytes(slot, blob)
+        atomic.write_bytes(slot, blob, durable=False)  # a torn blob fails its seal
         ignore = slot.parent / ".gitignore"  # per user and terminal: never committed
         if not ignore.exists():
-            atomic.write_text(ignore, "*\n")
+            atomic.write_text(ignore, "*\n", durable=False)
     except OSError:
         pass
 
