@@ -121,6 +121,7 @@ class _Loader:
         files = self.read_files()
         self._by_str = {str(p): p for p in files}
         m, index = self.read_manifest()
+        milestone_files = self._read_milestone_files()
         self.cache.save()  # now: it holds parsed values by reference, the merge changes tasks
         self.bl.manifest = m
         by_path = files
@@ -208,7 +209,7 @@ class _Loader:
                          task=task.id)
             if task.id not in self.bl.tasks:
                 self._put(task, Source(self.rel(path), raw.locate))
-        self._milestones()
+        self._milestones(milestone_files)
         checks.run(self.bl)
         return self.bl
 
@@ -294,33 +295,53 @@ class _Loader:
         if not task["tags"]:
             task["tags"] = entry["tags"]
 
-    def _milestones(self) -> None:
+    def _read_milestone_files(self) -> list[tuple[Path, tuple]]:
+        """(path, ("data", value) or ("issue", rule, message, line, column)) of each
+        milestones/*.yaml file, through the per-file cache like the task files (an unchanged
+        tree then parses no YAML at all, and need not import PyYAML)."""
+        d = self.root / "milestones"
+        if not d.is_dir():
+            return []
+        out = []
+        for p in sorted(d.iterdir()):
+            if p.suffix not in (".yaml", ".yml"):
+                continue
+            s = str(p)
+            key = filecache.file_key(s)
+            got = self.cache.get(s, key) if key is not None else None
+            if got is None:
+                try:
+                    got = ("data", safeyaml.load(safeyaml.read_text(p, self.root)))
+                except FileIssue as e:
+                    got = ("issue", e.rule, e.message, e.line, e.column)
+                if key is not None:
+                    self.cache.put(s, key, got)
+            out.append((p, got))
+        return out
+
+    def _milestones(self, files: list[tuple[Path, tuple]]) -> None:
         ms: dict[str, Milestone] = {}
         if self.bl.manifest is not None:
             for m in mf.milestones(self.bl.manifest.data):
                 m.path = self.bl.manifest.path
                 ms[m.id] = m
-        d = self.root / "milestones"
-        if d.is_dir():
-            for p in sorted(d.iterdir()):
-                if p.suffix not in (".yaml", ".yml"):
-                    continue
-                try:
-                    data = safeyaml.load(safeyaml.read_text(p, self.root))
-                except FileIssue as e:
-                    self.add(e.rule, e.message, file=self.rel(p), line=e.line, column=e.column)
-                    continue
-                if not isinstance(data, dict):
-                    self.add("task-schema", "milestone file must be a YAML mapping",
-                             file=self.rel(p), line=1)
-                    continue
-                mid = str(data.get("id") or p.stem)
-                dod = data.get("definition_of_done") or []
-                tasks = data.get("tasks") or []
-                ms[mid] = Milestone(mid, str(data.get("title") or ""),
-                                    [str(t) for t in tasks] if isinstance(tasks, list) else [],
-                                    [str(x) for x in dod] if isinstance(dod, list) else [],
-                                    str(data.get("description") or ""), p)
+        for p, got in files:
+            if got[0] == "issue":
+                _, rule, message, line, column = got
+                self.add(rule, message, file=self.rel(p), line=line, column=column)
+                continue
+            data = got[1]
+            if not isinstance(data, dict):
+                self.add("task-schema", "milestone file must be a YAML mapping",
+                         file=self.rel(p), line=1)
+                continue
+            mid = str(data.get("id") or p.stem)
+            dod = data.get("definition_of_done") or []
+            tasks = data.get("tasks") or []
+            ms[mid] = Milestone(mid, str(data.get("title") or ""),
+                                [str(t) for t in tasks] if isinstance(tasks, list) else [],
+                                [str(x) for x in dod] if isinstance(dod, list) else [],
+                                str(data.get("description") or ""), p)
         for t in self.bl.tasks.values():
             if t.milestone:
                 m = ms.setdefault(t.milestone, Milestone(t.milestone))

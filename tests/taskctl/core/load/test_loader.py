@@ -125,6 +125,31 @@ def test_milestone_files_and_task_field(tmp_path):
     assert any(p.code == "W101" for p in bl.problems)  # no manifest
 
 
+def test_milestone_files_come_from_the_file_cache(tmp_path, monkeypatch):
+    """Unchanged milestone files are not parsed again (a tree whose files all come from the
+    cache parses no YAML); an edited one, or a broken one, is seen as it is now."""
+    from taskctl.core.load import filecache, safeyaml
+
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "milestones").mkdir()
+    (root / "tasks" / "T001-a.yaml").write_text("id: T001\ntitle: a\n")
+    ms = root / "milestones" / "M1.yaml"
+    ms.write_text("id: M1\ntitle: First\ntasks: [T001]\n")
+    (root / "milestones" / "M2.yaml").write_text("id: [unclosed\n")
+    first = loader.load(root)
+    parsed: list[str] = []
+    real = safeyaml.load
+    monkeypatch.setattr(safeyaml, "load", lambda text, *a: parsed.append(text) or real(text, *a))
+    again = loader.load(root)
+    assert parsed == [] and again.milestones == first.milestones
+    assert [p.to_dict() for p in again.problems] == [p.to_dict() for p in first.problems]
+    assert any(p.file.endswith("M2.yaml") for p in again.problems)
+    ms.write_text("id: M1\ntitle: Renamed\ntasks: [T001]\n")
+    assert loader.load(root).milestones["M1"].title == "Renamed" and len(parsed) == 1
+
+
 def test_caches_leave_a_read_only_tree_untouched(copy_example, taskctl):
     tasks = copy_example("agent-mvp")
     tasks.chmod(0o555)
