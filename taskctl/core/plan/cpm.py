@@ -10,11 +10,10 @@ reported in `Schedule.cycles` and left out, and the rest is planned as if they d
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from taskctl.core.model import Backlog
+from taskctl.core.model import Backlog, Task
 from taskctl.core.order import natural, natural_key, topological_order
 from taskctl.core.plan import estimates
 from taskctl.core.status import PLANNED
@@ -39,12 +38,41 @@ class Times:
         return self.slack <= EPS and not self.isolated
 
 
+@dataclass(slots=True)
+class Timing:
+    """The two passes' numbers, one plain dict per quantity keyed by task id: `next` and
+    `ready` read a few of them per task, so no `Times` object is made per task for them
+    (`Schedule.tasks` makes those when asked)."""
+
+    es: dict[str, float]  # earliest start of every scheduled task
+    ef: dict[str, float]
+    ls: dict[str, float]
+    lf: dict[str, float]
+    weights: dict[str, float]  # every remaining task's weight, cycle members included
+    isolated: set[str]  # see Times.isolated (empty unless counted by task)
+
+    def __contains__(self, v: str) -> bool:
+        """Is `v` scheduled (remaining work, not on a cycle)?"""
+        return v in self.es
+
+    def slack(self, v: str) -> float:
+        s = self.ls[v] - self.es[v]
+        return 0.0 if s <= EPS else s
+
+    def critical(self, v: str) -> bool:
+        return self.ls[v] - self.es[v] <= EPS and v not in self.isolated
+
+    def times(self, v: str) -> Times:
+        return Times(self.es[v], self.ef[v], self.ls[v], self.lf[v], self.slack(v),
+                     self.weights[v], v in self.isolated)
+
+
 @dataclass
 class Schedule:
     weight: str  # the unit: hours | tokens | count
     total: float  # length of the critical path (project duration with unlimited parallelism)
     path: list[str]  # the critical chain, first task first
-    tasks: dict[str, Times]
+    timing: Timing = field(repr=False)
     warnings: list[str] = field(default_factory=list)
     imputed: list[str] = field(default_factory=list)  # tasks weighed by the median
     cycles: list[list[str]] = field(default_factory=list)  # left out of the schedule
@@ -53,18 +81,37 @@ class Schedule:
     # each task's dependents among them
     order: list[str] = field(default_factory=list, repr=False)
     dependents: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _ids: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _tasks: dict[str, Times] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def ids(self) -> list[str]:
+        """The scheduled tasks in start order, ties by id (as `tasks` and `to_dict` list them):
+        a stable sort by start of the ids in natural order (the weights are in the backlog's
+        order, usually id order already: one pass)."""
+        if self._ids is None:
+            es = self.timing.es
+            self._ids = sorted([v for v in natural(self.timing.weights) if v in es],
+                               key=es.__getitem__)
+        return self._ids
+
+    @property
+    def tasks(self) -> dict[str, Times]:
+        """Every scheduled task's times, in start order (made on first use)."""
+        if self._tasks is None:
+            self._tasks = {v: self.timing.times(v) for v in self.ids()}
+        return self._tasks
 
     def to_dict(self) -> dict:
         n = functools.cache(num)  # a few hundred sums recur across thousands of tasks
+        tm = self.timing
+        es, ef, ls, lf, weights, status = tm.es, tm.ef, tm.ls, tm.lf, tm.weights, self.statuses
         return {"weight": self.weight, "total": num(self.total), "path": self.path,
-                "tasks": [{"id": tid, "status": self.statuses.get(tid),
-                           "earliest_start": n(t.earliest_start),
-                           "earliest_finish": n(t.earliest_finish),
-                           "latest_start": n(t.latest_start),
-                           "latest_finish": n(t.latest_finish),
-                           "slack": n(t.slack), "weight": n(t.weight),
-                           "critical": t.critical}
-                          for tid, t in self.tasks.items()],
+                "tasks": [{"id": v, "status": status.get(v),
+                           "earliest_start": n(es[v]), "earliest_finish": n(ef[v]),
+                           "latest_start": n(ls[v]), "latest_finish": n(lf[v]),
+                           "slack": n(tm.slack(v)), "weight": n(weights[v]),
+                           "critical": tm.critical(v)}
+                          for v in self.ids()],
                 "cycles": self.cycles, "imputed": self.imputed, "warnings": self.warnings}
 
 
@@ -79,25 +126,33 @@ def num(v: float) -> float:
 class Cpm(NamedTuple):
     total: float  # length of the critical path
     path: list[str]  # the critical chain, first task first
-    times: dict[str, Times]  # keyed by earliest start, then id
+    timing: Timing
     cycles: list[list[str]]  # left out of the rest
     order: list[str]  # the nodes planned, in topological order
     succ: dict[str, list[str]]  # their successors among them
 
 
-def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
-            counted: bool = False) -> Cpm:
-    """CPM on a graph: `edges` are (before, after).
+def successors(tasks: list[Task], weights: dict[str, float]) -> dict[str, list[str]]:
+    """Each of `tasks`' dependents among them (the nodes are `weights`' keys, `tasks`' ids),
+    in the tasks' order; a self-dependency is no edge. A repeated edge is harmless: every pass
+    of `compute` treats it as one."""
+    succ: dict[str, list[str]] = {v: [] for v in weights}
+    for t in tasks:
+        tid = t.id
+        for d in t.depends_on:
+            if d in succ and d != tid:
+                succ[d].append(tid)
+    return succ
+
+
+def compute(weights: dict[str, float], succ: dict[str, list[str]], counted: bool = False) -> Cpm:
+    """CPM on a graph: `succ` gives each node of `weights` its successors.
 
     Nodes on cycles are dropped (returned in `cycles`).
     `counted` (weights are task counts, not estimates): isolated nodes are never critical.
     The usual acyclic case needs one Kahn pass (`order.topological_order`); only when it
     leaves nodes out is networkx imported, to name the cycles.
     """
-    succ: dict[str, list[str]] = {v: [] for v in weights}
-    for a, b in edges:  # a repeated edge is harmless: every pass below treats it as one
-        if a in weights and b in weights and a != b:
-            succ[a].append(b)
     order = topological_order(succ)
     cycles: list[list[str]] = []
     if len(order) < len(weights):  # rare: only then pay for strongly connected components
@@ -105,10 +160,15 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
         gone = {v for c in cycles for v in c}
         succ = {v: [b for b in succ[v] if b not in gone] for v in weights if v not in gone}
         order = topological_order(succ)
-    has_pred = {b for v in order for b in succ[v]}
-    isolated = {v for v in order if not succ[v] and v not in has_pred}
-    # forward pass: a task starts when its last predecessor has finished. In topological
-    # order all of them come first, so each finish is pushed on to the successors.
+    es, ef, total = _forward(order, succ, weights)
+    ls, lf = _backward(order, succ, weights, total)
+    tm = Timing(es, ef, ls, lf, weights, _isolated(order, succ) if counted else set())
+    return Cpm(total, _chain(succ, order, tm), tm, sorted(cycles), order, succ)
+
+
+def _forward(order: list[str], succ: dict[str, list[str]], weights: dict[str, float]):
+    """Earliest start and finish: a task starts when its last predecessor has finished. In
+    topological order all of them come first, so each finish is pushed on to the successors."""
     es = dict.fromkeys(order, 0.0)
     ef: dict[str, float] = {}
     for v in order:
@@ -116,8 +176,13 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
         for s in succ[v]:
             if finish > es[s]:
                 es[s] = finish
-    total = max(ef.values(), default=0.0)
-    # backward pass, in reverse order: a task must finish when its first successor has to start
+    return es, ef, max(ef.values(), default=0.0)
+
+
+def _backward(order: list[str], succ: dict[str, list[str]], weights: dict[str, float],
+              total: float):
+    """Latest start and finish, in reverse order: a task must finish when its first successor
+    has to start."""
     lf: dict[str, float] = {}
     ls: dict[str, float] = {}
     for v in reversed(order):
@@ -127,14 +192,13 @@ def compute(weights: dict[str, float], edges: Iterable[tuple[str, str]],
                 finish = ls[s]
         lf[v] = finish
         ls[v] = finish - weights[v]
-    times = {}
-    # shown in start order, ties by id: a stable sort by start of the ids in natural order
-    # (sorting `weights`, usually in id order already, costs one pass; `order` is not)
-    for v in sorted([v for v in natural(weights) if v in es], key=es.__getitem__):
-        slack = ls[v] - es[v]
-        times[v] = Times(es[v], ef[v], ls[v], lf[v], 0.0 if slack <= EPS else slack, weights[v],
-                         counted and v in isolated)
-    return Cpm(total, _chain(succ, order, times), times, sorted(cycles), order, succ)
+    return ls, lf
+
+
+def _isolated(order: list[str], succ: dict[str, list[str]]) -> set[str]:
+    """Nodes with neither a predecessor nor a successor."""
+    has_pred = {b for v in order for b in succ[v]}
+    return {v for v in order if not succ[v] and v not in has_pred}
 
 
 def _cycles(succ: dict[str, list[str]]) -> list[list[str]]:
@@ -148,36 +212,35 @@ def _cycles(succ: dict[str, list[str]]) -> list[list[str]]:
     return [natural(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
 
 
-def _chain(succ: dict[str, list[str]], order: list[str], times: dict[str, Times]) -> list[str]:
+def _chain(succ: dict[str, list[str]], order: list[str], tm: Timing) -> list[str]:
     """Follow zero-slack tasks whose start is the previous one's finish, from time 0 to `total`.
 
     With slack defined by the backward pass such a chain always exists and is a longest path.
     """
-    starts = [v for v in order if times[v].critical and times[v].earliest_start <= EPS]
+    es, ef = tm.es, tm.ef
+    starts = [v for v in order if es[v] <= EPS and tm.critical(v)]
     if not starts:
         return []
-    # prefer the chain that does real work first (a zero-weight start is still valid)
-    v = min(starts, key=lambda x: (-times[x].weight, natural_key(x)))
+
+    def best(ids: list[str]) -> str:  # the one doing real work first (zero weight is valid)
+        return min(ids, key=lambda x: (-tm.weights[x], natural_key(x)))
+
+    v = best(starts)
     path = [v]
-    while nxt := [s for s in succ[v] if _tight(times, v, s)]:
-        v = min(nxt, key=lambda x: (-times[x].weight, natural_key(x)))
+    while nxt := [s for s in succ[v] if tm.critical(s) and abs(es[s] - ef[v]) <= EPS]:
+        v = best(nxt)
         path.append(v)
     return path
-
-
-def _tight(times: dict[str, Times], u: str, v: str) -> bool:
-    return times[v].critical and abs(times[v].earliest_start - times[u].earliest_finish) <= EPS
 
 
 def schedule(bl: Backlog, weight: str = "auto") -> Schedule:
     """CPM schedule of `bl`'s remaining work, weighed by `weight` (auto|hours|tokens|count)."""
     remaining = [t for t in bl.tasks.values() if t.status in PLANNED]
     w = estimates.weigh(remaining, weight)
-    edges = ((d, t.id) for t in remaining for d in t.depends_on)
-    r = compute(w.values, edges, w.unit == "count")
+    r = compute(w.values, successors(remaining, w.values), w.unit == "count")
     warnings = [m] if (m := w.warning()) else []
     for c in r.cycles:
         warnings.append(f"dependency cycle among {', '.join(c)}: left out of the schedule "
                         "(remove one dependency edge)")
-    return Schedule(w.unit, r.total, r.path, r.times, warnings, w.imputed, r.cycles,
+    return Schedule(w.unit, r.total, r.path, r.timing, warnings, w.imputed, r.cycles,
                     {t.id: t.status for t in remaining}, r.order, r.succ)

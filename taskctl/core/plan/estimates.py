@@ -43,10 +43,29 @@ def estimate(t: Task, unit: str) -> float | None:
     """The task's own estimate in `unit` (None when missing or unusable)."""
     if unit == "count":
         return 1.0
-    v = getattr(t, _FIELD[unit])
+    return usable(getattr(t, _FIELD[unit]))
+
+
+def usable(v: object) -> float | None:
+    """An estimate as a weight: a number that is not negative, not NaN, not a bool."""
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v != v:
         return None
     return float(v)
+
+
+def _estimates(tasks: list[Task], unit: str) -> dict[str, float]:
+    """Every usable estimate in `unit`, by task id, in the tasks' order: `estimate` for each
+    task, with the usual value (a float, or nothing) decided without a call."""
+    if unit == "count":
+        return {t.id: 1.0 for t in tasks}
+    name, known = _FIELD[unit], {}
+    for t in tasks:
+        v = getattr(t, name)
+        if type(v) is float and v >= 0:  # NaN fails `>=`; float(v) would be v itself
+            known[t.id] = v
+        elif v is not None and (e := usable(v)) is not None:
+            known[t.id] = e
+    return known
 
 
 def choose_unit(tasks: Iterable[Task], weight: str) -> str:
@@ -73,10 +92,12 @@ def weigh(tasks: Iterable[Task], weight: str = "auto") -> Weights:
     """Weights for `tasks` (normally the remaining ones) in the chosen unit."""
     tasks = list(tasks)
     unit = choose_unit(tasks, weight)
-    known = {t.id: e for t in tasks if (e := estimate(t, unit)) is not None}
+    known = _estimates(tasks, unit)
     if not known and unit != "count":  # a median of nothing would be a made-up "1 tok"
         return Weights("count", {t.id: 1.0 for t in tasks}, asked=unit if tasks else None)
     fill = float(_median(known.values())) if known else 1.0
+    if len(known) == len(tasks):  # every task has one: `known` is already in task order
+        return Weights(unit, known, [], fill)
     missing = sorted((t.id for t in tasks if t.id not in known), key=natural_key)
     values = {t.id: known.get(t.id, fill) for t in tasks}
     return Weights(unit, values, missing, fill)

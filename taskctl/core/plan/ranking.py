@@ -14,8 +14,10 @@ Semantics (docs/planning.md):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
+from operator import itemgetter
 
 from taskctl.core.files import claims
 from taskctl.core.model import Backlog, Task
@@ -44,35 +46,64 @@ class Ranked:
 
 def blockers(bl: Backlog, t: Task, cycle_ids: set[str] | frozenset = frozenset()) -> list[str]:
     """Why `t` is not actionable (empty list: it is)."""
-    status, tasks = t.status, bl.tasks  # called for every task of a plan
-    if status in DONE:
-        return [f"{status}"]
-    if status in PARKED:
-        return ["deferred (parked; not scheduled until its status changes)"]
-    out = []
-    if status == TaskStatus.BLOCKED:
-        out.append("status is blocked")
-    if t.id in cycle_ids:
-        out.append("on a dependency cycle")
-    for dep in t.depends_on:
-        other = tasks.get(dep)
-        if dep == t.id:
-            continue  # reported by validate; not a blocker of its own
+    return Blockers(bl, cycle_ids).of(t)
+
+
+class Blockers:
+    """`blockers` for many tasks of one backlog: a dependency's text ("waits on T12
+    (pending)", ...) depends on the dependency alone, so it is made once, not once per
+    dependent."""
+
+    def __init__(self, bl: Backlog, cycle_ids: set[str] | frozenset = frozenset()):
+        self.bl, self.cycle_ids = bl, cycle_ids
+        self._texts: dict[str, str | None] = {}
+
+    def of(self, t: Task) -> list[str]:
+        """Why `t` is not actionable (empty list: it is)."""
+        status = t.status
+        if status in DONE:
+            return [f"{status}"]
+        if status in PARKED:
+            return ["deferred (parked; not scheduled until its status changes)"]
+        out = []
+        if status == _BLOCKED:
+            out.append("status is blocked")
+        if t.id in self.cycle_ids:
+            out.append("on a dependency cycle")
+        texts = self._texts
+        for dep in t.depends_on:
+            if dep == t.id:
+                continue  # reported by validate; not a blocker of its own
+            text = texts[dep] if dep in texts else self._dependency(dep)
+            if text is not None:
+                out.append(text)
+        return out
+
+    def _dependency(self, dep: str) -> str | None:
+        """Why depending on `dep` blocks a task (None: it does not: `dep` is done)."""
+        other = self.bl.tasks.get(dep)
         if other is None:
-            why = ("a deferred task with no entry yet" if dep in bl.deferred
+            why = ("a deferred task with no entry yet" if dep in self.bl.deferred
                    else "an unknown id, so nothing proves that work is done")
-            out.append(f"depends on {dep}, {why}")
+            text = f"depends on {dep}, {why}"
         elif other.status not in DONE:
             unverified = other.status == TaskStatus.COMPLETED_UNVERIFIED
             note = " (completed but unverified)" if unverified else ""
-            out.append(f"waits on {dep} ({other.status}{note})")
-    return out
+            text = f"waits on {dep} ({other.status}{note})"
+        else:
+            text = None
+        self._texts[dep] = text
+        return text
+
+
+_BLOCKED = str(TaskStatus.BLOCKED)  # a plain str: an enum member's `==` is a slow call
 
 
 def blocked(bl: Backlog, cycle_ids: set[str] | frozenset = frozenset()) -> dict[str, list[str]]:
     """`blockers` of every task that is not done, in id order: worked out once per plan and
     shared by the ranking (an empty list: actionable) and `not_listed`."""
-    return {tid: blockers(bl, t, cycle_ids) for tid, t in by_id(bl.tasks) if t.status not in DONE}
+    of = Blockers(bl, cycle_ids).of
+    return {tid: of(t) for tid, t in by_id(bl.tasks) if t.status not in DONE}
 
 
 def actionable(bl: Backlog, why: dict[str, list[str]] | None = None) -> list[Task]:
@@ -121,7 +152,7 @@ def _descendant_work_cyclic(planned: list[str], children: dict[str, list[str]],
             bits |= closure[m]
         closure[n] = bits
     reach = {tid: closure[group[tid]] for tid in ids if tid in group}
-    return _totals(ids, index, reach, _bit_planes(planned, weights))
+    return _totals(ids, index, reach, _bit_planes(planned, weights), weights)
 
 
 def descendant_work(order: list[str], dependents: dict[str, list[str]],
@@ -136,25 +167,30 @@ def descendant_work(order: list[str], dependents: dict[str, list[str]],
     backwards = order[::-1]
     index = {tid: i for i, tid in enumerate(backwards)}  # dependents get the lower bits
     closure: dict[str, int] = {}  # a task's own bit and its dependents'
-    for v in backwards:
-        bits = 1 << index[v]
+    for i, v in enumerate(backwards):
+        bits = 1 << i
         for c in dependents[v]:
             bits |= closure[c]
         closure[v] = bits
-    return _totals(ids, index, closure, _bit_planes(backwards, weights))
+    return _totals(ids, index, closure, _bit_planes(backwards, weights), weights)
 
 
 def _totals(ids: list[str], index: dict[str, int], reach: dict[str, int],
-            planes: list[tuple[int, int]]) -> dict[str, tuple[float, int]]:
+            planes: list[tuple[int, int]], weights: dict[str, float],
+            ) -> dict[str, tuple[float, int]]:
     """(weight, count) per id of the tasks in its `reach` bitset, itself left out; (0, 0) for
-    an id that is not remaining work."""
+    an id that is not remaining work.
+
+    Its own bit is always in `reach`: it is taken off the sums (the planes add up its scaled
+    weight exactly) rather than masked out of the bitset, which would copy the big int."""
     out = {}
     for tid in ids:
         if tid not in index:
             out[tid] = (0.0, 0)
             continue
-        below = reach[tid] & ~(1 << index[tid])  # not itself
-        out[tid] = (_sum_bits(below, planes), below.bit_count())
+        bits = reach[tid]
+        scaled = sum(p * (bits & m).bit_count() for p, m in planes)
+        out[tid] = ((scaled - round(weights[tid] * SCALE)) / SCALE, bits.bit_count() - 1)
     return out
 
 
@@ -179,10 +215,6 @@ def _bit_planes(planned: list[str], weights: dict[str, float]) -> list[tuple[int
     return planes
 
 
-def _sum_bits(b: int, planes: list[tuple[int, int]]) -> float:
-    return sum(p * (b & m).bit_count() for p, m in planes) / SCALE
-
-
 def cycle_members(sched: cpm.Schedule) -> set[str]:
     return {tid for c in sched.cycles for tid in c}
 
@@ -195,28 +227,31 @@ def rank(bl: Backlog, sched: cpm.Schedule,
         why = blocked(bl, cycle_members(sched))
     ready = actionable(bl, why)
     ids = [t.id for t in ready]
-    weights = {tid: t.weight for tid, t in sched.tasks.items()}
-    if sched.cycles:  # cycle members are unscheduled but still remaining work
-        for t in bl.tasks.values():
-            if t.status in PLANNED and t.id not in weights:
-                weights[t.id] = 0.0
+    tm = sched.timing
+    if sched.cycles:  # cycle members are unscheduled but still remaining work: weigh 0
+        weights = {**tm.weights, **dict.fromkeys(cycle_members(sched), 0.0)}
         work = unblocked_work(bl, weights, ids)
     else:
-        work = descendant_work(sched.order, sched.dependents, weights, ids)
+        work = descendant_work(sched.order, sched.dependents, tm.weights, ids)
     ranked = []
     for t in ready:
-        times = sched.tasks.get(t.id)
         w, n = work[t.id]
-        ranked.append(Ranked(t, times.slack if times else float("inf"), w, n,
-                             isolated=bool(times and times.isolated)))
-    ranked.sort(key=Ranked.key)
-    for i, r in enumerate(ranked):
-        r.reason = _reason(r, ranked[i - 1] if i else None, sched.weight)
-    return ranked
+        if t.id in tm:
+            ranked.append(Ranked(t, tm.slack(t.id), w, n, isolated=t.id in tm.isolated))
+        else:
+            ranked.append(Ranked(t, float("inf"), w, n))
+    # each key made once (the ids make them unique): the sort and the reasons compare them
+    keyed = sorted(((r.key(), r) for r in ranked), key=itemgetter(0))
+    fmt = functools.cache(estimates.fmt)  # a few distinct numbers recur across the list
+    for i, (key, r) in enumerate(keyed):
+        r.reason = _reason(r, keyed[i - 1] if i else None, key, sched.weight, fmt)
+    return [r for _, r in keyed]
 
 
-def _reason(r: Ranked, prev: Ranked | None, unit: str) -> str:
-    f = estimates.fmt
+def _reason(r: Ranked, prev: tuple[tuple, Ranked] | None, key: tuple, unit: str,
+            f=estimates.fmt) -> str:
+    """Why `r` (its sort `key`) is where it is: its factors, and the one that put it after
+    the one before (`prev`: its key and itself)."""
     parts = ["on the critical path (slack 0)" if r.critical
              else "linked to no other remaining task" if r.isolated
              else f"slack {f(r.slack, unit)}", f"priority {r.task.priority_label}",
@@ -228,17 +263,17 @@ def _reason(r: Ranked, prev: Ranked | None, unit: str) -> str:
     why = "; ".join(parts)
     if prev is None:
         return f"first: {why}"
-    a, b = prev.key(), r.key()
-    if a[0] != b[0]:
-        decided = f"after {prev.task.id}: not on the critical path"
-    elif a[1] != b[1]:
-        decided = (f"after {prev.task.id}: lower priority ({r.task.priority_label} vs "
-                   f"{prev.task.priority_label})")
-    elif a[2] != b[2]:
-        decided = (f"after {prev.task.id}: unblocks less ({f(r.unblocks, unit)} vs "
-                   f"{f(prev.unblocks, unit)})")
+    a, prev_r = prev
+    if a[0] != key[0]:
+        decided = f"after {prev_r.task.id}: not on the critical path"
+    elif a[1] != key[1]:
+        decided = (f"after {prev_r.task.id}: lower priority ({r.task.priority_label} vs "
+                   f"{prev_r.task.priority_label})")
+    elif a[2] != key[2]:
+        decided = (f"after {prev_r.task.id}: unblocks less ({f(r.unblocks, unit)} vs "
+                   f"{f(prev_r.unblocks, unit)})")
     else:
-        decided = f"after {prev.task.id}: tie, id order"
+        decided = f"after {prev_r.task.id}: tie, id order"
     return f"{decided}; {why}"
 
 
@@ -270,7 +305,7 @@ def next_report(bl: Backlog, weight: str = "auto") -> dict:
         row = {"id": r.task.id, "title": r.task.title, "priority": r.task.priority_label,
                "status": r.task.status, "slack": cpm.num(r.slack), "critical": r.critical,
                "unblocks": cpm.num(r.unblocks), "unblocks_count": r.unblocks_count,
-               "weight": cpm.num(sched.tasks[r.task.id].weight), "reason": r.reason}
+               "weight": cpm.num(sched.timing.weights[r.task.id]), "reason": r.reason}
         c = on_file.get(r.task.id)
         if held(r.task, c):
             row["claim"] = dataclasses.asdict(c) if c else None
@@ -285,21 +320,37 @@ def next_report(bl: Backlog, weight: str = "auto") -> dict:
 def waves(bl: Backlog, weight: str = "auto") -> dict:
     """Remaining work as topological generations: wave k needs only waves before it."""
     sched = cpm.schedule(bl, weight)
-    cycle_ids = cycle_members(sched)
+    tm, tasks = sched.timing, bl.tasks
+    held_by = _held_by(Blockers(bl, cycle_members(sched)), tm)
+    num = functools.cache(cpm.num)  # a handful of distinct weights
     out = []
     for i, gen in enumerate(generations(sched.dependents), 1):
         items = []
         for tid in natural(gen):
-            t = bl.tasks[tid]
-            why = blockers(bl, t, cycle_ids)
-            # only blockers outside the plan matter here: earlier waves settle the rest
-            outside = [w for w in why if not w.startswith("waits on ") or
-                       w.split()[2] not in sched.tasks]
+            t = tasks[tid]
             items.append({"id": tid, "title": t.title, "status": t.status,
-                          "priority": t.priority_label, "weight": cpm.num(sched.tasks[tid].weight),
-                          "critical": sched.tasks[tid].critical, "held_by": outside})
+                          "priority": t.priority_label, "weight": num(tm.weights[tid]),
+                          "critical": tm.critical(tid), "held_by": held_by(t)})
         out.append({"wave": i, "tasks": items,
                     "weight": cpm.num(max(x["weight"] for x in items))})
     return {"weight": sched.weight, "total": cpm.num(sched.total), "waves": out,
             "max_parallel": max((len(w["tasks"]) for w in out), default=0),
             "cycles": sched.cycles, "warnings": sched.warnings}
+
+
+def _held_by(blockers: Blockers, planned: cpm.Timing):
+    """A function giving a task's blockers outside the plan (`planned`): only those matter in
+    a wave, earlier waves settle the rest. Whether a text is kept is decided once per text."""
+    kept: dict[str, bool] = {}
+
+    def held_by(t: Task) -> list[str]:
+        out = []
+        for w in blockers.of(t):
+            keep = kept.get(w)
+            if keep is None:
+                keep = kept[w] = not w.startswith("waits on ") or w.split()[2] not in planned
+            if keep:
+                out.append(w)
+        return out
+
+    return held_by

@@ -80,7 +80,10 @@ def all_paths(weights, edges):
 @given(dags())
 def test_critical_path_is_a_longest_chain_by_brute_force(g):
     weights, edges = g
-    total, path, times, cycles, _, _ = cpm.compute(weights, edges)
+    succ = {v: [b for a, b in edges if a == v] for v in weights}
+    total, path, timing, cycles, _, _ = cpm.compute(weights, succ)
+    times = {v: timing.times(v) for v in timing.es}
+    assert set(times) == set(weights)
     assert cycles == []
     paths = list(all_paths(weights, edges))
     best = max(sum(weights[v] for v in p) for p in paths)
