@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from taskctl.core.model import Backlog, Task
-from taskctl.core.order import natural, natural_key, topological_order
+from taskctl.core.order import in_degrees, natural, natural_key
 from taskctl.core.plan import estimates
 from taskctl.core.status import PLANNED
 
@@ -150,33 +150,43 @@ def compute(weights: dict[str, float], succ: dict[str, list[str]], counted: bool
 
     Nodes on cycles are dropped (returned in `cycles`).
     `counted` (weights are task counts, not estimates): isolated nodes are never critical.
-    The usual acyclic case needs one Kahn pass (`order.topological_order`); only when it
-    leaves nodes out is networkx imported, to name the cycles.
+    The usual acyclic case needs one Kahn pass (`_forward`); only when it leaves nodes out is
+    networkx imported, to name the cycles.
     """
-    order = topological_order(succ)
+    order, es, ef = _forward(succ, weights)
     cycles: list[list[str]] = []
     if len(order) < len(weights):  # rare: only then pay for strongly connected components
         cycles = _cycles(succ)
         gone = {v for c in cycles for v in c}
         succ = {v: [b for b in succ[v] if b not in gone] for v in weights if v not in gone}
-        order = topological_order(succ)
-    es, ef, total = _forward(order, succ, weights)
+        order, es, ef = _forward(succ, weights)
+    total = max(ef.values(), default=0.0)
     ls, lf = _backward(order, succ, weights, total)
     tm = Timing(es, ef, ls, lf, weights, _isolated(order, succ) if counted else set())
     return Cpm(total, _chain(succ, order, tm), tm, sorted(cycles), order, succ)
 
 
-def _forward(order: list[str], succ: dict[str, list[str]], weights: dict[str, float]):
-    """Earliest start and finish: a task starts when its last predecessor has finished. In
-    topological order all of them come first, so each finish is pushed on to the successors."""
-    es = dict.fromkeys(order, 0.0)
+def _forward(succ: dict[str, list[str]], weights: dict[str, float]):
+    """(topological order, earliest start, earliest finish) of the nodes of `succ`.
+
+    `order.topological_order` (Kahn's algorithm, the same order: a test checks) with the
+    forward pass folded into its walk over the edges: a task starts when its last predecessor
+    has finished; in topological order all of them come first, so each finish is pushed on to
+    the successors. Nodes on a cycle, and after one, are missing from the order (and their
+    starts are partial: `compute` plans again without the cycles)."""
+    waiting = in_degrees(succ)  # predecessors not placed yet
+    order = [v for v, n in waiting.items() if n == 0]
+    es = dict.fromkeys(succ, 0.0)
     ef: dict[str, float] = {}
-    for v in order:
+    for v in order:  # the list grows while it is read: each node is placed once
         ef[v] = finish = es[v] + weights[v]
         for s in succ[v]:
             if finish > es[s]:
                 es[s] = finish
-    return es, ef, max(ef.values(), default=0.0)
+            waiting[s] -= 1
+            if waiting[s] == 0:
+                order.append(s)
+    return order, es, ef
 
 
 def _backward(order: list[str], succ: dict[str, list[str]], weights: dict[str, float],

@@ -63,6 +63,8 @@ def _estimates(tasks: list[Task], unit: str) -> dict[str, float]:
         v = getattr(t, name)
         if type(v) is float and v >= 0:  # NaN fails `>=`; float(v) would be v itself
             known[t.id] = v
+        elif type(v) is int and v >= 0:  # exactly int: not a bool
+            known[t.id] = float(v)
         elif v is not None and (e := usable(v)) is not None:
             known[t.id] = e
     return known

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from taskctl.core import order
 from taskctl.core.order import generations, natural, natural_key, topological_order
 
 
@@ -26,6 +28,17 @@ ids = st.text(alphabet="Tt-._aZ0123456789٣", max_size=8)
 @given(st.lists(ids, max_size=30))
 def test_natural_order_is_the_tagged_parts_order(xs):
     assert natural(xs) == sorted(xs, key=tagged_key)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(ids, st.from_regex(r"[A-Za-z_.-]{0,3}[0-9]{1,6}", fullmatch=True)),
+                min_size=101, max_size=300))
+def test_natural_order_of_many_new_ids_is_the_tagged_parts_order(xs):
+    """Over 100 ids: the keys of unseen ones are made in bulk (`_learn`), as the first
+    sort of a 10,000-task plan in a new process does."""
+    with mock.patch.dict(order._KEYS, clear=True):
+        assert natural(xs) == sorted(xs, key=tagged_key)
+        assert all(order._KEYS[x] == order._key(x) for x in xs)
 
 
 def test_natural_order_examples():

@@ -7,6 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from taskctl.core.order import topological_order
 from taskctl.core.plan import cpm
 from tests.taskctl.core.plan.planning_fixtures import backlog, task
 
@@ -84,6 +85,8 @@ def test_critical_path_is_a_longest_chain_by_brute_force(g):
     total, path, timing, cycles, _, _ = cpm.compute(weights, succ)
     times = {v: timing.times(v) for v in timing.es}
     assert set(times) == set(weights)
+    # the forward pass walks Kahn's order itself: the same order as order.py's
+    assert cpm.compute(weights, succ).order == topological_order(succ)
     assert cycles == []
     paths = list(all_paths(weights, edges))
     best = max(sum(weights[v] for v in p) for p in paths)
