@@ -42,7 +42,7 @@ def _key(tid: str) -> tuple:
 def natural(ids) -> list[str]:
     """`ids` sorted naturally."""
     ids = list(ids)
-    if len(ids) > 100:
+    if len(ids) > 16:
         _learn(ids)
     return sorted(ids, key=natural_key)
 

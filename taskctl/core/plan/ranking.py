@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Container
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -52,10 +53,15 @@ def blockers(bl: Backlog, t: Task, cycle_ids: set[str] | frozenset = frozenset()
 class Blockers:
     """`blockers` for many tasks of one backlog: a dependency's text ("waits on T12
     (pending)", ...) depends on the dependency alone, so it is made once, not once per
-    dependent."""
+    dependent.
 
-    def __init__(self, bl: Backlog, cycle_ids: set[str] | frozenset = frozenset()):
-        self.bl, self.cycle_ids = bl, cycle_ids
+    `planned` (waves): leave out waiting on a task of the plan (on one of its ids: "waits
+    on <id> ..."'s third word); earlier waves settle that, only blockers outside the plan
+    matter in a wave."""
+
+    def __init__(self, bl: Backlog, cycle_ids: set[str] | frozenset = frozenset(),
+                 planned: Container[str] = ()):
+        self.bl, self.cycle_ids, self.planned = bl, cycle_ids, planned
         self._texts: dict[str, str | None] = {}
 
     def of(self, t: Task) -> list[str]:
@@ -91,6 +97,8 @@ class Blockers:
             note = " (completed but unverified)" if unverified else ""
             text = f"waits on {dep} ({other.status}{note})"
         else:
+            text = None
+        if text is not None and text.startswith("waits on ") and text.split()[2] in self.planned:
             text = None
         self._texts[dep] = text
         return text
@@ -152,7 +160,7 @@ def _descendant_work_cyclic(planned: list[str], children: dict[str, list[str]],
             bits |= closure[m]
         closure[n] = bits
     reach = {tid: closure[group[tid]] for tid in ids if tid in group}
-    return _totals(ids, index, reach, _bit_planes(planned, weights), weights)
+    return _totals(ids, reach, _bit_planes(planned, weights), weights)
 
 
 def descendant_work(order: list[str], dependents: dict[str, list[str]],
@@ -164,28 +172,26 @@ def descendant_work(order: list[str], dependents: dict[str, list[str]],
     which reverse topological order has complete when it gets to the task: a few big-int
     operations per task instead of one graph walk per task.
     """
-    backwards = order[::-1]
-    index = {tid: i for i, tid in enumerate(backwards)}  # dependents get the lower bits
+    backwards = order[::-1]  # dependents get the lower bits
     closure: dict[str, int] = {}  # a task's own bit and its dependents'
     for i, v in enumerate(backwards):
         bits = 1 << i
         for c in dependents[v]:
             bits |= closure[c]
         closure[v] = bits
-    return _totals(ids, index, closure, _bit_planes(backwards, weights), weights)
+    return _totals(ids, closure, _bit_planes(backwards, weights), weights)
 
 
-def _totals(ids: list[str], index: dict[str, int], reach: dict[str, int],
-            planes: list[tuple[int, int]], weights: dict[str, float],
-            ) -> dict[str, tuple[float, int]]:
+def _totals(ids: list[str], reach: dict[str, int], planes: list[tuple[int, int]],
+            weights: dict[str, float]) -> dict[str, tuple[float, int]]:
     """(weight, count) per id of the tasks in its `reach` bitset, itself left out; (0, 0) for
-    an id that is not remaining work.
+    an id that is not remaining work (not in `reach`).
 
     Its own bit is always in `reach`: it is taken off the sums (the planes add up its scaled
     weight exactly) rather than masked out of the bitset, which would copy the big int."""
     out = {}
     for tid in ids:
-        if tid not in index:
+        if tid not in reach:
             out[tid] = (0.0, 0)
             continue
         bits = reach[tid]
@@ -320,17 +326,10 @@ def next_report(bl: Backlog, weight: str = "auto") -> dict:
 def waves(bl: Backlog, weight: str = "auto") -> dict:
     """Remaining work as topological generations: wave k needs only waves before it."""
     sched = cpm.schedule(bl, weight)
-    tm, tasks = sched.timing, bl.tasks
-    held_by = _held_by(Blockers(bl, cycle_members(sched)), tm)
-    num = functools.cache(cpm.num)  # a handful of distinct weights
+    held_by = Blockers(bl, cycle_members(sched), planned=sched.timing).of
     out = []
     for i, gen in enumerate(generations(sched.dependents), 1):
-        items = []
-        for tid in natural(gen):
-            t = tasks[tid]
-            items.append({"id": tid, "title": t.title, "status": t.status,
-                          "priority": t.priority_label, "weight": num(tm.weights[tid]),
-                          "critical": tm.critical(tid), "held_by": held_by(t)})
+        items = _wave(bl, natural(gen), sched.timing, held_by)
         out.append({"wave": i, "tasks": items,
                     "weight": cpm.num(max(x["weight"] for x in items))})
     return {"weight": sched.weight, "total": cpm.num(sched.total), "waves": out,
@@ -338,19 +337,16 @@ def waves(bl: Backlog, weight: str = "auto") -> dict:
             "cycles": sched.cycles, "warnings": sched.warnings}
 
 
-def _held_by(blockers: Blockers, planned: cpm.Timing):
-    """A function giving a task's blockers outside the plan (`planned`): only those matter in
-    a wave, earlier waves settle the rest. Whether a text is kept is decided once per text."""
-    kept: dict[str, bool] = {}
+def _wave(bl: Backlog, ids: list[str], tm: cpm.Timing, held_by) -> list[dict]:
+    """The rows of one wave's tasks; `held_by(task)`: its blockers outside the plan."""
+    tasks, weights, num = bl.tasks, tm.weights, _num
+    rows = []
+    for tid in ids:
+        t = tasks[tid]
+        rows.append({"id": tid, "title": t.title, "status": t.status,
+                     "priority": t.priority_label, "weight": num(weights[tid]),
+                     "critical": tm.critical(tid), "held_by": held_by(t)})
+    return rows
 
-    def held_by(t: Task) -> list[str]:
-        out = []
-        for w in blockers.of(t):
-            keep = kept.get(w)
-            if keep is None:
-                keep = kept[w] = not w.startswith("waits on ") or w.split()[2] not in planned
-            if keep:
-                out.append(w)
-        return out
 
-    return held_by
+_num = functools.lru_cache(maxsize=1024)(cpm.num)  # a handful of distinct weights recur

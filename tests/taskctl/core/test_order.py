@@ -34,7 +34,7 @@ def test_natural_order_is_the_tagged_parts_order(xs):
 @given(st.lists(st.one_of(ids, st.from_regex(r"[A-Za-z_.-]{0,3}[0-9]{1,6}", fullmatch=True)),
                 min_size=101, max_size=300))
 def test_natural_order_of_many_new_ids_is_the_tagged_parts_order(xs):
-    """Over 100 ids: the keys of unseen ones are made in bulk (`_learn`), as the first
+    """Many ids: the keys of unseen ones are made in bulk (`_learn`), as the first
     sort of a 10,000-task plan in a new process does."""
     with mock.patch.dict(order._KEYS, clear=True):
         assert natural(xs) == sorted(xs, key=tagged_key)
