@@ -102,17 +102,25 @@ class Schedule:
         return self._tasks
 
     def to_dict(self) -> dict:
-        n = functools.cache(num)  # a few hundred sums recur across thousands of tasks
-        tm = self.timing
-        es, ef, ls, lf, weights, status = tm.es, tm.ef, tm.ls, tm.lf, tm.weights, self.statuses
         return {"weight": self.weight, "total": num(self.total), "path": self.path,
-                "tasks": [{"id": v, "status": status.get(v),
-                           "earliest_start": n(es[v]), "earliest_finish": n(ef[v]),
-                           "latest_start": n(ls[v]), "latest_finish": n(lf[v]),
-                           "slack": n(tm.slack(v)), "weight": n(weights[v]),
-                           "critical": tm.critical(v)}
-                          for v in self.ids()],
-                "cycles": self.cycles, "imputed": self.imputed, "warnings": self.warnings}
+                "tasks": self._rows(), "cycles": self.cycles, "imputed": self.imputed,
+                "warnings": self.warnings}
+
+    def _rows(self) -> list[dict]:
+        """`to_dict`'s tasks: `Timing.slack` and `Timing.critical` worked out inline (two calls
+        per task were a fifth of the time on 10,000 tasks)."""
+        n = functools.cache(num)  # a few hundred sums recur across thousands of tasks
+        tm, status = self.timing, self.statuses
+        es, ef, ls, lf, weights, isolated = tm.es, tm.ef, tm.ls, tm.lf, tm.weights, tm.isolated
+        rows = []
+        for v in self.ids():
+            slack = ls[v] - es[v]
+            rows.append({"id": v, "status": status.get(v),
+                         "earliest_start": n(es[v]), "earliest_finish": n(ef[v]),
+                         "latest_start": n(ls[v]), "latest_finish": n(lf[v]),
+                         "slack": n(0.0 if slack <= EPS else slack), "weight": n(weights[v]),
+                         "critical": slack <= EPS and v not in isolated})
+        return rows
 
 
 def num(v: float) -> float:

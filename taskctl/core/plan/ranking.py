@@ -207,7 +207,9 @@ def _bit_planes(planned: list[str], weights: dict[str, float]) -> list[tuple[int
     """(multiplier, mask of the tasks whose weight has that bit): a weighted popcount in a few
     big-int operations per task, instead of one Python step per descendant. Weights count in
     their greatest common step (0.5 h steps up to 8 h: 5 planes instead of 13)."""
-    scaled = [round(weights[tid] * SCALE) for tid in planned]
+    # rounded once per distinct weight (a handful), then looked up: no Python step per task
+    exact = {w: round(w * SCALE) for w in set(weights.values())}
+    scaled = list(map(exact.__getitem__, map(weights.__getitem__, planned)))
     step = math.gcd(*scaled) or 1
     values = sorted({v // step for v in scaled})
     # one character per task, naming its weight, the last task first (int(..., 2) reads the
