@@ -22,7 +22,7 @@ from operator import itemgetter
 
 from taskctl.core.files import claims
 from taskctl.core.model import Backlog, Task
-from taskctl.core.order import by_id, generations, natural, natural_key, topological_order
+from taskctl.core.order import generations, natural, natural_key, topological_order
 from taskctl.core.plan import cpm, estimates
 from taskctl.core.status import DONE, PARKED, PLANNED, TaskStatus
 
@@ -110,8 +110,8 @@ _BLOCKED = str(TaskStatus.BLOCKED)  # a plain str: an enum member's `==` is a sl
 def blocked(bl: Backlog, cycle_ids: set[str] | frozenset = frozenset()) -> dict[str, list[str]]:
     """`blockers` of every task that is not done, in id order: worked out once per plan and
     shared by the ranking (an empty list: actionable) and `not_listed`."""
-    of = Blockers(bl, cycle_ids).of
-    return {tid: of(t) for tid, t in by_id(bl.tasks) if t.status not in DONE}
+    of, tasks = Blockers(bl, cycle_ids).of, bl.tasks
+    return {tid: of(t) for tid in natural(tasks) if (t := tasks[tid]).status not in DONE}
 
 
 def actionable(bl: Backlog, why: dict[str, list[str]] | None = None) -> list[Task]:
