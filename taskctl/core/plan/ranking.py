@@ -93,18 +93,24 @@ class Blockers:
                    else "an unknown id, so nothing proves that work is done")
             text = f"depends on {dep}, {why}"
         elif other.status not in DONE:
-            unverified = other.status == TaskStatus.COMPLETED_UNVERIFIED
-            note = " (completed but unverified)" if unverified else ""
+            note = " (completed but unverified)" if other.status == _UNVERIFIED else ""
             text = f"waits on {dep} ({other.status}{note})"
         else:
             text = None
-        if text is not None and text.startswith("waits on ") and text.split()[2] in self.planned:
+        if text is not None and self.planned and _waits_on(text, self.planned):
             text = None
         self._texts[dep] = text
         return text
 
 
-_BLOCKED = str(TaskStatus.BLOCKED)  # a plain str: an enum member's `==` is a slow call
+def _waits_on(text: str, planned: Container[str]) -> bool:
+    """Does this blocker say it waits on a task of `planned`?"""
+    return text.startswith("waits on ") and text.split()[2] in planned
+
+
+# plain strs: `==` with an enum member, or reading one off its class, is a slow call
+_BLOCKED = str(TaskStatus.BLOCKED)
+_UNVERIFIED = str(TaskStatus.COMPLETED_UNVERIFIED)
 
 
 def blocked(bl: Backlog, cycle_ids: set[str] | frozenset = frozenset()) -> dict[str, list[str]]:
