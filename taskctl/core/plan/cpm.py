@@ -76,7 +76,7 @@ class Schedule:
     warnings: list[str] = field(default_factory=list)
     imputed: list[str] = field(default_factory=list)  # tasks weighed by the median
     cycles: list[list[str]] = field(default_factory=list)  # left out of the schedule
-    statuses: dict[str, str] = field(default_factory=dict)  # id -> status (shown beside times)
+    remaining: list[Task] = field(default_factory=list, repr=False)  # the tasks planned on
     # the graph planned on (cycles left out), for `ranking`: tasks in topological order, and
     # each task's dependents among them
     order: list[str] = field(default_factory=list, repr=False)
@@ -93,6 +93,12 @@ class Schedule:
             self._ids = sorted([v for v in natural(self.timing.weights) if v in es],
                                key=es.__getitem__)
         return self._ids
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """id -> status of every remaining task (shown beside the times; made when asked:
+        only `critical-path` shows them)."""
+        return {t.id: t.status for t in self.remaining}
 
     @property
     def tasks(self) -> dict[str, Times]:
@@ -146,10 +152,11 @@ def successors(tasks: list[Task], weights: dict[str, float]) -> dict[str, list[s
     of `compute` treats it as one."""
     succ: dict[str, list[str]] = {v: [] for v in weights}
     for t in tasks:
-        tid = t.id
-        for d in t.depends_on:
-            if d in succ and d != tid:
-                succ[d].append(tid)
+        if deps := t.depends_on:  # a tenth of a generated backlog has none
+            tid = t.id
+            for d in deps:
+                if d in succ and d != tid:
+                    succ[d].append(tid)
     return succ
 
 
@@ -261,4 +268,4 @@ def schedule(bl: Backlog, weight: str = "auto") -> Schedule:
         warnings.append(f"dependency cycle among {', '.join(c)}: left out of the schedule "
                         "(remove one dependency edge)")
     return Schedule(w.unit, r.total, r.path, r.timing, warnings, w.imputed, r.cycles,
-                    {t.id: t.status for t in remaining}, r.order, r.succ)
+                    remaining, r.order, r.succ)
