@@ -1,6 +1,7 @@
 """Rich consoles: stdout for results, stderr for progress and diagnostics. NO_COLOR respected
 (no ANSI escapes at all: no colour, bold or dim), and plain text when the stream is not a
-terminal."""
+terminal. `emoji=False`: text from task files is shown as written (rich would turn a title's
+`:bug:` into an emoji)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from functools import cache
 def stdout():
     from rich.console import Console
 
-    return Console(highlight=False, no_color=_no_color(), soft_wrap=True,
+    return Console(highlight=False, emoji=False, no_color=_no_color(), soft_wrap=True,
                    color_system=None if _no_color() else "auto")
 
 
@@ -22,7 +23,7 @@ def stderr():
 
     # soft_wrap: a progress or warning line stays one line in a pipe or CI log (never broken
     # mid-sentence at 80 columns); a terminal wraps it by itself
-    return Console(stderr=True, highlight=False, no_color=_no_color(), soft_wrap=True,
+    return Console(stderr=True, highlight=False, emoji=False, no_color=_no_color(), soft_wrap=True,
                    color_system=None if _no_color() else "auto")
 
 

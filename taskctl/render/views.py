@@ -95,7 +95,7 @@ def task_view(r: dict):
         fields.add_row(k, v if isinstance(v, Text) else escape(str(v)))
     for k, v in r["extra"].items():
         fields.add_row(k, escape(nested(v)))
-    parts = [Panel(fields, title=f"{r['id']}  {escape(r['title'])}", title_align="left")]
+    parts = [Panel(fields, title=Text(f"{r['id']}  {r['title']}"), title_align="left")]
     if r["blockers"]:
         parts.append(Text("not actionable: " + "; ".join(r["blockers"]), style="yellow"))
     for key, label in (("dependencies", "Depends on"), ("dependents", "Needed by")):
@@ -118,7 +118,7 @@ def task_view(r: dict):
     for s in r["sections"]:
         if s["title"].lower().startswith("acceptance criteria") or not s["body"].strip():
             continue
-        parts.append(Panel(escape(s["body"].strip()), title=escape(s["title"]),
+        parts.append(Panel(escape(s["body"].strip()), title=Text(s["title"]),
                            title_align="left"))
     if not r["sections"] and r["description"]:
         parts.append(Panel(escape(r["description"]), title="Description", title_align="left"))
