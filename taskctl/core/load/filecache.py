@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl import __version__
-from taskctl.core.files import atomic, cachekey, codestamp, regular
+from taskctl.core.files import atomic, codestamp, sealed
 
 NAME = "task-files"  # .cache/task-files-NN.marshal
 SHARDS = 32
@@ -93,12 +93,10 @@ class FileCache:
     def _read(self) -> None:
         header = self._header()
         for i in range(SHARDS):
+            payload = sealed.read(self.root, shard_name(i), MAX_BYTES)
+            if payload is None:
+                continue  # missing, or not sealed by this user: never decoded
             try:
-                # a regular file only (a committed link to /dev/zero or a FIFO: no cache)
-                blob = regular.read_bytes(self.dir / shard_name(i), MAX_BYTES, follow=False)
-                payload = cachekey.unseal(blob)
-                if payload is None:
-                    continue  # not sealed by this user: never decoded
                 got, entries = marshal.loads(payload)
             except Exception:  # noqa: BLE001 - a broken shard is no cache (it is rewritten)
                 continue
@@ -160,29 +158,10 @@ class FileCache:
         for name, e in self.used.items():
             if (i := shard_of(name)) in shards:
                 shards[i][name] = e
-        from taskctl.core.files.paths import confined
-        from taskctl.errors import UnsafePath
-
-        try:
-            confined(self.root, self.dir.name, shard_name(0))
-        except UnsafePath:
-            return  # a symlinked .cache: a cache is never worth writing outside the tree
-        try:
-            self.dir.mkdir(exist_ok=True)
-            gi = self.dir / ".gitignore"
-            if not gi.exists():
-                atomic.write_text(gi, "*\n", durable=False)
-            for i, entries in sorted(shards.items()):
-                data = cachekey.seal(_dumps(self._header(), entries))
-                if data is None:
-                    return  # no key (read-only home): no cache
-                # no fsync: a cache needs atomic replacement, not durability (a shard torn by
-                # a crash fails its seal and is rebuilt); ~10 ms a shard on this disk
-                atomic.write_bytes(self.dir / shard_name(i), data, durable=False)
-            if (legacy := self.dir / LEGACY).is_file():
-                legacy.unlink()  # the one-file cache of earlier versions (~10 MB, unused)
-        except OSError:
-            pass
+        for i, entries in sorted(shards.items()):
+            if not sealed.write(self.root, shard_name(i), _dumps(self._header(), entries)):
+                return  # no key, or a .cache leading out of the tree: no cache
+        sealed.drop_legacy(self.dir / LEGACY)  # the one-file cache of earlier versions
 
 
 def _yaml_stamp() -> tuple:

@@ -26,12 +26,12 @@ from pathlib import Path
 from taskctl import __version__
 from taskctl.core.files import codestamp
 from taskctl.core.files.cachekey import sha256
+from taskctl.core.files.sealed import CACHE_DIR
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_DIR = ".cache"
 UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git"})  # no bearing on a plan
 
 
@@ -152,11 +152,9 @@ def put(root: Path, command: str, params: dict[str, Any], k: str, payload: Any) 
     text = json.dumps({"key": k, "payload": payload}, separators=(",", ":"))
     slot = _slot(root, command, params)
     put_sealed(root, slot.name, text.encode("utf-8"))
-    try:  # the unsealed `.json` answer of earlier versions: unused, up to ~1 MB
-        if os.path.isfile(legacy := slot.with_suffix(".json")) and not legacy.is_symlink():
-            legacy.unlink()
-    except OSError:
-        pass
+    from taskctl.core.files import sealed
+
+    sealed.drop_legacy(slot.with_suffix(".json"))  # earlier versions' unsealed answer
 
 
 MAX_SEALED = 16 << 20  # a rendered answer of a very large backlog
@@ -167,39 +165,18 @@ def get_sealed(root: Path, name: str) -> bytes | None:
     (missing, unreadable, over MAX_SEALED, forged or corrupted, or the cache disabled)."""
     if not enabled():
         return None
-    from taskctl.core.files import cachekey
-    from taskctl.core.files.regular import read_bytes
+    from taskctl.core.files import sealed
 
-    try:  # a regular file only: a committed link to a FIFO or /dev/stdin must not block
-        blob = read_bytes(os.path.join(root, CACHE_DIR, name), MAX_SEALED, follow=False)
-    except OSError:
-        return None
-    return cachekey.unseal(blob)
+    return sealed.read(root, name, MAX_SEALED)
 
 
 def put_sealed(root: Path, name: str, payload: bytes) -> None:
     """Store `payload` sealed as `.cache/<name>`; skipped without a key, a writable store, or
-    when .cache leads out of the tree."""
-    from taskctl.core.files import atomic, cachekey
-    from taskctl.core.files.paths import confined
-    from taskctl.errors import UnsafePath
+    when .cache leads out of the tree (`files/sealed.py`)."""
+    if enabled() and len(payload) <= MAX_SEALED:
+        from taskctl.core.files import sealed
 
-    if not enabled() or not atomic.writable_dir(root) or len(payload) > MAX_SEALED:
-        return
-    blob = cachekey.seal(payload)
-    if blob is None:
-        return
-    try:
-        slot = confined(root, CACHE_DIR, name)
-    except UnsafePath:
-        return
-    try:
-        atomic.write_bytes(slot, blob, durable=False)  # a torn blob fails its seal
-        ignore = slot.parent / ".gitignore"  # per user and terminal: never committed
-        if not ignore.exists():
-            atomic.write_text(ignore, "*\n", durable=False)
-    except OSError:
-        pass
+        sealed.write(root, name, payload)
 
 
 def cached(root: Path, command: str, params: dict[str, Any], compute) -> Any:
