@@ -37,8 +37,8 @@ def check(cache, m: Manifest) -> tuple[list, dict[int, tuple | None]]:
         blob = marshal.dumps(e)  # typed: `1`, `1.0` and `true` are equal as Python values
         rows.append((ident, e, blob, row := cache.recall(TABLE, ident, blob)))
         misses += row is None
-    # Nothing cached (a first load): one compiled check of the whole document is much cheaper
-    # than one per entry, and it passes for nearly every manifest.
+    # More than one entry to check (a first load, or many changed): one compiled check of the
+    # whole document is much cheaper than one per entry, and passes for nearly every manifest.
     valid = misses > 1 and schema.valid("manifest", m.data)
     found = [] if valid else schema.errors("manifest", {**m.data, "tasks": []})
     normalised: dict[int, tuple | None] = {}

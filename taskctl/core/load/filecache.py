@@ -64,6 +64,7 @@ def shard_of(name: str) -> int:
 
 
 def shard_name(i: int) -> str:
+    """The file name of shard `i` in `.cache/`."""
     return f"{NAME}-{i:02d}.marshal"
 
 
@@ -102,6 +103,17 @@ class FileCache:
                 continue
             if got == header and isinstance(entries, dict):
                 self.entries.update(entries)
+
+    def lookup(self, path: str) -> tuple[tuple | None, Any | None]:
+        """(the file's key, or None when it is never cached (a symlink, gone); the value cached
+        for it under that key, or None)."""
+        key = file_key(path)
+        return key, self.get(path, key) if key is not None else None
+
+    def store(self, path: str, key: tuple | None, value: Any) -> None:
+        """`put` a value computed for `path` whose key `lookup` gave (None: not cached)."""
+        if key is not None:
+            self.put(path, key, value)
 
     def get(self, path: str, key: tuple) -> Any | None:
         hit = self.entries.get(path)

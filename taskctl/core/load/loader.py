@@ -13,7 +13,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskctl.core.load import checks, entryrows, filecache, ids, safeyaml, specs, taskfile
+from taskctl.core.load import checks, entryrows, filecache, ids, milestones, specs, taskfile
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
@@ -37,7 +37,8 @@ from taskctl.core.load.taskpaths import (
 from taskctl.core.load.taskpaths import (
     task_files as task_files,
 )
-from taskctl.core.model import Backlog, Manifest, Milestone, Source, Task
+from taskctl.core.load.taskpaths import under
+from taskctl.core.model import Backlog, Manifest, Source, Task
 from taskctl.core.problems import Problem, problem
 
 ENTRIES = entryrows.TABLE  # re-exported: the cache's table of manifest entries
@@ -56,14 +57,10 @@ class _Loader:
         self._normalised: dict[int, tuple | None] = {}  # manifest entry index -> plain task
         self._by_file: dict[str | None, list[Problem]] | None = None  # see _unowned
         self._root_sep = os.path.join(str(root), "")  # "<root>/"
-        top = str(self.bl.repo_root)
-        self._top = top if top.endswith(os.sep) else top + os.sep
 
     def rel(self, p: Path) -> str:
-        s = str(p)
-        if s.startswith(self._top):  # the common case, without pathlib's parsing
-            return s[len(self._top):]
-        return self.bl.rel(p)
+        """`p` as shown to users (relative to the repository root)."""
+        return under(p, self.bl.repo_root) or self.bl.rel(p)
 
     def add(self, name: str, message: str, **kw) -> None:
         self.problems.append(problem(name, message, **kw))
@@ -78,13 +75,11 @@ class _Loader:
         if not cache.enabled:  # TASKCTL_NO_CACHE: no stat, no plain copies for a cache
             return self._collect([parse_file(p, self.root, self.bodies) for p in paths])
         for p in paths:
-            s = str(p)
-            key = filecache.file_key(s)
-            cached = cache.get(s, key) if key is not None else None
+            key, cached = cache.lookup(str(p))
             fresh: dict = {}
             parsed.append(parse_file(p, self.root, self.bodies, cached, fresh))
-            if "value" in fresh and key is not None:
-                cache.put(s, key, fresh["value"])
+            if "value" in fresh:
+                cache.store(str(p), key, fresh["value"])
         return self._collect(parsed)
 
     def _collect(self, parsed: list[tuple]) -> dict:
@@ -121,7 +116,7 @@ class _Loader:
         files = self.read_files()
         self._by_str = {str(p): p for p in files}
         m, index = self.read_manifest()
-        milestone_files = self._read_milestone_files()
+        milestone_files = milestones.read_files(self.root, self.cache)
         self.cache.save()  # now: it holds parsed values by reference, the merge changes tasks
         self.bl.manifest = m
         by_path = files
@@ -209,7 +204,7 @@ class _Loader:
                          task=task.id)
             if task.id not in self.bl.tasks:
                 self._put(task, Source(self.rel(path), raw.locate))
-        self._milestones(milestone_files)
+        self.bl.milestones = milestones.collect(self.bl, milestone_files, self.add, self.rel)
         checks.run(self.bl)
         return self.bl
 
@@ -295,60 +290,6 @@ class _Loader:
         if not task["tags"]:
             task["tags"] = entry["tags"]
 
-    def _read_milestone_files(self) -> list[tuple[Path, tuple]]:
-        """(path, ("data", value) or ("issue", rule, message, line, column)) of each
-        milestones/*.yaml file, through the per-file cache like the task files (an unchanged
-        tree then parses no YAML at all, and need not import PyYAML)."""
-        d = self.root / "milestones"
-        if not d.is_dir():
-            return []
-        out = []
-        for p in sorted(d.iterdir()):
-            if p.suffix not in (".yaml", ".yml"):
-                continue
-            s = str(p)
-            key = filecache.file_key(s)
-            got = self.cache.get(s, key) if key is not None else None
-            if got is None:
-                try:
-                    got = ("data", safeyaml.load(safeyaml.read_text(p, self.root)))
-                except FileIssue as e:
-                    got = ("issue", e.rule, e.message, e.line, e.column)
-                if key is not None:
-                    self.cache.put(s, key, got)
-            out.append((p, got))
-        return out
-
-    def _milestones(self, files: list[tuple[Path, tuple]]) -> None:
-        ms: dict[str, Milestone] = {}
-        if self.bl.manifest is not None:
-            for m in mf.milestones(self.bl.manifest.data):
-                m.path = self.bl.manifest.path
-                ms[m.id] = m
-        for p, got in files:
-            if got[0] == "issue":
-                _, rule, message, line, column = got
-                self.add(rule, message, file=self.rel(p), line=line, column=column)
-                continue
-            data = got[1]
-            if not isinstance(data, dict):
-                self.add("task-schema", "milestone file must be a YAML mapping",
-                         file=self.rel(p), line=1)
-                continue
-            mid = str(data.get("id") or p.stem)
-            dod = data.get("definition_of_done") or []
-            tasks = data.get("tasks") or []
-            ms[mid] = Milestone(mid, str(data.get("title") or ""),
-                                [str(t) for t in tasks] if isinstance(tasks, list) else [],
-                                [str(x) for x in dod] if isinstance(dod, list) else [],
-                                str(data.get("description") or ""), p)
-        for t in self.bl.tasks.values():
-            if t.milestone:
-                m = ms.setdefault(t.milestone, Milestone(t.milestone))
-                if t.id not in m.tasks:
-                    m.tasks.append(t.id)
-        self.bl.milestones = ms
-
 
 _ALIASES = frozenset(specs.n.KEY_ALIASES)
 _DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS) - {"depends_on"}  # the other names
@@ -388,12 +329,12 @@ def load(root: Path, use_cache: bool | None = None, bodies: bool = True,
 
     if use_cache is None:
         use_cache = os.environ.get("TASKCTL_NO_CACHE", "") in ("", "0")
-    with fewer_collections():
+    with collector_paused():
         return registry.load(Path(root), use_cache, bodies, dialect)
 
 
 @contextmanager
-def fewer_collections():
+def collector_paused():
     """Keep the cyclic garbage collector out of a load. A load allocates millions of objects
     that all stay alive and makes next to no cyclic garbage, yet every 700 (or, in the CLI,
     50,000) allocations the collector walked the young ones, and every tenth time all of the

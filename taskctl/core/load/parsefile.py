@@ -32,6 +32,7 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     `cached`: (front matter, normalised task, its findings (schema ones included), format)
     from the per-file cache; `fresh` (a dict) receives them under "value" when this call
     computed them (for the cache)."""
+    rel = None  # the display path, worked out when a problem names the file
     if cached is not None:  # unchanged since it was cached: its text is read on demand
         raw = taskfile.CachedTaskFile(path, root, cached[0], cached[3])
         if "id" not in raw.data and rel_parts(path, root)[1]:
@@ -62,7 +63,7 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     if (why := ids.id_problem(task.id)) is not None:
         # never let a hostile id into the backlog: it names files under .tasks/
         line, col = raw.locate(("id",))
-        return path, None, raw, [problem("bad-id", why, file=rel_parts(path, root)[0],
+        return path, None, raw, [problem("bad-id", why, file=rel or rel_parts(path, root)[0],
                                          line=line or 1, column=col, hint=ids.ID_HINT)]
     task.path, task.format = path, raw.format
     if data is not raw.data:
@@ -70,8 +71,10 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
     if bodies:
         _fill_body(task, raw)
     problems = []
+    if findings and rel is None:
+        rel = rel_parts(path, root)[0]
     for rule, key, msg in findings:
         line, col = raw.locate(key)
-        problems.append(problem(rule, f"{task.id}: {msg}", file=rel_parts(path, root)[0],
-                                line=line, column=col, task=task.id))
+        problems.append(problem(rule, f"{task.id}: {msg}", file=rel, line=line, column=col,
+                                task=task.id))
     return path, task, raw, problems

@@ -8,7 +8,6 @@ Regenerated: `tasks` entries, `dependency_graph`, `stats`, `critical_path`.
 from __future__ import annotations
 
 import copy
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from taskctl.core.files import atomic
 from taskctl.core.files.paths import check_file
 from taskctl.core.load.normalize import DEPENDENCY_KEYS, KEY_ALIASES
+from taskctl.core.load.taskpaths import under
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import natural_key
 
@@ -57,7 +57,8 @@ def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None,
     kept = [b for b in t.blocks if b not in bl.tasks]
     values = {
         "title": t.title, "status": t.status,
-        "file": _rel(t.path, bl.root) if t.path else (old or {}).get("file"),
+        "file": (under(t.path, bl.root) or str(t.path.relative_to(bl.root))) if t.path
+        else (old or {}).get("file"),
         "priority": t.priority_label if t.priority is not None else None,
         "phase": t.phase, "milestone": t.milestone, "depends_on": list(t.depends_on),
         "blocks": dependents + [b for b in kept if b not in dependents], "tags": list(t.tags),
@@ -77,13 +78,6 @@ def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None,
     for k, v in e.items():  # unknown keys kept, after the canonical ones
         out.setdefault(k, v)
     return out
-
-
-def _rel(path: Path, root: Path) -> str:
-    """`str(path.relative_to(root))` without pathlib's parsing (100,000 entries: ~1 s)."""
-    s, r = str(path), str(root)
-    r = r if r.endswith(os.sep) else r + os.sep
-    return s[len(r):] if s.startswith(r) else str(path.relative_to(root))
 
 
 def derived(bl: Backlog) -> dict[str, Any]:

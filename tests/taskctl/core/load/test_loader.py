@@ -257,7 +257,7 @@ def test_loads_run_without_the_collector_and_leave_nothing_frozen():
         pass
 
     assert gc.isenabled()
-    with loader.fewer_collections():
+    with loader.collector_paused():
         assert not gc.isenabled()
         a, b = Node(), Node()
         a.other, b.other = b, a  # a cycle only the collector can free
@@ -272,7 +272,7 @@ def test_loads_run_without_the_collector_and_leave_nothing_frozen():
     assert dead() is None and len(kept) > 1000
     gc.disable()
     try:  # inside a caller that turned the collector off: left off
-        with loader.fewer_collections():
+        with loader.collector_paused():
             pass
         assert not gc.isenabled()
     finally:
