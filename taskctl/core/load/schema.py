@@ -52,15 +52,23 @@ def _fast(name: str):
     schema, else compiled now (~20 ms a schema)."""
     from importlib import import_module
 
-    from taskctl.core.files.cachekey import sha256
-    from taskctl.core.load.validators import MODULES, SOURCES
+    from taskctl.core.load.validators import MODULES
 
     made = import_module(f"taskctl.core.load.validators.{MODULES[name]}")
-    if made.SOURCE_SHA256 == sha256(schema_bytes(SOURCES[name])).hexdigest():
+    if made.SOURCE_SHA256 == source_digest(name):
         return made.validate
     import fastjsonschema
 
     return fastjsonschema.compile(definition(name))
+
+
+def source_digest(name: str) -> str:
+    """SHA-256 (hex) of the shipped schema file that schema `name` is made from: a generated
+    validator records it and is used only while it matches."""
+    from taskctl.core.files.cachekey import sha256
+    from taskctl.core.load.validators import SOURCES
+
+    return sha256(schema_bytes(SOURCES[name])).hexdigest()
 
 
 def valid(name: str, instance: Any) -> bool:

@@ -56,13 +56,16 @@ class Timing:
         return v in self.es
 
     def slack(self, v: str) -> float:
+        """Latest start minus earliest start of `v` (0 within EPS)."""
         s = self.ls[v] - self.es[v]
         return 0.0 if s <= EPS else s
 
     def critical(self, v: str) -> bool:
+        """On the critical path: no slack, and linked to some other remaining task."""
         return self.ls[v] - self.es[v] <= EPS and v not in self.isolated
 
     def times(self, v: str) -> Times:
+        """`v`'s numbers as one `Times` record (made only when a caller lists tasks)."""
         return Times(self.es[v], self.ef[v], self.ls[v], self.lf[v], self.slack(v),
                      self.weights[v], v in self.isolated)
 
@@ -138,6 +141,8 @@ def num(v: float) -> float:
 
 
 class Cpm(NamedTuple):
+    """The result of `compute`: the critical path and every scheduled task's timing."""
+
     total: float  # length of the critical path
     path: list[str]  # the critical chain, first task first
     timing: Timing

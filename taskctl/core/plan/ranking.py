@@ -230,6 +230,7 @@ def _bit_planes(planned: list[str], weights: dict[str, float]) -> list[tuple[int
 
 
 def cycle_members(sched: cpm.Schedule) -> set[str]:
+    """Every task on a dependency cycle (left out of the schedule)."""
     return {tid for c in sched.cycles for tid in c}
 
 

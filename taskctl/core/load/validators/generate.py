@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from taskctl.core.files.cachekey import sha256
 from taskctl.core.load import schema
 from taskctl.core.load.validators import MODULES, SOURCES
 
@@ -31,7 +30,7 @@ def source(name: str) -> str:
     definition = schema.definition(name)
     code = fastjsonschema.compile_to_code(definition)
     entry = RefResolver.from_schema(definition, store={}).get_scope_name()  # as compile() does
-    digest = sha256(schema.schema_bytes(SOURCES[name])).hexdigest()
+    digest = schema.source_digest(name)
     header = HEADER.format(source=SOURCES[name], version=fastjsonschema.VERSION, name=name,
                            digest=digest)
     alias = "" if entry == "validate" else f"\n\nvalidate = {entry}\n"
