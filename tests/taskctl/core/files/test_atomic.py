@@ -35,14 +35,13 @@ def test_a_cache_write_is_atomic_but_syncs_nothing(tmp_path, fsyncs):
     assert os.listdir(tmp_path) == ["cache.bin"]
 
 
-def test_the_caches_write_without_syncing(copy_example, fsyncs, monkeypatch):
+def test_the_caches_write_without_syncing(copy_example, fsyncs, monkeypatch, no_racy_window):
     """A load that saves the per-file cache and a planning answer that is stored sync nothing
     (each sealed: a torn file is rejected and rebuilt); the manifest's own writes still do."""
-    from taskctl.core.load import filecache, loader
+    from taskctl.core.load import loader
     from taskctl.core.plan import cache
 
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     loader.load(tasks)
     assert list((tasks / ".cache").glob("task-files-*.marshal"))
     cache.put(tasks, "next", {}, cache.key(tasks, "next", {}), {"x": 1})

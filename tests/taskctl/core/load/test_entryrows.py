@@ -11,13 +11,13 @@ def _problems(bl) -> list[tuple]:
     return [(p.rule, p.message, p.file, p.line, p.task) for p in bl.problems]
 
 
-def test_manifest_entries_cached_by_content_survive_a_rewrite(copy_example, monkeypatch):
+def test_manifest_entries_cached_by_content_survive_a_rewrite(copy_example, monkeypatch,
+                                                              no_racy_window):
     """Reordered entries and a new invalid one: nothing unchanged is normalised or checked
     again, and every finding names the entry's position now (as an uncached load does)."""
-    from taskctl.core.load import filecache, schema, specs
+    from taskctl.core.load import schema, specs
 
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     m = tasks / "manifest.json"
     data = json.loads(m.read_text())
     data["tasks"][2]["estimated_hours"] = "two"  # a schema finding at tasks.2
@@ -39,13 +39,12 @@ def test_manifest_entries_cached_by_content_survive_a_rewrite(copy_example, monk
     assert _problems(cached) == _problems(loader.load(tasks, use_cache=False))
 
 
-def test_an_entry_changed_only_in_its_value_types_is_checked_again(copy_example, monkeypatch):
+def test_an_entry_changed_only_in_its_value_types_is_checked_again(copy_example, monkeypatch,
+                                                                   no_racy_window):
     """`1 == 1.0 == True` in Python, not in JSON Schema nor in the normaliser: the cached row
     of `estimated_hours: true` (invalid) must not answer for `estimated_hours: 1`."""
-    from taskctl.core.load import filecache
 
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     m = tasks / "manifest.json"
     data = json.loads(m.read_text())
     for value, invalid in ((True, True), (1, False), (True, True), (1.0, False)):

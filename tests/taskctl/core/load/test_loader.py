@@ -63,7 +63,7 @@ def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
     assert loader.load(tasks)
     # only the manifest's entries are kept: they are keyed on content, never racy
     assert {k.split("\0")[0] for k in filecache.FileCache(tasks).entries} == {loader.ENTRIES}
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
+    monkeypatch.setattr(filecache, "RACY_NS", 0)  # from here on: files are stored
     (tasks / ".cache" / filecache.LEGACY).write_bytes(b"an earlier version's cache")
     first = loader.load(tasks)
     assert list((tasks / ".cache").glob(f"{filecache.NAME}-*.marshal"))
@@ -81,19 +81,18 @@ def test_file_cache_reparses_only_the_edited_file(copy_example, monkeypatch):
     assert loader.load(tasks, use_cache=False).tasks == second.tasks
 
 
-def test_file_cache_is_keyed_on_the_code(copy_example, monkeypatch):
+def test_file_cache_is_keyed_on_the_code(copy_example, monkeypatch, no_racy_window):
     from taskctl.core.files import codestamp
     from taskctl.core.load import filecache
 
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     loader.load(tasks)
     assert filecache.FileCache(tasks).entries
     monkeypatch.setattr(codestamp, "stamp", lambda: (("edited.py", 1),))
     assert filecache.FileCache(tasks).entries == {}  # another taskctl: nothing reused
 
 
-def test_file_cache_is_keyed_on_the_pyyaml_install(copy_example, monkeypatch):
+def test_file_cache_is_keyed_on_the_pyyaml_install(copy_example, monkeypatch, no_racy_window):
     """Files fastyaml declines are parsed by PyYAML: another install invalidates the cache,
     and the key is found without importing yaml."""
     import yaml
@@ -103,7 +102,6 @@ def test_file_cache_is_keyed_on_the_pyyaml_install(copy_example, monkeypatch):
     stamp = filecache._yaml_stamp()
     assert stamp[1] == yaml.__file__ and stamp[2] == os.path.getsize(yaml.__file__)
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     loader.load(tasks)
     assert filecache.FileCache(tasks).entries
     monkeypatch.setattr(filecache, "_yaml_stamp", lambda: ("yaml", "/elsewhere", 1, 2))
@@ -125,12 +123,11 @@ def test_milestone_files_and_task_field(tmp_path):
     assert any(p.code == "W101" for p in bl.problems)  # no manifest
 
 
-def test_milestone_files_come_from_the_file_cache(tmp_path, monkeypatch):
+def test_milestone_files_come_from_the_file_cache(tmp_path, monkeypatch, no_racy_window):
     """Unchanged milestone files are not parsed again (a tree whose files all come from the
     cache parses no YAML); an edited one, or a broken one, is seen as it is now."""
-    from taskctl.core.load import filecache, safeyaml
+    from taskctl.core.load import safeyaml
 
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     root = tmp_path / ".tasks"
     (root / "tasks").mkdir(parents=True)
     (root / "milestones").mkdir()
@@ -161,11 +158,10 @@ def test_caches_leave_a_read_only_tree_untouched(copy_example, taskctl):
         tasks.chmod(0o755)
 
 
-def test_file_cache_normalises_only_what_changed(copy_example, monkeypatch):
-    from taskctl.core.load import filecache, specs
+def test_file_cache_normalises_only_what_changed(copy_example, monkeypatch, no_racy_window):
+    from taskctl.core.load import specs
 
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     loader.load(tasks)
     seen: list[tuple[str, str]] = []
     real = specs.from_mapping
@@ -193,12 +189,10 @@ def test_file_cache_normalises_only_what_changed(copy_example, monkeypatch):
         assert t.acceptance == fresh.tasks[tid].acceptance
 
 
-def test_symlinked_task_file_is_never_served_from_the_cache(tmp_path, monkeypatch):
+def test_symlinked_task_file_is_never_served_from_the_cache(tmp_path, monkeypatch, no_racy_window):
     """A link's own stat does not change when its target is edited: such files are parsed
     every time (a hit would skip reading, and guarding, the text)."""
-    from taskctl.core.load import filecache
 
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     root = tmp_path / ".tasks"
     (root / "tasks").mkdir(parents=True)
     (root / "shared").mkdir()
@@ -212,13 +206,12 @@ def test_symlinked_task_file_is_never_served_from_the_cache(tmp_path, monkeypatc
     assert loader.load(root).tasks["T001"].title == "after!"
 
 
-def test_one_edit_rewrites_one_shard_of_the_file_cache(copy_example, monkeypatch):
+def test_one_edit_rewrites_one_shard_of_the_file_cache(copy_example, monkeypatch, no_racy_window):
     """The per-file cache is sharded: a save after one task file's edit (or one manifest
     entry's) rewrites the one shard holding it, never the whole cache."""
     from taskctl.core.load import filecache
 
     tasks = copy_example("agent-mvp")
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
     loader.load(tasks)
     cache = tasks / ".cache"
 
