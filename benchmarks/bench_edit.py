@@ -20,17 +20,16 @@ process, `python -c pass` measured in the same run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_table import measure, rewrite_one_entry  # noqa: E402
 from gen_tree import generate  # noqa: E402
 
 EXE = str(Path(sys.executable).with_name("taskctl"))
@@ -38,13 +37,8 @@ EXE = str(Path(sys.executable).with_name("taskctl"))
 
 def run(argv: list[str], env: dict | None = None) -> tuple[float, float]:
     """(wall s, CPU s) of one process."""
-    start = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env={**os.environ, **(env or {})})
-    _, status, ru = os.wait4(p.pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{' '.join(argv)} failed")
-    return time.perf_counter() - start, ru.ru_utime + ru.ru_stime
+    wall, cpu, _peak = measure(argv, {**os.environ, **(env or {})})
+    return wall, cpu
 
 
 def edit_file(root: Path, i: int) -> None:
@@ -54,13 +48,7 @@ def edit_file(root: Path, i: int) -> None:
 
 
 def edit_manifest(root: Path, i: int) -> None:
-    m = root / "manifest.json"
-    data = json.loads(m.read_text())
-    e = data["tasks"][(i * 131) % len(data["tasks"])]
-    e["title"] = str(e.get("title", "")) + "!"
-    tmp = m.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, m)
+    rewrite_one_entry(root / "manifest.json", i * 131)
 
 
 def main() -> None:

@@ -126,15 +126,18 @@ def large(t: Table, n: int, count: int) -> None:
         os.utime(first, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
         t.line(f"{' '.join(c)} one file edited", runs(cmd, 1))
         measure(cmd)
-        _rewrite_one_entry(root / "manifest.json")  # what every `claim` or `set` does
+        rewrite_one_entry(root / "manifest.json")  # what every `claim` or `set` does
         t.line(f"{' '.join(c)} manifest rewritten", runs(cmd, 1))
         t.line(f"{' '.join(c)} warm", runs(cmd, n))
 
 
-def _rewrite_one_entry(path: Path) -> None:
-    """Rewrite the manifest with one entry's title changed (a new inode, as an atomic write)."""
+def rewrite_one_entry(path: Path, index: int | None = None) -> None:
+    """Rewrite the manifest with one entry's title changed (the middle one, or the one at
+    `index` modulo their number), as an atomic write does (a new inode): what every `claim`
+    or `set` does."""
     data = json.loads(path.read_text())
-    e = data["tasks"][len(data["tasks"]) // 2]
+    n = len(data["tasks"])
+    e = data["tasks"][n // 2 if index is None else index % n]
     e["title"] = e["title"][:-1] if e["title"].endswith("!") else e["title"] + "!"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))
