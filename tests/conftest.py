@@ -81,13 +81,3 @@ def taskctl(capsys, monkeypatch):
         return Result(code, out, err)
 
     return _run
-
-
-@pytest.fixture
-def no_racy_window(monkeypatch):
-    """The per-file cache stores files written just now (a test's tree is seconds old, inside
-    the 2 s window in which the cache does not trust a file's stat)."""
-    from taskctl.core.load import filecache
-
-    monkeypatch.setattr(filecache, "RACY_NS", 0)
-

@@ -1,0 +1,15 @@
+"""Fixtures for taskctl's own tests (the trainer's tests do not load this file: acceptance
+evidence fingerprints the files a run reads, and `tests/conftest.py` is one of them)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def no_racy_window(monkeypatch):
+    """The per-file cache stores files written just now (a test's tree is seconds old, inside
+    the 2 s window in which the cache does not trust a file's stat)."""
+    from taskctl.core.load import filecache
+
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
