@@ -170,8 +170,9 @@ class FileCache:
         for name, e in self.used.items():
             if (i := shard_of(name)) in shards:
                 shards[i][name] = e
+        header = self._header()  # once: it stats PyYAML's install
         for i, entries in sorted(shards.items()):
-            if not sealed.write(self.root, shard_name(i), _dumps(self._header(), entries)):
+            if not sealed.write(self.root, shard_name(i), _dumps(header, entries)):
                 return  # no key, or a .cache leading out of the tree: no cache
         sealed.drop_legacy(self.dir / LEGACY)  # the one-file cache of earlier versions
 
