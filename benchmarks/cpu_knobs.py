@@ -44,6 +44,11 @@ KNOBS: dict[str, dict] = {
     "concurrency_sched": {"xla": "--xla_cpu_enable_concurrency_optimized_scheduler=true"},
     "precision_highest": {"precision": "highest"},
     "pinned": {"taskset": "0,1"},
+    # data parallel over two host devices (one per core): the same step, the batch split in two
+    "dp2": {"xla": "--xla_force_host_platform_device_count=2", "mesh": 2},
+    "no_concurrency_sched": {"xla": "--xla_cpu_enable_concurrency_optimized_scheduler=false"},
+    "xnn_graph": {"xla": "--xla_cpu_experimental_xnn_graph_fusion_mode=greedy"},
+    "custom_tiling": {"xla": "--xla_cpu_enable_custom_matmul_tiling=true"},
 }
 # Not knobs here: --xla_cpu_use_thunk_runtime=false ("no longer supported", a no-op in jaxlib
 # 0.10.2); OMP_NUM_THREADS (XLA's CPU backend does not use OpenMP); donate_argnums (already on)
@@ -76,10 +81,17 @@ def worker(spec: dict, preset: str, warmup: int) -> None:
     cfg = make_config(preset, spec.get("set", {}))
     tx = make_optimizer(cfg)
     graphdef, state = init_state(cfg, tx)
-    step = make_train_step(graphdef, cfg, tx)
+    placement = None
+    if spec.get("mesh"):
+        from training import sharding
+
+        placement = sharding.placement(state, sharding.make_mesh(spec["mesh"]), False)
+        state = jax.device_put(state, placement.state)
+    step = make_train_step(graphdef, cfg, tx, placement)
     data = load_dataset(cfg)
+    put = placement.batch if placement else None
     batches = [jax.device_put(split_micro(data.train_batch(cfg.seed, i, cfg.batch_size),
-                                          cfg.grad_accum)) for i in range(8)]
+                                          cfg.grad_accum), put) for i in range(8)]
     for i in range(warmup):
         state, m = step(state, *batches[i % 8])
         jax.block_until_ready((state, m))

@@ -21,6 +21,7 @@ clipping and AdamW (same decay groups, betas, eps) on the same batches.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -206,6 +207,102 @@ def uptime() -> str:
         return f"load average {os.getloadavg()}"
 
 
+def setup(preset: str):
+    """(cfg, graphdef, tx, initial state, 8 host batches), the trainer's CPU defaults applied
+    before jax initialises."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    from training import cpu_tuning
+
+    cpu_tuning.apply()
+    from training.config import make_config
+    from training.data.dataset import load_dataset
+    from training.optim import make_optimizer
+    from training.step import init_state
+
+    cfg = make_config(preset)
+    tx = make_optimizer(cfg)
+    graphdef, state = init_state(cfg, tx)
+    data = load_dataset(cfg)
+    host = [data.train_batch(cfg.seed, i, cfg.batch_size) for i in range(8)]
+    return cfg, graphdef, tx, state, host
+
+
+def stepper(name: str, preset: str):
+    """``fn(i)``: one train step of variant ``name`` on batch ``i % 8`` (the same 8 batches and
+    the same initial weights for every variant)."""
+    import jax
+
+    cfg, graphdef, tx, state, host = setup(preset)
+    if name == "jax":
+        from training.step import make_train_step, split_micro
+
+        jbatches = [jax.device_put(split_micro(b, 1)) for b in host]
+        jfn = make_train_step(graphdef, cfg, tx)
+        box = {"state": state}
+
+        def jstep(i):
+            box["state"], m = jfn(box["state"], *jbatches[i % 8])
+            jax.block_until_ready((box["state"], m))
+
+        return jstep, f"jax {jax.__version__}, XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}"
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    tbatches = [to_torch(b) for b in host]
+    ts = torch_stepper(cfg, state["params"], name == "torch_compile")
+    return (lambda i: ts(tbatches[i % 8]),
+            f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+
+
+def worker(name: str, preset: str, warmup: int) -> None:
+    """One variant in its own process: compile + warm up, then serve ``run K`` on stdin with
+    the wall and CPU seconds of each step (JSON lines)."""
+    fn, about = stepper(name, preset)
+    t0 = time.perf_counter()
+    for i in range(warmup):
+        fn(i)
+    print(json.dumps({"ready": True, "about": about, "warmup_s": time.perf_counter() - t0}),
+          flush=True)
+    i = warmup
+    for line in sys.stdin:
+        if not line.startswith("run"):
+            break
+        wall, cpu = [], []
+        for _ in range(int(line.split()[1])):
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn(i)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            i += 1
+        print(json.dumps({"wall": wall, "cpu": cpu}), flush=True)
+
+
+class Remote:
+    """A worker process (``--worker NAME``) driven over its stdin/stdout."""
+
+    def __init__(self, name: str, preset: str, warmup: int):
+        # torch's OpenMP (libgomp) threads spin after each parallel region by default; idle
+        # between its turns, that spinning would take the cores from the variant being timed
+        env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", name, "--preset", preset, "--warmup",
+             str(warmup)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.ready = self.ask()
+
+    def ask(self, line: str | None = None) -> dict:
+        if line:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        out = self.proc.stdout.readline()
+        if not out:
+            raise RuntimeError(f"worker exited ({self.proc.wait()})")
+        return json.loads(out)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="bench")
@@ -215,72 +312,66 @@ def main() -> None:
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     ap.add_argument("--no-parity", action="store_true", help="skip the parity check")
     ap.add_argument("--parity-only", action="store_true", help="only the parity check")
+    ap.add_argument("--same-process", action="store_true",
+                    help="run every variant in this one process (the former method: each "
+                         "framework's thread pool then shares the cores with the other's)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")
-    from training import cpu_tuning
-
-    cpu_tuning.apply()  # the trainer's CPU defaults (XLA flags), before jax initialises
-    import jax
-    import torch
-
-    from training.config import make_config
-    from training.data.dataset import load_dataset
-    from training.optim import make_optimizer
-    from training.step import init_state, make_train_step, split_micro
-
-    cfg = make_config(args.preset)
-    torch.set_num_threads(os.cpu_count() or 1)
-    tx = make_optimizer(cfg)
-    graphdef, state = init_state(cfg, tx)
-    data = load_dataset(cfg)
-    host = [data.train_batch(cfg.seed, i, cfg.batch_size) for i in range(8)]
-    if not args.no_parity:
-        parity(cfg, graphdef, state["params"], tuple(host[0]))
+    if args.worker == "parity":
+        return parity_main(args.preset)
+    if args.worker:
+        return worker(args.worker, args.preset, args.warmup)
+    if not args.no_parity:  # in its own process: the timed workers never load both libraries
+        subprocess.run([sys.executable, __file__, "--worker", "parity", "--preset",
+                        args.preset], check=True)
     if args.parity_only:
         return
-    jbatches = [jax.device_put(split_micro(b, 1)) for b in host]
-    tbatches = [to_torch(b) for b in host]
-    jfn = make_train_step(graphdef, cfg, tx)
-    box = {"state": state}
-
-    def jstep(i):
-        box["state"], m = jfn(box["state"], *jbatches[i % 8])
-        jax.block_until_ready((box["state"], m))
-
-    variants = {"jax": jstep}
-    for name, compiled in (("torch_eager", False), ("torch_compile", True)):
-        if not (compiled and args.no_compile):
-            ts = torch_stepper(cfg, state["params"], compiled)
-            variants[name] = lambda i, ts=ts: ts(tbatches[i % 8])
-    print(f"preset {args.preset}: torch {torch.__version__} ({torch.get_num_threads()} "
-          f"threads), jax {jax.__version__}, XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}",
-          flush=True)
-    for name, fn in variants.items():  # compile + warm-up, untimed
-        t0 = time.perf_counter()
-        for i in range(args.warmup):
-            fn(i)
-        print(f"warm-up {name}: {time.perf_counter() - t0:.1f} s", flush=True)
+    names = ["jax", "torch_eager"] + ([] if args.no_compile else ["torch_compile"])
+    variants: dict[str, object] = {}
+    if args.same_process:
+        for name in names:
+            fn, about = stepper(name, args.preset)
+            t0 = time.perf_counter()
+            for i in range(args.warmup):
+                fn(i)
+            print(f"warm-up {name}: {time.perf_counter() - t0:.1f} s ({about})", flush=True)
+            variants[name] = fn
+    else:
+        for name in names:  # one at a time: compiles do not overlap
+            variants[name] = Remote(name, args.preset, args.warmup)
+            r = variants[name].ready
+            print(f"warm-up {name}: {r['warmup_s']:.1f} s ({r['about']}; own process)",
+                  flush=True)
     before = uptime()
     print(f"before: {before}", flush=True)
     times: dict[str, list[float]] = {n: [] for n in variants}
-    cpu: dict[str, list[float]] = {n: [] for n in variants}  # CPU s of this process
+    cpu: dict[str, list[float]] = {n: [] for n in variants}  # CPU s of the variant's process
     step_i = args.warmup
     for r in range(args.rounds):
         order = list(variants) if r % 2 == 0 else list(reversed(variants))
         line = []
         for name in order:
-            rt = []
-            for _ in range(args.steps):
-                t0, c0 = time.perf_counter(), time.process_time()
-                variants[name](step_i)
-                rt.append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
-                step_i += 1
+            v = variants[name]
+            if isinstance(v, Remote):
+                res = v.ask(f"run {args.steps}")
+                rt, rc = res["wall"], res["cpu"]
+            else:
+                rt, rc = [], []
+                for _ in range(args.steps):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    v(step_i)
+                    rt.append(time.perf_counter() - t0)
+                    rc.append(time.process_time() - c0)
+                    step_i += 1
             times[name] += rt
+            cpu[name] += rc
             line.append(f"{name} {statistics.median(rt) * 1e3:.0f}")
         print(f"round {r + 1}: " + ", ".join(line) + f" ms (load {os.getloadavg()[0]:.2f})",
               flush=True)
     after = uptime()
+    for v in variants.values():
+        if isinstance(v, Remote):
+            v.close()
     med = {n: statistics.median(ts) for n, ts in times.items()}
     cmed = {n: statistics.median(ts) for n, ts in cpu.items()}
     for name, m in med.items():
@@ -292,6 +383,11 @@ def main() -> None:
             print(f"JAX vs {name}: {med[name] / med['jax']:.3f}x wall, "
                   f"{cmed[name] / cmed['jax']:.3f}x CPU time (torch / JAX; > 1: JAX faster)")
     print(f"before: {before}\nafter:  {after}")
+
+
+def parity_main(preset: str) -> None:
+    cfg, graphdef, _, state, host = setup(preset)
+    parity(cfg, graphdef, state["params"], tuple(host[0]))
 
 
 if __name__ == "__main__":
