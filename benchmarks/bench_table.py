@@ -10,7 +10,8 @@ parsed, the plan computed); "warm" = a second run with nothing changed.
 
 Figures:
 - read commands on the bundled backlog (`.tasks/` of this checkout, copied to a tmp dir);
-- `next`, `list --json`, `validate` on a generated 10,000-task tree, cold, with peak memory;
+- `next`, `list --json`, `list` (the table), `validate` on a generated 10,000-task tree, cold,
+  with peak memory;
   then one task file edited, then the manifest rewritten with one entry changed;
 - `sync` dry run on generated trees of the given sizes (manifest entries);
 - stale items after one real edit of a trainer module (in a tmp git clone; `gate --check`).
@@ -110,7 +111,7 @@ def large(t: Table, n: int, count: int) -> None:
     root = tree(Path(f"/tmp/taskctl-bench-{count}"), count)
     print(f"generated tree ({count} tasks), cold = nothing cached, median of {n}; "
           "peak = whole process tree:")
-    for c in (["next", "--json"], ["list", "--json"], ["validate"]):
+    for c in (["next", "--json"], ["list", "--json"], ["list"], ["validate"]):
         cmd = [EXE, *c, "--tasks-dir", str(root)]
         walls, peaks, cpus = [], [], []
         for _ in range(n):

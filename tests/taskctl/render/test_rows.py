@@ -1,0 +1,76 @@
+"""render/rows.py draws fitted tables row by row: byte for byte what rich's Table draws."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from taskctl.core.status import TaskStatus
+from taskctl.render.rows import FittedTable
+from taskctl.render.tables import fitted_table, list_table, status_text
+
+WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " lead", "",
+         "é", "…", "🙂", "x" * 40, "long title " * 6, "T001", "[brackets]", "50%", "\\"]
+
+
+def draw(renderable, width: int, color: bool) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=color, no_color=not color,
+                      color_system="truecolor" if color else None, emoji=False,
+                      highlight=False, legacy_windows=False)
+    console.print(renderable)
+    return out.getvalue()
+
+
+def both(title, cols, make_rows, width, flex, right=()):
+    fast = fitted_table(title, cols, make_rows(), width, flex, right)
+    ref = fitted_table(title, cols, make_rows(), width, flex, right)
+    assert isinstance(fast, FittedTable)
+    return fast, ref._rich()  # the same table drawn by rich's own Table
+
+
+cell = st.one_of(
+    st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join),
+    st.sampled_from(WORDS).map(escape),
+    st.sampled_from(list(TaskStatus)).map(status_text),
+    st.sampled_from(WORDS).map(lambda w: Text(w, style="bold red")),
+    st.sampled_from(WORDS).map(lambda w: Text(w, style="green", justify="default")),
+    st.text(alphabet="ab c漢-", max_size=30),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.lists(cell, min_size=4, max_size=4), max_size=12),
+       width=st.sampled_from([24, 40, 80, 131]), color=st.booleans(),
+       right=st.booleans())
+def test_same_bytes_as_rich(rows, width, color, right):
+    cols = ["id", "status", "n", "title"]
+    fast, ref = both(f"{len(rows)} row(s)", cols, lambda: [list(r) for r in rows], width,
+                     "title", ("n",) if right else ())
+    assert draw(fast, width, color) == draw(ref, width, color)
+
+
+def test_list_table_of_many_rows_is_rich_output():
+    rows = [{"id": f"T{i:05}", "status": list(TaskStatus)[i % 7], "priority": f"P{i % 4}",
+             "depends_on": [f"T{i - 1:05}"] if i else [], "phase": None, "milestone": None,
+             "tags": [], "title": f"Task {i} " + "word " * (i % 15)} for i in range(300)]
+    for width, color in ((80, True), (80, False), (140, True)):
+        fast = list_table(rows, width)
+        ref = list_table(rows, width)._rich()
+        got = draw(fast, width, color)
+        assert got == draw(ref, width, color)
+        assert got.count("\n") > 300
+
+
+def test_line_breaks_and_narrow_consoles_are_drawn_by_rich():
+    rows = [["a\nb", "x"], ["c", "d\te"]]
+    fast, ref = both("t", ["k", "v"], lambda: [list(r) for r in rows], 40, "v")
+    assert draw(fast, 40, True) == draw(ref, 40, True)
+    wide = [["x" * 20, "y" * 20]]
+    fast, ref = both("t", ["k", "v"], lambda: [list(r) for r in wide], 60, "v")
+    assert draw(fast, 30, False) == draw(ref, 30, False)  # table wider than the console
