@@ -21,8 +21,10 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from workers import Remote, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_FLAGS = os.environ.get("XLA_FLAGS", "")
@@ -92,27 +94,20 @@ def worker(spec: dict, preset: str, warmup: int) -> None:
     put = placement.batch if placement else None
     batches = [jax.device_put(split_micro(data.train_batch(cfg.seed, i, cfg.batch_size),
                                           cfg.grad_accum), put) for i in range(8)]
+    box = {"state": state}
+
+    def one(i: int) -> dict:
+        box["state"], m = step(box["state"], *batches[i % 8])
+        jax.block_until_ready((box["state"], m))
+        return {"loss": float(m["loss"])}
+
     for i in range(warmup):
-        state, m = step(state, *batches[i % 8])
-        jax.block_until_ready((state, m))
-    print(json.dumps({"ready": True}), flush=True)
-    i = 0
-    for line in sys.stdin:
-        if not line.startswith("run"):
-            break
-        wall, cpu = [], []
-        for _ in range(int(line.split()[1])):
-            t0, c0 = time.perf_counter(), time.process_time()
-            state, m = step(state, *batches[i % 8])
-            jax.block_until_ready((state, m))
-            wall.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-            i += 1
-        print(json.dumps({"wall": wall, "cpu": cpu, "loss": float(m["loss"])}), flush=True)
+        one(i)
+    serve(one, 0, {})
 
 
 # ---------------------------------------------------------------- driver
-def start(name: str, preset: str, warmup: int) -> subprocess.Popen:
+def start(name: str, preset: str, warmup: int) -> Remote:
     spec = KNOBS[name]
     env = {**os.environ, "JAX_PLATFORMS": "cpu", **spec.get("env", {}),
            "XLA_FLAGS": " ".join(x for x in (BASE_FLAGS, spec.get("xla", "")) if x)}
@@ -120,18 +115,7 @@ def start(name: str, preset: str, warmup: int) -> subprocess.Popen:
            "--warmup", str(warmup)]
     if spec.get("taskset"):
         cmd = ["taskset", "-c", spec["taskset"], *cmd]
-    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                            text=True, cwd=ROOT)
-
-
-def ask(proc: subprocess.Popen, line: str | None = None) -> dict:
-    if line:
-        proc.stdin.write(line + "\n")
-        proc.stdin.flush()
-    out = proc.stdout.readline()
-    if not out:
-        raise RuntimeError(f"worker exited ({proc.wait()})")
-    return json.loads(out)
+    return Remote(cmd, env, cwd=ROOT)
 
 
 def main() -> None:
@@ -157,7 +141,7 @@ def main() -> None:
     for n in names:  # one at a time: compiles do not overlap each other
         procs[n] = start(n, args.preset, args.warmup)
         try:
-            ask(procs[n])
+            procs[n].ask()
         except RuntimeError as exc:
             print(f"{n}: {exc}; skipped", flush=True)
             procs.pop(n)
@@ -167,7 +151,7 @@ def main() -> None:
     for r in range(args.rounds):
         order = list(procs) if r % 2 == 0 else list(reversed(procs))  # no fixed position
         for n in order:
-            res = ask(procs[n], f"run {args.steps}")
+            res = procs[n].ask(f"run {args.steps}")
             wall[n] += res["wall"]
             cpu[n] += res["cpu"]
             loss[n] = res["loss"]
@@ -179,8 +163,7 @@ def main() -> None:
                 "uptime_before": before, "uptime_now": uptime(), "wall_s": wall, "cpu_s": cpu,
                 "knobs": {n: KNOBS[n] for n in procs}}, indent=1))
     for p in procs.values():
-        p.stdin.close()
-        p.wait(timeout=60)
+        p.close()
     print(f"\nbefore: {before}\nafter:  {uptime()}")
 
 

@@ -21,7 +21,6 @@ clipping and AdamW (same decay groups, betas, eps) on the same batches.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).parent))
+from workers import Remote, serve  # noqa: E402
 
 
 def torch_model(cfg):
@@ -255,52 +256,21 @@ def stepper(name: str, preset: str):
 
 
 def worker(name: str, preset: str, warmup: int) -> None:
-    """One variant in its own process: compile + warm up, then serve ``run K`` on stdin with
-    the wall and CPU seconds of each step (JSON lines)."""
+    """One variant in its own process (benchmarks/workers.py): compile + warm up, then time
+    steps on request."""
     fn, about = stepper(name, preset)
     t0 = time.perf_counter()
     for i in range(warmup):
         fn(i)
-    print(json.dumps({"ready": True, "about": about, "warmup_s": time.perf_counter() - t0}),
-          flush=True)
-    i = warmup
-    for line in sys.stdin:
-        if not line.startswith("run"):
-            break
-        wall, cpu = [], []
-        for _ in range(int(line.split()[1])):
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn(i)
-            wall.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-            i += 1
-        print(json.dumps({"wall": wall, "cpu": cpu}), flush=True)
+    serve(fn, warmup, {"about": about, "warmup_s": time.perf_counter() - t0})
 
 
-class Remote:
-    """A worker process (``--worker NAME``) driven over its stdin/stdout."""
-
-    def __init__(self, name: str, preset: str, warmup: int):
-        # torch's OpenMP (libgomp) threads spin after each parallel region by default; idle
-        # between its turns, that spinning would take the cores from the variant being timed
-        env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", name, "--preset", preset, "--warmup",
-             str(warmup)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.ready = self.ask()
-
-    def ask(self, line: str | None = None) -> dict:
-        if line:
-            self.proc.stdin.write(line + "\n")
-            self.proc.stdin.flush()
-        out = self.proc.stdout.readline()
-        if not out:
-            raise RuntimeError(f"worker exited ({self.proc.wait()})")
-        return json.loads(out)
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
+def remote(name: str, preset: str, warmup: int) -> Remote:
+    # torch's OpenMP (libgomp) threads spin after each parallel region by default; idle
+    # between its turns, that spinning would take the cores from the variant being timed
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    return Remote([sys.executable, __file__, "--worker", name, "--preset", preset, "--warmup",
+                   str(warmup)], env)
 
 
 def main() -> None:
@@ -338,8 +308,8 @@ def main() -> None:
             variants[name] = fn
     else:
         for name in names:  # one at a time: compiles do not overlap
-            variants[name] = Remote(name, args.preset, args.warmup)
-            r = variants[name].ready
+            variants[name] = remote(name, args.preset, args.warmup)
+            r = variants[name].ask()
             print(f"warm-up {name}: {r['warmup_s']:.1f} s ({r['about']}; own process)",
                   flush=True)
     before = uptime()
