@@ -94,9 +94,10 @@ def _null(style) -> bool:
 
 def _fit(cell, width: int, justify: str) -> str | None:
     """A plain cell padded to `width` by string work, or None when rich must draw it (markup,
-    styles, too long to fit, or a right-justified cell with trailing blanks)."""
-    if not isinstance(cell, str) or "[" in cell:
-        return None
+    control characters, styles, too long to fit, or a right-justified cell with trailing
+    blanks)."""
+    if not isinstance(cell, str) or "[" in cell or not cell.isprintable():
+        return None  # markup, or control characters (rich's Text strips some of them)
     gap = width - cell_len(cell)
     if gap < 0:
         return None

@@ -15,7 +15,8 @@ from taskctl.render.rows import FittedTable
 from taskctl.render.tables import fitted_table, list_table, status_text
 
 WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " lead", "",
-         "é", "…", "🙂", "x" * 40, "long title " * 6, "T001", "[brackets]", "50%", "\\"]
+         "é", "…", "🙂", "x" * 40, "long title " * 6, "T001", "[brackets]", "50%", "\\",
+         "bell\x07", "back\x08space", "\x1b[31mred", "form\x0cfeed", "\u2028sep"]
 
 
 def draw(renderable, width: int, color: bool) -> str:
