@@ -15,6 +15,8 @@ else (a cell with a line break, a table wider than the console) is drawn by rich
 
 from __future__ import annotations
 
+import copy
+
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
@@ -29,8 +31,8 @@ def _plain(cell) -> str:
 
 
 class FittedTable:
-    """`table` (fixed-width `no_wrap` columns, `pad_edge=False`, a box drawn with spaces) with
-    `rows`, drawn as rich draws it."""
+    """`table` (fixed-width columns that are `no_wrap` or wrap, `pad_edge=False`, a box drawn
+    with spaces) with `rows`, drawn as rich draws it."""
 
     def __init__(self, table: Table, rows: list[list]):
         self.table, self.rows = table, rows
@@ -50,30 +52,50 @@ class FittedTable:
         if not direct:
             yield self._rich()
             return
+        blank = copy.deepcopy(t)  # the frame without rows: a template for rows that wrap
+        blank.title, blank.show_header = None, False
         t.add_row(*rows[0])
-        lines = console.render_lines(t, options, pad=False)
+        # rich's own rendering of the frame, split into lines but not cropped: the console
+        # crops (or, with soft_wrap, does not) whatever its caller asked for, as for a Table
+        lines = list(Segment.split_lines(console.render(t, options)))
         memo: dict = {}
-        justify = [c.justify for c in t.columns]
+        cols = [(c.width, c.justify, not c.no_wrap) for c in t.columns]
         for line in lines[:-1]:  # title, top edge, header, rule, the first row
             yield from line
             yield Segment.line()
         for r in rows[1:]:
-            plain = " "  # left edge; runs of unstyled text are joined
-            for i, cell in enumerate(r):
-                if i:
-                    plain += "   "  # right pad, divider, left pad
-                fast = _fit(cell, widths[i], justify[i])
-                if fast is not None:
-                    plain += fast
-                    continue
-                if plain:
-                    yield Segment(plain)
-                    plain = ""
-                yield from _styled(console, cell, widths[i], justify[i], memo)
-            yield Segment(plain + " ")  # right edge
-            yield Segment.line()
+            segs = _row(console, r, cols, memo)
+            if segs is None:  # a cell to wrap over several lines: rich draws the row
+                one = copy.deepcopy(blank)
+                one.add_row(*r)
+                segs = [s for ln in list(Segment.split_lines(console.render(one, options)))[1:-1]
+                        for s in (*ln, Segment.line())]
+            yield from segs
         yield from lines[-1]  # bottom edge
         yield Segment.line()
+
+
+def _row(console: Console, r: list, cols: list[tuple], memo: dict) -> list[Segment] | None:
+    """One row as one line of segments, or None when a cell of a wrapping column needs more
+    than one line."""
+    out: list[Segment] = []
+    plain = " "  # left edge; runs of unstyled text are joined
+    for i, cell in enumerate(r):
+        width, justify, wraps = cols[i]
+        if i:
+            plain += "   "  # right pad, divider, left pad
+        fast = _fit(cell, width, justify)
+        if fast is not None:
+            plain += fast
+            continue
+        if wraps:
+            return None
+        if plain:
+            out.append(Segment(plain))
+            plain = ""
+        out += _styled(console, cell, width, justify, memo)
+    out += [Segment(plain + " "), Segment.line()]  # right edge
+    return out
 
 
 def _plain_frame(t: Table) -> bool:
@@ -84,7 +106,7 @@ def _plain_frame(t: Table) -> bool:
             and _null(t.style)
             and {b.mid_left, b.mid_vertical, b.mid_right, b.foot_left, b.foot_vertical,
                  b.foot_right} == {" "}
-            and all(c.no_wrap and c.overflow == "ellipsis" and _null(c.style)
+            and all((c.overflow == "ellipsis" or not c.no_wrap) and _null(c.style)
                     for c in t.columns))
 
 

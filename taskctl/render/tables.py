@@ -69,12 +69,10 @@ def next_table(report: dict, explain: bool = False):
             why.append(r["reason"] + "\n")
         parts.append(why)
     if explain and report.get("not_listed"):
-        nl = Table(title="Not listed", title_justify="left")
-        for col in ("id", "status", "why not"):
-            nl.add_column(col)
-        for r in report["not_listed"]:
-            nl.add_row(r["id"], status_text(r["status"]), escape(r["reason"]))
-        parts.append(nl)
+        rows = [[r["id"], status_text(r["status"]), escape(r["reason"])]
+                for r in report["not_listed"]]
+        parts.append(fitted_table(f"Not listed ({len(rows)})", ["id", "status", "why not"],
+                                  rows, _width(), "why not", wrap=True))
     return Group(*parts)
 
 
@@ -96,19 +94,22 @@ def waves_view(report: dict):
     return Group(*parts)
 
 
-def cpm_table(report: dict):
+def cpm_table(report: dict, width: int | None = None) -> FittedTable:
+    """Every remaining task's schedule; the critical path's rows in bold red."""
     unit = report["weight"]
-    t = Table(title=f"Critical path: {' → '.join(report['path']) or '(none)'}  "
-              f"total {fmt(report['total'], unit)}", title_justify="left")
-    for col in ("id", "status", "weight", "ES", "EF", "LS", "LF", "slack"):
-        t.add_column(col, justify="left" if col in ("id", "status") else "right", no_wrap=True)
     on_path = set(report["path"])
+    rows = []
     for r in report["tasks"]:
-        style = "bold red" if r["id"] in on_path else ""
-        t.add_row(r["id"], status_text(r.get("status") or ""), *(fmt(r[k], unit) for k in (
+        cells = [r["id"], *(fmt(r[k], unit) for k in (
             "weight", "earliest_start", "earliest_finish", "latest_start", "latest_finish",
-            "slack")), style=style)
-    return t
+            "slack"))]
+        if r["id"] in on_path:
+            cells = [Text(c, style="bold red") for c in cells]
+        rows.append([cells[0], status_text(r.get("status") or ""), *cells[1:]])
+    cols = ["id", "status", "weight", "ES", "EF", "LS", "LF", "slack"]
+    return fitted_table(f"Critical path: {' → '.join(report['path']) or '(none)'}  "
+                        f"total {fmt(report['total'], unit)}", cols, rows, width or _width(),
+                        "id", right=tuple(cols[2:]))
 
 
 WIDE = 120  # from this width on, `list` also shows phase, milestone and tags
@@ -116,16 +117,17 @@ MAX_COL = 24  # a short column is cut (…) beyond this
 
 
 def fitted_table(title: str, columns: list[str], rows: list[list], width: int, flex: str,
-                 right: tuple[str, ...] = ()) -> FittedTable:
-    """A table that fits `width` columns, one line per row: every column but `flex` is as wide
-    as its widest cell (at most MAX_COL), `flex` takes what is left and is cut with … when it
-    must be. Nothing wraps, so a row never spreads over several lines."""
+                 right: tuple[str, ...] = (), wrap: bool = False) -> FittedTable:
+    """A table that fits `width` columns: every column but `flex` is as wide as its widest
+    cell (at most MAX_COL), `flex` takes what is left and is cut with … when it must be, so a
+    row is one line — unless `wrap`, when `flex` wraps instead (its text is never lost)."""
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     widths = [natural_width(c, (r[i] for r in rows)) for i, c in enumerate(columns)]
     fixed = sum(min(w, MAX_COL) for c, w in zip(columns, widths, strict=True) if c != flex)
     room = max(8, width - fixed - (3 * len(columns) - 1))  # rich: 3n-1 cells of borders/padding
     for c, w in zip(columns, widths, strict=True):
-        t.add_column(c, no_wrap=True, overflow="ellipsis",
+        t.add_column(c, no_wrap=not (wrap and c == flex),
+                     overflow="fold" if wrap and c == flex else "ellipsis",
                      justify="right" if c in right else "left",
                      width=min(w, room) if c == flex else min(w, MAX_COL))
     return FittedTable(t, rows)  # drawn row by row (render/rows.py): 10,000 rows in ~0.3 s

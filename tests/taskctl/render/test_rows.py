@@ -19,18 +19,18 @@ WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " 
          "bell\x07", "back\x08space", "\x1b[31mred", "form\x0cfeed", "\u2028sep"]
 
 
-def draw(renderable, width: int, color: bool) -> str:
+def draw(renderable, width: int, color: bool, soft_wrap: bool = False) -> str:
     out = io.StringIO()
     console = Console(file=out, width=width, force_terminal=color, no_color=not color,
                       color_system="truecolor" if color else None, emoji=False,
                       highlight=False, legacy_windows=False)
-    console.print(renderable)
+    console.print(renderable, soft_wrap=soft_wrap)
     return out.getvalue()
 
 
-def both(title, cols, make_rows, width, flex, right=()):
-    fast = fitted_table(title, cols, make_rows(), width, flex, right)
-    ref = fitted_table(title, cols, make_rows(), width, flex, right)
+def both(title, cols, make_rows, width, flex, right=(), wrap=False):
+    fast = fitted_table(title, cols, make_rows(), width, flex, right, wrap)
+    ref = fitted_table(title, cols, make_rows(), width, flex, right, wrap)
     assert isinstance(fast, FittedTable)
     return fast, ref._rich()  # the same table drawn by rich's own Table
 
@@ -48,12 +48,14 @@ cell = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(rows=st.lists(st.lists(cell, min_size=4, max_size=4), max_size=12),
        width=st.sampled_from([24, 40, 80, 131]), color=st.booleans(),
-       right=st.booleans())
-def test_same_bytes_as_rich(rows, width, color, right):
+       right=st.booleans(), soft_wrap=st.booleans(), long_title=st.booleans(),
+       wrap=st.booleans())
+def test_same_bytes_as_rich(rows, width, color, right, soft_wrap, long_title, wrap):
     cols = ["id", "status", "n", "title"]
-    fast, ref = both(f"{len(rows)} row(s)", cols, lambda: [list(r) for r in rows], width,
-                     "title", ("n",) if right else ())
-    assert draw(fast, width, color) == draw(ref, width, color)
+    title = " → ".join(f"T{i:05}" for i in range(60)) if long_title else f"{len(rows)} row(s)"
+    fast, ref = both(title, cols, lambda: [list(r) for r in rows], width,
+                     "title", ("n",) if right else (), wrap)
+    assert draw(fast, width, color, soft_wrap) == draw(ref, width, color, soft_wrap)
 
 
 def test_list_table_of_many_rows_is_rich_output():
