@@ -1,16 +1,17 @@
-"""`FittedTable`: a rich `Table` whose columns all have fixed widths and never wrap, drawn
-row by row.
+"""`FittedTable`: a rich `Table` whose columns all have fixed widths, drawn row by row.
 
 Rich lays every cell out through its general machinery (padding, wrapping, cropping:
 ~0.45 ms a row of five cells on this machine), so `taskctl list` on 10,000 tasks spent 4.6 s
-of its 5 s drawing the table. When every column is a fixed width with `no_wrap` and no cell
-holds a line break, a row is exactly one line: the left edge, each cell padded or cut (…) to
-its column's width, the pads and dividers, the right edge. The title, the header and the edges
-are still rich's (a `Table` holding the first row, rendered by rich); the rows after it take
-the direct path: plain cells by string work, styled or markup cells through rich's own `Text`
-wrapping (memoised: the same status is the same segments). The bytes are rich's:
-tests/taskctl/render/test_rows.py draws random tables both ways, colour on and off. Anything
-else (a cell with a line break, a table wider than the console) is drawn by rich itself.
+of its 5 s drawing the table. When every column has a fixed width and no cell holds a line
+break, a row whose cells all fit (or are cut with … in `no_wrap` columns) is exactly one
+line: the left edge, each cell padded to its column's width, the pads and dividers, the right
+edge. The title, the header and the edges are still rich's (a `Table` holding the first row,
+rendered by rich); the rows after it take the direct path: plain cells by string work, styled
+or markup cells through rich's own `Text` wrapping (memoised: the same status is the same
+segments). A row that needs more than one line (a long cell in a wrapping column) is drawn by
+rich, alone in a copy of the empty frame. The bytes are rich's: tests/taskctl/render/
+test_rows.py draws random tables both ways. Anything else (a cell with a line break, a table
+wider than the console) is drawn by rich itself.
 """
 
 from __future__ import annotations
@@ -88,12 +89,13 @@ def _row(console: Console, r: list, cols: list[tuple], memo: dict) -> list[Segme
         if fast is not None:
             plain += fast
             continue
-        if wraps:
+        segs = None if wraps else _styled(console, cell, width, justify, memo)
+        if segs is None:
             return None
         if plain:
             out.append(Segment(plain))
             plain = ""
-        out += _styled(console, cell, width, justify, memo)
+        out += segs
     out += [Segment(plain + " "), Segment.line()]  # right edge
     return out
 
@@ -128,19 +130,25 @@ def _fit(cell, width: int, justify: str) -> str | None:
     return cell + " " * gap if justify in ("left", "default") else None
 
 
-def _styled(console: Console, cell, width: int, justify: str, memo: dict) -> list[Segment]:
-    """The segments rich draws for one cell of a fixed-width `no_wrap` column."""
+def _styled(console: Console, cell, width: int, justify: str,
+            memo: dict) -> list[Segment] | None:
+    """The segments rich draws for one cell of a fixed-width `no_wrap` column, or None when
+    the cell takes several lines (a `Text` that asks to wrap)."""
     if isinstance(cell, str):
         key = (cell, width, justify)
     else:
         key = (cell.plain, str(cell.style), tuple(cell.spans), cell.justify, width, justify)
-    segs = memo.get(key)
-    if segs is None:  # as Text.__rich_console__, then the cell padded to its width
-        text = console.render_str(cell, highlight=False) if isinstance(cell, str) else cell
-        (line,) = text.wrap(console, width, justify=text.justify or justify,
-                            overflow=text.overflow or "ellipsis",
-                            no_wrap=True if text.no_wrap is None else text.no_wrap)
-        segs = list(Text("\n").join([line]).render(console, end=""))
+    if key in memo:
+        return memo[key]
+    # as Text.__rich_console__ draws it, then padded to the column's width
+    text = console.render_str(cell, highlight=False) if isinstance(cell, str) else cell
+    lines = text.wrap(console, width, justify=text.justify or justify,
+                      overflow=text.overflow or "ellipsis",
+                      no_wrap=True if text.no_wrap is None else text.no_wrap)
+    segs = None
+    if len(lines) == 1:
+        segs = list(Text("\n").join(lines).render(console, end=""))
         gap = width - Segment.get_line_length(segs)
-        memo[key] = segs = segs + [Segment(" " * gap)] if gap > 0 else segs
+        segs = segs + [Segment(" " * gap)] if gap > 0 else segs
+    memo[key] = segs
     return segs

@@ -41,6 +41,7 @@ cell = st.one_of(
     st.sampled_from(list(TaskStatus)).map(status_text),
     st.sampled_from(WORDS).map(lambda w: Text(w, style="bold red")),
     st.sampled_from(WORDS).map(lambda w: Text(w, style="green", justify="default")),
+    st.sampled_from(WORDS).map(lambda w: Text(w * 3, style="blue", no_wrap=False)),
     st.text(alphabet="ab c漢-", max_size=30),
 )
 
