@@ -47,7 +47,9 @@ class FittedTable:
         t, rows = self.table, self.rows
         widths = [c.width for c in t.columns]
         n = len(widths)
+        # taskctl's consoles never turn `:name:` into emoji; one that does gets rich's drawing
         direct = (rows and _plain_frame(t) and None not in widths
+                  and getattr(console, "_emoji", True) is False
                   and sum(widths) + 3 * n - 1 <= options.max_width
                   and not any(b in _plain(c) for r in rows for c in r for b in _BREAKS))
         if not direct:

@@ -19,12 +19,13 @@ WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " 
          "bell\x07", "back\x08space", "\x1b[31mred", "form\x0cfeed", "\u2028sep"]
 
 
-def draw(renderable, width: int, color: bool, soft_wrap: bool = False) -> str:
+def draw(renderable, width: int, color: bool, soft_wrap: bool = False,
+         emoji: bool = False) -> str:
     out = io.StringIO()
     console = Console(file=out, width=width, force_terminal=color, no_color=not color,
-                      color_system="truecolor" if color else None, emoji=False,
+                      color_system="truecolor" if color else None, emoji=emoji,
                       highlight=False, legacy_windows=False)
-    console.print(renderable, soft_wrap=soft_wrap)
+    console.print(renderable, soft_wrap=soft_wrap, emoji=emoji)
     return out.getvalue()
 
 
@@ -78,3 +79,27 @@ def test_line_breaks_and_narrow_consoles_are_drawn_by_rich():
     wide = [["x" * 20, "y" * 20]]
     fast, ref = both("t", ["k", "v"], lambda: [list(r) for r in wide], 60, "v")
     assert draw(fast, 30, False) == draw(ref, 30, False)  # table wider than the console
+
+
+def test_a_console_that_makes_emoji_gets_rich_drawing():
+    rows = [["T1", ":bug: fix"], ["T2", "a title long enough to widen the column"],
+            ["T3", "a :smile:"]]
+    fast, ref = both("t", ["id", "title"], lambda: [list(r) for r in rows], 60, "title")
+    assert draw(fast, 60, False, emoji=True) == draw(ref, 60, False, emoji=True)
+    assert "🐛" in draw(fast, 60, False, emoji=True)
+
+
+def test_taskctls_console_takes_the_direct_path(monkeypatch):
+    from taskctl.render import console, rows
+
+    calls = []
+    real = rows._row
+    monkeypatch.setattr(rows, "_row", lambda *a: calls.append(1) or real(*a))
+    view = list_table([{"id": f"T{i}", "status": "pending", "priority": "P1", "depends_on": [],
+                        "phase": None, "milestone": None, "tags": [], "title": "x"}
+                       for i in range(50)], 80)
+    out = console.stdout()
+    with out.capture() as cap:
+        out.print(view)
+    assert "T49" in cap.get()
+    assert len(calls) == 49  # every row after the first, none through rich's Table
