@@ -39,12 +39,14 @@ class FittedTable:
         self.table, self.rows = table, rows
 
     def _rich(self) -> Table:
+        """The same table as a plain rich `Table` holding every row (a new one each call)."""
+        t = copy.deepcopy(self.table)
         for r in self.rows:
-            self.table.add_row(*r)
-        return self.table
+            t.add_row(*r)
+        return t
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        t, rows = self.table, self.rows
+        t, rows = copy.deepcopy(self.table), self.rows  # drawing never changes self
         widths = [c.width for c in t.columns]
         n = len(widths)
         # taskctl's consoles never turn `:name:` into emoji; one that does gets rich's drawing

@@ -103,3 +103,12 @@ def test_taskctls_console_takes_the_direct_path(monkeypatch):
         out.print(view)
     assert "T49" in cap.get()
     assert len(calls) == 49  # every row after the first, none through rich's Table
+
+
+def test_drawing_twice_draws_the_same():
+    rows = [["T1", "a"], ["T2", "b"], ["T3", "c\nd"]]
+    for make in (lambda: [list(r) for r in rows[:2]], lambda: [list(r) for r in rows]):
+        fast, _ = both("t", ["id", "title"], make, 60, "title")  # direct, then rich's path
+        first = draw(fast, 60, False)
+        assert draw(fast, 60, False) == first
+        assert first.count("T1") == 1
