@@ -20,6 +20,7 @@ import copy
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -45,16 +46,16 @@ class FittedTable:
             t.add_row(*r)
         return t
 
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = [c.width for c in self.table.columns]
+        if None in widths or not _plain_frame(self.table):
+            return Measurement.get(console, options, self._rich())
+        w = min(sum(widths) + 3 * len(widths) - 1, options.max_width)
+        return Measurement(w, w)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         t, rows = copy.deepcopy(self.table), self.rows  # drawing never changes self
-        widths = [c.width for c in t.columns]
-        n = len(widths)
-        # taskctl's consoles never turn `:name:` into emoji; one that does gets rich's drawing
-        direct = (rows and _plain_frame(t) and None not in widths
-                  and getattr(console, "_emoji", True) is False
-                  and sum(widths) + 3 * n - 1 <= options.max_width
-                  and not any(b in _plain(c) for r in rows for c in r for b in _BREAKS))
-        if not direct:
+        if not self._direct(console, options):
             yield self._rich()
             return
         blank = copy.deepcopy(t)  # the frame without rows: a template for rows that wrap
@@ -69,18 +70,34 @@ class FittedTable:
             yield from line
             yield Segment.line()
         for r in rows[1:]:
-            segs = _row(console, r, cols, memo)
+            segs = _row(console, options, r, cols, memo)
             if segs is None:  # a cell to wrap over several lines: rich draws the row
                 one = copy.deepcopy(blank)
                 one.add_row(*r)
-                segs = [s for ln in list(Segment.split_lines(console.render(one, options)))[1:-1]
-                        for s in (*ln, Segment.line())]
+                framed = list(Segment.split_lines(console.render(one, options)))
+                segs = []
+                for ln in framed[1:-1]:  # without its top and bottom edges
+                    segs += [*ln, Segment.line()]
             yield from segs
         yield from lines[-1]  # bottom edge
         yield Segment.line()
 
+    def _direct(self, console: Console, options: ConsoleOptions) -> bool:
+        """May the rows after the first be written directly? Each reason not to, in turn."""
+        widths = [c.width for c in self.table.columns]
+        if not self.rows or None in widths or not _plain_frame(self.table):
+            return False
+        if options.ascii_only or options.legacy_windows:
+            return False  # rich swaps the box for an ASCII one (`|` edges)
+        if getattr(console, "_emoji", True) is not False:
+            return False  # taskctl's consoles never turn `:name:` into emoji
+        if sum(widths) + 3 * len(widths) - 1 > options.max_width:
+            return False  # rich would shrink the columns
+        return not any(b in _plain(c) for r in self.rows for c in r for b in _BREAKS)
 
-def _row(console: Console, r: list, cols: list[tuple], memo: dict) -> list[Segment] | None:
+
+def _row(console: Console, options: ConsoleOptions, r: list, cols: list[tuple],
+         memo: dict) -> list[Segment] | None:
     """One row as one line of segments, or None when a cell of a wrapping column needs more
     than one line."""
     out: list[Segment] = []
@@ -93,7 +110,7 @@ def _row(console: Console, r: list, cols: list[tuple], memo: dict) -> list[Segme
         if fast is not None:
             plain += fast
             continue
-        segs = None if wraps else _styled(console, cell, width, justify, memo)
+        segs = None if wraps else _styled(console, options, cell, width, justify, memo)
         if segs is None:
             return None
         if plain:
@@ -108,7 +125,9 @@ def _plain_frame(t: Table) -> bool:
     """Is every row of `t` one line of cells between unstyled blank edges and dividers?"""
     b = t.box
     return (b is not None and not t.pad_edge and t.show_edge and not t.show_lines
-            and not (t.leading or t.row_styles or t.caption) and _null(t.border_style)
+            and not (t.leading or t.row_styles or t.caption or t.show_footer or t.expand
+                     or t.collapse_padding or t.highlight or t.width or t.min_width)
+            and t.padding == (0, 1, 0, 1) and _null(t.border_style)
             and _null(t.style)
             and {b.mid_left, b.mid_vertical, b.mid_right, b.foot_left, b.foot_vertical,
                  b.foot_right} == {" "}
@@ -134,18 +153,20 @@ def _fit(cell, width: int, justify: str) -> str | None:
     return cell + " " * gap if justify in ("left", "default") else None
 
 
-def _styled(console: Console, cell, width: int, justify: str,
+def _styled(console: Console, options: ConsoleOptions, cell, width: int, justify: str,
             memo: dict) -> list[Segment] | None:
     """The segments rich draws for one cell of a fixed-width `no_wrap` column, or None when
     the cell takes several lines (a `Text` that asks to wrap)."""
     if isinstance(cell, str):
         key = (cell, width, justify)
     else:
-        key = (cell.plain, str(cell.style), tuple(cell.spans), cell.justify, width, justify)
+        key = (cell.plain, str(cell.style), tuple(cell.spans), cell.justify, cell.no_wrap,
+               cell.overflow, width, justify)
     if key in memo:
         return memo[key]
     # as Text.__rich_console__ draws it, then padded to the column's width
-    text = console.render_str(cell, highlight=False) if isinstance(cell, str) else cell
+    text = (console.render_str(cell, highlight=False, markup=options.markup)
+            if isinstance(cell, str) else cell)
     lines = text.wrap(console, width, justify=text.justify or justify,
                       overflow=text.overflow or "ellipsis",
                       no_wrap=True if text.no_wrap is None else text.no_wrap)

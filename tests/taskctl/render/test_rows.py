@@ -19,13 +19,17 @@ WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " 
          "bell\x07", "back\x08space", "\x1b[31mred", "form\x0cfeed", "\u2028sep"]
 
 
+class Latin1(io.StringIO):
+    encoding = "latin-1"  # a stream that cannot print box characters: rich draws ASCII
+
+
 def draw(renderable, width: int, color: bool, soft_wrap: bool = False,
-         emoji: bool = False) -> str:
-    out = io.StringIO()
+         emoji: bool = False, markup: bool = True, ascii_only: bool = False) -> str:
+    out = Latin1() if ascii_only else io.StringIO()
     console = Console(file=out, width=width, force_terminal=color, no_color=not color,
                       color_system="truecolor" if color else None, emoji=emoji,
                       highlight=False, legacy_windows=False)
-    console.print(renderable, soft_wrap=soft_wrap, emoji=emoji)
+    console.print(renderable, soft_wrap=soft_wrap, emoji=emoji, markup=markup)
     return out.getvalue()
 
 
@@ -43,6 +47,8 @@ cell = st.one_of(
     st.sampled_from(WORDS).map(lambda w: Text(w, style="bold red")),
     st.sampled_from(WORDS).map(lambda w: Text(w, style="green", justify="default")),
     st.sampled_from(WORDS).map(lambda w: Text(w * 3, style="blue", no_wrap=False)),
+    st.sampled_from(WORDS).map(lambda w: Text(w * 3, style="blue")),  # same text, other
+    st.sampled_from(WORDS).map(lambda w: Text(w * 3, style="blue", overflow="crop")),  # knobs
     st.text(alphabet="ab c漢-", max_size=30),
 )
 
@@ -51,13 +57,15 @@ cell = st.one_of(
 @given(rows=st.lists(st.lists(cell, min_size=4, max_size=4), max_size=12),
        width=st.sampled_from([24, 40, 80, 131]), color=st.booleans(),
        right=st.booleans(), soft_wrap=st.booleans(), long_title=st.booleans(),
-       wrap=st.booleans())
-def test_same_bytes_as_rich(rows, width, color, right, soft_wrap, long_title, wrap):
+       wrap=st.booleans(), markup=st.booleans(), ascii_only=st.booleans())
+def test_same_bytes_as_rich(rows, width, color, right, soft_wrap, long_title, wrap, markup,
+                            ascii_only):
     cols = ["id", "status", "n", "title"]
     title = " → ".join(f"T{i:05}" for i in range(60)) if long_title else f"{len(rows)} row(s)"
     fast, ref = both(title, cols, lambda: [list(r) for r in rows], width,
                      "title", ("n",) if right else (), wrap)
-    assert draw(fast, width, color, soft_wrap) == draw(ref, width, color, soft_wrap)
+    how = dict(soft_wrap=soft_wrap, markup=markup, ascii_only=ascii_only)
+    assert draw(fast, width, color, **how) == draw(ref, width, color, **how)
 
 
 def test_list_table_of_many_rows_is_rich_output():
@@ -112,3 +120,32 @@ def test_drawing_twice_draws_the_same():
         first = draw(fast, 60, False)
         assert draw(fast, 60, False) == first
         assert first.count("T1") == 1
+
+
+def test_measured_as_rich_measures_it():
+    from rich.measure import Measurement
+    from rich.panel import Panel
+
+    rows = [["T1", "short"], ["T2", "a somewhat longer title"]]
+    fast, ref = both("t", ["id", "title"], lambda: [list(r) for r in rows], 80, "title")
+    console = Console(file=io.StringIO(), width=80, emoji=False)
+    assert (Measurement.get(console, console.options, fast)
+            == Measurement.get(console, console.options, ref))
+    assert draw(Panel.fit(fast), 80, False) == draw(Panel.fit(ref), 80, False)
+
+
+def test_same_text_with_other_wrap_or_overflow_is_drawn_by_its_own_rules():
+    long = "word " * 8
+    rows = [["T1", "x", "y"], ["T2", Text(long, style="red"), "a title wide enough " * 2],
+            ["T3", Text(long, style="red", no_wrap=False), "b"],
+            ["T4", Text(long, style="red", overflow="crop"), "c"]]
+    fast, ref = both("t", ["id", "st", "title"], lambda: [list(r) for r in rows], 60, "title")
+    assert draw(fast, 60, True) == draw(ref, 60, True)
+
+
+def test_markup_off_shows_cells_as_written():
+    rows = [["T1", "a"], ["T2", "[red]xyzzy[/red] some words"]]
+    fast, ref = both("t", ["id", "title"], lambda: [list(r) for r in rows], 40, "title")
+    got = draw(fast, 40, False, markup=False)
+    assert got == draw(ref, 40, False, markup=False)
+    assert "[red]" in got
