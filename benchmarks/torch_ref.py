@@ -1,5 +1,5 @@
 """The ``bench`` preset's training step in PyTorch (nanoGPT style) vs this trainer's JAX step,
-checked for parity and then timed interleaved in one process.
+checked for parity and then timed interleaved, each variant in its own process.
 
 ``python benchmarks/torch_ref.py [--preset bench] [--rounds 5] [--steps 2] [--no-compile]``
 
@@ -11,9 +11,12 @@ clipping and AdamW (same decay groups, betas, eps) on the same batches.
 
 1. Parity: the JAX initial weights are copied into the torch model; parameter counts, the loss
    and every gradient are compared on one batch (relative L2 error per tensor).
-2. Timing: per-variant compile + warm-up (untimed), then ``--rounds`` rounds in which JAX,
-   torch eager and torch.compile each run ``--steps`` steps, in alternating order, so machine
-   load falls on all alike. Prints per-round medians, each variant's median and spread, the
+2. Timing: each variant in its own worker process (``benchmarks/workers.py``; torch's with
+   ``OMP_WAIT_POLICY=PASSIVE`` unless set, so its idle OpenMP threads do not spin on the
+   cores the others are timed on; ``--same-process`` keeps the former one-process method):
+   compile + warm-up (untimed), then ``--rounds`` rounds in which JAX, torch eager and
+   torch.compile each run ``--steps`` steps, in alternating order, so machine load falls on
+   all alike. Prints per-round medians, each variant's median and spread, the
    ratio torch/JAX (> 1: JAX faster) in wall time and in CPU time of the process (all its
    threads; on a shared machine the load-robust one) and ``uptime`` before and after.
 """
@@ -231,6 +234,7 @@ def setup(preset: str):
 def stepper(name: str, preset: str):
     """``fn(i)``: one train step of variant ``name`` on batch ``i % 8`` (the same 8 batches and
     the same initial weights for every variant)."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")  # read when jax is imported: JAX on the CPU
     import jax
 
     cfg, graphdef, tx, state, host = setup(preset)
@@ -268,7 +272,8 @@ def worker(name: str, preset: str, warmup: int) -> None:
 def remote(name: str, preset: str, warmup: int) -> Remote:
     # torch's OpenMP (libgomp) threads spin after each parallel region by default; idle
     # between its turns, that spinning would take the cores from the variant being timed
-    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
+           "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
     return Remote([sys.executable, __file__, "--worker", name, "--preset", preset, "--warmup",
                    str(warmup)], env)
 
@@ -291,7 +296,7 @@ def main() -> None:
         return parity_main(args.preset)
     if args.worker:
         return worker(args.worker, args.preset, args.warmup)
-    if not args.no_parity:  # in its own process: the timed workers never load both libraries
+    if not args.no_parity:  # in its own process (it holds both models at once)
         subprocess.run([sys.executable, __file__, "--worker", "parity", "--preset",
                         args.preset], check=True)
     if args.parity_only:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 def serve(step: Callable[[int], object], first: int, ready: dict) -> None:
     """Worker side: print `ready`, then time `step(i)` (i = first, first + 1, ...) on each
-    `run K` request; a step's return value, when a dict, is merged into the reply."""
+    `run K` request; the last step's return value, when a dict, is merged into the reply."""
     print(json.dumps({"ready": True, **ready}), flush=True)
     i = first
     for line in sys.stdin:
