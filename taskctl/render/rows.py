@@ -46,18 +46,24 @@ class FittedTable:
             t.add_row(*r)
         return t
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+    def _width(self) -> int | None:
+        """The drawn width when every column has a fixed one in a plain frame, else None."""
         widths = [c.width for c in self.table.columns]
         if None in widths or not _plain_frame(self.table):
+            return None
+        return sum(widths) + 3 * len(widths) - 1  # edges, pads and dividers: 3n - 1 cells
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        w = self._width()
+        if w is None:
             return Measurement.get(console, options, self._rich())
-        w = min(sum(widths) + 3 * len(widths) - 1, options.max_width)
-        return Measurement(w, w)
+        return Measurement(min(w, options.max_width), min(w, options.max_width))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        t, rows = copy.deepcopy(self.table), self.rows  # drawing never changes self
         if not self._direct(console, options):
             yield self._rich()
             return
+        t, rows = copy.deepcopy(self.table), self.rows  # drawing never changes self
         blank = copy.deepcopy(t)  # the frame without rows: a template for rows that wrap
         blank.title, blank.show_header = None, False
         t.add_row(*rows[0])
@@ -84,14 +90,14 @@ class FittedTable:
 
     def _direct(self, console: Console, options: ConsoleOptions) -> bool:
         """May the rows after the first be written directly? Each reason not to, in turn."""
-        widths = [c.width for c in self.table.columns]
-        if not self.rows or None in widths or not _plain_frame(self.table):
+        width = self._width()
+        if not self.rows or width is None:
             return False
         if options.ascii_only or options.legacy_windows:
             return False  # rich swaps the box for an ASCII one (`|` edges)
         if getattr(console, "_emoji", True) is not False:
             return False  # taskctl's consoles never turn `:name:` into emoji
-        if sum(widths) + 3 * len(widths) - 1 > options.max_width:
+        if width > options.max_width:
             return False  # rich would shrink the columns
         return not any(b in _plain(c) for r in self.rows for c in r for b in _BREAKS)
 

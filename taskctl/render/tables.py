@@ -95,7 +95,7 @@ def waves_view(report: dict):
 
 
 def cpm_table(report: dict, width: int | None = None) -> FittedTable:
-    """Every remaining task's schedule; the critical path's rows in bold red."""
+    """Every remaining task's schedule; on the critical path, id and figures in bold red."""
     unit = report["weight"]
     on_path = set(report["path"])
     rows = []
