@@ -95,9 +95,10 @@ def evaluate_loss(eval_step: Callable, params, batches: list[Batch]) -> dict[str
 
 
 def greedy_exact_match(generate: Callable, params, examples: list[Example], width: int,
-                       batch_size: int = 128) -> float:
+                       batch_size: int = 128, misses: list | None = None) -> float:
     """Fraction of ``examples`` whose autoregressive greedy completion equals the answer.
-    ``width`` is the decode buffer length (prompt + answer + EOS must fit)."""
+    ``width`` is the decode buffer length (prompt + answer + EOS must fit). ``misses``, when
+    given, gets a ``(prompt, answer, completion)`` for each example missed."""
     tok = ByteTokenizer()
     hits = 0
     for start in range(0, len(examples), batch_size):
@@ -108,5 +109,9 @@ def greedy_exact_match(generate: Callable, params, examples: list[Example], widt
             p = np.concatenate([[EOS_ID], tok.encode(e.prompt)])
             buf[i, : len(p)], lens[i] = p, len(p)
         out = np.asarray(generate(params, buf, lens))
-        hits += sum(tok.decode(out[i, lens[i]:]) == e.answer for i, e in enumerate(chunk))
+        for i, e in enumerate(chunk):
+            got = tok.decode(out[i, lens[i]:])
+            hits += got == e.answer
+            if got != e.answer and misses is not None:
+                misses.append((e.prompt, e.answer, got))
     return hits / max(len(examples), 1)

@@ -21,7 +21,7 @@ def test_run_leaves_the_documented_layout(micro_run):
     assert doc["config_hash"] == cfg.hash() and doc["config"]["d_model"] == 64
     prov = json.loads((run_dir / "provenance.json").read_text())
     assert prov["device"]["platform"] == "cpu" and prov["seed"] == cfg.seed
-    assert prov["dataset"]["name"] == "golden-v2" and len(prov["dataset"]["sha256"]) == 64
+    assert prov["dataset"]["name"] == "golden-v3" and len(prov["dataset"]["sha256"]) == 64
     assert {"jax", "flax", "optax", "orbax-checkpoint"} <= prov["versions"].keys()
     assert "sha" in prov["git"] and prov["packages"]["jax"] == prov["versions"]["jax"]
     records = read_metrics(run_dir / "metrics.jsonl")

@@ -92,7 +92,7 @@ def train(
     save_every_steps: int = _opt("--save-every-steps", help="Checkpoint interval."),
     keep: int = _opt("--keep", help="Latest checkpoints to keep."),
     resume_from: str = _opt("--resume-from", help="'latest' or a checkpoint path."),
-    dataset: str = _opt("--dataset", help="golden-v2 | built golden dir | text:GLOB"),
+    dataset: str = _opt("--dataset", help="golden-v3 | golden-v2 | built golden dir | text:GLOB"),
     precision: str = _opt("--precision", help="auto | f32 | bf16 (compute; auto = bf16 on "
                                               "GPU/TPU, f32 on CPU; params stay f32)."),
     grad_accum: int = _opt("--grad-accum", help="Micro-batches per step."),

@@ -1,5 +1,6 @@
-"""Data: the byte tokenizer, the golden-v2 arithmetic set, datasets and batching.
+"""Data: the byte tokenizer, the golden arithmetic sets, datasets and batching.
 
 ``dataset.py`` loads what ``TrainConfig.dataset`` names; ``golden.py`` generates / builds /
-loads golden-v2; ``tokenizer.py`` is the byte tokenizer. CLI: ``python -m training data``.
+loads golden-v3 and golden-v2; ``tokenizer.py`` is the byte tokenizer. CLI:
+``python -m training data``.
 """

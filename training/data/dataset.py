@@ -1,13 +1,13 @@
 """Datasets and batching. Every training batch is a pure function of (seed, step).
 
 Sources (``TrainConfig.dataset``):
-  ``golden-v2``     generated in memory from (golden_count, data_seed)
-  a directory       a built golden-v2 copy (``python -m training data build``), sha-checked
+  ``golden-v3``     generated in memory from (golden_count, data_seed); ``golden-v2`` too
+  a directory       a built golden copy (``python -m training data build``), sha-checked
   ``text:GLOB``     local text files; ``text:stdlib`` is this Python's stdlib sources
   ``passkey``/``niah``  synthetic retrieval rows generated per step (``SyntheticDataset``)
 Split: the last ``val_fraction`` of the examples (golden) or of the token stream (text).
 
-CLI: ``python -m training data build --dataset golden-v2 --count N --out DIR [--seed S]``.
+CLI: ``python -m training data build --dataset golden-v3 --count N --out DIR [--seed S]``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Batch(NamedTuple):
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    key: str  # what the user asked for, e.g. "golden-v2" or "text:/x/*.py"
+    key: str  # what the user asked for, e.g. "golden-v3" or "text:/x/*.py"
     name: str
     version: str
     sha256: str  # of the content the model trains on
@@ -145,7 +145,7 @@ class SyntheticDataset:
     A row is ``EOS prompt answer EOS`` of a length drawn uniformly from
     ``[task.min_length(), seq_len]``, the needle at a depth drawn uniformly from [0, 1], the
     filler from the ``TRAIN_HAYSTACK`` stream; the loss covers ``answer EOS`` only (as for
-    golden-v2). Rows are a pure function of ``(seed, step)`` (stream ``TRAIN_STREAM``), so
+    golden data). Rows are a pure function of ``(seed, step)`` (stream ``TRAIN_STREAM``), so
     resume stays exact; validation rows come from a fixed stream of their own.
     """
 
@@ -207,9 +207,9 @@ def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset | SyntheticDat
     key = cfg.dataset
     if key in prompts.TASKS:
         return SyntheticDataset(cfg)
-    if key == golden.NAME:
-        examples = golden.generate(cfg.golden_count, cfg.data_seed)
-        sha, version = golden.content_sha256(examples), golden.VERSION
+    if key in golden.VERSIONS:
+        examples = golden.generate(cfg.golden_count, cfg.data_seed, key)
+        name, sha, version = key, golden.content_sha256(examples), golden.VERSIONS[key]
     elif key.startswith("text:"):
         hasher, chunks, total = hashlib.sha256(), [], 0
         for path in text_files(key[len("text:"):]):
@@ -227,12 +227,13 @@ def load_dataset(cfg: TrainConfig) -> GoldenDataset | TextDataset | SyntheticDat
         return TextDataset(tokens, info, cfg)
     elif Path(key).is_dir():
         examples, manifest = golden.load(Path(key))
-        sha, version = manifest["sha256"], manifest["version"]
+        name, sha, version = manifest["name"], manifest["sha256"], manifest["version"]
     else:
-        raise UsageError(f"unknown dataset {key!r}; use golden-v2, a built golden directory, "
+        raise UsageError(f"unknown dataset {key!r}; use {' or '.join(golden.VERSIONS)}, a built "
+                         "golden directory, "
                          f"text:GLOB or one of {', '.join(tuple(prompts.TASKS))}")
     n_train = _split(len(examples), cfg.val_fraction)
-    info = DatasetInfo(key, golden.NAME, version, sha, n_train, len(examples) - n_train)
+    info = DatasetInfo(key, name, version, sha, n_train, len(examples) - n_train)
     return GoldenDataset(examples, info, cfg)
 
 

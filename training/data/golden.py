@@ -1,9 +1,19 @@
-"""golden-v2: deterministic synthetic arithmetic with worked traces and checkable answers.
+"""golden: deterministic synthetic arithmetic with worked traces and checkable answers.
 
-An example is a prompt and an answer, e.g. ``345+12=`` ->
-``5+2+0=7,4+1+0=5,3+0+0=3;357``: one ``x+y+carry=sum`` step per column, least significant
-first, then ``;`` and the result. Every token of the trace is a local, checkable step, which
-is what lets a tiny model reach high exact match quickly. Same (count, seed) -> same bytes.
+Two versions of the same sums (same (count, seed) -> the same operand pairs, in order):
+
+``golden-v3`` (the default), fixed width: ``345+012=`` ->
+``5+2+0=07,4+1+0=05,3+0+0=03;0357``. Operands zero-padded to ``MAX_DIGITS``, one
+``x+y+carry=ss`` step per column (always ``MAX_DIGITS`` of them, two-digit sums), least
+significant first, then ``;`` and the sum padded to ``MAX_DIGITS + 1`` digits. Every example
+has the same length and every digit sits at the same position, so "the k-th digit of each
+operand" is a fixed place, not a search.
+
+``golden-v2``: ``345+12=`` -> ``5+2+0=7,4+1+0=5,3+0+0=3;357`` (no padding; as many columns as
+the longer operand). The tiny preset gets ~93 % exact match on it: its misses are digits
+read from places that move with the operands' lengths (docs/performance.md).
+
+Every token of a trace is a local, checkable step. Same (count, seed) -> same bytes.
 
 A built copy is a directory with ``examples.jsonl`` and ``manifest.json``
 (name, version, count, seed, sha256 of examples.jsonl).
@@ -20,8 +30,10 @@ from pathlib import Path
 from training.errors import UsageError
 from training.jsonio import atomic_write, write_json
 
-NAME = "golden-v2"
-VERSION = "2.0.0"
+NAME = "golden-v3"  # the current version: the default dataset of every golden preset
+V2 = "golden-v2"
+VERSIONS = {NAME: "3.0.0", V2: "2.0.0"}  # name -> semantic version in built manifests
+VERSION = VERSIONS[NAME]
 MIN_COUNT = 100  # below this the held-out split is too small to mean anything
 MAX_DIGITS = 3
 MANIFEST = "manifest.json"
@@ -47,11 +59,36 @@ def worked_sum(a: int, b: int) -> str:
     return ",".join(steps) + f";{a + b}"
 
 
-def generate(count: int, seed: int) -> list[Example]:
-    """``count`` distinct examples; operand digit counts drawn uniformly from 1..3."""
+def padded_sum(a: int, b: int) -> str:
+    """golden-v3's answer for ``a+b``: every column, two-digit sums, a padded result."""
+    xs, ys = f"{a:0{MAX_DIGITS}d}"[::-1], f"{b:0{MAX_DIGITS}d}"[::-1]
+    steps, carry = [], 0
+    for x, y in zip(xs, ys, strict=True):
+        s = int(x) + int(y) + carry
+        steps.append(f"{x}+{y}+{carry}={s:02d}")
+        carry = s // 10
+    return ",".join(steps) + f";{a + b:0{MAX_DIGITS + 1}d}"
+
+
+def example(a: int, b: int, name: str = NAME) -> Example:
+    if name == V2:
+        return Example(f"{a}+{b}=", worked_sum(a, b))
+    return Example(f"{a:0{MAX_DIGITS}d}+{b:0{MAX_DIGITS}d}=", padded_sum(a, b))
+
+
+def check_name(name: str) -> str:
+    if name not in VERSIONS:
+        raise UsageError(f"unknown golden version {name!r}; use one of {', '.join(VERSIONS)}")
+    return name
+
+
+def generate(count: int, seed: int, name: str = NAME) -> list[Example]:
+    """``count`` distinct examples; operand digit counts drawn uniformly from 1..3. Every
+    version draws the same pairs (the generator is seeded with golden-v2's name)."""
+    check_name(name)
     if count < MIN_COUNT:
-        raise UsageError(f"golden-v2 count must be >= {MIN_COUNT}, got {count}")
-    rng = random.Random(f"{NAME}:{seed}")  # str seeds are hashed deterministically (sha512)
+        raise UsageError(f"golden count must be >= {MIN_COUNT}, got {count}")
+    rng = random.Random(f"{V2}:{seed}")  # str seeds are hashed deterministically (sha512)
     seen: set[tuple[int, int]] = set()
     out: list[Example] = []
     while len(out) < count:
@@ -59,7 +96,7 @@ def generate(count: int, seed: int) -> list[Example]:
         if (a, b) in seen:  # distinct prompts, so held-out examples are never in training
             continue
         seen.add((a, b))
-        out.append(Example(f"{a}+{b}=", worked_sum(a, b)))
+        out.append(example(a, b, name))
     return out
 
 
@@ -78,13 +115,13 @@ def content_sha256(examples: list[Example]) -> str:
     return hashlib.sha256(to_jsonl(examples)).hexdigest()
 
 
-def build(count: int, seed: int, out: Path) -> dict:
+def build(count: int, seed: int, out: Path, name: str = NAME) -> dict:
     """Write ``examples.jsonl`` + ``manifest.json`` under ``out``; return the manifest."""
-    examples = generate(count, seed)
+    examples = generate(count, seed, name)
     blob = to_jsonl(examples)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / EXAMPLES, blob)
-    manifest = {"name": NAME, "version": VERSION, "count": count, "seed": seed,
+    manifest = {"name": name, "version": VERSIONS[name], "count": count, "seed": seed,
                 "sha256": hashlib.sha256(blob).hexdigest(), "file": EXAMPLES}
     write_json(out / MANIFEST, manifest)
     return manifest
@@ -97,8 +134,9 @@ def load(directory: Path) -> tuple[list[Example], dict]:
         blob = (directory / manifest.get("file", EXAMPLES)).read_bytes()
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read golden dataset at {directory}: {exc}") from None
-    if manifest.get("name") != NAME:
-        raise UsageError(f"{directory}: manifest name {manifest.get('name')!r} is not {NAME}")
+    if manifest.get("name") not in VERSIONS:
+        raise UsageError(f"{directory}: manifest name {manifest.get('name')!r} is not one of "
+                         f"{', '.join(VERSIONS)}")
     if hashlib.sha256(blob).hexdigest() != manifest.get("sha256"):
         raise UsageError(f"{directory}: {EXAMPLES} does not match the manifest sha256")
     rows = [json.loads(line) for line in blob.decode().splitlines() if line]

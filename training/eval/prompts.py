@@ -115,7 +115,7 @@ def haystack(name: str) -> str:
         from training.data import golden
 
         lines, size = [], 0
-        for e in golden.generate(12_000, 0):
+        for e in golden.generate(12_000, 0, golden.V2):
             lines.append(f"{e.prompt}{e.answer}\n")
             size += len(lines[-1])
             if size >= HAYSTACK_BYTES:

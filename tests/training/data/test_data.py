@@ -1,4 +1,4 @@
-"""golden-v2 determinism, manifest, collation masks, batch purity, text corpus."""
+"""golden-v3/v2 determinism, manifest, collation masks, batch purity, text corpus."""
 
 from __future__ import annotations
 
@@ -26,9 +26,28 @@ def build(*args: str) -> subprocess.CompletedProcess:
 def test_worked_trace_is_correct_arithmetic():
     assert golden.worked_sum(345, 12) == "5+2+0=7,4+1+0=5,3+0+0=3;357"
     assert golden.worked_sum(999, 999).endswith(";1998")
-    for e in golden.generate(300, seed=3):
+    for e in golden.generate(300, seed=3, name="golden-v2"):
         a, b = map(int, e.prompt[:-1].split("+"))
         assert e.answer.split(";")[1] == str(a + b)
+
+
+def test_golden_v3_is_fixed_width_and_correct():
+    assert golden.example(345, 12) == golden.Example(
+        "345+012=", "5+2+0=07,4+1+0=05,3+0+0=03;0357")
+    assert golden.example(5, 7).answer == "5+7+0=12,0+0+1=01,0+0+0=00;0012"
+    assert golden.example(999, 999).answer == "9+9+0=18,9+9+1=19,9+9+1=19;1998"
+    v3, v2 = golden.generate(300, seed=3), golden.generate(300, seed=3, name="golden-v2")
+    for e, old in zip(v3, v2, strict=True):
+        a, b = map(int, e.prompt[:-1].split("+"))
+        assert old.prompt == f"{a}+{b}="  # the same sums, in the same order, as golden-v2
+        assert len(e.prompt) == 8 and len(e.answer) == 31  # every digit at a fixed place
+        steps, total = e.answer.split(";")
+        assert int(total) == a + b
+        carry = 0
+        for k, step in enumerate(steps.split(",")):  # column k, least significant first
+            x, y, c, s = int(step[0]), int(step[2]), int(step[4]), int(step[6:])
+            assert (x, y, c) == (a // 10**k % 10, b // 10**k % 10, carry) and s == x + y + c
+            carry = s // 10
 
 
 def test_build_same_seed_same_bytes_and_hash(tmp_path):
@@ -41,9 +60,22 @@ def test_build_same_seed_same_bytes_and_hash(tmp_path):
     assert blob["a"] == blob["b"] and man["a"]["sha256"] == man["b"]["sha256"]
     assert blob["a"] != blob["c"] and man["a"]["sha256"] != man["c"]["sha256"]
     assert {k: man["a"][k] for k in ("name", "version", "count", "seed")} == {
-        "name": "golden-v2", "version": golden.VERSION, "count": 150, "seed": 0}
+        "name": "golden-v3", "version": "3.0.0", "count": 150, "seed": 0}
     # The in-memory dataset is the same content as the built copy.
     assert golden.content_sha256(golden.generate(150, 0)) == man["a"]["sha256"]
+
+
+def test_golden_v2_still_builds_and_loads_as_v2(tmp_path):
+    out = tmp_path / "v2"
+    assert build("--dataset", "golden-v2", "--count", "120", "--out", str(out)).returncode == 0
+    man = json.loads((out / "manifest.json").read_text())
+    assert (man["name"], man["version"]) == ("golden-v2", "2.0.0")
+    info = load_dataset(micro_config(dataset=str(out))).info
+    assert (info.name, info.version, info.sha256) == ("golden-v2", "2.0.0", man["sha256"])
+    assert load_dataset(micro_config(dataset="golden-v2")).info.name == "golden-v2"
+    proc = build("--dataset", "golden-v9", "--count", "120", "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2 and "golden-v3 or golden-v2" in proc.stderr
+    assert not (tmp_path / "x").exists()
 
 
 def test_build_rejects_count_below_100(tmp_path):

@@ -106,7 +106,7 @@ def test_params_record_holds_config_and_provenance(tracked_run):
     assert p["config_hash"] == cfg["config_hash"] and p["config"]["steps"] == 4
     assert (p["start_step"], p["end_step"]) == (0, 4)
     assert p["seed"] == 0 and p["device"]["platform"] == "cpu"
-    assert "git_sha" in p and p["dataset"]["name"] == "golden-v2"
+    assert "git_sha" in p and p["dataset"]["name"] == "golden-v3"
 
 
 def _fake_run(path, lr, losses):
