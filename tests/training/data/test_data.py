@@ -50,19 +50,22 @@ def test_golden_v3_is_fixed_width_and_correct():
             carry = s // 10
 
 
-def test_build_same_seed_same_bytes_and_hash(tmp_path):
+@pytest.mark.parametrize("version", ["golden-v3", "golden-v2"])
+def test_build_same_seed_same_bytes_and_hash(tmp_path, version):
     for name in ("a", "b", "c"):
         seed = "1" if name == "c" else "0"
         out = str(tmp_path / name)
-        assert build("--count", "150", "--out", out, "--seed", seed).returncode == 0
+        args = ("--count", "150", "--out", out, "--seed", seed)
+        args += ("--dataset", version) if version != "golden-v3" else ()  # v3: the default
+        assert build(*args).returncode == 0
     blob = {n: (tmp_path / n / "examples.jsonl").read_bytes() for n in "abc"}
     man = {n: json.loads((tmp_path / n / "manifest.json").read_text()) for n in "abc"}
     assert blob["a"] == blob["b"] and man["a"]["sha256"] == man["b"]["sha256"]
     assert blob["a"] != blob["c"] and man["a"]["sha256"] != man["c"]["sha256"]
     assert {k: man["a"][k] for k in ("name", "version", "count", "seed")} == {
-        "name": "golden-v3", "version": "3.0.0", "count": 150, "seed": 0}
+        "name": version, "version": golden.VERSIONS[version], "count": 150, "seed": 0}
     # The in-memory dataset is the same content as the built copy.
-    assert golden.content_sha256(golden.generate(150, 0)) == man["a"]["sha256"]
+    assert golden.content_sha256(golden.generate(150, 0, version)) == man["a"]["sha256"]
 
 
 def test_golden_v2_still_builds_and_loads_as_v2(tmp_path):
