@@ -33,15 +33,21 @@ def test_every_error_maps_to_a_listed_code():
         assert cls.exit_code in set(ExitCode), cls
 
 
+# Not a command's exit: the forked helper of a cold load ends its own process with `os._exit`
+# (it must not run the command's atexit handlers or flush the command's buffers).
+HELPER_EXIT = ("taskctl/core/load/fanout.py", "os._exit(code)")
+
+
 def test_only_app_main_chooses_exit_codes():
     pattern = re.compile(r"typer\.Exit\(\s*[^)\s]|sys\.exit\(|raise SystemExit|os\._exit\(")
     offenders = []
     for path in sorted((ROOT / "taskctl").rglob("*.py")):
         if path == ROOT / "taskctl" / "cli" / "app.py":
             continue
+        rel = str(path.relative_to(ROOT))
         for n, line in enumerate(path.read_text().splitlines(), 1):
-            if pattern.search(line):
-                offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+            if pattern.search(line) and (rel, line.strip().split("  #")[0]) != HELPER_EXIT:
+                offenders.append(f"{rel}:{n}: {line.strip()}")
     assert offenders == []
 
 

@@ -196,10 +196,10 @@ def _dumps(header: tuple, entries: dict) -> bytes:
     try:
         return marshal.dumps((header, entries))
     except ValueError:  # a value marshal cannot hold (e.g. a nested date): drop those
-        return marshal.dumps((header, {p: e for p, e in entries.items() if _marshallable(e)}))
+        return marshal.dumps((header, {p: e for p, e in entries.items() if marshallable(e)}))
 
 
-def _marshallable(value: Any) -> bool:
+def marshallable(value: Any) -> bool:
     try:
         marshal.dumps(value)
     except ValueError:

@@ -13,7 +13,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskctl.core.load import checks, entryrows, filecache, ids, milestones, specs, taskfile
+from taskctl.core.load import checks, entryrows, fanout, filecache, ids, milestones, specs
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
@@ -65,22 +65,58 @@ class _Loader:
     def add(self, name: str, message: str, **kw) -> None:
         self.problems.append(problem(name, message, **kw))
 
-    # -- task files -------------------------------------------------------------------------
-    def read_files(self) -> dict[Path, tuple[Task | None, taskfile.RawTaskFile | None]]:
+    # -- task files and the manifest --------------------------------------------------------
+    def read_files_and_manifest(self) -> tuple[dict, Manifest | None, mf.LineIndex | None]:
+        """The task files (path -> (task, raw)) and the manifest. On a large cold tree a
+        forked helper parses part of the files (`fanout.py`) while this process parses the
+        rest and reads the manifest. Problems keep one order either way: the files', in
+        path order, then the manifest's."""
         paths = task_files(self.root)
         self.bl.files_read.update(paths)  # what the files-not-read listing leaves out
-        # One process: a fork pool was measured slower on 2 shared cores (12.3 s CPU and
-        # 173 MiB vs 6.8 s and 141 MiB serial, 10,000 files) and doubled peak memory.
-        cache, parsed = self.cache, []
-        if not cache.enabled:  # TASKCTL_NO_CACHE: no stat, no plain copies for a cache
-            return self._collect([parse_file(p, self.root, self.bodies) for p in paths])
-        for p in paths:
-            key, cached = cache.lookup(str(p))
-            fresh: dict = {}
-            parsed.append(parse_file(p, self.root, self.bodies, cached, fresh))
-            if "value" in fresh:
-                cache.store(str(p), key, fresh["value"])
-        return self._collect(parsed)
+        cache = self.cache
+        if cache.enabled:
+            looked = [cache.lookup(str(p)) for p in paths]
+        else:  # TASKCTL_NO_CACHE: no stat, no plain copies for a cache
+            looked = [(None, None)] * len(paths)
+        parsed: list = [None] * len(paths)
+        misses = [i for i, (_key, hit) in enumerate(looked) if hit is None]
+        helper, theirs = None, []
+        if fanout.worth(len(misses)):  # a large cold tree: a forked helper parses a share
+            _mine, theirs = fanout.split(misses)
+            helper = fanout.Helper.start([paths[i] for i in theirs], self.root)
+            for i in theirs if helper is not None else ():
+                parsed[i] = True  # below: once the helper has answered
+        try:
+            for i, p in enumerate(paths):
+                if parsed[i] is None:
+                    parsed[i] = self._parse(p, *looked[i])
+            before = len(self.problems)
+            m, index = self.read_manifest()  # meanwhile the helper parses its share
+        except BaseException:
+            if helper is not None:
+                helper.cancel()
+            raise
+        manifest_problems = self.problems[before:]
+        del self.problems[before:]
+        if helper is not None:
+            sent = helper.values()
+            for i in theirs:
+                value = sent.get(str(paths[i]))  # none: parsed here
+                parsed[i] = self._parse(paths[i], looked[i][0], value, value)
+        files = self._collect(parsed)
+        self.problems.extend(manifest_problems)
+        return files, m, index
+
+    def _parse(self, path: Path, key, cached, computed=None) -> tuple:
+        """parse_file for the loader; a value computed here (or by the helper: `computed`)
+        goes to the per-file cache."""
+        if not self.cache.enabled:
+            return parse_file(path, self.root, self.bodies, cached)
+        fresh: dict = {"value": computed} if computed is not None else {}
+        out = parse_file(path, self.root, self.bodies, cached, fresh)
+        if "value" in fresh:
+            self.cache.store(str(path), key, fresh["value"])
+        return out
 
     def _collect(self, parsed: list[tuple]) -> dict:
         out = {}
@@ -113,9 +149,8 @@ class _Loader:
 
     # -- pairing and merge ------------------------------------------------------------------
     def load(self) -> Backlog:
-        files = self.read_files()
+        files, m, index = self.read_files_and_manifest()
         self._by_str = {str(p): p for p in files}
-        m, index = self.read_manifest()
         milestone_files = milestones.read_files(self.root, self.cache)
         self.cache.save()  # now: it holds parsed values by reference, the merge changes tasks
         self.bl.manifest = m

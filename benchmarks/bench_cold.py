@@ -1,0 +1,62 @@
+"""Cold reads of a generated 10,000-task tree: one process vs a forked helper, paired.
+
+    python benchmarks/bench_cold.py [--runs 7] [--count 10000]
+
+For each command, rounds alternate `TASKCTL_LOAD_JOBS=1` (one process: the loader as before
+`core/load/fanout.py`) and the default (a forked helper parses ~58 % of the files), each run
+with nothing cached (`TASKCTL_NO_CACHE=1`); then the first run of a tree with an empty cache
+(the run that builds it). Each line: median wall, median CPU of the process and its helper,
+peak RSS of the whole process tree, and the ratio to `python -c pass` measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_table import EXE, Table, measure, tree  # noqa: E402
+from proctree import measure as tree_measure  # noqa: E402
+
+WAYS = {"one process": {"TASKCTL_LOAD_JOBS": "1"}, "with a helper": {"TASKCTL_LOAD_JOBS": ""}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--count", type=int, default=10_000)
+    args = ap.parse_args()
+    print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   "
+          f"python: {sys.version.split()[0]}")
+    floor = statistics.median(measure([sys.executable, "-c", "pass"])[0] for _ in range(9))
+    t = Table(floor)
+    print(f"floor: python -c pass {floor * 1000:.0f} ms")
+    root = tree(Path(f"/tmp/taskctl-bench-{args.count}"), args.count)
+    for command in (["next", "--json"], ["list", "--json"], ["validate"]):
+        cmd = [EXE, *command, "--tasks-dir", str(root)]
+        for cache in ("none", "empty"):
+            res: dict[str, list] = {w: [] for w in WAYS}
+            for _ in range(args.runs):
+                for way, extra in WAYS.items():
+                    env = {**os.environ, **extra}
+                    if cache == "none":
+                        env["TASKCTL_NO_CACHE"] = "1"
+                    shutil.rmtree(root / ".cache", ignore_errors=True)
+                    wall, peak, _code = tree_measure(cmd, env)
+                    shutil.rmtree(root / ".cache", ignore_errors=True)
+                    cpu = measure(cmd, env)[1]  # a second run: CPU of it and its helper
+                    res[way].append((wall, cpu, peak))
+            for way, rows in res.items():
+                label = f"{' '.join(command)} {'no cache' if cache == 'none' else 'first run'}"
+                t.line(f"{label}, {way}", (statistics.median(r[0] for r in rows),
+                                           statistics.median(r[1] for r in rows),
+                                           max(r[2] for r in rows)))
+    print(f"load avg at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

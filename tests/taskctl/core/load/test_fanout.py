@@ -1,0 +1,287 @@
+"""A cold load of a large tree fans out to a forked helper (`core/load/fanout.py`): the
+backlog (tasks, problems, their order) and the cache it writes are a serial load's, whatever
+the helper does — parses its share, fails, dies or sends garbage."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from taskctl.core.load import fanout, filecache, loader, specs
+
+REPO = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from gen_tree import generate  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch):
+    """Whatever this machine has: the helper needs two usable cores (one-core runners too)."""
+    monkeypatch.setattr(fanout, "usable_cores", lambda: 2)
+    monkeypatch.delenv("TASKCTL_LOAD_JOBS", raising=False)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """How many files' values each helper sent back (one number per helper)."""
+    counts: list[int] = []
+    values = fanout.Helper.values
+
+    def spy(self):
+        out = values(self)
+        counts.append(len(out))
+        return out
+
+    monkeypatch.setattr(fanout.Helper, "values", spy)
+    return counts
+
+
+def serial(root: Path, monkeypatch, **kw):
+    with monkeypatch.context() as m:
+        m.setenv("TASKCTL_LOAD_JOBS", "1")
+        return loader.load(root, **kw)
+
+
+def same(a, b) -> None:
+    assert list(a.tasks) == list(b.tasks)
+    assert a.tasks == b.tasks
+    assert a.problems == b.problems
+    assert a.sources.keys() == b.sources.keys()
+    for tid, src in a.sources.items():  # where each task's problems would point
+        other = b.sources[tid]
+        assert (src.file, src.manifest_file) == (other.file, other.manifest_file)
+        for key in ((), ("id",), ("title",), ("depends_on",)):
+            assert src.where(key) == other.where(key)
+    assert a.milestones == b.milestones
+
+
+@pytest.mark.parametrize("example", ["agent-mvp", "broken"])
+def test_a_fanned_out_load_is_a_serial_load(example, copy_example, monkeypatch, sent,
+                                             no_racy_window):
+    root = copy_example(example)
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    want = serial(root, monkeypatch, use_cache=False)
+    kinds, normalise = [], specs.from_mapping
+
+    def counted(data, kind, *a, **kw):  # counts this process's work only, not the helper's
+        kinds.append(kind)
+        return normalise(data, kind, *a, **kw)
+
+    monkeypatch.setattr(specs, "from_mapping", counted)
+    serial(root, monkeypatch, use_cache=False)
+    alone, kinds[:] = kinds.count("task"), []
+    same(loader.load(root, use_cache=False), want)  # no cache at all (TASKCTL_NO_CACHE=1)
+    assert len(sent) == 1 and sent[0] > 0
+    assert kinds.count("task") == alone - sent[0]  # the helper's share is not parsed again
+    same(loader.load(root, use_cache=True), want)  # cold: fans out, fills the cache
+    assert len(sent) == 2 and sent[1] == sent[0]
+    written = filecache.FileCache(root).entries
+    assert written
+    hit = serial(root, monkeypatch, use_cache=True)  # every file from the cache it wrote
+    same(hit, want)
+    assert len(sent) == 2  # nothing left to parse: no helper
+    shutil.rmtree(root / ".cache")
+    serial(root, monkeypatch, use_cache=True)
+    assert filecache.FileCache(root).entries == written  # what a serial load caches
+
+
+@pytest.mark.parametrize("jobs", ["1", ""])
+def test_the_files_problems_come_before_the_manifests(jobs, copy_example, monkeypatch):
+    """The helper's files are collected after the manifest is read; their problems are still
+    listed first, as a serial load lists them."""
+    root = copy_example("broken")
+    data = json.loads((root / "manifest.json").read_text())
+    (root / "manifest.json").write_text(json.dumps({**data, "project": 5}, indent=2))
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    monkeypatch.setenv("TASKCTL_LOAD_JOBS", jobs)
+    rules = [p.rule for p in loader.load(root, use_cache=False).problems]
+    assert rules.count("yaml-syntax") == 3 and "manifest-schema" in rules
+    assert max(i for i, r in enumerate(rules) if r == "yaml-syntax") < rules.index(
+        "manifest-schema")
+
+
+@pytest.mark.parametrize("fault", ["raises", "killed", "garbage", "half"])
+def test_a_failing_helper_changes_nothing(fault, copy_example, monkeypatch, sent):
+    root = copy_example("agent-mvp")
+    want = serial(root, monkeypatch, use_cache=False)
+    serve = fanout._serve
+
+    def broken(paths, root_, fd):  # runs in the forked helper
+        if fault == "raises":
+            raise RuntimeError("helper fails")
+        if fault == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if fault == "garbage":
+            os.write(fd, b"\x00not marshal data")
+            return
+        serve(paths[: len(paths) // 2], root_, fd)  # "half": answers for some files only
+
+    monkeypatch.setattr(fanout, "_serve", broken)
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    same(loader.load(root, use_cache=False), want)
+    assert len(sent) == 1
+    assert sent[0] > 0 if fault == "half" else sent[0] == 0
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("call", ["fork", "pipe"])
+def test_no_helper_to_be_had_changes_nothing(call, copy_example, monkeypatch, sent):
+    """A process limit (fork: EAGAIN) or no file descriptors left (pipe: EMFILE): the loader
+    parses everything itself, and leaks nothing."""
+    root = copy_example("agent-mvp")
+    want = serial(root, monkeypatch, use_cache=False)
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    before = _fds()
+
+    def refused(*_a):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, call, refused)
+    got = loader.load(root, use_cache=False)
+    monkeypatch.undo()
+    same(got, want)
+    assert sent == [] and _fds() == before
+
+
+def test_a_load_that_fails_stops_its_helper(copy_example, monkeypatch):
+    """The loader fails after the fork (here: reading the manifest): the helper is killed
+    and reaped at once, not left blocked on its pipe holding the command's locks."""
+    root = copy_example("agent-mvp")
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    monkeypatch.setattr(fanout, "_serve", lambda *a: time.sleep(120))  # still at work
+    before = _fds()
+
+    def fails(self):
+        raise RuntimeError("manifest unreadable")
+
+    monkeypatch.setattr(loader._Loader, "read_manifest", fails)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="manifest unreadable"):
+        loader.load(root, use_cache=False)
+    assert time.monotonic() - started < 30
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # nothing left to reap: killed and reaped
+    assert _fds() == before
+
+
+def test_fanning_out_needs_many_files_one_thread_and_is_off_with_jobs_1(monkeypatch):
+    monkeypatch.delenv("TASKCTL_LOAD_JOBS", raising=False)
+    monkeypatch.setattr(fanout, "usable_cores", lambda: 2)
+    assert fanout.worth(fanout.MIN_FILES) and not fanout.worth(fanout.MIN_FILES - 1)
+    monkeypatch.setenv("TASKCTL_LOAD_JOBS", "1")
+    assert not fanout.worth(10**6)
+    monkeypatch.delenv("TASKCTL_LOAD_JOBS")
+    monkeypatch.setattr(fanout, "usable_cores", lambda: 1)
+    assert not fanout.worth(10**6)
+    monkeypatch.setattr(fanout, "usable_cores", lambda: 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not fanout.worth(10**6)  # a fork while another thread runs is not safe
+    finally:
+        stop.set()
+        other.join()
+    assert fanout.worth(10**6)
+
+
+CLI = """
+import sys
+from taskctl.core.load import fanout
+fanout.usable_cores = lambda: 2  # as on a two-core machine, whatever this one has
+started, start = [], fanout.Helper.start
+fanout.Helper.start = lambda *a: started.append(1) or start(*a)
+sys.argv = ["taskctl", *sys.argv[1:]]
+from taskctl.cli.quick import main
+try:
+    main()
+finally:
+    print(f"HELPERS={len(started)}", file=sys.stderr)
+"""
+
+
+def test_the_cli_on_a_large_cold_tree_prints_what_a_serial_run_prints(tmp_path):
+    root = generate(tmp_path / "big", fanout.MIN_FILES + 500)
+    (root / "tasks" / "T0007-task-7.yaml").write_text("id: [unclosed\n")  # parsed by the loader
+    outs = {}
+    for jobs in ("1", ""):
+        env = {**os.environ, "TASKCTL_NO_CACHE": "1", "TASKCTL_LOAD_JOBS": jobs,
+               "COLUMNS": "100"}
+        for args in (["validate"], ["next", "--json"], ["list"]):
+            proc = subprocess.run([sys.executable, "-c", CLI, *args], cwd=root.parent,
+                                  env=env, capture_output=True, text=True, timeout=120)
+            err, _, helpers = proc.stderr.rpartition("HELPERS=")
+            # (a failing validate loads twice: the fast entry, then the full CLI to report it)
+            assert (int(helpers) > 0) == (jobs != "1"), (args, proc.stderr[-2000:])
+            outs.setdefault(tuple(args), []).append((proc.returncode, proc.stdout, err))
+    for args, (one, fanned) in outs.items():
+        assert one == fanned, args
+    assert "T0007" in outs[("validate",)][0][1] + outs[("validate",)][0][2]
+
+
+def test_the_helper_leaves_no_child_behind(copy_example, monkeypatch):
+    root = copy_example("agent-mvp")
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    loader.load(root, use_cache=False)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process left to reap
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reaped here if this process is its subreaper
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_helper_dies_with_an_interrupted_command(copy_example):
+    """The command is killed while its helper still parses: the helper goes too."""
+    root = copy_example("agent-mvp")
+    code = textwrap.dedent("""
+        import os, signal, sys, time
+        from taskctl.core.load import fanout, loader
+        fanout.MIN_FILES = 2
+        fanout.usable_cores = lambda: 2
+        fanout._serve = lambda paths, root, fd: time.sleep(120)  # a helper still at work
+
+        def values(self):
+            print(self.pid, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        fanout.Helper.values = values
+        loader.load(sys.argv[1], use_cache=False)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "TASKCTL_LOAD_JOBS": ""})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    helper = int(proc.stdout)
+    deadline = time.monotonic() + 10
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(helper)
+
+
+def test_a_cgroup_cpu_quota_caps_the_usable_cores():
+    assert fanout.quota_cores("max 100000\n") is None
+    assert fanout.quota_cores("100000 100000\n") == 1  # a container limited to one CPU
+    assert fanout.quota_cores("50000 100000") == 1
+    assert fanout.quota_cores("150000 100000") == 2
+    assert fanout.quota_cores("") is None and fanout.quota_cores("x y") is None
