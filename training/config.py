@@ -105,7 +105,7 @@ class TrainConfig:
     vocab_size: int = 320  # byte tokenizer needs 258 (256 bytes + PAD + EOS); padded to a x64.
     # With tokenizer=bpe it is the BPE's size (a multiple of 128): every id can occur
     tokenizer: Tokenizer = "byte"  # "bpe": byte-level BPE learnt on the text's train split
-    seq_len: int = 48  # golden rows are <= 40 tokens; little compute is spent on padding
+    seq_len: int = 48  # golden rows are <= 41 tokens; little compute is spent on padding
     n_layers: int = 4  # depth; 4 is enough for 3-digit addition with a worked trace
     d_model: int = 256  # residual width
     n_heads: int = 4  # head dim 64, the usual choice

@@ -38,14 +38,19 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(cfg)
+    ckpt = Checkpointer(options.checkpoint_dir or run_dir / "checkpoints", cfg.keep,
+                        warn=obs.on_message)
+    try:  # an incompatible resume is refused before the run's metadata is rewritten
+        found = resume_point(ckpt, options.resume_from, cfg)
+    except BaseException:
+        ckpt.close()
+        raise
     if getattr(dataset, "tokenizer_json", None):  # bpe: the run decodes with exactly this
         atomic_write(run_dir / "tokenizer.json", dataset.tokenizer_json)
     write_json(run_dir / "config.json", {"config": cfg.to_dict(), "config_hash": cfg.hash()})
     write_json(run_dir / "provenance.json",
                {**provenance.collect(device, options.device, dataset.info, cfg.seed),
                 "compute": provenance.compute_choices(cfg, device.platform)})
-    ckpt = Checkpointer(options.checkpoint_dir or run_dir / "checkpoints", cfg.keep,
-                        warn=obs.on_message)
     metrics = MetricsWriter(run_dir / "metrics.jsonl")
     try:
         with jax.default_device(device):
@@ -55,17 +60,10 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
             target = placement.state if placement else device
             state = jax.device_put(state, target)
             start = 0
-            if options.resume_from:
-                found = ckpt.find(options.resume_from)
-                if found is not None:
-                    diff = incompatible_keys(found.meta["config"], cfg)
-                    if diff:
-                        raise IncompatibleResumeError(
-                            f"checkpoint {found.store.dir / str(found.step)} was written with a "
-                            f"different config; differing keys: {', '.join(diff)}")
-                    state = jax.device_put(found.state(state), target)
-                    start = found.step
-                    obs.on_message(f"resumed from step {start} ({found.store.dir})")
+            if found is not None:
+                state = jax.device_put(found.state(state), target)
+                start = found.step
+                obs.on_message(f"resumed from step {start} ({found.store.dir})")
             loop = Loop(cfg, options, dataset, device, graphdef, tx, ckpt, metrics, obs,
                         placement)
             result = loop.run(state, start, run_dir)
@@ -74,3 +72,16 @@ def train_and_evaluate(cfg: TrainConfig, run_dir: Path, options: RunOptions = Ru
         metrics.close()
         plot_loss_curve(run_dir / "metrics.jsonl", run_dir / "loss.png")
     return result
+
+
+def resume_point(ckpt: Checkpointer, source: str | None, cfg: TrainConfig):
+    """The verified checkpoint to resume from (None: start afresh), refused with the
+    differing keys when it was written with an incompatible config."""
+    if not source:
+        return None
+    found = ckpt.find(source)
+    if found is not None and (diff := incompatible_keys(found.meta["config"], cfg)):
+        raise IncompatibleResumeError(
+            f"checkpoint {found.store.dir / str(found.step)} was written with a different "
+            f"config; differing keys: {', '.join(diff)}")
+    return found

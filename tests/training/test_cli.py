@@ -64,9 +64,13 @@ def test_divergence_exits_1_and_keeps_last_good_checkpoint(tmp_path):
 
 def test_incompatible_resume_exits_2(tmp_path):
     assert run_cli(*set_args(), "--smoke-steps", "2", "--run-dir", str(tmp_path)).returncode == 0
-    proc = run_cli(*set_args(d_model=32), "--run-dir", str(tmp_path), "--resume-from", "latest")
+    meta = {n: (tmp_path / n).read_bytes() for n in ("config.json", "provenance.json")}
+    proc = run_cli(*set_args(d_model=32, dataset="golden-v2"), "--run-dir", str(tmp_path),
+                   "--resume-from", "latest")
     assert proc.returncode == 2
     assert "differing keys: d_model" in proc.stderr and "Traceback" not in proc.stderr
+    # refused before the run's metadata is rewritten: export and eval still read the real run
+    assert {n: (tmp_path / n).read_bytes() for n in meta} == meta
 
 
 def test_sigkill_during_save_then_resume_from_last_complete(tmp_path):
