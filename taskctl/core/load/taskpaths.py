@@ -26,11 +26,23 @@ def task_files(root: Path) -> list[Path]:
     if all(g in tops for g in groups):
         # the common shape, files straight in tasks/ and completed/: Path order is folder
         # order, then name order (plain string sorts; 10,000 files: ~1 ms, not ~30 ms)
-        out = [os.path.join(g, n) for g in sorted(groups) for n in sorted(groups[g])]
-    else:  # nested folders: part by part, as Path compares
-        out = sorted((os.path.join(g, n) for g, names in groups.items() for n in names),
-                     key=lambda s: s.split(os.sep))
+        return [p for g in sorted(groups) for p in _children(g, sorted(groups[g]))]
+    # nested folders: part by part, as Path compares
+    out = sorted((os.path.join(g, n) for g, names in groups.items() for n in names),
+                 key=lambda s: s.split(os.sep))
     return [Path(s) for s in out]
+
+
+def _children(folder: str, names: list[str]) -> list[Path]:
+    """`Path(folder) / name` for each name, as `Path.iterdir` makes them: a name from a
+    directory listing is one part (no separator), so CPython's `_make_child_relpath` skips
+    the parsing `Path(str)` does (10,000 files: ~7 ms instead of ~40 ms). Where a Python
+    lacks it, plain `Path`s (equal, hash alike)."""
+    base = Path(folder)
+    child = getattr(base, "_make_child_relpath", None)
+    if child is None:
+        return [base / n for n in names]
+    return [child(n) for n in names]
 
 
 def under(path: Path | str, root: Path | str) -> str | None:

@@ -9,6 +9,7 @@ rebuilt task is the same value of the same types, and every output stays byte-id
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from taskctl.core.model import AcceptanceItem, Task
@@ -22,11 +23,14 @@ ITEM_FIELDS = ("index", "criterion", "run", "timeout", "cwd", "env", "inputs", "
                "secret_env", "raw")
 
 
+_VALUES = attrgetter(*FIELDS)  # C-level: ~1 µs a task, not ~6 µs as a generator of getattr
+_ITEM_VALUES = attrgetter(*ITEM_FIELDS)
+
+
 def to_plain(task: Task) -> tuple:
     """(status, status is a TaskStatus, field values, acceptance items as tuples)."""
-    return (str(task.status), type(task.status) is TaskStatus,
-            tuple(getattr(task, f) for f in FIELDS),
-            tuple(tuple(getattr(a, f) for f in ITEM_FIELDS) for a in task.acceptance))
+    return (str(task.status), type(task.status) is TaskStatus, _VALUES(task),
+            tuple(map(_ITEM_VALUES, task.acceptance)))
 
 
 def fields(plain: Any) -> dict[str, Any]:
