@@ -9,3 +9,12 @@ def fewer_collections() -> None:
     """A short-lived process that builds large object graphs which stay alive (a 10,000-task
     backlog, its plan): collecting every 700 allocations cost ~20 % of the CPU."""
     gc.set_threshold(max(gc.get_threshold()[0], 50_000), *gc.get_threshold()[1:])
+
+
+def short_lived() -> None:
+    """This process is a command that exits once it has answered (the console script, not
+    `app.main` called in-process by a host): work that may outlive the answer is forked off
+    (`core/load/__init__.py`)."""
+    import taskctl.core.load
+
+    taskctl.core.load.SHORT_LIVED = True

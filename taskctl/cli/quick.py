@@ -95,6 +95,9 @@ def _draw(entry, root, command: str, opts: dict) -> bool:
 
 def main() -> None:
     """Console entry point: the cached fast path, else the full CLI (taskctl.cli.app.main)."""
+    from taskctl.cli.process import short_lived
+
+    short_lived()
     try:
         if answer(sys.argv[1:]):
             return

@@ -35,6 +35,11 @@ def become_subreaper() -> bool:
         return _subreaper
 
 
+def is_subreaper() -> bool:
+    """Did this process become its orphans' reaper (`become_subreaper`)?"""
+    return bool(_subreaper)
+
+
 def die_with_parent(parent_pid: int) -> bool:
     """In a forked child: have the kernel send SIGKILL when the parent ends (Linux). False
     when the parent is already gone (it ended before the request took effect) or the request

@@ -13,7 +13,17 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskctl.core.load import checks, entryrows, fanout, filecache, ids, milestones, specs
+from taskctl.core.load import (
+    checks,
+    entryrows,
+    fanout,
+    filecache,
+    ids,
+    merge,
+    milestones,
+    snapshot,
+    specs,
+)
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
@@ -42,9 +52,7 @@ from taskctl.core.model import Backlog, Manifest, Source, Task
 from taskctl.core.problems import Problem, problem
 
 ENTRIES = entryrows.TABLE  # re-exported: the cache's table of manifest entries
-DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
-_FILLED = ("phase", "milestone", "actual_hours", "actual_tokens", "created_at", "started_at",
-           "completed_at")  # from the manifest entry when the task file leaves them empty
+DRIFT_FIELDS = merge.DRIFT_FIELDS  # re-exported
 
 
 class _Loader:
@@ -57,13 +65,39 @@ class _Loader:
         self._normalised: dict[int, tuple | None] = {}  # manifest entry index -> plain task
         self._by_file: dict[str | None, list[Problem]] | None = None  # see _unowned
         self._root_sep = os.path.join(str(root), "")  # "<root>/"
+        self._repo_sep = os.path.join(str(self.bl.repo_root), "")  # see rel
+        # For the stored backlog (`snapshot.py`): where each part's problems begin (the
+        # problems are cut into slots: one per task file, the manifest's, one per manifest
+        # entry and one for its task file's merge, then orphans, milestones and the
+        # cross-file checks), each task file's stat key as read, the manifest entry each
+        # task file was merged with, and whether pairing looked at files it did not list.
+        self.cuts: list[tuple[int, tuple]] = [(0, ("head",))]
+        self.keys: dict[str, tuple | None] = {}
+        self.manifest_key: tuple | None = None
+        self.entry_of: dict[Path, tuple[int, Task]] = {}
+        self.paths: list[Path] = []
+        self.entry_index: dict[str, int] = {}
+        self.milestone_files: list = []
+        self.looked_outside = False
 
     def rel(self, p: Path) -> str:
-        """`p` as shown to users (relative to the repository root)."""
+        """`p` as shown to users (relative to the repository root). Once per task on every
+        load: a string prefix test, the repository root's prefix worked out once."""
+        s = str(p)
+        if s.startswith(self._repo_sep) and len(s) > len(self._repo_sep):
+            return s[len(self._repo_sep):]
         return under(p, self.bl.repo_root) or self.bl.rel(p)
 
     def add(self, name: str, message: str, **kw) -> None:
         self.problems.append(problem(name, message, **kw))
+
+    def _cut(self, slot: tuple) -> None:
+        self.cuts.append((len(self.problems), slot))
+
+    def slots(self) -> list[tuple[tuple, list[Problem]]]:
+        """The problems cut into the slots `cuts` marked, in order."""
+        bounds = [i for i, _ in self.cuts[1:]] + [len(self.problems)]
+        return [(slot, self.problems[i:j]) for (i, slot), j in zip(self.cuts, bounds, strict=True)]
 
     # -- task files and the manifest --------------------------------------------------------
     def read_files_and_manifest(self) -> tuple[dict, Manifest | None, mf.LineIndex | None]:
@@ -71,11 +105,12 @@ class _Loader:
         forked helper parses part of the files (`fanout.py`) while this process parses the
         rest and reads the manifest. Problems keep one order either way: the files', in
         path order, then the manifest's."""
-        paths = task_files(self.root)
+        paths = self.paths = task_files(self.root)
         self.bl.files_read.update(paths)  # what the files-not-read listing leaves out
         cache = self.cache
         if cache.enabled:
             looked = [cache.lookup(str(p)) for p in paths]
+            self.keys = {str(p): k for p, (k, _v) in zip(paths, looked, strict=True)}
         else:  # TASKCTL_NO_CACHE: no stat, no plain copies for a cache
             looked = [(None, None)] * len(paths)
         parsed: list = [None] * len(paths)
@@ -104,6 +139,7 @@ class _Loader:
                 value = sent.get(str(paths[i]))  # none: parsed here
                 parsed[i] = self._parse(paths[i], looked[i][0], value, value)
         files = self._collect(parsed)
+        self._cut(("manifest",))
         self.problems.extend(manifest_problems)
         return files, m, index
 
@@ -121,6 +157,7 @@ class _Loader:
     def _collect(self, parsed: list[tuple]) -> dict:
         out = {}
         for path, task, raw, problems in parsed:
+            self._cut(("file", str(path)))
             self.problems.extend(problems)
             if task is not None or raw is not None or problems:
                 out[path] = (task, raw)
@@ -129,6 +166,8 @@ class _Loader:
     # -- manifest ---------------------------------------------------------------------------
     def read_manifest(self) -> tuple[Manifest | None, mf.LineIndex | None]:
         path = self.root / "manifest.json"
+        if self.cache.enabled:
+            self.manifest_key = filecache.file_key(str(path))  # before reading it
         if not path.exists():
             self.add("no-manifest", "no manifest.json in the tasks directory",
                      file=self.rel(self.root))
@@ -151,7 +190,8 @@ class _Loader:
     def load(self) -> Backlog:
         files, m, index = self.read_files_and_manifest()
         self._by_str = {str(p): p for p in files}
-        milestone_files = milestones.read_files(self.root, self.cache)
+        milestone_files = self.milestone_files = milestones.read_files(
+            self.root, self.cache, self.keys)
         self.cache.save()  # now: it holds parsed values by reference, the merge changes tasks
         self.bl.manifest = m
         by_path = files
@@ -175,6 +215,7 @@ class _Loader:
             self.bl.mvp = mf.mvp_tasks(m.data)
             seen: dict[str, int] = {}
             for i, entry in enumerate(m.entries):
+                self._cut(("entry", i))
                 if not entry.id:
                     continue
                 if (why := ids.id_problem(entry.id)) is not None:
@@ -208,21 +249,24 @@ class _Loader:
                              line=index.entry(i, "file" if declared else "id"), task=entry.id)
                     etask = tp.from_plain(norm[0], dict(entry.data))  # JSON: no dates
                     etask.format = "manifest"
-                    self._put(etask, Source(None, None, mpath, mline))
+                    self._put(etask, Source(None, None, mpath, mline), i)
                     continue
                 paired.add(path)
                 ftask, raw = by_path.get(path, (None, None))
+                self._cut(("entry-file", i))
                 if ftask is None:  # unparseable file: the entry stands in
                     etask = tp.from_plain(norm[0], dict(entry.data))
                     etask.format, etask.path = "manifest", path
                     for p in self._unowned(self.rel(path)):  # its file's errors are its own
                         p.task = entry.id
-                    self._put(etask, Source(None, None, mpath, mline))
+                    self._put(etask, Source(None, None, mpath, mline), i)
                     continue
-                self._check_ids(entry.id, ftask, raw, path, mpath, mline)
-                self._merge(ftask, tp.fields(norm[0]), entry.data, raw, mpath, mline)
+                self.entry_of[path] = (i, ftask)
+                merge.check_ids(self.add, self.rel, entry.id, ftask, raw, path, mpath, mline)
+                merge.merge(self.add, ftask, tp.fields(norm[0]), entry.data, raw, mpath, mline)
                 if file_tasks.get(ftask.id) is ftask:
-                    self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline))
+                    self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline), i)
+        self._cut(("orphans",))
         for path, (task, raw) in files.items():
             if task is None and m is not None and path not in paired \
                     and path.parent.name != COMPLETED_DIR:
@@ -239,7 +283,9 @@ class _Loader:
                          task=task.id)
             if task.id not in self.bl.tasks:
                 self._put(task, Source(self.rel(path), raw.locate))
+        self._cut(("milestones",))
         self.bl.milestones = milestones.collect(self.bl, milestone_files, self.add, self.rel)
+        self._cut(("checks",))
         checks.run(self.bl)
         return self.bl
 
@@ -254,11 +300,13 @@ class _Loader:
                     self._by_file.setdefault(p.file, []).append(p)
         return self._by_file.pop(rel, [])
 
-    def _put(self, task: Task, source: Source) -> None:
+    def _put(self, task: Task, source: Source, entry: int | None = None) -> None:
         if task.id in self.bl.tasks:
             return
         self.bl.tasks[task.id] = task
         self.bl.sources[task.id] = source
+        if entry is not None:
+            self.entry_index[task.id] = entry  # its source's manifest lines (snapshot.py)
 
     def _locate(self, files, path, key) -> int | None:
         raw = files[path][1]
@@ -274,7 +322,10 @@ class _Loader:
             if known is not None:
                 return known
             p = Path(os.path.normpath(self.root / declared))
-            if p in files or p.is_file():
+            if p in files:
+                return p
+            self.looked_outside = True  # a file not listed: its existence is an input too
+            if p.is_file():
                 return p
             for sub in TASK_DIRS:  # files move to completed/ when done
                 alt = self.root / sub / Path(declared).name
@@ -287,69 +338,6 @@ class _Loader:
             if filename_matches(p, tid):
                 return p
         return None
-
-    def _check_ids(self, entry_id, ftask, raw, path, mpath, mline) -> None:
-        name_ok = filename_matches(path, ftask.id)
-        if ftask.id != entry_id or not name_ok:
-            parts = [f"file says id {ftask.id}", f"file name {path.name}",
-                     f"manifest entry says {entry_id} ({mpath}:{mline('id')})"]
-            self.add("id-mismatch", "id disagreement: " + ", ".join(parts),
-                     file=self.rel(path), line=raw.locate(("id",))[0], task=ftask.id)
-
-    def _merge(self, ftask: Task, entry: dict, entry_data: dict, raw, mpath: str,
-               mline) -> None:
-        """Fill `ftask` from its manifest entry's normalised fields (`entry`, see
-        `taskplain.fields`; the task file wins) and report drift. Reads and writes the
-        task's `__dict__`: this runs for every task on every load."""
-        task = ftask.__dict__
-        file_has, entry_has = _set_keys(raw.data), _set_keys(entry_data)
-        for field in DRIFT_FIELDS:
-            if field not in entry_has:
-                continue
-            ev = entry[field]
-            if field not in file_has:
-                task[field] = ev
-                continue
-            fv = task[field]
-            if field == "depends_on":
-                fv, ev = sorted(fv), sorted(ev)
-            if fv != ev and ev not in (None, "", []):
-                self.add("manifest-drift", f"{ftask.id} {field}: file says {_show(field, fv)}, "
-                         f"manifest says {_show(field, ev)} (file wins)", file=mpath,
-                         line=mline(field), task=ftask.id)
-        if "blocks" not in file_has:
-            task["blocks"] = entry["blocks"]
-        for field in _FILLED:
-            if task[field] in (None, "") and entry[field] not in (None, ""):
-                task[field] = entry[field]
-        if not task["tags"]:
-            task["tags"] = entry["tags"]
-
-
-_ALIASES = frozenset(specs.n.KEY_ALIASES)
-_DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS) - {"depends_on"}  # the other names
-
-
-def _set_keys(d: dict) -> set[str] | dict:
-    """The fields a task file or manifest entry sets, by canonical name (aliases such as
-    `est_tokens` renamed; any dependency key counts as `depends_on`). Set operations rather
-    than a renamed copy of the mapping: this runs for every task on every load."""
-    keys = d.keys()
-    if keys.isdisjoint(_ALIASES) and keys.isdisjoint(_DEPENDENCY_KEYS):
-        return keys  # canonical names only (`depends_on` included): the common case
-    out = set(keys)
-    out.update(specs.n.KEY_ALIASES[k] for k in keys & _ALIASES)
-    if not keys.isdisjoint(_DEPENDENCY_KEYS):
-        out.add("depends_on")
-    return out
-
-
-def _show(field: str, v) -> str:
-    if field == "priority":
-        return f"P{v}" if v is not None else "none"
-    if isinstance(v, list):
-        return "[" + ", ".join(v) + "]"
-    return repr(v)
 
 
 def load(root: Path, use_cache: bool | None = None, bodies: bool = True,
@@ -391,8 +379,19 @@ def collector_paused():
 
 
 def load_canonical(root: Path, use_cache: bool, bodies: bool) -> Backlog:
-    """The canonical dialect's loader (manifest + front-matter task files)."""
-    return _Loader(Path(root), use_cache, bodies).load()
+    """The canonical dialect's loader (manifest + front-matter task files). Without bodies
+    and with the cache on, the stored backlog of the last load answers when it still fits,
+    patched for a few edited task files (`snapshot.py`); a full load stores a new one."""
+    root = Path(root)
+    if use_cache and not bodies:
+        bl = snapshot.restore(root)
+        if bl is not None:
+            return bl
+    ld = _Loader(root, use_cache, bodies)
+    bl = ld.load()
+    if use_cache and not bodies:
+        snapshot.save_soon(ld, bl)
+    return bl
 
 
 __all__ = ["discover", "load", "Problem"]

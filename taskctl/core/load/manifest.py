@@ -112,7 +112,11 @@ def read(path: Path, root: Path) -> tuple[Manifest, LineIndex]:
         raise FileIssue("json-syntax", e.message, e.line, e.column) from None
     if not isinstance(data, dict):
         raise FileIssue("manifest-schema", "manifest must be a JSON object", 1, 1)
-    index = LineIndex(text)
+    return Manifest(path, data, entries_of(data), deferred_ids(data)), LineIndex(text)
+
+
+def entries_of(data: dict[str, Any]) -> list[ManifestEntry]:
+    """The task entries of a manifest's data (an entry without an id keeps its place)."""
     entries = []
     tasks = data.get("tasks")
     if isinstance(tasks, list):
@@ -121,7 +125,7 @@ def read(path: Path, root: Path) -> tuple[Manifest, LineIndex]:
                 entries.append(ManifestEntry(e["id"], e, None))
             else:
                 entries.append(ManifestEntry("", e if isinstance(e, dict) else {}, None))
-    return Manifest(path, data, entries, deferred_ids(data)), index
+    return entries
 
 
 def deferred_ids(data: dict[str, Any]) -> set[str]:

@@ -13,9 +13,11 @@ from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Backlog, Milestone
 
 
-def read_files(root: Path, cache: filecache.FileCache) -> list[tuple[Path, tuple]]:
+def read_files(root: Path, cache: filecache.FileCache,
+               keys: dict | None = None) -> list[tuple[Path, tuple]]:
     """(path, ("data", value) or ("issue", rule, message, line, column)) of each
-    milestones/*.yaml file, in name order. Called before the cache is saved."""
+    milestones/*.yaml file, in name order. Called before the cache is saved. `keys` receives
+    each file's stat key, taken before it was read."""
     d = root / "milestones"
     if not d.is_dir():
         return []
@@ -24,6 +26,8 @@ def read_files(root: Path, cache: filecache.FileCache) -> list[tuple[Path, tuple
         if p.suffix not in (".yaml", ".yml"):
             continue
         key, got = cache.lookup(str(p))
+        if keys is not None:
+            keys[str(p)] = key
         if got is None:
             try:
                 got = ("data", safeyaml.load(safeyaml.read_text(p, root)))
@@ -35,14 +39,18 @@ def read_files(root: Path, cache: filecache.FileCache) -> list[tuple[Path, tuple
 
 
 def collect(bl: Backlog, files: list[tuple[Path, tuple]], add: Callable[..., None],
-            rel: Callable[[Path], str]) -> dict[str, Milestone]:
-    """Every milestone by id: the manifest's, then the files' (a file wins), then those only
-    named by tasks; each lists its tasks. Problems go to `add` (as the loader's)."""
+            rel: Callable[[Path], str],
+            from_manifest: list[Milestone] | None = None) -> dict[str, Milestone]:
+    """Every milestone by id: the manifest's (`from_manifest` when known: a stored backlog's),
+    then the files' (a file wins), then those only named by tasks; each lists its tasks.
+    Problems go to `add` (as the loader's)."""
     ms: dict[str, Milestone] = {}
-    if bl.manifest is not None:
-        for m in mf.milestones(bl.manifest.data):
+    if from_manifest is None and bl.manifest is not None:
+        from_manifest = mf.milestones(bl.manifest.data)
+        for m in from_manifest:
             m.path = bl.manifest.path
-            ms[m.id] = m
+    for m in from_manifest or ():
+        ms[m.id] = m
     for p, got in files:
         if got[0] == "issue":
             _, rule, message, line, column = got

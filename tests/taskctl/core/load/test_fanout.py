@@ -156,9 +156,25 @@ def test_no_helper_to_be_had_changes_nothing(call, copy_example, monkeypatch, se
     assert sent == [] and _fds() == before
 
 
+def no_children_yet(timeout: float = 15) -> None:
+    """Reap what earlier tests left to this process: once it became a subreaper (the verify
+    runner's tests), orphans of the commands those tests ran (a command's snapshot writer,
+    `core/load/snapshot.py`) end up as its children. Then "no child left" means this test's."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)  # one still running: it ends within moments
+    pytest.fail("a child of an earlier test is still running")
+
+
 def test_a_load_that_fails_stops_its_helper(copy_example, monkeypatch):
     """The loader fails after the fork (here: reading the manifest): the helper is killed
     and reaped at once, not left blocked on its pipe holding the command's locks."""
+    no_children_yet()
     root = copy_example("agent-mvp")
     monkeypatch.setattr(fanout, "MIN_FILES", 2)
     monkeypatch.setattr(fanout, "_serve", lambda *a: time.sleep(120))  # still at work
@@ -233,6 +249,7 @@ def test_the_cli_on_a_large_cold_tree_prints_what_a_serial_run_prints(tmp_path):
 
 
 def test_the_helper_leaves_no_child_behind(copy_example, monkeypatch):
+    no_children_yet()
     root = copy_example("agent-mvp")
     monkeypatch.setattr(fanout, "MIN_FILES", 2)
     loader.load(root, use_cache=False)

@@ -1,0 +1,84 @@
+"""How a task file and its manifest entry are merged (the loader's, and a stored backlog's
+patch, `snapshot.py`): **the task file wins** for every field it sets, the entry fills the
+fields the file leaves empty, and a field both set differently is drift (W110); ids that
+disagree between the entry, the file and its name are reported (docs/format.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from taskctl.core.load import specs
+from taskctl.core.load.taskpaths import filename_matches
+from taskctl.core.model import Task
+
+DRIFT_FIELDS = ("status", "title", "priority", "depends_on", "estimated_hours", "estimated_tokens")
+_FILLED = ("phase", "milestone", "actual_hours", "actual_tokens", "created_at", "started_at",
+           "completed_at")  # from the manifest entry when the task file leaves them empty
+
+
+def check_ids(add: Callable[..., None], rel: Callable, entry_id, ftask, raw, path, mpath,
+              mline) -> None:
+    name_ok = filename_matches(path, ftask.id)
+    if ftask.id != entry_id or not name_ok:
+        parts = [f"file says id {ftask.id}", f"file name {path.name}",
+                 f"manifest entry says {entry_id} ({mpath}:{mline('id')})"]
+        add("id-mismatch", "id disagreement: " + ", ".join(parts),
+            file=rel(path), line=raw.locate(("id",))[0], task=ftask.id)
+
+
+def merge(add: Callable[..., None], ftask: Task, entry: dict, entry_data: dict, raw,
+          mpath: str, mline) -> None:
+    """Fill `ftask` from its manifest entry's normalised fields (`entry`, see
+    `taskplain.fields`; the task file wins) and report drift to `add`. Reads and writes the
+    task's `__dict__`: this runs for every task on every load."""
+    task = ftask.__dict__
+    file_has, entry_has = _set_keys(raw.data), _set_keys(entry_data)
+    for field in DRIFT_FIELDS:
+        if field not in entry_has:
+            continue
+        ev = entry[field]
+        if field not in file_has:
+            task[field] = ev
+            continue
+        fv = task[field]
+        if field == "depends_on":
+            fv, ev = sorted(fv), sorted(ev)
+        if fv != ev and ev not in (None, "", []):
+            add("manifest-drift", f"{ftask.id} {field}: file says {_show(field, fv)}, "
+                f"manifest says {_show(field, ev)} (file wins)", file=mpath,
+                line=mline(field), task=ftask.id)
+    if "blocks" not in file_has:
+        task["blocks"] = entry["blocks"]
+    for field in _FILLED:
+        if task[field] in (None, "") and entry[field] not in (None, ""):
+            task[field] = entry[field]
+    if not task["tags"]:
+        task["tags"] = entry["tags"]
+
+
+_ALIASES = frozenset(specs.n.KEY_ALIASES)
+_DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS) - {"depends_on"}  # the other names
+
+
+def _set_keys(d: dict) -> set[str] | dict:
+    """The fields a task file or manifest entry sets, by canonical name (aliases such as
+    `est_tokens` renamed; any dependency key counts as `depends_on`). Set operations rather
+    than a renamed copy of the mapping: this runs for every task on every load."""
+    keys = d.keys()
+    if keys.isdisjoint(_ALIASES) and keys.isdisjoint(_DEPENDENCY_KEYS):
+        return keys  # canonical names only (`depends_on` included): the common case
+    out = set(keys)
+    out.update(specs.n.KEY_ALIASES[k] for k in keys & _ALIASES)
+    if not keys.isdisjoint(_DEPENDENCY_KEYS):
+        out.add("depends_on")
+    return out
+
+
+def _show(field: str, v) -> str:
+    if field == "priority":
+        return f"P{v}" if v is not None else "none"
+    if isinstance(v, list):
+        return "[" + ", ".join(v) + "]"
+    return repr(v)
+
+

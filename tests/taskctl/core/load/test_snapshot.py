@@ -1,0 +1,275 @@
+"""The stored backlog (`core/load/snapshot.py`): a load answered from it — unchanged, or
+patched for edited task files — is the backlog a full load without any cache gives (tasks,
+problems in order, sources, milestones), and anything it cannot patch is loaded in full."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import taskctl.core.load
+from taskctl.core.load import loader, snapshot
+
+REPO = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from gen_tree import generate  # noqa: E402
+
+EDITS = {  # one edit of a task file's text: what an agent or a person does
+    "title": lambda t: t.replace("title: ", "title: Edited ", 1),
+    "status": lambda t: re.sub(r"(?m)^status: .*$", "status: in_progress", t, count=1),
+    "priority": lambda t: re.sub(r"(?m)^priority: .*$", "priority: P0", t, count=1),
+    "no-deps": lambda t: re.sub(r"(?m)^(depends_on|dependencies): .*$", r"\1: []", t, count=1),
+    "dangling": lambda t: re.sub(r"(?m)^(depends_on|dependencies): \[",
+                                 r"\1: [T99999, ", t, count=1),
+    "schema": lambda t: t.replace("title: ", "estimated_hours: lots\ntitle: ", 1),
+    "body": lambda t: t + "\nOne more line of notes.\n",
+    "milestone": lambda t: t.replace("title: ", "milestone: M-new\ntitle: ", 1),
+    "new-id": lambda t: re.sub(r"(?m)^id: .*$", "id: T77777", t, count=1),
+    "broken-yaml": lambda t: t.replace("title: ", "title: [unclosed\n", 1),
+}
+
+
+@pytest.fixture(autouse=True)
+def _serial(monkeypatch, no_racy_window):
+    monkeypatch.setenv("TASKCTL_LOAD_JOBS", "1")
+    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)  # stored before the next load
+
+
+def full(root: Path):
+    return loader.load(root, use_cache=False, bodies=False)
+
+
+def stored(root: Path, monkeypatch, expect: bool | None = None):
+    """A load with the cache on, and whether the stored backlog answered it."""
+    got = []
+    restore = snapshot.restore
+
+    def spy(r):
+        got.append(restore(r))
+        return got[-1]
+
+    with monkeypatch.context() as m:
+        m.setattr(snapshot, "restore", spy)
+        bl = loader.load(root, bodies=False)
+    answered = bool(got) and got[0] is not None
+    if expect is not None:
+        assert answered is expect
+    return bl
+
+
+def same(a, b) -> None:
+    assert list(a.tasks) == list(b.tasks)
+    assert a.tasks == b.tasks
+    assert [p.to_dict() for p in a.problems] == [p.to_dict() for p in b.problems]
+    assert a.sources.keys() == b.sources.keys()
+    for tid, src in a.sources.items():  # where each task's problems would point
+        other = b.sources[tid]
+        assert (src.file, src.manifest_file) == (other.file, other.manifest_file)
+        for key in ((), ("id",), ("title",), ("depends_on",), ("status",)):
+            assert src.where(key) == other.where(key), (tid, key)
+    assert a.milestones == b.milestones
+    assert (a.phases, a.mvp, a.deferred, a.files_read) == (b.phases, b.mvp, b.deferred,
+                                                          b.files_read)
+    assert a.manifest.data == b.manifest.data
+    assert [(e.id, e.data) for e in a.manifest.entries] == [(e.id, e.data)
+                                                            for e in b.manifest.entries]
+
+
+def _task_files(root: Path) -> list[Path]:
+    return loader.task_files(root)
+
+
+def _edit(path: Path, how: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(EDITS[how](text), encoding="utf-8")
+    st_ = path.stat()  # a new mtime even on a fast filesystem: the stat key must change
+    os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000))
+
+
+@pytest.fixture
+def generated(tmp_path):
+    generate(tmp_path / "gen", 120)
+    return tmp_path / "gen" / ".tasks"
+
+
+@pytest.mark.parametrize("example", ["agent-mvp", "broken", "generated"])
+def test_an_unchanged_tree_is_answered_from_the_stored_backlog(example, copy_example,
+                                                               generated, monkeypatch):
+    root = generated if example == "generated" else copy_example(example)
+    first = stored(root, monkeypatch)
+    assert (root / ".cache" / snapshot.NAME).is_file() or example == "broken"
+    again = stored(root, monkeypatch, expect=example != "broken")
+    same(again, full(root))
+    same(first, again)
+
+
+def test_the_broken_example_stores_nothing_it_cannot_trust(copy_example, monkeypatch):
+    """broken/ names a task file that is not listed: its existence is an input the stored
+    backlog does not watch, so none is stored and every load is a full one."""
+    root = copy_example("broken")
+    stored(root, monkeypatch, expect=False)
+    assert not (root / ".cache" / snapshot.NAME).exists()
+    stored(root, monkeypatch, expect=False)
+
+
+@pytest.mark.parametrize("how", sorted(EDITS))
+def test_one_edited_task_file_is_patched_in_or_loaded_in_full(how, generated, monkeypatch):
+    root = generated
+    stored(root, monkeypatch)
+    target = _task_files(root)[37]
+    _edit(target, how)
+    patched = how not in ("new-id", "broken-yaml")  # an id changed, or no task: in full
+    bl = stored(root, monkeypatch, expect=patched)
+    same(bl, full(root))
+    # and the snapshot stored after the patch (or the full load) answers the next load
+    same(stored(root, monkeypatch, expect=True if patched else None), full(root))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 119), st.sampled_from(sorted(EDITS))),
+                      min_size=1, max_size=6),
+       rounds=st.integers(1, 3))
+def test_edits_in_any_order_give_a_full_loads_backlog(edits, rounds, tmp_path_factory,
+                                                      monkeypatch):
+    monkeypatch.setattr(snapshot, "MAX_CHANGED", 4)  # full loads and new bases too
+    base = tmp_path_factory.mktemp("snap")
+    generate(base, 120)
+    root = base / ".tasks"
+    stored(root, monkeypatch)
+    files = _task_files(root)
+    for r in range(rounds):
+        for i, how in edits[r::rounds] or edits[:1]:
+            _edit(files[i], how)
+        same(stored(root, monkeypatch), full(root))
+
+
+@pytest.mark.parametrize("change", ["manifest", "added", "removed", "milestone", "forged"])
+def test_other_changes_are_loaded_in_full(change, copy_example, monkeypatch):
+    root = copy_example("agent-mvp")
+    (root / "milestones").mkdir()
+    (root / "milestones" / "M1.yaml").write_text("id: M1\ntitle: First\n")
+    stored(root, monkeypatch)
+    stored(root, monkeypatch, expect=True)
+    if change == "manifest":
+        m = root / "manifest.json"
+        m.write_text(m.read_text().replace('"title"', '"title" ', 1))
+    elif change == "added":
+        (root / "tasks" / "T900-new.md").write_text("---\nid: T900\ntitle: New\n---\n")
+    elif change == "removed":
+        _task_files(root)[0].unlink()
+    elif change == "milestone":
+        (root / "milestones" / "M1.yaml").write_text("id: M1\ntitle: Renamed\n")
+    else:  # a snapshot not sealed with this user's key is never read
+        blob = (root / ".cache" / snapshot.NAME).read_bytes()
+        (root / ".cache" / snapshot.NAME).write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
+    same(stored(root, monkeypatch, expect=False), full(root))
+    same(stored(root, monkeypatch, expect=True), full(root))
+
+
+def test_a_file_written_in_the_racy_window_is_parsed_again(generated, monkeypatch):
+    """On a filesystem with coarse timestamps an edit within the same tick, of the same size,
+    leaves the stat key as it was: a file written within the racy window is stored without
+    a key, so it counts as changed until it is older. Simulated: keys of whole seconds."""
+    def coarse(path):
+        st_ = os.lstat(path)
+        return (st_.st_size, st_.st_mtime_ns // 10**9 * 10**9, 0, st_.st_ino)
+
+    monkeypatch.setattr(loader.filecache, "RACY_NS", 2_000_000_000)
+    monkeypatch.setattr(loader.filecache, "file_key", coarse)
+    old = time.time_ns() - 60 * 10**9
+    for f in [*_task_files(generated), generated / "manifest.json"]:
+        os.utime(f, ns=(old, old))
+    target = _task_files(generated)[5]
+    target.write_text(target.read_text().replace("title: ", "title: A", 1))  # just now
+    stored(generated, monkeypatch)
+    tick = target.stat().st_mtime_ns
+    target.write_text(target.read_text().replace("title: A", "title: B", 1))  # same size
+    os.utime(target, ns=(tick, tick))  # and the same tick
+    assert coarse(target)[:2] == (coarse(target)[0], tick // 10**9 * 10**9)
+    bl = stored(generated, monkeypatch, expect=True)
+    same(bl, full(generated))
+    assert [t.title[0] for t in bl.tasks.values() if t.path == target] == ["B"]
+
+
+def test_a_changed_code_stamp_or_place_is_a_full_load(generated, monkeypatch, tmp_path):
+    stored(generated, monkeypatch)
+    with monkeypatch.context() as m:
+        m.setattr(snapshot, "FORMAT", "taskctl-backlog/0")
+        stored(generated, monkeypatch, expect=False)
+    moved = tmp_path / "moved"
+    generated.parent.rename(moved)
+    same(stored(moved / ".tasks", monkeypatch, expect=False), full(moved / ".tasks"))
+
+
+def test_a_full_loads_snapshot_is_stored_by_a_child_that_holds_nothing(generated, tmp_path):
+    """The command answers without waiting for the snapshot: a forked grandchild stores it,
+    holding neither the command's output pipe (a reader sees EOF when the command ends) nor
+    its locks; the next load is answered from it."""
+    time.sleep(2.1)  # the generated tree out of the racy window (nothing is stored inside it)
+    env = {**os.environ, "TASKCTL_LOAD_JOBS": "1"}
+    exe = [sys.executable, "-m", "taskctl", "list", "--json", "--tasks-dir", str(generated)]
+    start = time.monotonic()
+    out = subprocess.run(exe, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    took = time.monotonic() - start
+    deadline = time.monotonic() + 30
+    head = generated / ".cache" / snapshot.HEAD
+    while not head.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert head.exists() and (generated / ".cache" / snapshot.NAME).exists()
+    assert took < 30
+    assert snapshot.restore(generated.resolve()) is not None
+
+
+def test_the_storing_child_keeps_no_descriptor_of_the_command(tmp_path, monkeypatch):
+    """A pipe the command holds (its output, read by an agent until EOF) is not held open
+    by the grandchild that is still storing: the reader sees EOF as soon as the command
+    lets go. Without the descriptors closed the read below waits for the slow save."""
+    import threading
+
+    from taskctl.core.load import fanout
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # whatever pytest runs
+    marker = tmp_path / "stored"
+
+    def slow_save(ld, bl):
+        time.sleep(2)
+        marker.write_text("done")
+
+    from taskctl.core.files import procctl
+
+    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", True)
+    monkeypatch.setattr(procctl, "is_subreaper", lambda: False)  # whatever ran before
+    monkeypatch.setattr(snapshot, "save", slow_save)
+    monkeypatch.setattr(fanout, "usable_cores", lambda: 2)
+    registered = []
+    monkeypatch.setattr("atexit.register", registered.append)
+    monkeypatch.setattr(snapshot, "_pending", [])
+    snapshot.save_soon(None, None)  # at exit, not now
+    assert registered == [snapshot.at_exit] and not marker.exists()
+    r, w = os.pipe()
+    start = time.monotonic()
+    snapshot.at_exit()  # what the exiting command runs
+    os.close(w)
+    assert os.read(r, 1) == b""  # EOF: no copy of `w` left open
+    os.close(r)
+    assert time.monotonic() - start < 1.5
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.read_text() == "done"
+    while time.monotonic() < deadline:  # a subreaper (this process may be one) reaps it
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                time.sleep(0.05)
+        except ChildProcessError:
+            break
