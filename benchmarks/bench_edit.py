@@ -9,7 +9,9 @@ holds everything else):
 - "file": one task file's title edited in place (a different file each round);
 - "manifest": the manifest rewritten (atomically, as `claim`/`set` do) with one entry changed.
 Each round waits out the racy window (2 s) after the edit, as an agent's next call would, so
-the previous round's edit is cached again and saved (the cost a real session pays).
+the previous round's edit is cached again and saved (the cost a real session pays). Then,
+a second later, a question not asked before on the unchanged tree ("new question": `list
+--json --tag qN`, which no answer cache holds).
 
 `--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
 -x -C DIR`); it runs through the same console script with PYTHONPATH=DIR. Each version gets
@@ -84,11 +86,16 @@ def main() -> None:
                 for name in order:
                     res.setdefault((kind, name), []).append(
                         run([EXE, *cmd, "--tasks-dir", str(roots[name])], versions[name]))
+            time.sleep(1)  # as an agent's next call: what the last run left behind has landed
+            for name in (list(versions) if i % 2 else list(versions)[::-1]):
+                res.setdefault(("new question", name), []).append(run(
+                    [EXE, "list", "--json", "--tag", f"q{i}", "--tasks-dir", str(roots[name])],
+                    versions[name]))
         print(f"{args.count} tasks, `taskctl {args.command}` after one edit, median of "
               f"{args.rounds}; floor `python -c pass` "
               f"{statistics.median(f[0] for f in floor) * 1000:.0f} ms")
         for (kind, name), xs in res.items():
-            print(f"  {kind:<9} {name:<14} wall {statistics.median(x[0] for x in xs) * 1000:6.0f}"
+            print(f"  {kind:<12} {name:<14} wall {statistics.median(x[0] for x in xs) * 1000:6.0f}"
                   f" ms  cpu {statistics.median(x[1] for x in xs) * 1000:6.0f} ms", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -170,10 +170,11 @@ def save_soon(ld: Any, bl: Backlog) -> None:
 
 
 def at_exit() -> None:
-    """Store the pending snapshot from a forked grandchild, where that is safe (one thread,
-    and this process not a subreaper: orphans would come back to it); else in line. The
-    child forks again and exits at once (its child is reaped by init); the grandchild holds
-    no descriptor of the command (its output pipe, its locks), writes atomically, exits."""
+    """Store the pending snapshot from a child forked as this process exits, where that is
+    safe (one thread, and this process not a subreaper: the orphan would come back to it);
+    else in line. The process does not wait for it: the child, orphaned, is reaped by init.
+    It holds no descriptor of the command (its output pipe, its locks), writes atomically
+    and ends without running anything of the command's."""
     import threading
 
     if not _pending:
@@ -184,20 +185,17 @@ def at_exit() -> None:
         save(ld, bl)
         return
     try:
-        pid = os.fork()
+        if os.fork():
+            return
     except OSError:
         save(ld, bl)
         return
-    if pid:
-        os.waitpid(pid, 0)
-        return
     try:  # the child: nothing of the command's may run here (no atexit, no flush, no raise)
-        if os.fork() == 0:
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            os.closerange(3, _max_fd())
-            save(ld, bl)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, _max_fd())
+        save(ld, bl)
     except BaseException:  # noqa: BLE001, S110 - a snapshot is never worth an error
         pass
     os._exit(0)

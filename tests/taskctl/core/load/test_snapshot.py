@@ -211,7 +211,7 @@ def test_a_changed_code_stamp_or_place_is_a_full_load(generated, monkeypatch, tm
 
 
 def test_a_full_loads_snapshot_is_stored_by_a_child_that_holds_nothing(generated, tmp_path):
-    """The command answers without waiting for the snapshot: a forked grandchild stores it,
+    """The command answers without waiting for the snapshot: a child forked at exit stores it,
     holding neither the command's output pipe (a reader sees EOF when the command ends) nor
     its locks; the next load is answered from it."""
     time.sleep(2.1)  # the generated tree out of the racy window (nothing is stored inside it)
@@ -232,7 +232,7 @@ def test_a_full_loads_snapshot_is_stored_by_a_child_that_holds_nothing(generated
 
 def test_the_storing_child_keeps_no_descriptor_of_the_command(tmp_path, monkeypatch):
     """A pipe the command holds (its output, read by an agent until EOF) is not held open
-    by the grandchild that is still storing: the reader sees EOF as soon as the command
+    by the child that is still storing: the reader sees EOF as soon as the command
     lets go. Without the descriptors closed the read below waits for the slow save."""
     import threading
 
@@ -267,7 +267,7 @@ def test_the_storing_child_keeps_no_descriptor_of_the_command(tmp_path, monkeypa
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.read_text() == "done"
-    while time.monotonic() < deadline:  # a subreaper (this process may be one) reaps it
+    while time.monotonic() < deadline:  # the child is this process's: reap it
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:
                 time.sleep(0.05)
