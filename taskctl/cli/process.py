@@ -11,10 +11,10 @@ def fewer_collections() -> None:
     gc.set_threshold(max(gc.get_threshold()[0], 50_000), *gc.get_threshold()[1:])
 
 
-def short_lived() -> None:
-    """This process is a command that exits once it has answered (the console script, not
-    `app.main` called in-process by a host): work that may outlive the answer is forked off
-    (`core/load/__init__.py`)."""
+def short_lived(on: bool) -> None:
+    """Whether this process is a read command that exits once it has answered (the console
+    script's read answers, not a writer, not `app.main` called in-process by a host): work
+    that may outlive the answer is then forked off (`core/load/__init__.py`)."""
     import taskctl.core.load
 
-    taskctl.core.load.SHORT_LIVED = True
+    taskctl.core.load.SHORT_LIVED = on

@@ -97,7 +97,7 @@ def main() -> None:
     """Console entry point: the cached fast path, else the full CLI (taskctl.cli.app.main)."""
     from taskctl.cli.process import short_lived
 
-    short_lived()
+    short_lived(True)  # a read answer: nothing it loads is changed before the process ends
     try:
         if answer(sys.argv[1:]):
             return
@@ -107,6 +107,7 @@ def main() -> None:
         interrupted()
     except BrokenPipeError:
         return
+    short_lived(False)  # writers change what they loaded: their loads are stored in line
     try:
         from taskctl.cli import fastwrite  # one-task writes (claim, set, log) without typer
 

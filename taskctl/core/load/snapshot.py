@@ -111,8 +111,10 @@ def _read(root: Path, name: str) -> Any:
 
 
 # -- storing -------------------------------------------------------------------------------
-def save(ld: Any, bl: Backlog) -> None:
-    """Store what loader `ld` (a finished `_Loader`) loaded, when it can be trusted later."""
+def save(ld: Any, bl: Backlog, slots: list | None = None) -> None:
+    """Store what loader `ld` (a finished `_Loader`) loaded, when it can be trusted later.
+    `slots`: its problems as the load left them (`ld.slots()` then), before the reader
+    added its own (files not read, integer ids: added again on every load)."""
     now, m = ld.cache.now_ns, bl.manifest
     if m is None or ld.looked_outside or _racy(ld.manifest_key, now):
         return
@@ -135,7 +137,8 @@ def save(ld: Any, bl: Backlog) -> None:
                      bl.mvp, [_milestone(x) for x in mf.milestones(m.data)]),
         "tasks": [_task(t, bl.sources[tid], ld.entry_index.get(tid))
                   for tid, t in bl.tasks.items()],
-        "slots": [(slot, [_problem(p) for p in ps]) for slot, ps in ld.slots()]})
+        "slots": [(slot, [_problem(p) for p in ps])
+                  for slot, ps in (ld.slots() if slots is None else slots)]})
 
 
 def _store(root: Path, state: dict) -> None:
@@ -166,7 +169,7 @@ def save_soon(ld: Any, bl: Backlog) -> None:
         import atexit
 
         atexit.register(at_exit)
-    _pending[:] = [(ld, bl)]
+    _pending[:] = [(ld, bl, ld.slots())]  # the problems now: the reader adds more after
 
 
 def at_exit() -> None:
@@ -179,23 +182,23 @@ def at_exit() -> None:
 
     if not _pending:
         return
-    ld, bl = _pending.pop()
+    ld, bl, slots = _pending.pop()
     reaper = sys.modules.get("taskctl.core.files.procctl")
     if threading.active_count() > 1 or (reaper is not None and reaper.is_subreaper()):
-        save(ld, bl)
+        save(ld, bl, slots)
         return
     try:
         if os.fork():
             return
     except OSError:
-        save(ld, bl)
+        save(ld, bl, slots)
         return
     try:  # the child: nothing of the command's may run here (no atexit, no flush, no raise)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.closerange(3, _max_fd())
-        save(ld, bl)
+        save(ld, bl, slots)
     except BaseException:  # noqa: BLE001, S110 - a snapshot is never worth an error
         pass
     os._exit(0)

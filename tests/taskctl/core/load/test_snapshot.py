@@ -241,9 +241,13 @@ def test_the_storing_child_keeps_no_descriptor_of_the_command(tmp_path, monkeypa
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # whatever pytest runs
     marker = tmp_path / "stored"
 
-    def slow_save(ld, bl):
+    def slow_save(ld, bl, slots):
         time.sleep(2)
         marker.write_text("done")
+
+    class Loaded:  # what save_soon keeps of a load
+        def slots(self):
+            return []
 
     from taskctl.core.files import procctl
 
@@ -254,7 +258,7 @@ def test_the_storing_child_keeps_no_descriptor_of_the_command(tmp_path, monkeypa
     registered = []
     monkeypatch.setattr("atexit.register", registered.append)
     monkeypatch.setattr(snapshot, "_pending", [])
-    snapshot.save_soon(None, None)  # at exit, not now
+    snapshot.save_soon(Loaded(), None)  # at exit, not now
     assert registered == [snapshot.at_exit] and not marker.exists()
     r, w = os.pipe()
     start = time.monotonic()
@@ -273,3 +277,23 @@ def test_the_storing_child_keeps_no_descriptor_of_the_command(tmp_path, monkeypa
                 time.sleep(0.05)
         except ChildProcessError:
             break
+
+
+def test_what_the_console_script_stores_at_exit_is_a_full_loads_backlog(copy_example,
+                                                                        monkeypatch):
+    """Stored after the command answered, yet as the load left it: the files-not-read
+    warnings the reader adds after the load are not stored with it (they are added again
+    on every load), and the next load equals a full one."""
+    root = copy_example("agent-mvp")
+    (root / "tasks" / "T999-notes.json").write_text("{}")  # task-like, not read: W160
+    time.sleep(2.1)  # out of the racy window: nothing is stored inside it
+    env = {**os.environ, "TASKCTL_LOAD_JOBS": "1"}
+    out = subprocess.run([sys.executable, "-m", "taskctl", "next", "--json", "--tasks-dir",
+                          str(root)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    deadline = time.monotonic() + 30
+    while not (root / ".cache" / snapshot.HEAD).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    bl = stored(root, monkeypatch, expect=True)
+    assert [p.rule for p in bl.problems].count("unread-file") == 1
+    same(bl, full(root))
