@@ -41,15 +41,24 @@ def cached(root: Path, command: str, opts: dict[str, Any],
     return k, doc
 
 
+_last: dict[str, dict] = {}  # this process's last computed answer, by its content key
+
+
 def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None) -> dict:
     """The cached answer, else computed (errors such as an unknown task id propagate, never
-    cached) and stored."""
+    cached) and stored. The last one computed is also kept in the process: when the fast
+    entry hands a failing validate to the full CLI, that asks again under the same key and
+    must not load the tree a second time (with `TASKCTL_NO_CACHE=1` nothing is stored)."""
     k, doc = cached(root, command, opts, dialect)
+    if doc is None:
+        doc = _last.get(k)
     if doc is None:
         from taskctl.core.plan import cache
 
         doc = compute(root, command, opts, dialect)
         cache.put(root, command, params(command, opts, dialect), k, doc)
+        _last.clear()
+        _last[k] = doc
     return doc
 
 

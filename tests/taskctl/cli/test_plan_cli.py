@@ -228,3 +228,19 @@ def test_quick_entry_point_imports_no_cli_framework_on_a_hit(mvp, taskctl):
     r = subprocess.run([sys.executable, "-c", code, "next", "--json", "--tasks-dir", str(mvp)],
                        capture_output=True, text=True, check=True)
     assert "HEAVY=\n" in r.stderr and '"T033"' in r.stdout
+
+
+def test_a_failing_validate_loads_the_tree_once_without_a_cache(mvp, taskctl, monkeypatch):
+    """The fast entry computes, finds validate failing and hands over to the full CLI, which
+    asks for the same answer: with TASKCTL_NO_CACHE=1 (nothing stored) it must not load the
+    tree again."""
+    from taskctl.cli import quick
+    from taskctl.core.load import loader
+
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "1")
+    loads = []
+    real = loader.load
+    monkeypatch.setattr(loader, "load", lambda *a, **kw: loads.append(1) or real(*a, **kw))
+    assert quick.answer(["validate", "--strict", "--tasks-dir", str(mvp)]) is False
+    assert taskctl(["validate", "--strict", "--tasks-dir", mvp]).code == 1
+    assert len(loads) == 1
