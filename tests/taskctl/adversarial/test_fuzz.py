@@ -40,8 +40,19 @@ _SETTINGS = dict(deadline=None, suppress_health_check=[
 
 
 @pytest.fixture(scope="module")
-def verified(tmp_path_factory):
-    """A repository whose T001 was verified for real (evidence and events exist)."""
+def verified(tmp_path_factory, _signing_config):
+    """A repository whose T001 was verified for real (evidence and events exist). Signed with
+    the session's test key: a module fixture runs before the per-test key fixture, and once
+    read the user's own key (or failed on a machine that has none)."""
+    from taskctl.core.verify import keys
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv(keys.CONFIG_DIR_ENV, str(_signing_config))
+        m.delenv(keys.SIGNING_KEY_ENV, raising=False)
+        return _verified(tmp_path_factory)
+
+
+def _verified(tmp_path_factory):
     repo = tmp_path_factory.mktemp("fuzz-src") / "repo"
     repo.mkdir()
     root = make_tree(repo, {"T001": {"items": [{"criterion": "a", "run": "echo a"},
