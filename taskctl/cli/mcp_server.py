@@ -204,7 +204,4 @@ def build(tasks_dir: str | None) -> MCPServer:
 
 def serve(tasks_dir: str | None) -> None:
     """Run the server on stdin/stdout until the client closes it."""
-    import taskctl.core.load
-
-    taskctl.core.load.SHORT_LIVED = False  # a server: it outlives each answer, saves in line
     build(tasks_dir).run("stdio")

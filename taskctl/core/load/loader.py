@@ -47,7 +47,6 @@ from taskctl.core.load.taskpaths import (
 from taskctl.core.load.taskpaths import (
     task_files as task_files,
 )
-from taskctl.core.load.taskpaths import under
 from taskctl.core.model import Backlog, Manifest, Source, Task
 from taskctl.core.problems import Problem, problem
 
@@ -85,8 +84,8 @@ class _Loader:
         load: a string prefix test, the repository root's prefix worked out once."""
         s = str(p)
         if s.startswith(self._repo_sep) and len(s) > len(self._repo_sep):
-            return s[len(self._repo_sep):]
-        return under(p, self.bl.repo_root) or self.bl.rel(p)
+            return s[len(self._repo_sep):]  # what `under(p, repo_root)` gives, prefix kept
+        return self.bl.rel(p)
 
     def add(self, name: str, message: str, **kw) -> None:
         self.problems.append(problem(name, message, **kw))
