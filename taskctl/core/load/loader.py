@@ -27,6 +27,7 @@ from taskctl.core.load import (
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.discovery import discover as discover  # re-exported
+from taskctl.core.load.kept import keeper
 from taskctl.core.load.parsefile import parse_file
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.load.taskpaths import (  # re-exported: callers know them as loader.*
@@ -382,12 +383,15 @@ def load_canonical(root: Path, use_cache: bool, bodies: bool) -> Backlog:
     and with the cache on, the stored backlog of the last load answers when it still fits,
     patched for a few edited task files (`snapshot.py`); a full load stores a new one."""
     root = Path(root)
+    kept = keeper(root) if use_cache and not bodies else None  # a resident process's
     if use_cache and not bodies:
-        bl = snapshot.restore(root)
+        bl = kept.restore() if kept is not None else snapshot.restore(root)
         if bl is not None:
             return bl
     ld = _Loader(root, use_cache, bodies)
     bl = ld.load()
+    if kept is not None:
+        kept.keep(ld, bl)
     if use_cache and not bodies:
         snapshot.save_soon(ld, bl)
     return bl

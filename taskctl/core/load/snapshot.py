@@ -115,21 +115,30 @@ def save(ld: Any, bl: Backlog, slots: list | None = None) -> None:
     """Store what loader `ld` (a finished `_Loader`) loaded, when it can be trusted later.
     `slots`: its problems as the load left them (`ld.slots()` then), before the reader
     added its own (files not read, integer ids: added again on every load)."""
-    now, m = ld.cache.now_ns, bl.manifest
+    state = state_of(ld, bl, slots)
+    if state is not None:
+        _store(bl.root, state)
+
+
+def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True) -> dict | None:
+    """What `save` stores, or None when it cannot be trusted later. `racy=False`: a file
+    written within the racy window is kept with its key all the same (a resident process
+    learns of later changes from its watcher, not from stat keys)."""
+    now, m = (ld.cache.now_ns if racy else 1 << 62), bl.manifest
     if m is None or ld.looked_outside or _racy(ld.manifest_key, now):
-        return
+        return None
     ms = []
     for p, got in ld.milestone_files:
         key = ld.keys.get(str(p))
         if _racy(key, now):
-            return
+            return None
         ms.append((str(p), key, got))
     listing = [str(p) for p in ld.paths]
     files = {}  # the task files a later load may parse again alone: path -> (id, entry, data)
     for path, (i, ftask) in ld.entry_of.items():
         if bl.tasks.get(ftask.id) is ftask and ld.entry_index.get(ftask.id) == i:
             files[str(path)] = (ftask.id, i, marshal.dumps(m.entries[i].data))
-    _store(bl.root, {
+    return {
         "id": os.urandom(8), "listing": listing, "manifest_key": ld.manifest_key,
         "keys": [None if _racy(ld.keys.get(s), now) else ld.keys.get(s) for s in listing],
         "milestones": ms, "files": files,
@@ -138,7 +147,7 @@ def save(ld: Any, bl: Backlog, slots: list | None = None) -> None:
         "tasks": [_task(t, bl.sources[tid], ld.entry_index.get(tid))
                   for tid, t in bl.tasks.items()],
         "slots": [(slot, [_problem(p) for p in ps])
-                  for slot, ps in (ld.slots() if slots is None else slots)]})
+                  for slot, ps in (ld.slots() if slots is None else slots)]}
 
 
 def _store(root: Path, state: dict) -> None:
@@ -234,7 +243,7 @@ def restore(root: Path) -> Backlog | None:
         return None  # none, or the manifest changed (every claim or set rewrites it)
     delta = _read(root, DELTA)
     if delta is not None and delta.get("base") == state["id"]:
-        _apply(state, {"keys": delta["keys"], "tasks": {}, "slots": {}})
+        apply_delta(state, {"keys": delta["keys"], "tasks": {}, "slots": {}})
     else:
         delta = {"base": state["id"], "keys": {}, "tasks": {}, "slots": {}}
     paths = task_files(root)
@@ -258,15 +267,15 @@ def restore(root: Path) -> Backlog | None:
     if any(str(p) not in state["files"] for p in changed):
         return None  # not a task file merged with its entry alone: a full load
     if delta["tasks"] or delta["slots"]:
-        _apply(state, {**delta, "keys": {}})
-    restored = _Restored(root, paths, state)
+        apply_delta(state, {**delta, "keys": {}})
+    restored = Restored(root, paths, state)
     bl = restored.backlog(changed)
     if bl is not None and changed:
         restored.store(bl, delta, keys, now)
     return bl
 
 
-def _apply(state: dict, delta: dict) -> None:
+def apply_delta(state: dict, delta: dict) -> None:
     """The stored state with a delta's changed files (keys, tasks, slots) in place."""
     if delta["keys"]:
         pos = {s: k for k, s in enumerate(state["listing"])}
@@ -278,8 +287,13 @@ def _apply(state: dict, delta: dict) -> None:
             if row[0] in delta["tasks"]:
                 rows[k] = delta["tasks"][row[0]]
     if delta["slots"]:
-        state["slots"] = [(slot, delta["slots"].get(tuple(slot), ps))
-                          for slot, ps in state["slots"]]
+        at = state.get("slot_index")  # a kept state's (`kept.py`): slot -> position
+        if at is None or not all(slot in at for slot in delta["slots"]):
+            state["slots"] = [(slot, delta["slots"].get(tuple(slot), ps))
+                              for slot, ps in state["slots"]]
+        else:
+            for slot, ps in delta["slots"].items():
+                state["slots"][at[slot]] = (slot, ps)
 
 
 class LazyManifest(Manifest):
@@ -303,7 +317,7 @@ class LazyManifest(Manifest):
         return self._parsed().entries
 
 
-class _Restored:
+class Restored:
     def __init__(self, root: Path, paths: list[Path], state: dict):
         self.root, self.state = root, state
         self.by_str = {str(p): p for p in paths}
@@ -333,7 +347,11 @@ class _Restored:
     def add(self, name: str, message: str, **kw) -> None:
         self.problems.append(problem(name, message, **kw))
 
-    def backlog(self, changed: list[Path]) -> Backlog | None:
+    def backlog(self, changed: list[Path], base: tuple[dict, dict] | None = None
+                ) -> Backlog | None:
+        """The backlog with the `changed` task files parsed again; None when one of them
+        needs a full load. `base`: the tasks and sources of the state as objects already
+        (a resident process's, `kept.py`), copied instead of rebuilt from the rows."""
         st, root = self.state, self.root
         deferred, phases, mvp, mmilestones = st["manifest"]
         m = LazyManifest(self.mpath, root, set(deferred))
@@ -343,7 +361,11 @@ class _Restored:
         bl.files_read.update(self.by_str.values())
         mrel, by_str, tasks, sources = self.rel(self.mpath), self.by_str, bl.tasks, bl.sources
         line, locate, from_plain = self._line, self._locate, tp.from_plain
-        for tid, plain, fm, path, fmt, sfile, located, entry in st["tasks"]:
+        if base is not None:
+            tasks.update(base[0])
+            sources.update(base[1])
+        for tid, plain, fm, path, fmt, sfile, located, entry in (
+                () if base is not None else st["tasks"]):
             t = tasks[tid] = from_plain(plain, fm)
             if path is not None:
                 t.path = by_str.get(path) or Path(path)
@@ -393,23 +415,31 @@ class _Restored:
         self.fresh[("file", str(path))], self.fresh[("entry-file", i)] = problems, merged
         return True
 
+    def patch(self, bl: Backlog, changed: Any) -> dict:
+        """What `backlog(changed)` changed, as rows: {"tasks": {id: row}, "slots": {slot:
+        problems}} (`apply_delta` folds it into a state)."""
+        files = self.state["files"]
+        out: dict = {"tasks": {}, "slots": {}}
+        for s in changed:
+            tid = files[s][0]
+            out["tasks"][tid] = _task(bl.tasks[tid], bl.sources[tid], files[s][1])
+        out["slots"].update({slot: [_problem(p) for p in ps] for slot, ps in self.fresh.items()})
+        out["slots"][("milestones",)] = [_problem(p) for p in
+                                         bl.problems[self.cut[0]:self.cut[1]]]
+        out["slots"][("checks",)] = [_problem(p) for p in bl.problems[self.cut[1]:]]
+        return out
+
     def store(self, bl: Backlog, delta: dict, keys: dict, now: int) -> None:
         """Store the patch beside the snapshot (or, once the delta is large, a new
         snapshot): the changed files' keys, tasks and problem slots."""
-        files = self.state["files"]
         delta["keys"].update({s: None if _racy(k, now) else k for s, k in keys.items()})
-        for s in keys:
-            tid = files[s][0]
-            delta["tasks"][tid] = _task(bl.tasks[tid], bl.sources[tid], files[s][1])
-        delta["slots"].update({slot: [_problem(p) for p in ps]
-                               for slot, ps in self.fresh.items()})
-        delta["slots"][("milestones",)] = [_problem(p) for p in
-                                           bl.problems[self.cut[0]:self.cut[1]]]
-        delta["slots"][("checks",)] = [_problem(p) for p in bl.problems[self.cut[1]:]]
+        patch = self.patch(bl, keys)
+        delta["tasks"].update(patch["tasks"])
+        delta["slots"].update(patch["slots"])
         if len(delta["keys"]) <= MAX_CHANGED:
             _write(self.root, DELTA, delta)
             return
         st = self.state
-        _apply(st, delta)
+        apply_delta(st, delta)
         st["id"] = os.urandom(8)
         _store(self.root, st)

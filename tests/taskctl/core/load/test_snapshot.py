@@ -94,12 +94,6 @@ def _edit(path: Path, how: str) -> None:
     os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000))
 
 
-@pytest.fixture
-def generated(tmp_path):
-    generate(tmp_path / "gen", 120)
-    return tmp_path / "gen" / ".tasks"
-
-
 @pytest.mark.parametrize("example", ["agent-mvp", "broken", "generated"])
 def test_an_unchanged_tree_is_answered_from_the_stored_backlog(example, copy_example,
                                                                generated, monkeypatch):

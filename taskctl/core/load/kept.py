@@ -1,0 +1,84 @@
+"""A resident process's last load, kept in memory and patched for the task files its watcher
+saw change (`cli/resident.py`, `core/resident/watch.py`).
+
+The stored backlog (`snapshot.py`) already lets a load re-parse only the task files that
+changed, but each process pays for finding them (a stat of every file, ~0.1 s on 10,000) and
+for reading and rebuilding the stored state (~0.25 s). A resident process knows which files
+changed (its watcher names them) and keeps the state and the tasks as objects: a patch costs
+the parse of those files, the milestones and the cross-file checks. The rules are the
+snapshot's: only task files merged with their manifest entry, whose new text parses to a task
+of the same id, are patched; anything else (the manifest, a milestone file, a file added or
+removed, a path never seen, a change the watcher could not name) is a full load, which is kept
+in turn. A file written and gone again before the load (an editor's or `atomic.py`'s temporary
+file) changes nothing the loader reads and is passed over.
+
+Only the process that sets `KEEPER` uses this; every other load goes through `snapshot.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.load import snapshot
+from taskctl.core.model import Backlog
+
+MAX_PATCHED = 512  # more changed files at once: a full load
+
+
+class Kept:
+    """The kept load of the store at `root`. `note()` the paths that changed (or None: not
+    known); `restore()` gives the backlog as a full load would now, or None."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.state: dict | None = None
+        self.changed: set[str] | None = None  # None: anything may have changed
+
+    def note(self, paths: set[str] | None) -> None:
+        if paths is None or self.changed is None:
+            self.changed = None
+        else:
+            self.changed |= paths
+
+    def keep(self, ld: Any, bl: Backlog) -> None:
+        """Keep what a full load (`ld`, a finished `_Loader`) gave, before its reader adds
+        anything: it now stands for the store as it was when the load began."""
+        self.state = snapshot.state_of(ld, bl, racy=False)
+        if self.state is None:
+            return
+        self.state["slot_index"] = {tuple(slot): i for i, (slot, _ps)
+                                    in enumerate(self.state["slots"])}
+        self.paths = list(ld.paths)
+        self.listing = set(self.state["listing"])
+        self.base = (dict(bl.tasks), dict(bl.sources))
+        self.changed = set()
+
+    def restore(self) -> Backlog | None:
+        st, changed = self.state, self.changed
+        if st is None or changed is None or len(changed) > MAX_PATCHED:
+            return None
+        todo = []
+        for s in sorted(changed):
+            if s in st["files"]:
+                if not os.path.isfile(s):
+                    return None  # removed
+                todo.append(s)
+            elif s in self.listing or os.path.lexists(s):
+                return None  # a listed file not patchable alone, or anything else there now
+        r = snapshot.Restored(self.root, self.paths, st)
+        bl = r.backlog([Path(s) for s in todo], base=self.base)
+        if bl is None:
+            return None
+        snapshot.apply_delta(st, {"keys": {}, **r.patch(bl, todo)})
+        self.base = (dict(bl.tasks), dict(bl.sources))
+        self.changed = set()
+        return bl
+
+
+KEEPER: Kept | None = None  # set by the resident process for its store
+
+
+def keeper(root: Path) -> Kept | None:
+    return KEEPER if KEEPER is not None and KEEPER.root == Path(root) else None

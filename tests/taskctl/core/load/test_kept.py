@@ -1,0 +1,132 @@
+"""A resident process's kept load (`core/load/kept.py`): patched for the task files its watcher
+named, it is the backlog a full load without any cache gives; anything it cannot patch is a
+full load, kept in turn."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import taskctl.core.load
+from taskctl.core.load import kept, loader
+from tests.taskctl.core.load.test_snapshot import EDITS, _edit, full, same
+
+PATCHED = {"title", "status", "priority", "no-deps", "dangling", "schema", "body", "milestone"}
+
+
+@pytest.fixture(autouse=True)
+def _serial(monkeypatch, no_racy_window):
+    monkeypatch.setenv("TASKCTL_LOAD_JOBS", "1")
+    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)
+
+
+@pytest.fixture
+def keeper(monkeypatch):
+    def make(root):
+        k = kept.Kept(root)
+        monkeypatch.setattr(kept, "KEEPER", k)
+        loader.load(root, bodies=False)  # the first load: full, kept
+        assert k.state is not None and k.changed == set()
+        return k
+    return make
+
+
+def load(k: kept.Kept, root, changed: set[str] | None, monkeypatch) -> tuple:
+    """A load after `changed` (as the watcher names them), and whether it was patched."""
+    got = []
+    restore = k.restore
+
+    def spy():
+        got.append(restore())
+        return got[-1]
+
+    k.note(changed)
+    with monkeypatch.context() as m:
+        m.setattr(k, "restore", spy)
+        bl = loader.load(root, bodies=False)
+    return bl, bool(got) and got[0] is not None
+
+
+def _merged(k: kept.Kept) -> list:
+    return sorted(k.state["files"])
+
+
+@pytest.mark.parametrize("example", ["agent-mvp", "generated"])
+@pytest.mark.parametrize("how", sorted(EDITS))
+def test_an_edited_task_file_is_patched_or_loaded_in_full(example, how, copy_example,
+                                                          generated, keeper, monkeypatch):
+    root = generated if example == "generated" else copy_example(example)
+    k = keeper(root)
+    first, second = (Path(p) for p in _merged(k)[1:3])
+    _edit(first, how)
+    bl, patched = load(k, root, {str(first)}, monkeypatch)
+    assert patched is (how in PATCHED)
+    same(bl, full(root))
+    _edit(second, "title")  # the kept state moved on with the patch (or the full load)
+    bl, patched = load(k, root, {str(second)}, monkeypatch)
+    assert patched
+    same(bl, full(root))
+    bl, patched = load(k, root, set(), monkeypatch)  # nothing changed: the same again
+    assert patched
+    same(bl, full(root))
+
+
+def test_what_it_cannot_patch_is_a_full_load(copy_example, keeper, monkeypatch):
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    manifest = root / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"title": "', '"title": "Re ', 1))
+    bl, patched = load(k, root, {str(manifest)}, monkeypatch)
+    assert not patched
+    same(bl, full(root))
+    new = root / "tasks" / "T900-new.md"
+    new.write_text("---\nid: T900\ntitle: New\nstatus: pending\n---\n")
+    bl, patched = load(k, root, {str(new)}, monkeypatch)
+    assert not patched and "T900" in bl.tasks
+    same(bl, full(root))
+    new.unlink()
+    bl, patched = load(k, root, {str(new)}, monkeypatch)  # listed before, gone now
+    assert not patched and "T900" not in bl.tasks
+    same(bl, full(root))
+    bl, patched = load(k, root, None, monkeypatch)  # the watcher could not say what
+    assert not patched
+    same(bl, full(root))
+
+
+def test_a_file_gone_before_the_load_changes_nothing(copy_example, keeper, monkeypatch):
+    """An atomic write's temporary file (created, renamed away) is passed over; the file it
+    replaced is patched."""
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    target = Path(_merged(k)[0])
+    tmp = target.with_name(target.name + ".tmp123")
+    tmp.write_text(EDITS["title"](target.read_text()))
+    tmp.replace(target)
+    bl, patched = load(k, root, {str(tmp), str(target)}, monkeypatch)
+    assert patched
+    same(bl, full(root))
+
+
+def test_many_rounds_of_edits_stay_equal_to_full_loads(generated, keeper, monkeypatch):
+    """Random edits over many rounds (several files at once, some not patchable): after each,
+    the kept load equals a full load without cache."""
+    k = keeper(generated)
+    files = [Path(p) for p in _merged(k)]
+    rng = random.Random(7)
+    kinds = sorted(EDITS)
+    for _round in range(12):
+        changed = set()
+        for path in rng.sample(files, rng.randint(1, 4)):
+            _edit(path, rng.choice(kinds))
+            changed.add(str(path))
+        bl, _patched = load(k, generated, changed, monkeypatch)
+        same(bl, full(generated))
+        files = [Path(p) for p in _merged(k)] or files
+
+
+def test_only_the_keepers_store_uses_it(copy_example, keeper, monkeypatch):
+    a, b = copy_example("agent-mvp"), copy_example("broken")
+    k = keeper(a)
+    assert kept.keeper(a) is k and kept.keeper(b) is None
