@@ -44,31 +44,54 @@ def cached(root: Path, command: str, opts: dict[str, Any],
 _last: dict[str, dict] = {}  # this process's last computed answer, by its content key
 
 
-def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None) -> dict:
+def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None,
+           resident: Any = None) -> dict:
     """The cached answer, else computed (errors such as an unknown task id propagate, never
     cached) and stored. The last one computed is also kept in the process: when the fast
     entry hands a failing validate to the full CLI, that asks again under the same key and
-    must not load the tree a second time (with `TASKCTL_NO_CACHE=1` nothing is stored)."""
+    must not load the tree a second time (with `TASKCTL_NO_CACHE=1` nothing is stored).
+    `resident`: the store's resident process (`core/resident/channel.py`), asked first."""
     k, doc = cached(root, command, opts, dialect)
     if doc is None:
         doc = _last.get(k)
     if doc is None:
         from taskctl.core.plan import cache
 
-        doc = compute(root, command, opts, dialect)
+        doc = (resident.answer(command, params(command, opts, dialect)) if resident is not None
+               else served(root, command, params(command, opts, dialect)))
+        if doc is None:
+            doc = compute(root, command, opts, dialect)
         cache.put(root, command, params(command, opts, dialect), k, doc)
         _last.clear()
         _last[k] = doc
     return doc
 
 
-def plan_answer(root: Path, command: str, weight: str, dialect: str | None = None) -> dict:
-    """The answer of `next`, `ready` or `critical-path` (the plan cache's value)."""
-    from taskctl.core.load.loader import load
+def served(root: Path, command: str, parameters: dict[str, Any]) -> dict | None:
+    """The answer from the store's resident process (`taskctl serve`), when one runs and the
+    question is one it answers (the detected dialect, no tag from the environment)."""
+    from taskctl.core.plan import cache
+    from taskctl.core.resident import channel
+
+    if command not in channel.SERVED or set(parameters) - set(ANSWER_PARAMS[command]) \
+            or not cache.enabled():
+        return None
+
+    resident = channel.connect(root)
+    return resident.answer(command, parameters) if resident is not None else None
+
+
+def plan_answer(root: Path, command: str, weight: str, dialect: str | None = None,
+                bl: Any = None) -> dict:
+    """The answer of `next`, `ready` or `critical-path` (the plan cache's value). `bl`: the
+    backlog already loaded without bodies (the resident process's, `cli/resident.py`)."""
     from taskctl.core.plan import cpm
     from taskctl.core.plan import ranking as plan
 
-    bl = load(root, bodies=False, dialect=dialect)  # planning needs front matter only
+    if bl is None:
+        from taskctl.core.load.loader import load
+
+        bl = load(root, bodies=False, dialect=dialect)  # planning needs front matter only
     report = {"next": plan.next_report, "ready": plan.waves,
               "critical-path": lambda b, w: cpm.schedule(b, w).to_dict()}[command](bl, weight)
     report.setdefault("tasks_total", len(bl.tasks))
@@ -77,11 +100,16 @@ def plan_answer(root: Path, command: str, weight: str, dialect: str | None = Non
             "unread": len(bl.unread)}
 
 
-def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None) -> dict:
-    from taskctl.core.load.loader import load
+def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None,
+            bl: Any = None) -> dict:
+    """The answer of `status`, `list`, `show` or `validate`. `bl`: as for `plan_answer` (never
+    for `show`, which needs the bodies)."""
     from taskctl.core.plan import progress
 
-    bl = load(root, bodies=command == "show", dialect=dialect)  # only `show` prints sections
+    if bl is None:
+        from taskctl.core.load.loader import load
+
+        bl = load(root, bodies=command == "show", dialect=dialect)  # only `show`: sections
     doc: dict[str, Any] = {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)],
                            "unread": len(bl.unread)}
     if command == "validate":

@@ -25,7 +25,7 @@ app = typer.Typer(
 
 # Each module defines `register(app)`. One module per command group.
 COMMAND_MODULES = ("validate", "plan", "status", "verify", "ecosystem", "keys", "dialects",
-                   "lifecycle", "agents")
+                   "lifecycle", "agents", "serve")
 
 
 def _version(value: bool) -> None:

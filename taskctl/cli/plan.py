@@ -44,9 +44,13 @@ def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
 
 
 def _compute(root, command: str, weight: str, dialect: str | None = None) -> dict:
-    from taskctl.cli.answers import plan_answer
+    import os
 
-    return plan_answer(root, command, weight, dialect)
+    from taskctl.cli.answers import plan_answer, served
+
+    doc = None if dialect or os.environ.get("TASKCTL_TAG") else served(
+        root, command, {"weight": weight})
+    return doc if doc is not None else plan_answer(root, command, weight, dialect)
 
 
 def next_(

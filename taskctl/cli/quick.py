@@ -39,16 +39,24 @@ def answer(argv: list[str]) -> bool:
     from taskctl.cli.replay import Entry
     from taskctl.core.plan import cache
 
+    resident = None
+    if cache.enabled():  # `taskctl serve`: a process that watches the store answers for it
+        from taskctl.core.resident import channel
+
+        resident = channel.connect(root)
     with cache.unchanged():  # one walk of the store for both lookups
+        if resident is not None:
+            cache.pin(root, resident.token)  # the server's token stands for the walk
         entry = Entry(root, command, opts)
         if entry.replay():  # drawn before, nothing changed: the same bytes, no rich
             return True
-        return _draw(entry, root, command, opts)
+        return _draw(entry, root, command, opts, resident)
 
 
-def _draw(entry, root, command: str, opts: dict) -> bool:
-    """The answer (cached, else computed and stored) drawn with rich, and the drawing kept
-    for `replay` when it does not depend on the clock."""
+def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
+    """The answer (cached, else computed — by the store's resident process when one runs —
+    and stored) drawn with rich, and the drawing kept for `replay` when it does not depend
+    on the clock."""
     from taskctl.cli.options import PLANNING
     from taskctl.cli.process import fewer_collections
 
@@ -57,7 +65,8 @@ def _draw(entry, root, command: str, opts: dict) -> bool:
 
     if command not in PLANNING:  # status, list, show, validate: cli/answers.py
         try:
-            view = answers.answer(root, command, opts)  # cached, else computed and stored
+            # cached, else computed (by the resident process when one runs) and stored
+            view = answers.answer(root, command, opts, resident=resident)
         except Exception:  # noqa: BLE001 - an unknown id, a bug: the full CLI reports it
             return False
         if command == "validate":
@@ -78,8 +87,10 @@ def _draw(entry, root, command: str, opts: dict) -> bool:
     params = {"weight": opts["weight"]}
     k, doc = cache.get(root, command, params)
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
+        doc = resident.answer(command, params) if resident is not None else None
         try:
-            doc = answers.plan_answer(root, command, opts["weight"])
+            if doc is None:
+                doc = answers.plan_answer(root, command, opts["weight"])
         except Exception:  # noqa: BLE001 - the full CLI reports errors with their exit codes
             return False
         cache.put(root, command, params, k, doc)

@@ -99,6 +99,14 @@ class unchanged:  # noqa: N801 - used as `with cache.unchanged():`, like a funct
         _held = None
 
 
+def pin(root: Path, token: str) -> None:
+    """Inside `unchanged()`: key `root`'s answers by `token` instead of walking the store. A
+    resident process that watches every file the walk covers (`core/resident/watch.py`) hands
+    out a token that changes whenever one of them may have (its id and a change counter)."""
+    if _held is not None:
+        _held[str(root)] = b"resident\0" + token.encode("utf-8", "surrogatepass")
+
+
 def _rows(root: Path) -> bytes:
     if _held is not None and str(root) in _held:
         return _held[str(root)]

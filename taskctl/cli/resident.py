@@ -1,0 +1,228 @@
+"""The resident process of one store (`taskctl serve run`): it keeps the loaded backlog and
+the answers it computed, watches the store (`core/resident/watch.py`), and answers the read
+commands' questions (`core/resident/channel.py`) so that they neither walk nor load the tree.
+
+Why: a 10,000-task store costs ~0.1 s to walk for the cache key and ~0.3-1.3 s to load again
+after an edit, in every process. Here the backlog is loaded once per change and the answers
+asked recently are computed again as soon as the store has been quiet for `QUIET` seconds, so
+the question an agent asks after its edit usually finds its answer ready.
+
+What a client gets is the same document `cli/answers.py` computes in process, for the same
+parameters (`answers.params`), and a token that stands for the store's fingerprint in the
+client's cache keys (`cache.pin`). The token is `<server id>-<change count>`, the count moving
+whenever the watcher reports an event, and the watcher is drained before every reply: a change
+made before a question is asked is seen by it. A backlog loaded while a change arrived is
+thrown away and loaded again. The server serves one user (`channel.peer_uid`), answers only
+clients that run the same taskctl code (`channel.stamp`: otherwise it exits, as it is out of
+date), and exits after `idle` seconds without a question, when the store goes away, or when
+a symbolic link appears in it. `show` is not served (it needs the task bodies): its answer is
+computed by the client as without a server, keyed by the token all the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from taskctl.cli import answers
+from taskctl.cli.options import ANSWER_PARAMS, PLANNING
+from taskctl.core.load import kept
+from taskctl.core.resident import channel
+from taskctl.core.resident.watch import Gone, Unwatchable, Watcher
+
+QUIET = 0.05  # seconds without events before the recent questions are answered again
+RECENT = 8  # distinct questions kept warm
+REQUEST_TIMEOUT = 5.0  # a client that connects and sends nothing is dropped after this
+
+
+class AlreadyServed(Exception):
+    """Another server of this user already serves the store."""
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _terminate(*_: Any) -> None:
+    raise _Terminated  # out of a blocking select (PEP 475 would resume it)
+
+
+class Server:
+    def __init__(self, root: Path, idle: float):
+        for k in ("TASKCTL_TAG", "TASKCTL_FORMAT", "TASKCTL_NO_CACHE"):
+            os.environ.pop(k, None)  # the answers of the default dialect, with the caches
+        self.root, self.idle = Path(os.path.abspath(root)), idle
+        self.watcher = Watcher(str(self.root))  # before the first load: no change missed
+        self.kept = kept.KEEPER = kept.Kept(self.root)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        try:
+            self.sock.bind(channel.address(str(self.root)))
+        except OSError as e:
+            self.watcher.close()
+            self.sock.close()
+            raise AlreadyServed(str(self.root)) from e
+        self.sock.listen(64)
+        self.stamp = channel.stamp()
+        self.id, self.changes = os.urandom(6).hex(), 0
+        self.started = self.last_question = time.monotonic()
+        self.bl: Any = None
+        self.bl_changes = -1
+        self.memo: dict[str, str] = {}  # question -> its answer, JSON-encoded
+        self.recent: OrderedDict[str, tuple[str, dict]] = OrderedDict()
+        self.dirty_at: float | None = None
+        self.answered = 0
+        self.stopping = False
+        self.why_stopped = ""
+
+    # -- the store ---------------------------------------------------------------------
+    def sync(self) -> None:
+        """Take in every queued event."""
+        paths = self.watcher.drain()
+        if paths is None or paths:
+            self.changes += 1
+            self.dirty_at = time.monotonic()
+            self.kept.note(paths)  # what the next load patches (None: it loads in full)
+
+    def token(self) -> str:
+        return f"{self.id}-{self.changes}"
+
+    def backlog(self) -> Any:
+        """The backlog of the store as it is now (loaded again after any change)."""
+        from taskctl.core.load.loader import load
+
+        while self.bl is None or self.bl_changes != self.changes:
+            # what the count was when the load began: a change that arrives during the load
+            # moves the count past it, and the loop loads again
+            self.bl_changes, self.memo = self.changes, {}
+            self.bl = load(self.root, bodies=False)
+            self.sync()
+        return self.bl
+
+    def answer(self, command: str, params: dict) -> str:
+        """The answer document of `command` for `params` (`answers.params`), JSON-encoded."""
+        if command not in channel.SERVED or not isinstance(params, dict) \
+                or set(params) != set(ANSWER_PARAMS[command]):
+            raise ValueError(f"not a served question: {command}")
+        q = json.dumps([command, params], sort_keys=True)
+        self.recent[q] = (command, params)
+        self.recent.move_to_end(q)
+        while len(self.recent) > RECENT:
+            self.recent.popitem(last=False)
+        while True:
+            bl = self.backlog()
+            doc = self.memo.get(q)
+            if doc is None:
+                doc = json.dumps(
+                    answers.plan_answer(self.root, command, params["weight"], bl=bl)
+                    if command in PLANNING else answers.compute(self.root, command, params,
+                                                                bl=bl), separators=(",", ":"))
+            self.sync()
+            if self.bl_changes == self.changes:
+                self.memo[q] = doc
+                return doc
+
+    def refresh(self) -> None:
+        """The recent questions answered again for the store as it is now."""
+        self.dirty_at = None
+        if not self.recent:
+            self.backlog()
+        for command, params in list(self.recent.values()):
+            self.answer(command, params)
+            if self.dirty_at is not None:
+                return  # changed again meanwhile: wait for quiet again
+
+    # -- the socket --------------------------------------------------------------------
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(REQUEST_TIMEOUT)
+        if channel.peer_uid(conn) != os.getuid():
+            return
+        line = channel.read_line(conn, channel.MAX_REQUEST)
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(msg, dict):
+            return
+        self.last_question = time.monotonic()
+        reply = self.reply(msg)
+        if isinstance(reply, dict):
+            reply = json.dumps(reply, separators=(",", ":"))
+        conn.sendall(reply.encode("utf-8", "surrogatepass") + b"\n")
+
+    def reply(self, msg: dict) -> dict | str:
+        op = msg.get("op")
+        if op == "stop":
+            self.stop("asked to stop")
+            return {"stopping": True}
+        if op == "status":
+            return {"pid": os.getpid(), "root": str(self.root), "token": self.token(),
+                    "changes": self.changes, "answered": self.answered,
+                    "uptime_s": round(time.monotonic() - self.started, 1),
+                    "tasks": None if self.bl is None else len(self.bl.tasks),
+                    "questions": [json.loads(q) for q in self.recent]}
+        if msg.get("stamp") != self.stamp:
+            self.stop("a client runs other taskctl code")
+            return {"error": "this server runs other taskctl code; it stops"}
+        self.sync()
+        if op == "token":
+            return {"token": self.token()}
+        if op == "answer":
+            try:
+                doc = self.answer(msg.get("command"), msg.get("params"))
+            except Exception as e:  # noqa: BLE001 - the client computes it itself
+                return {"error": f"{type(e).__name__}: {e}"}
+            self.answered += 1
+            return f'{{"token":{json.dumps(self.token())},"doc":{doc}}}'  # doc: JSON already
+        return {"error": f"unknown request {op!r}"}
+
+    def stop(self, why: str) -> None:
+        self.stopping, self.why_stopped = True, why
+
+    def run(self) -> str:
+        """Serve until stopped; returns why it stopped."""
+        signal.signal(signal.SIGTERM, _terminate)
+        try:
+            self.backlog()  # the first question should not pay for it
+            while not self.stopping:
+                if self.dirty_at is not None:
+                    wait = max(0.0, self.dirty_at + QUIET - time.monotonic())
+                else:
+                    wait = max(0.0, self.last_question + self.idle - time.monotonic())
+                try:
+                    ready, _, _ = select.select([self.sock, self.watcher], [], [], wait)
+                except InterruptedError:
+                    continue
+                if self.watcher in ready:
+                    self.sync()
+                if self.sock in ready:
+                    conn, _ = self.sock.accept()
+                    with conn:
+                        try:
+                            self.handle(conn)
+                        except OSError:
+                            pass  # the client went away
+                if not ready:
+                    if self.dirty_at is not None:
+                        self.sync()
+                        if self.dirty_at is not None and \
+                                time.monotonic() - self.dirty_at >= QUIET:
+                            self.refresh()
+                    elif time.monotonic() - self.last_question >= self.idle:
+                        self.stop(f"idle for {self.idle:g} s")
+        except _Terminated:
+            self.stop("terminated")
+        except Gone:
+            self.stop("the store went away")
+        except Unwatchable as e:
+            self.stop(str(e))
+        finally:
+            self.sock.close()
+            self.watcher.close()
+        return self.why_stopped

@@ -1,0 +1,121 @@
+"""How a taskctl command talks to the resident process of its store (`taskctl serve`).
+
+One Unix socket per user and store, in Linux's abstract namespace (no file to leave behind,
+no path-length limit): its name is a digest of the user id and the store's real path. Both
+ends check the other's credentials (`SO_PEERCRED`): the server answers only its own user, and
+a client believes only a server of its own user (another user could otherwise bind the name
+first and hand out forged plans). A request is one JSON line, the reply one JSON line.
+
+Import-light: every read command looks for a server (~0.1 ms when none listens), and a warm
+read without one imports no json.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import sys
+
+from taskctl import __version__
+
+# the questions a server answers (`show` needs the task bodies: its client computes it)
+SERVED = ("next", "ready", "critical-path", "status", "list", "validate")
+TIMEOUT = 30.0  # a reply may wait for a full load of a large store (~2 s for 10,000 tasks)
+MAX_REQUEST = 1 << 16
+_CRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+
+
+def supported() -> bool:
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_PEERCRED")
+
+
+def address(root: str) -> bytes:
+    from taskctl.core.files.cachekey import sha256
+
+    real = os.path.realpath(root)
+    h = sha256(f"{os.getuid()}\0{real}".encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return b"\0taskctl-serve-" + h.encode()
+
+
+def stamp() -> str:
+    """What the answers depend on besides the files: taskctl's version and core code, the
+    interpreter. A server whose stamp differs from its client's must not answer it."""
+    from taskctl.core.files import codestamp
+    from taskctl.core.files.cachekey import sha256
+
+    return sha256(repr((__version__, codestamp.stamp(), sys.version)).encode()).hexdigest()
+
+
+def peer_uid(sock: socket.socket) -> int:
+    _pid, uid, _gid = _CRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                   _CRED.size))
+    return uid
+
+
+def read_line(sock: socket.socket, limit: int) -> bytes:
+    """One line (without its newline); b"" when the peer closed first or sent too much."""
+    chunks, size = [], 0
+    while True:
+        b = sock.recv(1 << 16)
+        if not b:
+            return b""
+        nl = b.find(b"\n")
+        if nl >= 0:
+            chunks.append(b[:nl])
+            return b"".join(chunks)
+        chunks.append(b)
+        size += len(b)
+        if size > limit:
+            return b""
+
+
+def request(root: str, msg: dict, timeout: float = TIMEOUT) -> dict | None:
+    """Send `msg` to the server of `root` and return its reply; None when no server of this
+    user is listening, or it failed, closed or timed out (the caller then works alone)."""
+    if not supported():
+        return None
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    try:
+        s.settimeout(timeout)
+        s.connect(address(root))
+        if peer_uid(s) != os.getuid():
+            return None
+        import json  # only when a server listens (a warm read without one imports no json)
+
+        s.sendall(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+        line = read_line(s, 1 << 31)
+        reply = json.loads(line) if line else None
+    except (OSError, ValueError, TypeError):  # TypeError: a value JSON cannot carry
+        return None
+    finally:
+        s.close()
+    return reply if isinstance(reply, dict) and "error" not in reply else None
+
+
+class Resident:
+    """The server of one store, as a client sees it: its token (what replaces the store's
+    fingerprint in cache keys while the server watches it) and its answers."""
+
+    def __init__(self, root: str, token: str, stamp_: str):
+        self.root, self.token, self._stamp = root, token, stamp_
+
+    def answer(self, command: str, params: dict) -> dict | None:
+        """The answer document (as `cli/answers.py` computes it for the parameters that
+        shape it, `answers.params`), or None."""
+        if command not in SERVED:
+            return None
+        reply = request(self.root, {"op": "answer", "stamp": self._stamp,
+                                    "command": command, "params": params})
+        doc = reply.get("doc") if reply else None
+        return doc if isinstance(doc, dict) else None
+
+
+def connect(root: str) -> Resident | None:
+    """The store's server when one of this user runs with the same code, else None."""
+    if not supported():
+        return None
+    st = stamp()
+    reply = request(str(root), {"op": "token", "stamp": st}, timeout=TIMEOUT)
+    token = reply.get("token") if reply else None
+    return Resident(str(root), token, st) if isinstance(token, str) and token else None

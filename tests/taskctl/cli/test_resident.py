@@ -1,0 +1,99 @@
+"""The resident server's own rules (`cli/resident.py`), in process: a question sees every change
+made before it was asked, a load that a change overtook is not used, and the recent questions
+are answered again once the store is quiet."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from taskctl.cli import answers
+from taskctl.cli.resident import Server
+from taskctl.core.load import kept
+from taskctl.core.resident import channel
+
+pytestmark = pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
+LIST = {"status": None, "priority": None, "tag": None, "phase": None, "milestone": None}
+
+
+@pytest.fixture
+def server(copy_example, monkeypatch):
+    for k in ("TASKCTL_TAG", "TASKCTL_FORMAT", "TASKCTL_NO_CACHE"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("TASKCTL_LOAD_JOBS", "1")
+    monkeypatch.setattr(kept, "KEEPER", None)
+    root = copy_example("agent-mvp")
+    srv = Server(root, idle=60)
+    yield srv
+    srv.sock.close()
+    srv.watcher.close()
+
+
+def ask(srv: Server, command: str, params: dict) -> tuple[str, dict]:
+    reply = srv.reply({"op": "answer", "stamp": srv.stamp, "command": command,
+                       "params": params})
+    got = json.loads(reply)
+    return got["token"], got["doc"]
+
+
+def alone(srv: Server, command: str, params: dict, monkeypatch) -> dict:
+    with monkeypatch.context() as m:
+        m.setenv("TASKCTL_NO_CACHE", "1")
+        m.setattr(kept, "KEEPER", None)
+        return json.loads(json.dumps(answers.compute(srv.root, command, params)))
+
+
+def _edit(srv: Server, title: str):
+    f = srv.root / "tasks" / "T033-early-stopping.yaml"
+    f.write_text(f.read_text().replace("title: ", f"title: {title} ", 1))
+    return f
+
+
+def test_a_question_sees_every_change_made_before_it(server, monkeypatch):
+    token, doc = ask(server, "list", LIST)
+    assert doc == alone(server, "list", LIST, monkeypatch)
+    _edit(server, "Seen")  # no select loop in between: the reply itself drains the watcher
+    token2 = server.reply({"op": "token", "stamp": server.stamp})["token"]
+    assert token2 != token  # a client's drawing or answer kept under `token` is not used
+    token3, doc3 = ask(server, "list", LIST)
+    assert token3 == token2 and doc3 != doc
+    assert doc3 == alone(server, "list", LIST, monkeypatch)
+
+
+def test_a_load_overtaken_by_a_change_is_not_used(server, monkeypatch):
+    from taskctl.core.load import loader
+
+    real, calls = loader.load, []
+
+    def load_then_edit(*a, **kw):
+        bl = real(*a, **kw)
+        calls.append(1)
+        if len(calls) == 1:
+            _edit(server, "Meanwhile")  # written while the server was loading
+        return bl
+
+    monkeypatch.setattr(loader, "load", load_then_edit)
+    _edit(server, "Before")
+    server.sync()
+    _token, doc = ask(server, "list", LIST)
+    assert len(calls) == 2
+    assert doc == alone(server, "list", LIST, monkeypatch)
+
+
+def test_recent_questions_are_answered_again_when_quiet(server):
+    ask(server, "next", {"weight": "auto"})
+    _edit(server, "Later")
+    server.sync()
+    assert server.dirty_at is not None and server.bl_changes != server.changes
+    server.refresh()
+    assert server.dirty_at is None and server.bl_changes == server.changes
+    assert json.dumps(["next", {"weight": "auto"}], sort_keys=True) in server.memo
+
+
+def test_what_it_does_not_serve_is_refused(server):
+    for command, params in (("show", {"task_id": "T001"}), ("list", {"weight": "auto"}),
+                            ("next", "auto")):
+        got = server.reply({"op": "answer", "stamp": server.stamp, "command": command,
+                            "params": params})
+        assert "error" in got
