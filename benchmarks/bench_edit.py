@@ -2,7 +2,7 @@
 beside a reference version, alternated in the same run.
 
     python benchmarks/bench_edit.py [--count 10000] [--rounds 5] [--command "next --json"]
-                                    [--reference /tmp/main-export]
+                                    [--reference /tmp/main-export] [--serve]
 
 Two edits, each followed by one run of the command (the plan cache misses; the per-file cache
 holds everything else):
@@ -11,7 +11,11 @@ holds everything else):
 Each round waits out the racy window (2 s) after the edit, as an agent's next call would, so
 the previous round's edit is cached again and saved (the cost a real session pays). Then,
 a second later, a question not asked before on the unchanged tree ("new question": `list
---json --tag qN`, which no answer cache holds).
+--json --tag qN`, which no answer cache holds). "file at once": one task file edited and the
+command run right after, with no wait (an agent that edits and asks at once).
+
+`--serve` adds this checkout with `taskctl serve` watching its own copy ("served"); the
+server's CPU is printed apart (the command's CPU column does not hold it).
 
 `--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
 -x -C DIR`); it runs through the same console script with PYTHONPATH=DIR. Each version gets
@@ -43,6 +47,13 @@ def run(argv: list[str], env: dict | None = None) -> tuple[float, float]:
     return wall, cpu
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def edit_file(root: Path, i: int) -> None:
     names = sorted(os.listdir(root / "tasks"))
     f = root / "tasks" / names[(i * 97) % len(names)]
@@ -59,6 +70,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--command", default="next --json")
     ap.add_argument("--reference", type=Path, help="a directory holding another taskctl")
+    ap.add_argument("--serve", action="store_true",
+                    help="also this checkout with `taskctl serve` watching its copy")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-edit-"))
     try:
@@ -66,11 +79,23 @@ def main() -> None:
         versions = {"this checkout": {}}
         if args.reference:
             versions["reference"] = {"PYTHONPATH": str(args.reference.resolve())}
+        if args.serve:
+            versions["served"] = {}
         roots = {}
         for name in versions:
             d = tmp / name.replace(" ", "-")
             shutil.copytree(tmp / "base" / ".tasks", d / ".tasks")
             roots[name] = d / ".tasks"
+        server = None
+        if args.serve:
+            import json
+            import subprocess
+
+            out = subprocess.run([EXE, "serve", "start", "--json", "--tasks-dir",
+                                  str(roots["served"])], capture_output=True, text=True,
+                                 check=True).stdout
+            server = json.loads(out)["pid"]
+            server_cpu = cpu_of(server)
         cmd = args.command.split()
         floor = [run([sys.executable, "-c", "pass"]) for _ in range(5)]
         for name, env in versions.items():  # fill each version's caches
@@ -86,6 +111,11 @@ def main() -> None:
                 for name in order:
                     res.setdefault((kind, name), []).append(
                         run([EXE, *cmd, "--tasks-dir", str(roots[name])], versions[name]))
+            for name in (list(versions) if i % 2 else list(versions)[::-1]):
+                time.sleep(1)  # each version's tree quiet before its edit
+                edit_file(roots[name], i + 1000)  # then asked at once: no wait at all
+                res.setdefault(("file at once", name), []).append(
+                    run([EXE, *cmd, "--tasks-dir", str(roots[name])], versions[name]))
             time.sleep(1)  # as an agent's next call: what the last run left behind has landed
             for name in (list(versions) if i % 2 else list(versions)[::-1]):
                 res.setdefault(("new question", name), []).append(run(
@@ -97,7 +127,17 @@ def main() -> None:
         for (kind, name), xs in res.items():
             print(f"  {kind:<12} {name:<14} wall {statistics.median(x[0] for x in xs) * 1000:6.0f}"
                   f" ms  cpu {statistics.median(x[1] for x in xs) * 1000:6.0f} ms", flush=True)
+        if server is not None:
+            spent = cpu_of(server) - server_cpu
+            print(f"  (served: the CPU columns are the command's; the server itself used "
+                  f"{spent:.1f} s CPU over the {args.rounds} rounds, "
+                  f"{spent / args.rounds * 1000:.0f} ms a round of 4 edits and 4 questions)")
     finally:
+        if args.serve:
+            import subprocess
+
+            subprocess.run([EXE, "serve", "stop", "--tasks-dir", str(roots["served"])],
+                           capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
