@@ -68,19 +68,27 @@ def read_line(sock, limit: int) -> bytes:
             return b""
 
 
-def request(root: str, msg: dict, timeout: float = TIMEOUT) -> dict | None:
-    """Send `msg` to the server of `root` and return its reply; None when no server of this
-    user is listening, or it failed, closed or timed out (the caller then works alone)."""
+def _open(root: str, timeout: float):
+    """A socket connected to the server of `root` run by this user, or None."""
     if not supported():
         return None
     s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     try:
         s.settimeout(timeout)
         s.connect(address(root))
-        if peer_uid(s) != os.getuid():
-            return None
-        import json  # only when a server listens (a warm read without one imports no json)
+        if peer_uid(s) == os.getuid():
+            return s
+    except OSError:
+        pass
+    s.close()
+    return None
 
+
+def _exchange(s, msg: dict) -> dict | None:
+    """Send `msg` on the connected socket `s`, return the reply and close it."""
+    import json  # only when a server listens (a warm read without one imports no json)
+
+    try:
         s.sendall(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
         line = read_line(s, 1 << 31)
         reply = json.loads(line) if line else None
@@ -89,6 +97,13 @@ def request(root: str, msg: dict, timeout: float = TIMEOUT) -> dict | None:
     finally:
         s.close()
     return reply if isinstance(reply, dict) and "error" not in reply else None
+
+
+def request(root: str, msg: dict, timeout: float = TIMEOUT) -> dict | None:
+    """Send `msg` to the server of `root` and return its reply; None when no server of this
+    user is listening, or it failed, closed or timed out (the caller then works alone)."""
+    s = _open(str(root), timeout)
+    return _exchange(s, msg) if s is not None else None
 
 
 class Resident:
@@ -111,9 +126,10 @@ class Resident:
 
 def connect(root: str) -> Resident | None:
     """The store's server when one of this user runs with the same code, else None."""
-    if not supported():
+    s = _open(str(root), TIMEOUT)  # before the stamp: most reads find no server
+    if s is None:
         return None
     st = stamp()
-    reply = request(str(root), {"op": "token", "stamp": st}, timeout=TIMEOUT)
+    reply = _exchange(s, {"op": "token", "stamp": st})
     token = reply.get("token") if reply else None
     return Resident(str(root), token, st) if isinstance(token, str) and token else None
