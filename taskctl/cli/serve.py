@@ -47,12 +47,13 @@ def run(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0) -> None:
 
     _supported()
     root = state(ctx).root()
+    _watchable(root)
     try:
         server = Server(root, idle * 60)
     except AlreadyServed:
         raise LockBusy(f"{root} is served already",
                        "`taskctl serve status` shows by whom") from None
-    except Unwatchable as e:
+    except Unwatchable as e:  # a link that appeared since the check above
         raise UsageError(f"cannot watch {root}: {e}",
                          "the read commands work without it") from None
     print(f"taskctl serve: serving {root} (pid {os.getpid()})", file=sys.stderr, flush=True)
@@ -70,6 +71,7 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
     root = state(ctx).root()
     st = _status(root)
     if st is None:
+        _watchable(root)  # said here, in one line, rather than in the server's log
         log = root / CACHE_DIR / "serve.log"
         try:
             log.parent.mkdir(exist_ok=True)
@@ -87,8 +89,8 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
             time.sleep(0.05)
             st = _status(root)
         if st is None:
-            raise UsageError(f"the server did not start for {root}",
-                             f"see {log} or run `taskctl serve run` to see why")
+            raise UsageError(f"the server did not start for {root}: {_last_line(log)}",
+                             f"see {log}, or run `taskctl serve run` in the foreground")
         started = True
     else:
         started = False
@@ -96,6 +98,26 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
         emit_json({"started": started, **st})
         return
     print(f"{'started' if started else 'already serving'}: {root} (pid {st['pid']})")
+
+
+def _watchable(root) -> None:
+    from taskctl.core.resident.watch import Unwatchable, Watcher
+
+    try:
+        Watcher(str(root)).close()
+    except Unwatchable as e:
+        raise UsageError(f"cannot watch {root}: {e}",
+                         "the read commands work without it") from None
+
+
+def _last_line(log) -> str:
+    """What the server said last (its error, when it could not start)."""
+    try:
+        lines = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    errors = [x for x in lines if x.startswith("taskctl: error: ")]
+    return errors[-1].removeprefix("taskctl: error: ") if errors else "it said nothing"
 
 
 @serve_app.command("stop")

@@ -197,6 +197,16 @@ def test_it_goes_away_when_it_should(copy_example, tmp_path, what):
         same_as_alone(root, READS[:2])  # without it, as before
 
 
+def test_a_store_it_cannot_watch_is_refused_in_one_line(copy_example, tmp_path):
+    root = copy_example("agent-mvp")
+    os.symlink(tmp_path / "nowhere.md", root / "tasks" / "T950-link.md")
+    for argv in (["serve", "start"], ["serve", "run"]):
+        r = tc(root, *argv)
+        assert r.returncode == 2, r.stderr
+        assert "symbolic link" in r.stderr and "Traceback" not in r.stderr
+    assert not status(root)["running"]
+
+
 def test_a_silent_client_does_not_hold_it_up(served):
     root = served()
     s = socket.socket(socket.AF_UNIX)
