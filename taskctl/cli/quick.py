@@ -40,7 +40,7 @@ def answer(argv: list[str]) -> bool:
     from taskctl.core.plan import cache
 
     resident = None
-    if cache.enabled():  # `taskctl serve`: a process that watches the store answers for it
+    if cache.enabled() and cache.marked(root):  # `taskctl serve` watches the store
         from taskctl.core.resident import channel
 
         resident = channel.connect(root)

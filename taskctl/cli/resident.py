@@ -33,6 +33,7 @@ from typing import Any
 
 from taskctl.cli import answers
 from taskctl.cli.options import ANSWER_PARAMS, PLANNING
+from taskctl.core.files import sealed
 from taskctl.core.load import kept
 from taskctl.core.resident import channel
 from taskctl.core.resident.watch import Gone, Unwatchable, Watcher
@@ -44,6 +45,10 @@ REQUEST_TIMEOUT = 5.0  # a client that connects and sends nothing is dropped aft
 
 class AlreadyServed(Exception):
     """Another server of this user already serves the store."""
+
+
+class Unmarked(Exception):
+    """The server could not leave its marker in the store's .cache/ (clients look there)."""
 
 
 class _Terminated(Exception):
@@ -69,6 +74,9 @@ class Server:
             self.sock.close()
             raise AlreadyServed(str(self.root)) from e
         self.sock.listen(64)
+        if not sealed.write(self.root, channel.MARKER, str(os.getpid()).encode()):
+            self.close()
+            raise Unmarked(f"cannot write {self.root / sealed.CACHE_DIR / channel.MARKER}")
         self.stamp = channel.stamp()
         self.id, self.changes = os.urandom(6).hex(), 0
         self.started = self.last_question = time.monotonic()
@@ -223,6 +231,15 @@ class Server:
         except Unwatchable as e:
             self.stop(str(e))
         finally:
-            self.sock.close()
-            self.watcher.close()
+            self.close()
         return self.why_stopped
+
+    def close(self) -> None:
+        """Stop listening, and take the marker away when it is still this server's."""
+        self.sock.close()
+        self.watcher.close()
+        if sealed.read(self.root, channel.MARKER, 64) == str(os.getpid()).encode():
+            try:
+                os.unlink(self.root / sealed.CACHE_DIR / channel.MARKER)
+            except OSError:
+                pass

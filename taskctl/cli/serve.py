@@ -42,7 +42,7 @@ def _supported() -> None:
 @serve_app.command("run")
 def run(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0) -> None:
     """Serve the store in the foreground until stopped (Ctrl+C, `serve stop`, SIGTERM)."""
-    from taskctl.cli.resident import AlreadyServed, Server
+    from taskctl.cli.resident import AlreadyServed, Server, Unmarked
     from taskctl.core.resident.watch import Unwatchable
 
     _supported()
@@ -56,6 +56,10 @@ def run(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0) -> None:
     except Unwatchable as e:  # a link that appeared since the check above
         raise UsageError(f"cannot watch {root}: {e}",
                          "the read commands work without it") from None
+    except Unmarked as e:
+        raise UsageError(f"{e}: clients would not find the server",
+                         "serve a store you can write to (and a user with a cache key)"
+                         ) from None
     print(f"taskctl serve: serving {root} (pid {os.getpid()})", file=sys.stderr, flush=True)
     why = server.run()
     print(f"taskctl serve: stopped ({why})", file=sys.stderr, flush=True)

@@ -99,6 +99,16 @@ class unchanged:  # noqa: N801 - used as `with cache.unchanged():`, like a funct
         _held = None
 
 
+MARKER = "serve.marker"  # in .cache/ while a resident process serves the store
+
+
+def marked(root: Path | str) -> bool:
+    """Does a resident process (`taskctl serve`) say it serves `root`? A hint only, ~10 µs:
+    a read must not load the socket module (~1-2 ms) to learn that none runs; a stale marker
+    costs a refused connect (`core/resident/channel.py` checks who answers)."""
+    return os.path.exists(os.path.join(root, CACHE_DIR, MARKER))
+
+
 def pin(root: Path, token: str) -> None:
     """Inside `unchanged()`: key `root`'s answers by `token` instead of walking the store. A
     resident process that watches every file the walk covers (`core/resident/watch.py`) hands

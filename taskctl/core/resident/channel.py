@@ -12,11 +12,12 @@ read without one imports no json.
 
 from __future__ import annotations
 
-import _socket  # the C module: `socket` costs ~3 ms of imports (enum) that every read would pay
 import os
 import sys
 
 from taskctl import __version__
+from taskctl.core.plan.cache import MARKER as MARKER
+from taskctl.core.plan.cache import marked
 
 # the questions a server answers (`show` needs the task bodies: its client computes it)
 SERVED = ("next", "ready", "critical-path", "status", "list", "validate")
@@ -25,7 +26,12 @@ MAX_REQUEST = 1 << 16
 
 
 def supported() -> bool:
-    return sys.platform.startswith("linux") and hasattr(_socket, "SO_PEERCRED")
+    if not sys.platform.startswith("linux"):
+        return False
+    import _socket  # the C module: `socket` costs ~3 ms of imports (enum)
+
+    return hasattr(_socket, "SO_PEERCRED")
+
 
 
 def address(root: str) -> bytes:
@@ -47,6 +53,8 @@ def stamp() -> str:
 
 def peer_uid(sock) -> int:
     """The user id of the process at the other end of a connected Unix socket."""
+    import _socket
+
     cred = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # pid, uid, gid
     return int.from_bytes(cred[4:8], sys.byteorder)
 
@@ -72,6 +80,8 @@ def _open(root: str, timeout: float):
     """A socket connected to the server of `root` run by this user, or None."""
     if not supported():
         return None
+    import _socket
+
     s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     try:
         s.settimeout(timeout)
@@ -126,6 +136,8 @@ class Resident:
 
 def connect(root: str) -> Resident | None:
     """The store's server when one of this user runs with the same code, else None."""
+    if not marked(root):
+        return None
     s = _open(str(root), TIMEOUT)  # before the stamp: most reads find no server
     if s is None:
         return None

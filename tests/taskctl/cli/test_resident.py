@@ -26,8 +26,7 @@ def server(copy_example, monkeypatch):
     root = copy_example("agent-mvp")
     srv = Server(root, idle=60)
     yield srv
-    srv.sock.close()
-    srv.watcher.close()
+    srv.close()
 
 
 def ask(srv: Server, command: str, params: dict) -> tuple[str, dict]:

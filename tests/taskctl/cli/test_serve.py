@@ -103,6 +103,8 @@ def test_one_server_per_store_and_it_stops(served):
     root = served()
     first = status(root)
     assert first["running"] and first["tasks"] and first["root"] == str(root)
+    marker = root / ".cache" / channel.MARKER
+    assert channel.marked(str(root))  # where clients look before they load a socket module
     again = tc(root, "serve", "start")
     assert again.returncode == 0 and again.stdout.startswith("already serving")
     assert f"pid {first['pid']}" in again.stdout
@@ -111,6 +113,7 @@ def test_one_server_per_store_and_it_stops(served):
     stop = tc(root, "serve", "stop")
     assert stop.stdout.startswith("stopped") and not status(root)["running"]
     assert tc(root, "serve", "stop").stdout.startswith("not serving")
+    assert not marker.exists()
     assert gone(first["pid"])
 
 
