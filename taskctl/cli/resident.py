@@ -141,8 +141,13 @@ class Server:
         self.dirty_at = None
         if not self.recent:
             self.backlog()
-        for command, params in list(self.recent.values()):
-            self.answer(command, params)
+        for q, (command, params) in list(self.recent.items()):
+            try:
+                self.answer(command, params)
+            except (Gone, Unwatchable):
+                raise
+            except Exception:  # noqa: BLE001 - its asker is told when it asks again
+                self.recent.pop(q, None)
             if self.dirty_at is not None:
                 return  # changed again meanwhile: wait for quiet again
 
@@ -210,7 +215,10 @@ class Server:
                 if self.watcher in ready:
                     self.sync()
                 if self.sock in ready:
-                    conn, _ = self.sock.accept()
+                    try:
+                        conn, _ = self.sock.accept()
+                    except OSError:
+                        continue  # gone before it was taken, or no descriptor left now
                     with conn:
                         try:
                             self.handle(conn)

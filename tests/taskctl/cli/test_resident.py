@@ -96,3 +96,19 @@ def test_what_it_does_not_serve_is_refused(server):
         got = server.reply({"op": "answer", "stamp": server.stamp, "command": command,
                             "params": params})
         assert "error" in got
+
+
+def test_a_question_that_fails_does_not_stop_it(server, monkeypatch):
+    ask(server, "next", {"weight": "auto"})
+    _edit(server, "Boom")
+    server.sync()
+
+    def boom(*a, **kw):
+        raise RuntimeError("a planner bug")
+
+    monkeypatch.setattr(answers, "plan_answer", boom)
+    server.refresh()  # no exception: the question is dropped from the warm set
+    assert not server.recent
+    got = server.reply({"op": "answer", "stamp": server.stamp, "command": "next",
+                        "params": {"weight": "auto"}})
+    assert got == {"error": "RuntimeError: a planner bug"}  # its asker computes it alone
