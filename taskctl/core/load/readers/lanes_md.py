@@ -55,7 +55,7 @@ class LanesMdReader(Reader):
             m = _ENTRY.match(line)
             if m:
                 entries.append((i, m.group(1), m.group(2), lane))
-        ends = [e[0] for e in entries[1:]] + [len(lines) + 1]
+        ends = [e[0] for e in entries[1:]] + ([len(lines) + 1] if entries else [])
         for (start, tid, title, status), end in zip(entries, ends, strict=True):
             block = "\n".join(lines[start:end - 1])
             cut = re.search(r"^##\s", block, re.MULTILINE)  # the next lane ends the block

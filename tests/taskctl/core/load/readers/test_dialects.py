@@ -158,3 +158,14 @@ def test_unknown_dialect_name():
 def test_lanes_labels_are_tags(dialect_tree):
     bl = load(dialect_tree("lanes-md"), use_cache=False)
     assert bl.tasks["W-7"].tags == ["perf"] and bl.tasks["W-7"].title == "Cache the rendered pages"
+
+
+def test_a_board_without_entries_loads_as_no_tasks(tmp_path):
+    """A TASKS.md with no `### ID: title` entry (here: front matter, as a task file has) is a
+    board with no tasks, said as a warning — it raised from the reader (found by hypothesis)."""
+    root = tmp_path / ".tasks"
+    root.mkdir()
+    (root / "tasks.md").write_text("---\nid: T1\ntitle: A\nstatus: pending\n---\n# A\n")
+    bl = load(root, use_cache=False)
+    assert bl.dialect == "lanes-md" and not bl.tasks
+    assert any(p.code == "W161" or "no tasks" in p.message for p in bl.problems)
