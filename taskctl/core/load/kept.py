@@ -35,6 +35,9 @@ class Kept:
         self.root = Path(root)
         self.state: dict | None = None
         self.changed: set[str] | None = None  # None: anything may have changed
+        self.last: Backlog | None = None  # the backlog of the last load through here
+        self.patched = False  # a patch of task files alone (no other file came or went)?
+        self.unread: list | None = None  # the files-not-read walk of the last full load
 
     def note(self, paths: set[str] | None) -> None:
         if paths is None or self.changed is None:
@@ -45,6 +48,7 @@ class Kept:
     def keep(self, ld: Any, bl: Backlog) -> None:
         """Keep what a full load (`ld`, a finished `_Loader`) gave, before its reader adds
         anything: it now stands for the store as it was when the load began."""
+        self.last, self.patched, self.unread = bl, False, None
         self.state = snapshot.state_of(ld, bl, racy=False)
         if self.state is None:
             return
@@ -59,7 +63,7 @@ class Kept:
         st, changed = self.state, self.changed
         if st is None or changed is None or len(changed) > MAX_PATCHED:
             return None
-        todo = []
+        todo, passed_over = [], False
         for s in sorted(changed):
             if s in st["files"]:
                 if not os.path.isfile(s):
@@ -67,6 +71,8 @@ class Kept:
                 todo.append(s)
             elif s in self.listing or os.path.lexists(s):
                 return None  # a listed file not patchable alone, or anything else there now
+            else:
+                passed_over = True  # gone again: not loaded, but the files-not-read walk sees it
         r = snapshot.Restored(self.root, self.paths, st)
         bl = r.backlog([Path(s) for s in todo], base=self.base)
         if bl is None:
@@ -74,6 +80,7 @@ class Kept:
         snapshot.apply_delta(st, {"keys": {}, **r.patch(bl, todo)})
         self.base = (dict(bl.tasks), dict(bl.sources))
         self.changed = set()
+        self.last, self.patched = bl, not passed_over
         return bl
 
 

@@ -130,3 +130,38 @@ def test_only_the_keepers_store_uses_it(copy_example, keeper, monkeypatch):
     a, b = copy_example("agent-mvp"), copy_example("broken")
     k = keeper(a)
     assert kept.keeper(a) is k and kept.keeper(b) is None
+
+
+def test_files_not_read_are_walked_again_only_after_a_full_load(copy_example, keeper,
+                                                                monkeypatch):
+    """A patched load reuses the last full load's files-not-read walk (nothing was added or
+    removed, or it would not be a patch); a full load walks again."""
+    from taskctl.core.load.readers import scan
+
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    walks = []
+    real = scan.unread
+    monkeypatch.setattr(scan, "unread", lambda *a: walks.append(a[0]) or real(*a))
+
+    def alone(r):  # the comparison's own loads (no cache: never through the keeper) walk too
+        bl = full(r)
+        walks.pop()
+        return bl
+
+    notes = root / "notes.md"
+    notes.write_text("# not a task\n")
+    bl, patched = load(k, root, {str(notes)}, monkeypatch)
+    assert not patched and len(walks) == 1
+    assert any(p.code == "W160" and "notes.md" in p.message for p in bl.problems)
+    same(bl, alone(root))
+    target = Path(_merged(k)[0])
+    _edit(target, "title")
+    bl, patched = load(k, root, {str(target)}, monkeypatch)
+    assert patched and len(walks) == 1  # not walked again
+    same(bl, alone(root))  # the W160 is still there
+    notes.unlink()  # a file gone that no load read: passed over, but walked again
+    bl, _patched = load(k, root, {str(notes)}, monkeypatch)
+    assert len(walks) == 2
+    assert not any("notes.md" in p.message for p in bl.problems)
+    same(bl, alone(root))
