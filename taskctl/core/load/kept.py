@@ -10,7 +10,8 @@ snapshot's: only task files merged with their manifest entry, whose new text par
 of the same id, are patched; anything else (the manifest, a milestone file, a file added or
 removed, a path never seen, a change the watcher could not name) is a full load, which is kept
 in turn. A file written and gone again before the load (an editor's or `atomic.py`'s temporary
-file) changes nothing the loader reads and is passed over.
+file), or one whose suffix no loader reads (`.swp`, `~`), changes nothing the loader reads and
+is passed over (the files-not-read walk is done again all the same).
 
 Only the process that sets `KEEPER` uses this; every other load goes through `snapshot.py`.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.load import snapshot
+from taskctl.core.load.readers.scan import TASKISH
 from taskctl.core.model import Backlog
 
 MAX_PATCHED = 512  # more changed files at once: a full load
@@ -69,10 +71,12 @@ class Kept:
                 if not os.path.isfile(s):
                     return None  # removed
                 todo.append(s)
-            elif s in self.listing or os.path.lexists(s):
-                return None  # a listed file not patchable alone, or anything else there now
-            else:
-                passed_over = True  # gone again: not loaded, but the files-not-read walk sees it
+            elif s in self.listing:
+                return None  # a listed file not patchable alone
+            elif os.path.lexists(s) and s.lower().endswith(TASKISH):
+                return None  # a file a load might read: added, or no longer what it was
+            else:  # gone again, or no file a load reads (an editor's swap or backup file):
+                passed_over = True  # the backlog is the same; the files-not-read walk is redone
         r = snapshot.Restored(self.root, self.paths, st)
         bl = r.backlog([Path(s) for s in todo], base=self.base)
         if bl is None:
@@ -82,6 +86,17 @@ class Kept:
         self.changed = set()
         self.last, self.patched = bl, not passed_over
         return bl
+
+
+    def walked(self, bl: Backlog) -> list | None:
+        """The files-not-read walk of the last full load, when `bl` is a patch of task files
+        alone (no file came or went anywhere the watcher looks, so none the walk would see);
+        10,000 files: ~50 ms spared."""
+        return self.unread if self.last is bl and self.patched else None
+
+    def remember_walk(self, bl: Backlog) -> None:
+        if self.last is bl:
+            self.unread = list(bl.unread)
 
 
 KEEPER: Kept | None = None  # set by the resident process for its store

@@ -65,20 +65,11 @@ def unread(root: Path, read: set[Path], reader) -> list[tuple[Path, str]]:
     return out
 
 
-def report_unread(bl, reader) -> None:
+def report_unread(bl, reader, walked: list | None = None) -> None:
     """Fill `bl.unread` and add one W160 per file (the renderer folds a long run into one
-    summary line). A resident process's load patched for edited task files (`kept.py`: no
-    file added, removed or renamed anywhere it watches, so none here either) reuses the walk
-    of its last full load (10,000 files: ~50 ms)."""
-    from taskctl.core.load.kept import keeper
-
-    k = keeper(bl.root)
-    if k is not None and k.last is bl and k.patched and k.unread is not None:
-        bl.unread = list(k.unread)
-    else:
-        bl.unread = unread(bl.root, bl.files_read, reader)
-        if k is not None and k.last is bl:  # its full load: what the next patch reuses
-            k.unread = list(bl.unread)
+    summary line). `walked`: what `unread` gave for this tree when nothing that it looks at
+    can have changed since (a resident process's patched load, `kept.py`)."""
+    bl.unread = list(walked) if walked is not None else unread(bl.root, bl.files_read, reader)
     for path, why in bl.unread:
         bl.problems.append(problem("unread-file", f"{path.name} looks like a task file but was "
                                    f"not read: {why}", file=bl.rel(path), line=1))

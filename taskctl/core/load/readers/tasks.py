@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from taskctl.core.load import loader
+from taskctl.core.load.kept import keeper
 from taskctl.core.load.readers import scan
 from taskctl.core.load.readers.base import Reader, Top, report_int_ids
 from taskctl.core.model import Backlog
@@ -34,7 +35,10 @@ class TasksReader(Reader):
         bl.dialect = self.name
         report_int_ids(bl, [t.id for t in bl.tasks.values()
                             if type(t.front_matter.get("id")) is int])
-        scan.report_unread(bl, self)
+        kept = keeper(root)  # a resident process's: its last walk, when still good
+        scan.report_unread(bl, self, kept.walked(bl) if kept is not None else None)
+        if kept is not None:
+            kept.remember_walk(bl)
         return bl
 
     def unread_reason(self, rel_parts: tuple[str, ...]) -> str:

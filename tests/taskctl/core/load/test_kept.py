@@ -165,3 +165,23 @@ def test_files_not_read_are_walked_again_only_after_a_full_load(copy_example, ke
     assert len(walks) == 2
     assert not any("notes.md" in p.message for p in bl.problems)
     same(bl, alone(root))
+
+
+def test_an_editors_swap_file_is_no_full_load(copy_example, keeper, monkeypatch):
+    """Vim writes `.name.swp` beside the file every few seconds while it is edited: no loader
+    reads such a file, so the backlog stays patched (only the files-not-read walk is redone)."""
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    target = Path(_merged(k)[0])
+    swap = target.with_name(f".{target.name}.swp")
+    swap.write_bytes(b"b0VIM 9.0\0")
+    backup = target.with_name(target.name + "~")
+    backup.write_text(target.read_text())
+    bl, patched = load(k, root, {str(swap), str(backup)}, monkeypatch)
+    assert patched
+    same(bl, full(root))
+    notes = root / "tasks" / "notes.txt"  # a suffix the files-not-read walk reports
+    notes.write_text("todo: write tests\n")
+    bl, patched = load(k, root, {str(notes)}, monkeypatch)
+    assert not patched
+    same(bl, full(root))
