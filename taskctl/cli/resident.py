@@ -137,11 +137,18 @@ class Server:
                 return doc
 
     def refresh(self) -> None:
-        """The recent questions answered again for the store as it is now."""
+        """The recent questions answered again for the store as it is now, the latest first.
+        A client waiting meanwhile is answered first (its question may not be among them):
+        the rest is resumed right after."""
         self.dirty_at = None
         if not self.recent:
             self.backlog()
-        for q, (command, params) in list(self.recent.items()):
+        for q, (command, params) in reversed(list(self.recent.items())):
+            if self.memo.get(q) is not None and self.bl_changes == self.changes:
+                continue  # answered already for this state
+            if select.select([self.sock], [], [], 0)[0]:
+                self.dirty_at = time.monotonic() - QUIET
+                return
             try:
                 self.answer(command, params)
             except (Gone, Unwatchable):

@@ -112,3 +112,24 @@ def test_a_question_that_fails_does_not_stop_it(server, monkeypatch):
     got = server.reply({"op": "answer", "stamp": server.stamp, "command": "next",
                         "params": {"weight": "auto"}})
     assert got == {"error": "RuntimeError: a planner bug"}  # its asker computes it alone
+
+
+def test_a_waiting_client_is_answered_before_the_warm_set(server):
+    for tag in ("a", "b", "c"):
+        ask(server, "list", {**LIST, "tag": tag})
+    _edit(server, "Busy")
+    server.sync()
+    import socket
+
+    waiting = socket.socket(socket.AF_UNIX)
+    waiting.connect(channel.address(str(server.root)))  # queued: the server has not accepted
+    try:
+        server.refresh()
+        assert server.dirty_at is not None  # stopped to answer it, and comes back at once
+        assert server.bl_changes != server.changes  # nothing computed for the new state yet
+    finally:
+        waiting.close()
+    server.sock.accept()[0].close()
+    server.refresh()
+    assert server.dirty_at is None and server.bl_changes == server.changes
+    assert len(server.memo) == 3
