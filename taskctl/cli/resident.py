@@ -83,7 +83,8 @@ class Server:
         self.bl: Any = None
         self.bl_changes = -1
         self.memo: dict[str, str] = {}  # question -> its answer, JSON-encoded
-        self.recent: OrderedDict[str, tuple[str, dict]] = OrderedDict()
+        # question -> [command, params, times asked], the latest asked last
+        self.recent: OrderedDict[str, list] = OrderedDict()
         self.dirty_at: float | None = None
         self.answered = 0
         self.stopping = False
@@ -113,16 +114,22 @@ class Server:
             self.sync()
         return self.bl
 
-    def answer(self, command: str, params: dict) -> str:
-        """The answer document of `command` for `params` (`answers.params`), JSON-encoded."""
+    def asked(self, command: str, params: dict) -> str:
+        """Record a client's question (kept warm: the `RECENT` latest); its key."""
         if command not in channel.SERVED or not isinstance(params, dict) \
                 or set(params) != set(ANSWER_PARAMS[command]):
             raise ValueError(f"not a served question: {command}")
         q = json.dumps([command, params], sort_keys=True)
-        self.recent[q] = (command, params)
-        self.recent.move_to_end(q)
+        entry = self.recent.pop(q, None) or [command, params, 0]
+        entry[2] += 1
+        self.recent[q] = entry
         while len(self.recent) > RECENT:
             self.recent.popitem(last=False)
+        return q
+
+    def answer(self, command: str, params: dict) -> str:
+        """The answer document of `command` for `params` (`answers.params`), JSON-encoded."""
+        q = json.dumps([command, params], sort_keys=True)
         while True:
             bl = self.backlog()
             doc = self.memo.get(q)
@@ -137,13 +144,15 @@ class Server:
                 return doc
 
     def refresh(self) -> None:
-        """The recent questions answered again for the store as it is now, the latest first.
-        A client waiting meanwhile is answered first (its question may not be among them):
-        the rest is resumed right after."""
+        """The recent questions answered again for the store as it is now, the most asked
+        first (an agent's `next`), then the latest. A client waiting meanwhile is answered
+        first (its question may not be among them): the rest is resumed right after."""
         self.dirty_at = None
         if not self.recent:
             self.backlog()
-        for q, (command, params) in reversed(list(self.recent.items())):
+        order = sorted(enumerate(self.recent.items()), key=lambda e: (e[1][1][2], e[0]),
+                       reverse=True)
+        for _i, (q, (command, params, _times)) in order:
             if self.memo.get(q) is not None and self.bl_changes == self.changes:
                 continue  # answered already for this state
             if select.select([self.sock], [], [], 0)[0]:
@@ -195,6 +204,7 @@ class Server:
             return {"token": self.token()}
         if op == "answer":
             try:
+                self.asked(msg.get("command"), msg.get("params"))
                 doc = self.answer(msg.get("command"), msg.get("params"))
             except Exception as e:  # noqa: BLE001 - the client computes it itself
                 return {"error": f"{type(e).__name__}: {e}"}

@@ -133,3 +133,15 @@ def test_a_waiting_client_is_answered_before_the_warm_set(server):
     server.refresh()
     assert server.dirty_at is None and server.bl_changes == server.changes
     assert len(server.memo) == 3
+
+
+def test_the_most_asked_question_is_answered_again_first(server, monkeypatch):
+    ask(server, "next", {"weight": "auto"})
+    ask(server, "next", {"weight": "auto"})
+    ask(server, "list", {**LIST, "tag": "late"})  # the latest, asked once
+    _edit(server, "Order")
+    server.sync()
+    order, real = [], server.answer
+    monkeypatch.setattr(server, "answer", lambda c, p: order.append(c) or real(c, p))
+    server.refresh()
+    assert order == ["next", "list"]
