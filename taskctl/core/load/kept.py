@@ -73,8 +73,8 @@ class Kept:
                 todo.append(s)
             elif s in self.listing:
                 return None  # a listed file not patchable alone
-            elif os.path.lexists(s) and s.lower().endswith(TASKISH):
-                return None  # a file a load might read: added, or no longer what it was
+            elif os.path.isdir(s) or (os.path.lexists(s) and s.lower().endswith(TASKISH)):
+                return None  # a folder (what came in it?), a file a load might read
             else:  # gone again, or no file a load reads (an editor's swap or backup file):
                 passed_over = True  # the backlog is the same; the files-not-read walk is redone
         r = snapshot.Restored(self.root, self.paths, st)
@@ -86,7 +86,6 @@ class Kept:
         self.changed = set()
         self.last, self.patched = bl, not passed_over
         return bl
-
 
     def walked(self, bl: Backlog) -> list | None:
         """The files-not-read walk of the last full load, when `bl` is a patch of task files

@@ -185,3 +185,16 @@ def test_an_editors_swap_file_is_no_full_load(copy_example, keeper, monkeypatch)
     bl, patched = load(k, root, {str(notes)}, monkeypatch)
     assert not patched
     same(bl, full(root))
+
+
+def test_a_new_folder_is_a_full_load(copy_example, keeper, monkeypatch):
+    """Files written into a new folder before the watcher could watch it are named by no
+    event: only the folder is. The folder is a full load, which lists them."""
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    sub = root / "tasks" / "later"
+    sub.mkdir()
+    (sub / "T901-late.md").write_text("---\nid: T901\ntitle: Late\nstatus: pending\n---\n")
+    bl, patched = load(k, root, {str(sub)}, monkeypatch)
+    assert not patched and "T901" in bl.tasks
+    same(bl, full(root))
