@@ -77,17 +77,13 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
     if st is None:
         _watchable(root)  # said here, in one line, rather than in the server's log
         log = root / CACHE_DIR / "serve.log"
-        try:
-            log.parent.mkdir(exist_ok=True)
-            out = open(log, "ab")  # noqa: SIM115 - handed to the child
-        except OSError:
-            out = subprocess.DEVNULL
+        out = _log(root)
         cmd = [sys.executable, "-m", "taskctl", "--tasks-dir", str(root), "serve", "run",
                "--idle", f"{idle:g}"]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 start_new_session=True, close_fds=True)
-        if out is not subprocess.DEVNULL:
-            out.close()
+        if out >= 0:
+            os.close(out)
         deadline = time.monotonic() + START_WAIT
         while st is None and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -102,6 +98,25 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
         emit_json({"started": started, **st})
         return
     print(f"{'started' if started else 'already serving'}: {root} (pid {st['pid']})")
+
+
+def _log(root) -> int:
+    """A descriptor of `.cache/serve.log` opened for appending, or DEVNULL: never through a
+    link out of the tree (`files/paths.py`), never a link itself."""
+    from taskctl.core.files.paths import confined
+    from taskctl.core.files.sealed import CACHE_DIR
+    from taskctl.errors import UnsafePath
+
+    try:
+        path = confined(root, CACHE_DIR, "serve.log")
+    except UnsafePath as e:  # the server could not leave its marker there either
+        raise UsageError(f"cannot serve {root}: {e.message}", e.hint) from None
+    try:
+        path.parent.mkdir(exist_ok=True)
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+                       | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return subprocess.DEVNULL
 
 
 def _watchable(root) -> None:

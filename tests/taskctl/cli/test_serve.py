@@ -9,6 +9,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -220,3 +221,18 @@ def test_a_silent_client_does_not_hold_it_up(served):
         assert time.monotonic() - t < 30
     finally:
         s.close()
+
+
+def test_a_cache_folder_leading_out_of_the_tree_gets_nothing(copy_example, tmp_path):
+    """`.cache` linked elsewhere: no log and no marker written there; no server (clients
+    could not find it), said in one line."""
+    root = copy_example("agent-mvp")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    os.symlink(outside, root / ".cache")
+    r = tc(root, "serve", "start")
+    assert r.returncode == 2 and "symlink" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2  # the error and its hint
+    assert list(outside.iterdir()) == []
+    assert not status(root)["running"]
