@@ -6,8 +6,9 @@ ends check the other's credentials (`SO_PEERCRED`): the server answers only its 
 a client believes only a server of its own user (another user could otherwise bind the name
 first and hand out forged plans). A request is one JSON line, the reply one JSON line.
 
-Import-light: every read command looks for a server (~0.1 ms when none listens), and a warm
-read without one imports no json.
+Import-light: every read command looks for a server's marker first (`cache.marked`, one
+stat); without one nothing here runs, and with one the socket is the C module `_socket`
+(`socket`'s own imports cost ~3 ms) and json is imported only once a server listens.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def supported() -> bool:
     return hasattr(_socket, "SO_PEERCRED")
 
 
-
 def address(root: str) -> bytes:
     from taskctl.core.files.cachekey import sha256
 
@@ -43,12 +43,17 @@ def address(root: str) -> bytes:
 
 
 def stamp() -> str:
-    """What the answers depend on besides the files: taskctl's version and core code, the
-    interpreter. A server whose stamp differs from its client's must not answer it."""
+    """What the answers depend on besides the files: taskctl's version, its core code and the
+    CLI modules that compute answers (`cli/answers.py`, the server), the interpreter. A
+    server whose stamp differs from its client's must not answer it."""
     from taskctl.core.files import codestamp
     from taskctl.core.files.cachekey import sha256
 
-    return sha256(repr((__version__, codestamp.stamp(), sys.version)).encode()).hexdigest()
+    cli = os.path.join(os.path.dirname(codestamp.CORE), "cli")
+    with os.scandir(cli) as it:
+        mine = sorted((e.name, e.stat().st_mtime_ns) for e in it if e.name.endswith(".py"))
+    return sha256(repr((__version__, codestamp.stamp(), mine, sys.version)).encode()
+                  ).hexdigest()
 
 
 def peer_uid(sock) -> int:
