@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.load import snapshot
-from taskctl.core.load.readers.scan import TASKISH
+from taskctl.core.load.readers.scan import NON_TASK_DIRS, TASKISH
 from taskctl.core.model import Backlog
 
 MAX_PATCHED = 512  # more changed files at once: a full load
@@ -58,6 +58,13 @@ class Kept:
                                     in enumerate(self.state["slots"])}
         self.paths = list(ld.paths)
         self.listing = set(self.state["listing"])
+        # every folder above a file the load read: a folder moved away is named alone
+        read = [*self.state["listing"], *(m for m, _k, _got in self.state["milestones"])]
+        self.folders = {os.path.dirname(f) for f in read}
+        for f in list(self.folders):
+            while f and f != os.path.dirname(f) and len(f) > len(str(self.root)):
+                f = os.path.dirname(f)
+                self.folders.add(f)
         self.base = (dict(bl.tasks), dict(bl.sources))
         self.changed = set()
 
@@ -65,14 +72,16 @@ class Kept:
         st, changed = self.state, self.changed
         if st is None or changed is None or len(changed) > MAX_PATCHED:
             return None
-        todo, passed_over = [], False
+        todo, passed_over, top = [], False, str(self.root) + os.sep
         for s in sorted(changed):
+            if s.startswith(top) and s[len(top):].split(os.sep, 1)[0].lower() in NON_TASK_DIRS:
+                continue  # locks, claims, context...: neither loaded nor walked for W160
             if s in st["files"]:
                 if not os.path.isfile(s):
                     return None  # removed
                 todo.append(s)
-            elif s in self.listing:
-                return None  # a listed file not patchable alone
+            elif s in self.listing or s in self.folders:
+                return None  # a listed file not patchable alone, a folder of read files
             elif os.path.isdir(s) or (os.path.lexists(s) and s.lower().endswith(TASKISH)):
                 return None  # a folder (what came in it?), a file a load might read
             else:  # gone again, or no file a load reads (an editor's swap or backup file):

@@ -6,10 +6,13 @@ Why inotify and not a stat walk: a 10,000-file walk costs ~0.1 s per question, a
 whole answer may cost. The kernel queues an event while the write, rename or unlink that
 causes it runs, before that call returns; so a question asked after a change was made finds
 its event queued, and `drain()` (called before every answer) sees it. What inotify cannot
-see, and so where `Watcher` refuses to start (`Unwatchable`): a symbolic link in the store (its
-target may change elsewhere), a platform without inotify. Not seen either, and documented: a
-change made on another machine sharing the directory over a network filesystem, or through a
-shared memory mapping.
+see, and so where `Watcher` refuses to start or stops (`Unwatchable`): a symbolic link in the
+store (its target may change elsewhere), a file with a second name when the watch starts or
+when it is created in the store (a hard link: written through a name outside the store, no
+event names it here), a platform without inotify. Not seen, and documented: a second name
+given later, outside the store, to a file of the store (the kernel tells only watches of
+that file, not of its folder); a change made on another machine sharing the directory over a
+network filesystem, or through a shared memory mapping.
 """
 
 from __future__ import annotations
@@ -109,6 +112,8 @@ class Watcher:
                                       "where no watch sees it)")
                 if e.is_dir(follow_symlinks=False):
                     self._tree(e.path, top=False, add_self=True)
+                else:
+                    _one_name(e.path)
 
     def drain(self) -> set[str] | None:
         """Read every queued event: the paths they name that the fingerprint covers (an
@@ -126,10 +131,10 @@ class Watcher:
                 wd, mask, _cookie, n = _EVENT.unpack_from(buf, pos)
                 name = buf[pos + 16:pos + 16 + n].rstrip(b"\0").decode("utf-8", "surrogateescape")
                 pos += 16 + n
-                if mask & IN_Q_OVERFLOW:
-                    self._start()
+                if mask & IN_Q_OVERFLOW:  # watches set up afresh; the rest of this
+                    self._start()  # buffer names the old ones: read the new queue instead
                     changed = None
-                    continue
+                    break
                 path = self._event(wd, mask, name)
                 if path and changed is not None:
                     changed.add(path)
@@ -160,4 +165,18 @@ class Watcher:
                                   "where no watch sees it)")
             if mask & IN_ISDIR:
                 self._tree(path, top=False, add_self=True)
+            else:
+                _one_name(path)
         return path
+
+
+def _one_name(path: str) -> None:
+    """Refuse a file with another name (a hard link): written through a name outside the
+    store, it changes with no event here."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return  # gone again
+    if st.st_nlink > 1:
+        raise Unwatchable(f"{path} has {st.st_nlink} names (hard links): written through "
+                          "another one, it would change unseen")

@@ -198,3 +198,39 @@ def test_a_new_folder_is_a_full_load(copy_example, keeper, monkeypatch):
     bl, patched = load(k, root, {str(sub)}, monkeypatch)
     assert not patched and "T901" in bl.tasks
     same(bl, full(root))
+
+
+@pytest.mark.parametrize("folder", ["tasks", "milestones"])
+def test_a_folder_moved_away_is_a_full_load(copy_example, keeper, monkeypatch, tmp_path, folder):
+    """A folder renamed out of the store is named alone (no event per file in it)."""
+    root = copy_example("agent-mvp")
+    if folder == "milestones":
+        (root / "milestones").mkdir(exist_ok=True)
+        (root / "milestones" / "M9.yaml").write_text("id: M9\ntitle: Nine\ntasks: [T033]\n")
+    k = keeper(root)
+    (root / folder).rename(tmp_path / "away")
+    bl, patched = load(k, root, {str(root / folder)}, monkeypatch)
+    assert not patched
+    same(bl, full(root))
+
+
+def test_locks_and_claims_change_nothing(copy_example, keeper, monkeypatch):
+    """`claim`, `start` and the locks write under .locks/ and claims/ (16 agents claiming at
+    once): no load reads them, no files-not-read walk enters them."""
+    from taskctl.core.load.readers import scan
+
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    walks = []
+    real = scan.unread
+    monkeypatch.setattr(scan, "unread", lambda *a: walks.append(1) or real(*a))
+    changed = set()
+    for d, name in ((".locks", "task.T033.inprogress.json"), ("claims", "T033.json")):
+        (root / d).mkdir(exist_ok=True)
+        (root / d / name).write_text("{}")
+        changed |= {str(root / d), str(root / d / name)}
+    bl, patched = load(k, root, changed, monkeypatch)
+    assert patched and walks == []
+    walks_before = len(walks)
+    same(bl, full(root))
+    assert len(walks) == walks_before + 1  # only the comparison's own load walked

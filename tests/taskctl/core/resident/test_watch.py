@@ -102,3 +102,21 @@ def test_the_store_going_away_is_said(store, tmp_path):
     root.rename(tmp_path / "moved")
     with pytest.raises(Gone):
         w.drain()
+
+
+def test_hard_links_are_refused(store, tmp_path):
+    """A second name outside the store would let the file change with no event here."""
+    root, _w = store
+    os.link(root / "tasks" / "T1.md", tmp_path / "elsewhere.md")
+    with pytest.raises(Unwatchable, match="hard links"):
+        Watcher(str(root))
+    os.unlink(tmp_path / "elsewhere.md")
+    w2 = Watcher(str(root))
+    try:
+        outside = tmp_path / "outside.md"
+        outside.write_text("---\nid: T7\n---\n")
+        os.link(outside, root / "tasks" / "T7.md")  # a new name for a file outside
+        with pytest.raises(Unwatchable, match="hard links"):
+            w2.drain()
+    finally:
+        w2.close()
