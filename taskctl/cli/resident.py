@@ -59,6 +59,11 @@ def _terminate(*_: Any) -> None:
     raise _Terminated  # out of a blocking select (PEP 475 would resume it)
 
 
+def _question(command: str, params: dict) -> str:
+    """A question's key (the warm set's and the answers')."""
+    return json.dumps([command, params], sort_keys=True)
+
+
 class Server:
     def __init__(self, root: Path, idle: float):
         for k in ("TASKCTL_TAG", "TASKCTL_FORMAT", "TASKCTL_NO_CACHE"):
@@ -119,7 +124,7 @@ class Server:
         if command not in channel.SERVED or not isinstance(params, dict) \
                 or set(params) != set(ANSWER_PARAMS[command]):
             raise ValueError(f"not a served question: {command}")
-        q = json.dumps([command, params], sort_keys=True)
+        q = _question(command, params)
         entry = self.recent.pop(q, None) or [command, params, 0]
         entry[2] += 1
         self.recent[q] = entry
@@ -129,7 +134,7 @@ class Server:
 
     def answer(self, command: str, params: dict) -> str:
         """The answer document of `command` for `params` (`answers.params`), JSON-encoded."""
-        q = json.dumps([command, params], sort_keys=True)
+        q = _question(command, params)
         while True:
             bl = self.backlog()
             doc = self.memo.get(q)

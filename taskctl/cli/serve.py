@@ -54,8 +54,7 @@ def run(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0) -> None:
         raise LockBusy(f"{root} is served already",
                        "`taskctl serve status` shows by whom") from None
     except Unwatchable as e:  # a link that appeared since the check above
-        raise UsageError(f"cannot watch {root}: {e}",
-                         "the read commands work without it") from None
+        raise _cannot_watch(root, e) from None
     except Unmarked as e:
         raise UsageError(f"{e}: clients would not find the server",
                          "serve a store you can write to (and a user with a cache key)"
@@ -125,8 +124,11 @@ def _watchable(root) -> None:
     try:
         Watcher(str(root)).close()
     except Unwatchable as e:
-        raise UsageError(f"cannot watch {root}: {e}",
-                         "the read commands work without it") from None
+        raise _cannot_watch(root, e) from None
+
+
+def _cannot_watch(root, e: Exception) -> UsageError:
+    return UsageError(f"cannot watch {root}: {e}", "the read commands work without it")
 
 
 def _last_line(log) -> str:
