@@ -18,7 +18,7 @@ command run right after, with no wait (an agent that edits and asks at once).
 server's CPU is printed apart (the command's CPU column does not hold it).
 
 `--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
--x -C DIR`); it runs through the same console script with PYTHONPATH=DIR. Each version gets
+-x -C DIR`); it runs as its console script would (`bench_table.LAUNCH`). Each version gets
 its own copy of a generated tree (their caches differ). Figures: median wall and CPU of the
 process, `python -c pass` measured in the same run.
 """
@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_table import measure, rewrite_one_entry  # noqa: E402
+from bench_table import LAUNCH, measure, rewrite_one_entry  # noqa: E402
 from gen_tree import generate  # noqa: E402
 
 EXE = str(Path(sys.executable).with_name("taskctl"))
@@ -76,11 +76,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-edit-"))
     try:
         generate(tmp / "base", args.count)
-        versions = {"this checkout": {}}
+        # how each version is started: the console script, or the reference's package
+        versions: dict[str, list[str]] = {"this checkout": [EXE]}
         if args.reference:
-            versions["reference"] = {"PYTHONPATH": str(args.reference.resolve())}
+            versions["reference"] = [sys.executable, "-c", LAUNCH, str(args.reference.resolve())]
         if args.serve:
-            versions["served"] = {}
+            versions["served"] = [EXE]
         roots = {}
         for name in versions:
             d = tmp / name.replace(" ", "-")
@@ -98,9 +99,9 @@ def main() -> None:
             server_cpu = cpu_of(server)
         cmd = args.command.split()
         floor = [run([sys.executable, "-c", "pass"]) for _ in range(5)]
-        for name, env in versions.items():  # fill each version's caches
+        for name, launch in versions.items():  # fill each version's caches
             for _ in range(2):
-                run([EXE, *cmd, "--tasks-dir", str(roots[name])], env)
+                run([*launch, *cmd, "--tasks-dir", str(roots[name])])
         res: dict[tuple[str, str], list] = {}
         for i in range(1, args.rounds + 1):
             for kind, edit in (("file", edit_file), ("manifest", edit_manifest)):
@@ -110,17 +111,17 @@ def main() -> None:
                 order = list(versions) if i % 2 else list(versions)[::-1]
                 for name in order:
                     res.setdefault((kind, name), []).append(
-                        run([EXE, *cmd, "--tasks-dir", str(roots[name])], versions[name]))
+                        run([*versions[name], *cmd, "--tasks-dir", str(roots[name])]))
             for name in (list(versions) if i % 2 else list(versions)[::-1]):
                 time.sleep(1)  # each version's tree quiet before its edit
                 edit_file(roots[name], i + 1000)  # then asked at once: no wait at all
                 res.setdefault(("file at once", name), []).append(
-                    run([EXE, *cmd, "--tasks-dir", str(roots[name])], versions[name]))
+                    run([*versions[name], *cmd, "--tasks-dir", str(roots[name])]))
             time.sleep(1)  # as an agent's next call: what the last run left behind has landed
             for name in (list(versions) if i % 2 else list(versions)[::-1]):
                 res.setdefault(("new question", name), []).append(run(
-                    [EXE, "list", "--json", "--tag", f"q{i}", "--tasks-dir", str(roots[name])],
-                    versions[name]))
+                    [*versions[name], "list", "--json", "--tag", f"q{i}", "--tasks-dir",
+                     str(roots[name])]))
         print(f"{args.count} tasks, `taskctl {args.command}` after one edit, median of "
               f"{args.rounds}; floor `python -c pass` "
               f"{statistics.median(f[0] for f in floor) * 1000:.0f} ms")

@@ -26,11 +26,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_table import REPO, measure  # noqa: E402
+from bench_table import LAUNCH, REPO, measure  # noqa: E402
 
-LAUNCH = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
-          "repr(f).lower()]; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'taskctl'; "
-          "from taskctl.cli.quick import main; main()")
 NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}
 
 

@@ -38,6 +38,13 @@ from proctree import measure as tree_measure  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).with_name("taskctl"))
 NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}
+# Runs the `taskctl` package of the folder given first (another version's, `git archive <rev>
+# taskctl | tar -x -C DIR`, or this checkout) as its console script would: the editable
+# install's finder removed so that the folder's package is imported, then `quick.main` called
+# from `__main__` (a version that has `process.leave` then ends through it, as its script does).
+LAUNCH = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+          "repr(f).lower()]; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'taskctl'; "
+          "from taskctl.cli.quick import main; main()")
 TRAINER_EDITS = ("training/ops/sbom.py", "training/data/golden.py", "training/bench/flops.py")
 
 

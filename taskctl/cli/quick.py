@@ -105,7 +105,25 @@ def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
 
 
 def main() -> None:
-    """Console entry point: the cached fast path, else the full CLI (taskctl.cli.app.main)."""
+    """Console entry point: the cached fast path, else the full CLI (taskctl.cli.app.main).
+
+    When the program's `__main__` imported this function (the console script, `python -m
+    taskctl`, a `python -c` launcher) the process ends here, through `process.leave`: the
+    code `SystemExit` carries, without the interpreter's teardown. Called from elsewhere (a
+    host, a test in-process) it returns or raises `SystemExit` as before."""
+    if getattr(sys.modules.get("__main__"), "main", None) is not main:
+        _main()
+        return
+    from taskctl.cli.process import leave
+
+    try:
+        _main()
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
+
+
+def _main() -> None:
     from taskctl.cli.process import short_lived
 
     short_lived(True)  # a read answer: nothing it loads is changed before the process ends

@@ -35,9 +35,12 @@ def test_every_error_maps_to_a_listed_code():
 
 # Not a command's exit: the forked helper of a cold load, and the forked child that stores a
 # load's snapshot, end their own processes with `os._exit` (they must not run the command's
-# atexit handlers or flush the command's buffers).
+# atexit handlers or flush the command's buffers); the console script's last step
+# (`cli/process.leave`) passes on the code app.main chose, skipping the teardown.
 HELPER_EXITS = {("taskctl/core/load/fanout.py", "os._exit(code)"),
-                ("taskctl/core/load/snapshot.py", "os._exit(0)")}
+                ("taskctl/core/load/snapshot.py", "os._exit(0)"),
+                ("taskctl/cli/process.py", "sys.exit(code)"),
+                ("taskctl/cli/process.py", "os._exit(code or 0)")}
 
 
 def test_only_app_main_chooses_exit_codes():

@@ -191,9 +191,10 @@ def test_failing_validate_prints_the_same_from_the_cache(mvp, taskctl):
 
 def test_quick_validate_imports_no_cli_framework_on_a_hit(mvp, taskctl):
     taskctl(["validate", "--tasks-dir", mvp])
-    code = ("import sys\nfrom taskctl.cli.quick import main\nmain()\n"
-            "heavy = [m for m in ('typer', 'networkx', 'yaml', 'jsonschema')"
-            " if m in sys.modules]\nprint('HEAVY=' + ','.join(heavy), file=sys.stderr)\n")
+    code = ("import atexit, sys\n@atexit.register\ndef heavy():\n"  # at exit: main() ends it
+            "    heavy = [m for m in ('typer', 'networkx', 'yaml', 'jsonschema')"
+            " if m in sys.modules]\n    print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+            "from taskctl.cli.quick import main\nmain()\n")
     r = subprocess.run([sys.executable, "-c", code, "validate", "--tasks-dir", str(mvp)],
                        capture_output=True, text=True, check=True)
     assert "HEAVY=\n" in r.stderr and "OK: 6 task(s)" in r.stdout, (r.stdout, r.stderr)
@@ -222,9 +223,11 @@ def test_quick_path_leaves_missing_stores_to_the_full_cli(tmp_path):
 
 def test_quick_entry_point_imports_no_cli_framework_on_a_hit(mvp, taskctl):
     taskctl(["next", "--json", "--tasks-dir", mvp])
-    code = ("import sys\nfrom taskctl.cli.quick import main\nmain()\n"
-            "heavy = [m for m in ('typer', 'pydantic', 'networkx', 'yaml', 'jsonschema', 'rich')"
-            " if m in sys.modules]\nprint('HEAVY=' + ','.join(heavy), file=sys.stderr)\n")
+    code = ("import atexit, sys\n@atexit.register\ndef heavy():\n"  # at exit: main() ends it
+            "    heavy = [m for m in ('typer', 'pydantic', 'networkx', 'yaml', 'jsonschema',"
+            " 'rich')"
+            " if m in sys.modules]\n    print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+            "from taskctl.cli.quick import main\nmain()\n")
     r = subprocess.run([sys.executable, "-c", code, "next", "--json", "--tasks-dir", str(mvp)],
                        capture_output=True, text=True, check=True)
     assert "HEAVY=\n" in r.stderr and '"T033"' in r.stdout

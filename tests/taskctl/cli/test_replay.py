@@ -218,10 +218,11 @@ def test_a_changed_renderer_or_path_is_a_different_drawing(monkeypatch, tmp_path
 
 def test_a_real_hit_imports_no_rich(quiet):
     """Subprocesses: the second `next` (a table) is written without importing rich."""
-    code = ("import sys\nfrom taskctl.cli.quick import main\nmain()\n"
-            "heavy = [m for m in ('rich', 'typer', 'yaml', 'json', 'hashlib', 'typing', 'socket',"
-            " '_socket')"
-            " if m in sys.modules]\nprint('HEAVY=' + ','.join(heavy), file=sys.stderr)\n")
+    code = ("import atexit, sys\n@atexit.register\ndef heavy():\n"  # at exit: main() ends it
+            "    heavy = [m for m in ('rich', 'typer', 'yaml', 'json', 'hashlib', 'typing',"
+            " 'socket', '_socket')"
+            " if m in sys.modules]\n    print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+            "from taskctl.cli.quick import main\nmain()\n")
     env = {k: v for k, v in os.environ.items() if k not in replay.ENV}
     args = [sys.executable, "-c", code, "next", "--tasks-dir", str(quiet)]
     first = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
