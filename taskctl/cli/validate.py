@@ -107,8 +107,8 @@ def sync(
     else:
         if metrics:
             typer.echo(f"  {metrics}" + ("" if write else " (with --write)"))
-        for c in result.changes:
-            typer.echo(f"  {c}")
+        if result.changes:  # one write: 100,000 changes echoed one by one took ~0.9 s
+            typer.echo("".join(f"  {c}\n" for c in result.changes), nl=False)
         if not result.changed:
             typer.echo(f"{bl.rel(result.path)} is up to date")
         elif write:

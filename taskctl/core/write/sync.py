@@ -45,38 +45,42 @@ def dependents_of(bl: Backlog) -> dict[str, list[str]]:
     return {k: sorted(v, key=natural_key) for k, v in out.items()}
 
 
+_DROPPED = frozenset(DEPENDENCY_KEYS) | frozenset(KEY_ALIASES)  # rewritten from the task
+_BLANK_IS_NONE = frozenset({"phase", "milestone"})
+
+
 def entry_for(bl: Backlog, t: Task, old: dict[str, Any] | None,
               dependents: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The manifest entry of `t`; pass `dependents` (dependents_of) when building many."""
-    e = {k: v for k, v in (old or {}).items()
-         if k not in DEPENDENCY_KEYS and k not in KEY_ALIASES}
     if dependents is None:
         dependents = dependents_of(bl)
     dependents = dependents.get(t.id, [])
     # keep `blocks` ids that name deferred tasks (they have no spec to depend back)
-    kept = [b for b in t.blocks if b not in bl.tasks]
-    values = {
-        "title": t.title, "status": t.status,
-        "file": (under(t.path, bl.root) or str(t.path.relative_to(bl.root))) if t.path
-        else (old or {}).get("file"),
-        "priority": t.priority_label if t.priority is not None else None,
-        "phase": t.phase, "milestone": t.milestone, "depends_on": list(t.depends_on),
-        "blocks": dependents + [b for b in kept if b not in dependents], "tags": list(t.tags),
-        "estimated_hours": t.estimated_hours, "estimated_tokens": t.estimated_tokens,
-        "actual_hours": t.actual_hours, "actual_tokens": t.actual_tokens,
-        "created_at": t.created_at, "started_at": t.started_at, "completed_at": t.completed_at,
-    }
+    tasks = bl.tasks
+    kept = [b for b in t.blocks if b not in tasks]
+    if t.path:
+        file: Any = under(t.path, bl.root) or str(t.path.relative_to(bl.root))
+    else:
+        file = (old or {}).get("file")
+    values = (  # in ENTRY_FIELDS' order
+        t.title, file, t.status, t.priority_label if t.priority is not None else None, t.phase,
+        t.milestone, list(t.depends_on),
+        dependents + [b for b in kept if b not in dependents] if kept else list(dependents),
+        list(t.tags), t.estimated_hours, t.estimated_tokens, t.actual_hours, t.actual_tokens,
+        t.created_at, t.started_at, t.completed_at)
     out: dict[str, Any] = {"id": t.id}
-    for k in ENTRY_FIELDS:
-        v = values[k]
-        if v is None or (k in ("phase", "milestone") and v == ""):
-            e.pop(k, None)
+    dropped: set[str] = set()  # canonical keys with no value: not kept from the old entry
+    for k, v in zip(ENTRY_FIELDS, values, strict=True):
+        if v is None or (v == "" and k in _BLANK_IS_NONE):
+            dropped.add(k)
             continue
-        if v == [] and k not in (old or {}) and old is not None:
+        if v == [] and old is not None and k not in old:
             continue  # an absent list and an empty one mean the same: no churn
         out[k] = v
-    for k, v in e.items():  # unknown keys kept, after the canonical ones
-        out.setdefault(k, v)
+    if old:
+        for k, v in old.items():  # unknown keys kept, after the canonical ones
+            if k not in out and k not in _DROPPED and k not in dropped:
+                out[k] = v
     return out
 
 
@@ -125,6 +129,8 @@ def plan(bl: Backlog) -> SyncResult:
         before, after = old_entries.get(tid), by_id[tid]
         if before is None:
             res.changes.append(f"add entry {tid}")
+            continue
+        if before == after:  # most entries of a synced manifest: one comparison in C
             continue
         for k in sorted(set(before) | set(after)):
             if before.get(k) != after.get(k):
