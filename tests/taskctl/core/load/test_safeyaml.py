@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from taskctl.core.load import loader
+import pytest
+
+from taskctl.core.load import loader, safeyaml
 
 GOOD = ("---\nid: T001\ntitle: ok\nstatus: pending\npriority: P1\ndepends_on: []\n---\n\n"
         "## Description\n\nx\n")
@@ -60,6 +62,32 @@ def test_symlink_outside_the_tree_is_refused(tmp_path):
     bl = loader.load(root, use_cache=False)
     assert ("E002", "T009-link.yaml") in _codes(bl)
     assert "T009" not in bl.tasks
+
+
+def test_a_link_inside_the_tree_is_read_and_a_broken_one_is_said(tmp_path):
+    root = _tree(tmp_path, {"T001-ok.yaml": GOOD})
+    (root / "real").mkdir()
+    (root / "real" / "T002.yaml").write_text(GOOD.replace("T001", "T002"))
+    os.symlink(root / "real" / "T002.yaml", root / "tasks" / "T002-link.yaml")
+    os.symlink(root / "real" / "gone.yaml", root / "tasks" / "T003-broken.yaml")
+    assert safeyaml.read_text(root / "tasks" / "T002-link.yaml", root).startswith("---\nid: T002")
+    with pytest.raises(safeyaml.FileIssue, match="broken symlink"):
+        safeyaml.read_text(root / "tasks" / "T003-broken.yaml", root)
+    with pytest.raises(safeyaml.FileIssue, match="cannot stat: No such file"):
+        safeyaml.read_text(root / "tasks" / "T004-none.yaml", root)
+
+
+def test_a_fifo_or_a_folder_is_refused_never_waited_on(tmp_path):
+    """A FIFO where a task file should be: refused at once (no writer would ever come)."""
+    root = _tree(tmp_path, {"T001-ok.yaml": GOOD})
+    os.mkfifo(root / "tasks" / "T005-fifo.yaml")
+    (root / "tasks" / "T006-dir.yaml").mkdir()
+    start = time.monotonic()
+    with pytest.raises(safeyaml.FileIssue, match="not a regular file"):
+        safeyaml.read_text(root / "tasks" / "T005-fifo.yaml", root)
+    with pytest.raises(safeyaml.FileIssue, match="a directory"):
+        safeyaml.read_text(root / "tasks" / "T006-dir.yaml", root)
+    assert time.monotonic() - start < 5
 
 
 def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path):
