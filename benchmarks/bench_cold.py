@@ -1,12 +1,13 @@
 """Cold reads of a generated 10,000-task tree: one process vs a forked helper, paired.
 
-    python benchmarks/bench_cold.py [--runs 7] [--count 10000]
+    python benchmarks/bench_cold.py [--runs 7] [--count 10000] [--reference DIR] [--no-serial]
 
 For each command, rounds alternate `TASKCTL_LOAD_JOBS=1` (one process: the loader as before
 `core/load/fanout.py`) and the default (a forked helper parses ~58 % of the files), each run
 with nothing cached (`TASKCTL_NO_CACHE=1`); then the first run of a tree with an empty cache
 (the run that builds it). Each line: median wall, median CPU of the process and its helper,
 peak RSS of the whole process tree, and the ratio to `python -c pass` measured in the same run.
+`--reference DIR` adds another version (with its helper), alternated with the others.
 """
 
 from __future__ import annotations
@@ -19,8 +20,27 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_table import EXE, Table, measure, tree  # noqa: E402
+from bench_table import EXE, LAUNCH, Table, measure, tree  # noqa: E402
 from proctree import measure as tree_measure  # noqa: E402
+
+
+def become_subreaper() -> None:
+    """Orphans of the measured commands (the child that stores a load's snapshot after the
+    command has answered) become this process's children, so `settle` can wait for them: the
+    next run's `rm -rf .cache` must not race a store still being written."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def settle() -> None:
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
 
 WAYS = {"one process": {"TASKCTL_LOAD_JOBS": "1"}, "with a helper": {"TASKCTL_LOAD_JOBS": ""}}
 
@@ -29,7 +49,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--count", type=int, default=10_000)
+    ap.add_argument("--reference", help="another version's taskctl package (`git archive <rev> "
+                    "taskctl | tar -x -C DIR`): a third way, that version with its helper")
+    ap.add_argument("--no-serial", action="store_true", help="leave out the one-process way")
     args = ap.parse_args()
+    become_subreaper()
+    ways = {w: ([EXE], env) for w, env in WAYS.items()
+            if not (args.no_serial and w == "one process")}
+    if args.reference:
+        ways = {"reference": ([sys.executable, "-c", LAUNCH, args.reference],
+                              WAYS["with a helper"]), **ways}
     print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   "
           f"python: {sys.version.split()[0]}")
     floor = statistics.median(measure([sys.executable, "-c", "pass"])[0] for _ in range(9))
@@ -37,18 +66,20 @@ def main() -> None:
     print(f"floor: python -c pass {floor * 1000:.0f} ms")
     root = tree(Path(f"/tmp/taskctl-bench-{args.count}"), args.count)
     for command in (["next", "--json"], ["list", "--json"], ["validate"]):
-        cmd = [EXE, *command, "--tasks-dir", str(root)]
         for cache in ("none", "empty"):
-            res: dict[str, list] = {w: [] for w in WAYS}
+            res: dict[str, list] = {w: [] for w in ways}
             for _ in range(args.runs):
-                for way, extra in WAYS.items():
+                for way, (launch, extra) in ways.items():
+                    cmd = [*launch, *command, "--tasks-dir", str(root)]
                     env = {**os.environ, **extra}
                     if cache == "none":
                         env["TASKCTL_NO_CACHE"] = "1"
                     shutil.rmtree(root / ".cache", ignore_errors=True)
                     wall, peak, _code = tree_measure(cmd, env)
+                    settle()
                     shutil.rmtree(root / ".cache", ignore_errors=True)
                     cpu = measure(cmd, env)[1]  # a second run: CPU of it and its helper
+                    settle()
                     res[way].append((wall, cpu, peak))
             for way, rows in res.items():
                 label = f"{' '.join(command)} {'no cache' if cache == 'none' else 'first run'}"

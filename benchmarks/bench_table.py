@@ -1,7 +1,8 @@
 """Every figure of the speed table (issue 15) in one run, beside a bare `python -c pass`.
 
     python benchmarks/bench_table.py [--runs 9] [--count 10000] [--sync 2000,8000]
-                                     [--skip-stale] [--sync-timeout 120]
+                                     [--skip-stale] [--sync-timeout 120] [--sync-warm 1]
+                                     [--reference DIR]
 
 Each line: median wall time, median CPU time of the process (and its children), max peak RSS,
 and the ratio of the median wall time to the `python -c pass` median measured in the same run
@@ -13,7 +14,8 @@ Figures:
 - `next`, `list --json`, `list` (the table), `validate` on a generated 10,000-task tree, cold,
   with peak memory;
   then one task file edited, then the manifest rewritten with one entry changed;
-- `sync` dry run on generated trees of the given sizes (manifest entries);
+- `sync` dry run on generated trees of the given sizes (manifest entries): the first run
+  (cache empty) and warm ones; with `--reference DIR`, another version's beside it;
 - stale items after one real edit of a trainer module (in a tmp git clone; `gate --check`).
 The README's main job (`gate --rerun`) takes minutes: `benchmarks/bench_gate.py` times it.
 """
@@ -152,12 +154,38 @@ def rewrite_one_entry(path: Path, index: int | None = None) -> None:
     os.replace(tmp, path)
 
 
-def sync(t: Table, sizes: list[int], timeout: float) -> None:
+def sync(t: Table, sizes: list[int], timeout: float, reference: str | None = None,
+         warm: int = 1) -> None:
+    """`sync` dry runs: the first run of a tree with an empty cache ("cold"), then `warm` more.
+    With `reference`, that version runs beside this checkout, each on its own copy of the
+    tree (their caches differ), cold then warm runs alternated."""
     print(f"sync dry run (manifest entries; timeout {timeout:.0f} s):")
+    here = [sys.executable, "-c", LAUNCH, str(REPO)]
+    versions = {"": here} if reference is None else {
+        "reference": [sys.executable, "-c", LAUNCH, reference], "this checkout": here}
     for count in sizes:
-        root = tree(Path(f"/tmp/taskctl-bench-{count}"), count)
-        t.line(f"sync, {count} entries", runs([EXE, "sync", "--tasks-dir", str(root)], 1,
-                                               timeout=timeout))
+        base = tree(Path(f"/tmp/taskctl-bench-{count}"), count)
+        roots = {}
+        for name in versions:
+            if reference is None:
+                roots[name] = base
+                shutil.rmtree(base / ".cache", ignore_errors=True)
+                continue
+            copy = Path(f"/tmp/taskctl-bench-{count}-{name.replace(' ', '-')}") / ".tasks"
+            shutil.rmtree(copy.parent, ignore_errors=True)
+            shutil.copytree(base, copy, ignore=shutil.ignore_patterns(".cache"))
+            roots[name] = copy
+        res: dict[tuple[str, str], list] = {}
+        for kind, n in (("cold", 1), ("warm", warm)):
+            for i in range(n):
+                for name in (list(versions) if i % 2 == 0 else list(versions)[::-1]):
+                    res.setdefault((kind, name), []).append(measure(
+                        [*versions[name], "sync", "--tasks-dir", str(roots[name])],
+                        timeout=timeout))
+        for (kind, name), xs in res.items():
+            t.line(f"sync, {count} entries, {kind} {name}".rstrip(),
+                   (statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs),
+                    max(x[2] for x in xs)))
 
 
 def _not_ok(clone: Path) -> set[str]:
@@ -223,6 +251,9 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--sync", default="2000,8000")
     ap.add_argument("--sync-timeout", type=float, default=120)
+    ap.add_argument("--sync-warm", type=int, default=1, help="warm sync runs after the cold one")
+    ap.add_argument("--reference", help="another version's taskctl package (sync only): `git "
+                    "archive <rev> taskctl | tar -x -C DIR`")
     ap.add_argument("--skip-stale", action="store_true")
     ap.add_argument("--only", choices=("bundled", "large", "sync", "stale"))
     ap.add_argument("--clone", type=Path, help="a checkout with fresh evidence (for stale)")
@@ -240,7 +271,8 @@ def main() -> None:
         if a.only in (None, "large"):
             large(t, max(1, a.runs // 3), a.count)
         if a.only in (None, "sync"):
-            sync(t, [int(s) for s in a.sync.split(",") if s], a.sync_timeout)
+            sync(t, [int(s) for s in a.sync.split(",") if s], a.sync_timeout, a.reference,
+                 a.sync_warm)
         if a.only in (None, "stale") and not a.skip_stale:
             stale(a.clone, Path(tmp), a.before_rev)
     print(f"load avg at end: {os.getloadavg()[0]:.2f}")
