@@ -103,13 +103,15 @@ def plan_answer(root: Path, command: str, weight: str, dialect: str | None = Non
 def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None,
             bl: Any = None) -> dict:
     """The answer of `status`, `list`, `show` or `validate`. `bl`: as for `plan_answer` (never
-    for `show`, which needs the bodies)."""
+    for `show`, which needs its task's body)."""
     from taskctl.core.plan import progress
 
-    if bl is None:
+    if bl is None and command == "show":
+        bl = _shown(root, opts["task_id"], dialect)
+    elif bl is None:
         from taskctl.core.load.loader import load
 
-        bl = load(root, bodies=command == "show", dialect=dialect)  # only `show`: sections
+        bl = load(root, bodies=False, dialect=dialect)
     doc: dict[str, Any] = {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)],
                            "unread": len(bl.unread)}
     if command == "validate":
@@ -132,6 +134,29 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
     else:
         doc["report"] = {"task": progress.task_report(bl, opts["task_id"])}
     return doc
+
+
+def _shown(root: Path, tid: str, dialect: str | None) -> Any:
+    """The backlog `show` reports from: loaded without bodies (the stored backlog answers
+    that) and the shown task's body parsed alone — 10,000 tasks: ~0.3 s instead of ~1.7 s
+    for every body —, or loaded with every body where that cannot be done (another dialect,
+    the task's file changed since the load)."""
+    from taskctl.core.load.loader import load
+    from taskctl.core.load.parsefile import fill_body
+    from taskctl.core.load.readers import registry
+    from taskctl.core.plan import progress
+    from taskctl.errors import UnknownTask
+
+    reader = registry.get(dialect) if dialect else registry.detect(root)
+    if reader.name == registry.CANONICAL:
+        bl = load(root, bodies=False, dialect=dialect)
+        try:
+            task = progress.get_task(bl, tid)
+        except UnknownTask:
+            return bl  # the report says so, with the close matches
+        if fill_body(task, bl.root):
+            return bl
+    return load(root, bodies=True, dialect=dialect)
 
 
 def validate_failed(doc: dict, strict: bool) -> bool:

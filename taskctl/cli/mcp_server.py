@@ -84,7 +84,7 @@ def build(tasks_dir: str | None) -> MCPServer:
         def run():
             from taskctl.core.plan.progress import task_report
 
-            r = task_report(backlog(), task_id)
+            r = task_report(backlog(False), task_id)  # no body field is kept below
             keep = ("id", "title", "status", "priority", "phase", "milestone", "depends_on",
                     "estimated_hours", "estimated_tokens", "file", "blockers")
             out = {k: r[k] for k in keep if r.get(k) not in (None, "", [])}

@@ -25,6 +25,24 @@ def _fill_body(task: Task, raw: taskfile.RawTaskFile) -> None:
         task.description = sec.body if sec else ""
 
 
+def fill_body(task: Task, root: Path) -> bool:
+    """Parse the Markdown body of one task of a backlog loaded without bodies, as a load with
+    bodies would have (`show` needs one task's body, not every task's). False when its file
+    no longer holds the front matter it was loaded from: the caller then loads with bodies."""
+    if task.path is None or task.format != "front-matter":
+        return True  # no body a load would parse (a manifest entry, a plain YAML file)
+    in_completed = rel_parts(task.path, root)[1]
+    try:
+        raw = taskfile.read(task.path, root, require_front_matter=not in_completed,
+                            dates_as_strings=True)
+    except FileIssue:
+        return False
+    if raw is None or raw.format != "front-matter" or raw.data != task.front_matter:
+        return False
+    _fill_body(task, raw)
+    return True
+
+
 def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None,
                fresh: dict | None = None) -> tuple:
     """(path, task | None, raw | None, problems) for one task file.
