@@ -102,12 +102,14 @@ def plan_answer(root: Path, command: str, weight: str, dialect: str | None = Non
 
 def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None,
             bl: Any = None) -> dict:
-    """The answer of `status`, `list`, `show` or `validate`. `bl`: as for `plan_answer` (never
-    for `show`, which needs its task's body)."""
+    """The answer of `status`, `list`, `show` or `validate`. `bl`: as for `plan_answer` (for
+    `show`, loaded without bodies: the shown task's body is parsed into a copy of it)."""
     from taskctl.core.plan import progress
 
     if bl is None and command == "show":
         bl = _shown(root, opts["task_id"], dialect)
+    elif command == "show":
+        bl = _with_body(bl, opts["task_id"])
     elif bl is None:
         from taskctl.core.load.loader import load
 
@@ -157,6 +159,25 @@ def _shown(root: Path, tid: str, dialect: str | None) -> Any:
         if fill_body(task, bl.root):
             return bl
     return load(root, bodies=True, dialect=dialect)
+
+
+def _with_body(bl: Any, tid: str) -> Any:
+    """A view of `bl` (a resident process's kept backlog, loaded without bodies) in which the
+    shown task is a copy with its body parsed: the kept task itself is left as it was.
+    ValueError where that cannot be done (the process's client then computes the answer)."""
+    import copy
+
+    from taskctl.core.load.parsefile import fill_body
+    from taskctl.core.load.readers import registry
+    from taskctl.core.plan import progress
+
+    task = progress.get_task(bl, tid)  # an unknown id: UnknownTask, said by the client
+    shown = copy.copy(task)
+    if bl.dialect != registry.CANONICAL or not fill_body(shown, bl.root):
+        raise ValueError(f"the body of {task.id} cannot be added to the kept backlog")
+    view = copy.copy(bl)
+    view.tasks = {**bl.tasks, task.id: shown}
+    return view
 
 
 def validate_failed(doc: dict, strict: bool) -> bool:

@@ -15,8 +15,8 @@ made before a question is asked is seen by it. A backlog loaded while a change a
 thrown away and loaded again. The server serves one user (`channel.peer_uid`), answers only
 clients that run the same taskctl code (`channel.stamp`: otherwise it exits, as it is out of
 date), and exits after `idle` seconds without a question, when the store goes away, or when
-a symbolic link appears in it. `show` is not served (it needs the task bodies): its answer is
-computed by the client as without a server, keyed by the token all the same.
+a symbolic link appears in it. The kept backlog has no task bodies: `show` parses the shown
+task's body into a copy of it (`answers._with_body`).
 """
 
 from __future__ import annotations

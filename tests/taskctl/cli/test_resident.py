@@ -90,9 +90,25 @@ def test_recent_questions_are_answered_again_when_quiet(server):
     assert json.dumps(["next", {"weight": "auto"}], sort_keys=True) in server.memo
 
 
+def test_show_parses_the_body_into_a_copy_and_the_kept_task_stays_lean(server, monkeypatch):
+    _token, doc = ask(server, "show", {"task_id": "T022"})
+    assert doc == alone(server, "show", {"task_id": "T022"}, monkeypatch)
+    assert doc["report"]["task"]["sections"]  # the body was there to parse
+    kept_task = server.bl.tasks["T022"]
+    assert kept_task.sections == {} and kept_task.criteria == []  # not changed by the answer
+    f = next((server.root / "tasks").glob("T022*"))
+    f.write_text(f.read_text() + "\n## Notes\n\nwritten after the load\n")
+    _token, doc2 = ask(server, "show", {"task_id": "T022"})
+    assert "written after the load" in json.dumps(doc2)
+    assert doc2 == alone(server, "show", {"task_id": "T022"}, monkeypatch)
+    got = server.reply({"op": "answer", "stamp": server.stamp, "command": "show",
+                        "params": {"task_id": "T999"}})
+    assert "UnknownTask" in got["error"]  # its client computes it and says so
+
+
 def test_what_it_does_not_serve_is_refused(server):
-    for command, params in (("show", {"task_id": "T001"}), ("list", {"weight": "auto"}),
-                            ("next", "auto")):
+    for command, params in (("show", {"id": "T001"}), ("list", {"weight": "auto"}),
+                            ("next", "auto"), ("context", {"task_id": "T001"})):
         got = server.reply({"op": "answer", "stamp": server.stamp, "command": command,
                             "params": params})
         assert "error" in got

@@ -22,7 +22,8 @@ from taskctl.core.resident import channel
 pytestmark = pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
 
 READS = (["next", "--json"], ["list", "--json"], ["status", "--json"], ["validate", "--json"],
-         ["ready", "--json"], ["critical-path", "--json"], ["list", "--json", "--tag", "ml"])
+         ["ready", "--json"], ["critical-path", "--json"], ["list", "--json", "--tag", "ml"],
+         ["show", "T022"], ["show", "T034", "--json"], ["show", "T999"])
 
 
 def _env(**extra) -> dict:
@@ -86,6 +87,12 @@ def test_reads_through_the_server_equal_reads_alone(served):
     assert "T900" in tc(root, "list", "--json").stdout
     (root / "tasks" / "T900-new.md").unlink()
     same_as_alone(root, READS[:2])
+    t022 = next((root / "tasks").glob("T022*"))  # a body edit, then `show` at once
+    t022.write_text(t022.read_text() + "\n## Notes\n\nwritten while served\n")
+    before = status(root)["answered"]
+    same_as_alone(root, [["show", "T022"]])
+    assert status(root)["answered"] == before + 1  # the server answered it
+    assert "written while served" in tc(root, "show", "T022").stdout
 
 
 def test_edits_in_quick_succession_are_never_answered_stale(served):
