@@ -37,7 +37,7 @@ def context(
     unblocks (one line each), context/*.md — within a token budget."""
     from taskctl.core.lifecycle.context import build
 
-    out = build(state(ctx).backlog(warn=False), task_id, budget)
+    out = build(state(ctx).backlog(warn=False, body_of=task_id), task_id, budget)
     if as_json:
         emit_json(out)
     else:

@@ -47,11 +47,14 @@ class State:
 
         return discover(self.tasks_dir)
 
-    def backlog(self, warn: bool = True, bodies: bool = True) -> Backlog:
-        """Load the backlog; planning commands print its problems to stderr as warnings."""
-        from taskctl.core.load.loader import load
+    def backlog(self, warn: bool = True, bodies: bool = True,
+                body_of: str | None = None) -> Backlog:
+        """Load the backlog; planning commands print its problems to stderr as warnings.
+        `body_of`: only that task's body is needed (`loader.load_one_body`)."""
+        from taskctl.core.load.loader import load, load_one_body
 
-        bl = load(self.root(), bodies=bodies, dialect=self.dialect)
+        bl = (load_one_body(self.root(), body_of, self.dialect) if body_of is not None
+              else load(self.root(), bodies=bodies, dialect=self.dialect))
         if warn and bl.problems:
             warn_problems(bl)
         return bl

@@ -98,8 +98,9 @@ def build(tasks_dir: str | None) -> MCPServer:
     def context(task_id: str, budget: int = 2000) -> str:
         def run():
             from taskctl.core.lifecycle.context import build as ctx_build
+            from taskctl.core.load.loader import load_one_body
 
-            return ctx_build(backlog(), task_id, budget)["text"]
+            return ctx_build(load_one_body(root(), task_id), task_id, budget)["text"]
         try:
             return run()
         except TaskctlError as e:

@@ -1,5 +1,6 @@
-"""`parsefile.fill_body`: one task's body parsed into a backlog loaded without bodies gives what
-a load with every body gives (`show` on 10,000 tasks no longer parses 10,000 bodies)."""
+"""`parsefile.fill_body` and `loader.load_one_body`: one task's body parsed into a backlog
+loaded without bodies gives what a load with every body gives (`show` and `context` on
+10,000 tasks no longer parse 10,000 bodies)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from taskctl.core.lifecycle.context import build
 from taskctl.core.load import loader
 from taskctl.core.load.parsefile import fill_body
 from taskctl.core.plan.progress import task_report
@@ -38,6 +40,23 @@ def test_each_tasks_report_equals_a_load_with_every_body(copy_example, generated
     assert seen > 100  # bodies were really there to parse
 
 
+def test_load_one_body_gives_show_and_context_what_every_body_gives(copy_example, generated,
+                                                                  tmp_path):
+    for root in _stores(copy_example, generated):
+        full = loader.load(root, use_cache=False, bodies=True)
+        for tid in list(full.tasks)[:40]:
+            for asked in (tid, tid.lower()):  # show takes an id in any case
+                one = loader.load_one_body(root, asked)
+                assert task_report(one, tid) == task_report(full, tid), (root, asked)
+            one = loader.load_one_body(root, tid)
+            assert build(one, tid, None) == build(full, tid, None), (root, tid)
+    assert "T999" not in loader.load_one_body(root, "T999").tasks  # unknown: the caller says
+    other = tmp_path / "lanes"  # another dialect: every body, as before
+    other.mkdir()
+    (other / "tasks.md").write_text("# Tasks\n\n### ID: A1\n**Status:** pending\n\nBody.\n")
+    assert loader.load_one_body(other, "A1").dialect != "tasks"
+
+
 def test_a_file_whose_front_matter_changed_since_the_load_is_refused(copy_example):
     root = copy_example("agent-mvp")
     bl = loader.load(root, use_cache=False, bodies=False)
@@ -48,13 +67,15 @@ def test_a_file_whose_front_matter_changed_since_the_load_is_refused(copy_exampl
     assert fill_body(task, bl.root) is False
 
 
+@pytest.mark.parametrize("command", ["show", "context"])
 @pytest.mark.parametrize("edit", ["body", "front matter"])
-def test_show_after_an_edit_prints_what_a_run_without_caches_prints(copy_example, edit):
+def test_show_after_an_edit_prints_what_a_run_without_caches_prints(copy_example, edit,
+                                                                    command):
     """Through the console script with its caches (the stored backlog answers the lean load),
     against `TASKCTL_NO_CACHE=1` (every body parsed, nothing stored)."""
     root = copy_example("agent-mvp")
     exe = str(Path(sys.executable).with_name("taskctl"))
-    run = [exe, "show", "T022", "--tasks-dir", str(root)]
+    run = [exe, command, "T022", "--tasks-dir", str(root)]
     subprocess.run(run, capture_output=True, check=True)  # caches filled
     path = next((root / "tasks").glob("T022*"))
     text = path.read_text()
