@@ -8,6 +8,7 @@ manifest entry stands in for it so that planning and graph checks still see the 
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 from contextlib import contextmanager
@@ -370,8 +371,12 @@ def load_one_body(root: Path, tid: str, dialect: str | None = None) -> Backlog:
         task = bl.tasks.get(tid)
         if task is None:
             task = {k.lower(): t for k, t in bl.tasks.items()}.get(str(tid).lower())
-        if task is None or fill_body(task, bl.root):
+        if task is None:
             return bl  # an unknown id is the caller's to report
+        task = copy.copy(task)  # a resident process's load shares its Task objects
+        if fill_body(task, bl.root):
+            bl.tasks[task.id] = task
+            return bl
     return load(root, bodies=True, dialect=dialect)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from taskctl.core.lifecycle.context import build
-from taskctl.core.load import loader
+from taskctl.core.load import kept, loader
 from taskctl.core.load.parsefile import fill_body
 from taskctl.core.plan.progress import task_report
 
@@ -55,6 +55,19 @@ def test_load_one_body_gives_show_and_context_what_every_body_gives(copy_example
     other.mkdir()
     (other / "tasks.md").write_text("# Tasks\n\n### ID: A1\n**Status:** pending\n\nBody.\n")
     assert loader.load_one_body(other, "A1").dialect != "tasks"
+
+
+def test_a_resident_process_kept_tasks_are_not_given_a_body(copy_example, monkeypatch):
+    """`taskctl serve` keeps its load and hands its Task objects to later loads: the body
+    goes into a copy."""
+    root = copy_example("agent-mvp")
+    monkeypatch.setenv("TASKCTL_LOAD_JOBS", "1")
+    monkeypatch.delenv("TASKCTL_NO_CACHE", raising=False)
+    monkeypatch.setattr(kept, "KEEPER", kept.Kept(root))
+    lean = loader.load(root, bodies=False)
+    one = loader.load_one_body(root, "T022")
+    assert one.tasks["T022"].sections and not lean.tasks["T022"].sections
+    assert not loader.load(root, bodies=False).tasks["T022"].sections
 
 
 def test_a_file_whose_front_matter_changed_since_the_load_is_refused(copy_example):
