@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -117,14 +117,17 @@ def test_an_edit_is_drawn_anew(quiet, capsys, monkeypatch, terminal):
     assert "Early Halting" in out
 
 
-def _later(monkeypatch, hours: float) -> None:
-    """Move the clock of claims and holders `hours` ahead (the files stay as they are)."""
+def _later(monkeypatch, hours: float, frozen: bool = False) -> None:
+    """Move the clock of claims and holders `hours` ahead (the files stay as they are);
+    `frozen`: stopped there (two drawings that show a claim's age in seconds are compared)."""
     real = datetime
+    start = real.now(UTC)
 
     class Later(real):
         @classmethod
         def now(cls, tz=None):
-            return real.now(tz) + timedelta(hours=hours)
+            t = (start if frozen else real.now(UTC)) + timedelta(hours=hours)
+            return t.astimezone(tz) if tz is not None else t.astimezone().replace(tzinfo=None)
 
     import taskctl.core.files.claims as claims_mod
     import taskctl.core.lifecycle.holders as holders_mod
@@ -140,8 +143,9 @@ def test_an_expired_lease_is_never_shown_live_from_an_old_drawing(quiet, taskctl
     terminal(NO_COLOR="1", COLUMNS="120")
     assert taskctl(["claim", "T033", "--agent", "ann", "--lease", "1h",
                     "--tasks-dir", quiet]).code == 0
+    _later(monkeypatch, 0, frozen=True)  # the claim's age ("0s") must not tick between looks
     before, _ = fast(quiet, argv, capsys)
-    assert fast(quiet, argv, capsys) == (before, _)  # a second look, same minute
+    assert fast(quiet, argv, capsys) == (before, _)  # a second look, same moment
     assert "expired" not in before
     _later(monkeypatch, 2)  # nothing on disk changed: only the clock
     after, _ = fast(quiet, argv, capsys)
