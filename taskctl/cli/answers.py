@@ -110,8 +110,13 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
         from taskctl.core.load.loader import load_one_body
 
         bl = load_one_body(root, opts["task_id"], dialect)
-    elif command == "show":
-        bl = _with_body(bl, opts["task_id"])
+    elif command == "show":  # a resident process's kept load: the body goes into a copy
+        from taskctl.core.load.loader import with_one_body
+
+        view = with_one_body(bl, opts["task_id"])
+        if view is None:  # its client computes the answer itself
+            raise ValueError(f"the body of {opts['task_id']} cannot be added to the kept load")
+        bl = view
     elif bl is None:
         from taskctl.core.load.loader import load
 
@@ -138,25 +143,6 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
     else:
         doc["report"] = {"task": progress.task_report(bl, opts["task_id"])}
     return doc
-
-
-def _with_body(bl: Any, tid: str) -> Any:
-    """A view of `bl` (a resident process's kept backlog, loaded without bodies) in which the
-    shown task is a copy with its body parsed: the kept task itself is left as it was.
-    ValueError where that cannot be done (the process's client then computes the answer)."""
-    import copy
-
-    from taskctl.core.load.parsefile import fill_body
-    from taskctl.core.load.readers import registry
-    from taskctl.core.plan import progress
-
-    task = progress.get_task(bl, tid)  # an unknown id: UnknownTask, said by the client
-    shown = copy.copy(task)
-    if bl.dialect != registry.CANONICAL or not fill_body(shown, bl.root):
-        raise ValueError(f"the body of {task.id} cannot be added to the kept backlog")
-    view = copy.copy(bl)
-    view.tasks = {**bl.tasks, task.id: shown}
-    return view
 
 
 def validate_failed(doc: dict, strict: bool) -> bool:

@@ -16,7 +16,7 @@ thrown away and loaded again. The server serves one user (`channel.peer_uid`), a
 clients that run the same taskctl code (`channel.stamp`: otherwise it exits, as it is out of
 date), and exits after `idle` seconds without a question, when the store goes away, or when
 a symbolic link appears in it. The kept backlog has no task bodies: `show` parses the shown
-task's body into a copy of it (`answers._with_body`).
+task's body into a copy of it (`loader.with_one_body`).
 """
 
 from __future__ import annotations

@@ -358,26 +358,39 @@ def load(root: Path, use_cache: bool | None = None, bodies: bool = True,
 
 
 def load_one_body(root: Path, tid: str, dialect: str | None = None) -> Backlog:
-    """The backlog loaded without bodies but for task `tid`'s (the id as written, else ignoring
-    case): what `show` and `context` need is one body, not every task's (10,000 tasks: the
-    stored backlog and one file, ≈ 0.3–0.6 s, instead of ≈ 1.7 s). Loaded with every body
-    where one cannot be added: another dialect, or the file changed since the load."""
-    from taskctl.core.load.parsefile import fill_body
+    """The backlog loaded without bodies but for task `tid`'s (`with_one_body`): what `show`
+    and `context` need is one body, not every task's (10,000 tasks: the stored backlog and
+    one file, ≈ 0.3–0.6 s, instead of ≈ 1.7 s). Loaded with every body where one cannot be
+    added: another dialect (detected first: no second load), or the file changed since."""
     from taskctl.core.load.readers import registry
 
     reader = registry.get(dialect) if dialect else registry.detect(Path(root))
     if reader.name == registry.CANONICAL:
-        bl = load(root, bodies=False, dialect=dialect)
-        task = bl.tasks.get(tid)
-        if task is None:
-            task = {k.lower(): t for k, t in bl.tasks.items()}.get(str(tid).lower())
-        if task is None:
-            return bl  # an unknown id is the caller's to report
-        task = copy.copy(task)  # a resident process's load shares its Task objects
-        if fill_body(task, bl.root):
-            bl.tasks[task.id] = task
-            return bl
+        view = with_one_body(load(root, bodies=False, dialect=dialect), tid)
+        if view is not None:
+            return view
     return load(root, bodies=True, dialect=dialect)
+
+
+def with_one_body(bl: Backlog, tid: str) -> Backlog | None:
+    """A view of `bl` (loaded without bodies) in which task `tid` (the id as written, else
+    ignoring case) is a copy with its Markdown body parsed; `bl` and its tasks are left as
+    they were (a resident process's kept load shares them). `bl` itself for an unknown id
+    (the caller's report says so); None where the body cannot be added (another dialect, the
+    task's file no longer holds the front matter it was loaded from)."""
+    from taskctl.core.load.parsefile import fill_body
+
+    task = bl.tasks.get(tid)
+    if task is None:
+        task = {k.lower(): t for k, t in bl.tasks.items()}.get(str(tid).lower())
+    if task is None:
+        return bl
+    shown = copy.copy(task)
+    if bl.dialect != "tasks" or not fill_body(shown, bl.root):
+        return None
+    view = copy.copy(bl)
+    view.tasks = {**bl.tasks, task.id: shown}
+    return view
 
 
 @contextmanager

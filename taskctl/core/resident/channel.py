@@ -21,7 +21,7 @@ from taskctl.core.plan.cache import MARKER as MARKER
 from taskctl.core.plan.cache import marked
 
 # the questions a server answers (`show`: its kept backlog has no bodies; the shown task's is
-# parsed into a copy, `answers._with_body`)
+# parsed into a copy, `loader.with_one_body`)
 SERVED = ("next", "ready", "critical-path", "status", "list", "show", "validate")
 TIMEOUT = 30.0  # a reply may wait for a full load of a large store (~2 s for 10,000 tasks)
 MAX_REQUEST = 1 << 16
