@@ -31,8 +31,8 @@ def params(command: str, opts: dict[str, Any], dialect: str | None = None) -> di
 
 
 def cached(root: Path, command: str, opts: dict[str, Any],
-           dialect: str | None = None) -> tuple[str, dict | None]:
-    """(cache key, the stored answer or None)."""
+           dialect: str | None = None) -> tuple[str | None, dict | None]:
+    """(cache key, the stored answer or None); (None, None) with the cache disabled."""
     from taskctl.core.plan import cache
 
     k, doc = cache.get(root, command, params(command, opts, dialect))
@@ -42,6 +42,22 @@ def cached(root: Path, command: str, opts: dict[str, Any],
 
 
 _last: dict[str, dict] = {}  # this process's last computed answer, by its content key
+_handed: dict[str, dict] = {}  # see hand_over
+
+
+def hand_over(root: Path, command: str, opts: dict[str, Any], doc: dict) -> None:
+    """The fast entry is about to pass the question to the full CLI (a failing validate),
+    which asks it again and must not load the tree a second time. With the cache on, `_last`
+    holds the answer under its content key; with `TASKCTL_NO_CACHE=1` there is no key (no
+    walk of the store is made for one), so the answer is handed over once, by question."""
+    _handed.clear()
+    _handed[_question(root, command, opts, None)] = doc
+
+
+def _question(root: Path, command: str, opts: dict[str, Any], dialect: str | None) -> str:
+    import json
+
+    return json.dumps([str(root), command, params(command, opts, dialect)], sort_keys=True)
 
 
 def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None = None,
@@ -49,11 +65,12 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
     """The cached answer, else computed (errors such as an unknown task id propagate, never
     cached) and stored. The last one computed is also kept in the process: when the fast
     entry hands a failing validate to the full CLI, that asks again under the same key and
-    must not load the tree a second time (with `TASKCTL_NO_CACHE=1` nothing is stored).
+    must not load the tree a second time (with `TASKCTL_NO_CACHE=1`, see `hand_over`).
     `resident`: the store's resident process (`core/resident/channel.py`), asked first."""
     k, doc = cached(root, command, opts, dialect)
     if doc is None:
-        doc = _last.get(k)
+        doc = _last.get(k) if k is not None else _handed.pop(
+            _question(root, command, opts, dialect), None)
     if doc is None:
         from taskctl.core.plan import cache
 
@@ -63,7 +80,8 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
             doc = compute(root, command, opts, dialect)
         cache.put(root, command, params(command, opts, dialect), k, doc)
         _last.clear()
-        _last[k] = doc
+        if k is not None:
+            _last[k] = doc
     return doc
 
 

@@ -71,6 +71,7 @@ def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
             return False
         if command == "validate":
             if answers.validate_failed(view, opts["strict"]):
+                answers.hand_over(root, command, opts, view)
                 return False  # exit 1: the full CLI (answered from the same cache)
             with entry.record():
                 answers.render_validate(view, opts)

@@ -106,3 +106,42 @@ def test_schema_command_prints_json_schema(taskctl, name):
 def test_schema_command_rejects_unknown_name(taskctl):
     r = taskctl(["schema", "nope"])
     assert r.code == 2 and "unknown schema" in r.err
+
+
+# Counts the tree's loads in a console-script run (`quick.main` called from `__main__`, as the
+# `taskctl` script does): every load goes through `loader.load`.
+_COUNTING = (
+    "import atexit, sys\n"
+    "from taskctl.core.load import loader\n"
+    "real, n = loader.load, [0]\n"
+    "def load(*a, **k):\n"
+    "    n[0] += 1\n"
+    "    return real(*a, **k)\n"
+    "loader.load = load\n"
+    "atexit.register(lambda: sys.stderr.write(f'LOADS={n[0]}\\n'))\n"
+    "sys.argv = ['taskctl', *sys.argv[1:]]\n"
+    "from taskctl.cli.quick import main\n"
+    "main()\n")
+
+
+@pytest.mark.parametrize("no_cache", ["", "1"])
+def test_failing_validate_loads_the_tree_once(copy_example, no_cache):
+    """The fast entry computes a failing validate and hands it to the full CLI (exit 1 and
+    its report): the full CLI must not load the tree again — with the cache on (the stored
+    answer) and with TASKCTL_NO_CACHE=1 (no key: the answer is handed over by question)."""
+    import os
+    import subprocess
+    import sys
+
+    root = copy_example("broken")
+    env = {**os.environ, "TASKCTL_NO_CACHE": no_cache}
+    runs = [subprocess.run([sys.executable, "-c", _COUNTING, "validate", "--json",
+                            "--tasks-dir", str(root)], capture_output=True, text=True, env=env)
+            for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 1, r.stderr
+        assert _located(json.loads(r.stdout)["problems"]) >= BROKEN_EXPECTED
+    # with the cache on, the second run is answered from it without a load
+    assert [r.stderr.count("LOADS=1") for r in runs] == ([1, 0] if not no_cache else [1, 1])
+    assert runs[0].stdout == runs[1].stdout
+    assert (root / ".cache").exists() is (not no_cache)

@@ -93,3 +93,18 @@ def test_disabled_by_env(tmp_path, monkeypatch):
     cache.put(root, "next", {}, cache.key(root, "next", {}), {"x": 1})
     assert not (root / ".cache").exists()
     assert cache.get(root, "next", {})[1] is None
+
+
+def test_disabled_cache_makes_no_key(tmp_path, monkeypatch):
+    """TASKCTL_NO_CACHE=1: no walk of the store for a key nothing is stored under, and an
+    answer handed to `put` is not even serialised."""
+    root = make_tree(tmp_path)
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "1")
+
+    def no_walk(_root):
+        raise AssertionError("the store was walked for a key")
+
+    monkeypatch.setattr(cache, "fingerprint", no_walk)
+    assert cache.get(root, "next", {"weight": "hours"}) == (None, None)
+    cache.put(root, "next", {}, None, {"unserialisable": object()})
+    assert not (root / ".cache").exists()
