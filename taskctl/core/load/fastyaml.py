@@ -7,7 +7,8 @@ Task front matter is almost always the same restricted YAML: block mappings of
 This module reads exactly that shape line by line and returns what `yaml.load(text,
 CSafeLoader)` returns for it, or `DECLINE` for anything it does not fully understand
 (block scalars, multi-line or escaped strings, comments after values, anchors, tags, flow
-mappings, tabs, duplicate keys, non-string keys, documents that are not a mapping, ...).
+mappings, tabs, duplicate keys, non-string keys, documents that are not a mapping, numbers
+the value limits refuse, ...).
 The caller then parses with PyYAML, so errors, positions and limits stay PyYAML's.
 
 Plain scalars are resolved with PyYAML's own implicit resolvers (YAML 1.1: `yes`/`no`,
@@ -18,6 +19,7 @@ tests/taskctl/core/load/test_fastyaml.py checks both against PyYAML (fixtures + 
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import Any
@@ -39,6 +41,10 @@ _FLOW_BAD = frozenset("[]{}#:,'\"")  # inside a plain flow item
 _RESOLVERS: dict = {}
 _MEMO: dict[str, Any] = {}  # plain scalar text -> value (immutable values only)
 _STR_KEYS: set[str] = set()  # keys known to resolve as strings
+# a `key: value` line (indent stripped) -> (key, value): its meaning does not depend on where
+# it stands, and trees repeat many (`status: pending`, `priority: P2`, `tags: [infra]`, an
+# acceptance item's `timeout: 120`). Values are scalars or flat lists of them (copied out).
+_LINES: dict[str, tuple[str, Any]] = {}
 _MEMO_MAX = 50_000
 
 
@@ -55,8 +61,6 @@ def parse(text: str) -> Any:
             return DECLINE
     elif re.search(_NON_PRINTABLE, text) is not None:
         return DECLINE
-    if limits.needs_value_check(text):
-        return DECLINE  # numbers PyYAML's path must refuse with a located error
     items = []
     for ln in text.split("\n"):
         s = ln.lstrip(" ")
@@ -79,6 +83,14 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
     n = len(items)
     while i < n and items[i][0] == ind:
         s = items[i][1]
+        known = _LINES.get(s)
+        if known is not None:
+            key, value = known
+            if key in out:
+                raise _Decline
+            out[key] = value.copy() if type(value) is list else value
+            i += 1
+            continue
         m = _KEY.match(s)
         if m is None:
             raise _Decline
@@ -93,7 +105,9 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
         rest = s[m.end():]
         i += 1
         if rest:
-            out[key] = _inline(rest)
+            out[key] = value = _inline(rest)
+            if len(_LINES) < _MEMO_MAX:
+                _LINES[s] = (key, value.copy() if type(value) is list else value)
             continue
         if i < n and items[i][0] > ind:
             if items[i][1].startswith("- "):
@@ -219,6 +233,16 @@ def _resolve(value: str) -> str:
     return _STR
 
 
+def _refused(value: Any) -> bool:
+    """Would `limits.check_values` refuse this value (a non-finite float, an absurd integer)?
+    Only plain scalars build non-strings here, so this is the whole value check: a text
+    scan of every document for what might be one (`limits.needs_value_check`, ~8 µs a file)
+    is left to PyYAML's path."""
+    if type(value) is float:
+        return not math.isfinite(value)
+    return type(value) is int and abs(value) > limits.MAX_INT
+
+
 def _plain(value: str) -> Any:
     """A plain scalar as PyYAML resolves and constructs it."""
     try:
@@ -233,6 +257,8 @@ def _plain(value: str) -> Any:
     else:
         _, constructor, node = _pyyaml()
         out = constructor.yaml_constructors[tag](constructor, node(tag, value))
+        if _refused(out):
+            raise _Decline  # a number PyYAML's path refuses with a located error (limits.py)
     if len(_MEMO) < _MEMO_MAX and not isinstance(out, (list, dict)):
         _MEMO[value] = out
     return out

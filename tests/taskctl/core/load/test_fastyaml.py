@@ -110,9 +110,14 @@ def test_common_shapes_take_the_fast_path(text):
     "flow: {a: 1}\n",  # flow mappings
     "dup: 1\ndup: 2\n",  # duplicate keys (PyYAML keeps the last)
     "yes: 1\n",  # a key that is not a string
-    "big: 123456789012345678901234567890\n",  # numbers the limits must see
+    "big: 123456789012345678901234567890\n",  # numbers the limits refuse (safeyaml)
     "inf: .inf\n",
-    "mode: 0o17\nhex: 0x1F\n",  # prefixed numbers: the value limits (safeyaml) check them
+    "neg_inf: -.Inf\n",
+    "nan: .NaN\n",
+    "huge: 1.0e+999\n",  # a float that is inf
+    "hexbig: 0x1FFFFFFFFFFFFFFFFF\n",
+    "flow: [1, .nan]\n",
+    "items:\n  - x: 1\n    y: 10000000000000000000\n",
     "- a\n- b\n",  # not a mapping
     "title:\tx\n",  # tabs
     "bad: [a, b\n",  # broken YAML: errors are PyYAML's
@@ -123,6 +128,29 @@ def test_common_shapes_take_the_fast_path(text):
 ])
 def test_declines_what_it_does_not_fully_understand(text):
     assert fastyaml.parse(text) is fastyaml.DECLINE
+
+
+@pytest.mark.parametrize("text", [
+    "mode: 0o17\nhex: 0x1F\noct: 017\n",  # prefixed numbers PyYAML reads (0o17 is a string)
+    "e: 1e+3\nf: 1.0e+3\nbig: 1000000000000000000\nsigned: [+7, 1_000]\n",
+    "max: 999999999999999999\nnear: 0x0DE0B6B3A763FFFF\n",  # n <= MAX_INT
+])
+def test_numbers_within_the_limits_take_the_fast_path(text):
+    """The value limits are checked on the numbers the fast path builds (not by a scan of
+    every text for what might be one): numbers within them are answered, as PyYAML reads
+    them."""
+    assert check(text)
+
+
+@pytest.mark.parametrize("text,where", [
+    ("a: 1\nbig: 123456789012345678901234567890\n", 2),
+    ("a: [x, .inf]\n", 1),
+    ("acceptance:\n  - run: x\n    timeout: 1.0e+999\n", 3),
+])
+def test_refused_numbers_keep_their_located_error(text, where):
+    with pytest.raises(safeyaml.FileIssue) as e:
+        safeyaml.load(text)
+    assert e.value.line == where and e.value.hint
 
 
 def test_broken_yaml_errors_stay_pyyaml_s():
@@ -223,3 +251,18 @@ def test_generated_documents_mostly_take_the_fast_path():
 def test_dates_and_words_are_pyyaml_s():
     v = fastyaml.parse("d: 2026-01-15\nb: yes\no: 017\n")
     assert v == {"d": dt.date(2026, 1, 15), "b": True, "o": 15}
+
+
+def test_a_repeated_line_means_the_same_everywhere_and_is_never_shared():
+    """Lines are remembered (`key: value` means the same wherever it stands): a remembered
+    line still meets the checks of where it stands now, and lists are never shared."""
+    first = fastyaml.parse("tags: [x, y]\nstatus: done\ntitle: plain words\n")
+    first["tags"].append("changed by a caller")
+    again = fastyaml.parse("status: done\ntags: [x, y]\nitems:\n  - tags: [x, y]\n")
+    assert again == {"status": "done", "tags": ["x", "y"], "items": [{"tags": ["x", "y"]}]}
+    assert again["tags"] is not again["items"][0]["tags"]
+    for text in ("tags: [x, y]\ntags: [x, y]\n",  # a duplicate key
+                 "title: plain words\n  go on here\n",  # now a multi-line plain scalar
+                 "status: done\n- a\n"):  # a list where a key belongs
+        assert fastyaml.parse(text) is fastyaml.DECLINE
+        assert check(text) is False
