@@ -33,7 +33,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
             if data__tasks_is_list:
                 data__tasks_len = len(data__tasks)
                 for data__tasks_x, data__tasks_item in enumerate(data__tasks):
-                    validate_https___taskctl_dev_schemas_manifest_schema_json___defs_entry(data__tasks_item, custom_formats, (name_prefix or "data") + ".tasks[{data__tasks_x}]".format(**locals()))
+                    validate_https___taskctl_dev_schemas_manifest_schema_json___defs_entry(data__tasks_item, custom_formats, (name_prefix or "data") + ".tasks[{data__tasks_x}]".format(data__tasks_x=data__tasks_x))
         if "mvp" in data_keys:
             data_keys.remove("mvp")
             data__mvp = data["mvp"]
@@ -51,7 +51,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__mvp__phases_is_list:
                         data__mvp__phases_len = len(data__mvp__phases)
                         for data__mvp__phases_x, data__mvp__phases_item in enumerate(data__mvp__phases):
-                            validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data__mvp__phases_item, custom_formats, (name_prefix or "data") + ".mvp.phases[{data__mvp__phases_x}]".format(**locals()))
+                            validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data__mvp__phases_item, custom_formats, (name_prefix or "data") + ".mvp.phases[{data__mvp__phases_x}]".format(data__mvp__phases_x=data__mvp__phases_x))
         if "phases" in data_keys:
             data_keys.remove("phases")
             data__phases = data["phases"]
@@ -64,7 +64,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__phases_is_list:
                         data__phases_len = len(data__phases)
                         for data__phases_x, data__phases_item in enumerate(data__phases):
-                            validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data__phases_item, custom_formats, (name_prefix or "data") + ".phases[{data__phases_x}]".format(**locals()))
+                            validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data__phases_item, custom_formats, (name_prefix or "data") + ".phases[{data__phases_x}]".format(data__phases_x=data__phases_x))
                     data__phases_one_of_count1 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__phases_one_of_count1 < 2:
@@ -80,16 +80,16 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
                                 data__phases_value_one_of_count2 = 0
                                 if data__phases_value_one_of_count2 < 2:
                                     try:
-                                        validate_https___taskctl_dev_schemas_manifest_schema_json___defs_id_list(data__phases_value, custom_formats, (name_prefix or "data") + ".phases.{data__phases_key}".format(**locals()))
+                                        validate_https___taskctl_dev_schemas_manifest_schema_json___defs_id_list(data__phases_value, custom_formats, (name_prefix or "data") + ".phases.{data__phases_key}".format(data__phases_key=data__phases_key))
                                         data__phases_value_one_of_count2 += 1
                                     except (JsonSchemaValueException, JsonSchemaValuesException): pass
                                 if data__phases_value_one_of_count2 < 2:
                                     try:
-                                        validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data__phases_value, custom_formats, (name_prefix or "data") + ".phases.{data__phases_key}".format(**locals()))
+                                        validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data__phases_value, custom_formats, (name_prefix or "data") + ".phases.{data__phases_key}".format(data__phases_key=data__phases_key))
                                         data__phases_value_one_of_count2 += 1
                                     except (JsonSchemaValueException, JsonSchemaValuesException): pass
                                 if data__phases_value_one_of_count2 != 1:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".phases.{data__phases_key}".format(**locals()) + " must be valid exactly by one definition" + (" (" + str(data__phases_value_one_of_count2) + " matches found)"), value=data__phases_value, name="" + (name_prefix or "data") + ".phases.{data__phases_key}".format(**locals()) + "", definition={'oneOf': [{'type': 'array', 'items': {'type': 'string'}}, {'type': 'object', 'required': ['name'], 'properties': {'name': {'type': 'string'}, 'tasks': {'$ref': 'https://taskctl.dev/schemas/manifest.schema.json#/$defs/id_list'}}}]}, rule='oneOf')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".phases.{data__phases_key}".format(data__phases_key=data__phases_key) + " must be valid exactly by one definition" + (" (" + str(data__phases_value_one_of_count2) + " matches found)"), value=data__phases_value, name="" + (name_prefix or "data") + ".phases.{data__phases_key}".format(data__phases_key=data__phases_key) + "", definition={'oneOf': [{'type': 'array', 'items': {'type': 'string'}}, {'type': 'object', 'required': ['name'], 'properties': {'name': {'type': 'string'}, 'tasks': {'$ref': 'https://taskctl.dev/schemas/manifest.schema.json#/$defs/id_list'}}}]}, rule='oneOf')
                     data__phases_one_of_count1 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__phases_one_of_count1 != 1:
@@ -106,7 +106,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__milestones_is_list:
                         data__milestones_len = len(data__milestones)
                         for data__milestones_x, data__milestones_item in enumerate(data__milestones):
-                            validate_https___taskctl_dev_schemas_manifest_schema_json___defs_milestone(data__milestones_item, custom_formats, (name_prefix or "data") + ".milestones[{data__milestones_x}]".format(**locals()))
+                            validate_https___taskctl_dev_schemas_manifest_schema_json___defs_milestone(data__milestones_item, custom_formats, (name_prefix or "data") + ".milestones[{data__milestones_x}]".format(data__milestones_x=data__milestones_x))
                     data__milestones_one_of_count3 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__milestones_one_of_count3 < 2:
@@ -119,7 +119,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
                         for data__milestones_key in data__milestones_keys:
                             if data__milestones_key not in []:
                                 data__milestones_value = data__milestones.get(data__milestones_key)
-                                validate_https___taskctl_dev_schemas_manifest_schema_json___defs_milestone(data__milestones_value, custom_formats, (name_prefix or "data") + ".milestones.{data__milestones_key}".format(**locals()))
+                                validate_https___taskctl_dev_schemas_manifest_schema_json___defs_milestone(data__milestones_value, custom_formats, (name_prefix or "data") + ".milestones.{data__milestones_key}".format(data__milestones_key=data__milestones_key))
                     data__milestones_one_of_count3 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__milestones_one_of_count3 != 1:
@@ -148,14 +148,14 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json(data, custom_forma
                             if data__deferredtasks__categories_key not in []:
                                 data__deferredtasks__categories_value = data__deferredtasks__categories.get(data__deferredtasks__categories_key)
                                 if not isinstance(data__deferredtasks__categories_value, (dict)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".deferred_tasks.categories.{data__deferredtasks__categories_key}".format(**locals()) + " must be object", value=data__deferredtasks__categories_value, name="" + (name_prefix or "data") + ".deferred_tasks.categories.{data__deferredtasks__categories_key}".format(**locals()) + "", definition={'type': 'object', 'properties': {'tasks': {'type': 'array', 'items': {'type': 'string'}}}}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".deferred_tasks.categories.{data__deferredtasks__categories_key}".format(data__deferredtasks__categories_key=data__deferredtasks__categories_key) + " must be object", value=data__deferredtasks__categories_value, name="" + (name_prefix or "data") + ".deferred_tasks.categories.{data__deferredtasks__categories_key}".format(data__deferredtasks__categories_key=data__deferredtasks__categories_key) + "", definition={'type': 'object', 'properties': {'tasks': {'type': 'array', 'items': {'type': 'string'}}}}, rule='type')
                                 data__deferredtasks__categories_value_is_dict = isinstance(data__deferredtasks__categories_value, dict)
                                 if data__deferredtasks__categories_value_is_dict:
                                     data__deferredtasks__categories_value_keys = set(data__deferredtasks__categories_value.keys())
                                     if "tasks" in data__deferredtasks__categories_value_keys:
                                         data__deferredtasks__categories_value_keys.remove("tasks")
                                         data__deferredtasks__categories_value__tasks = data__deferredtasks__categories_value["tasks"]
-                                        validate_https___taskctl_dev_schemas_manifest_schema_json___defs_id_list(data__deferredtasks__categories_value__tasks, custom_formats, (name_prefix or "data") + ".deferred_tasks.categories.{data__deferredtasks__categories_key}.tasks".format(**locals()))
+                                        validate_https___taskctl_dev_schemas_manifest_schema_json___defs_id_list(data__deferredtasks__categories_value__tasks, custom_formats, (name_prefix or "data") + ".deferred_tasks.categories.{data__deferredtasks__categories_key}.tasks".format(data__deferredtasks__categories_key=data__deferredtasks__categories_key))
         if "critical_path" in data_keys:
             data_keys.remove("critical_path")
             data__criticalpath = data["critical_path"]
@@ -213,7 +213,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json___defs_milestone(d
                 data__definitionofdone_len = len(data__definitionofdone)
                 for data__definitionofdone_x, data__definitionofdone_item in enumerate(data__definitionofdone):
                     if not isinstance(data__definitionofdone_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".definition_of_done[{data__definitionofdone_x}]".format(**locals()) + " must be string", value=data__definitionofdone_item, name="" + (name_prefix or "data") + ".definition_of_done[{data__definitionofdone_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".definition_of_done[{data__definitionofdone_x}]".format(data__definitionofdone_x=data__definitionofdone_x) + " must be string", value=data__definitionofdone_item, name="" + (name_prefix or "data") + ".definition_of_done[{data__definitionofdone_x}]".format(data__definitionofdone_x=data__definitionofdone_x) + "", definition={'type': 'string'}, rule='type')
     return data
 
 def validate_https___taskctl_dev_schemas_manifest_schema_json___defs_id_list(data, custom_formats={}, name_prefix=None):
@@ -224,7 +224,7 @@ def validate_https___taskctl_dev_schemas_manifest_schema_json___defs_id_list(dat
         data_len = len(data)
         for data_x, data_item in enumerate(data):
             if not isinstance(data_item, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + "", definition={'type': 'string'}, rule='type')
     return data
 
 def validate_https___taskctl_dev_schemas_manifest_schema_json___defs_phase(data, custom_formats={}, name_prefix=None):

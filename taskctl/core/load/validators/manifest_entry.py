@@ -115,5 +115,5 @@ def validate____defs_id_list(data, custom_formats={}, name_prefix=None):
         data_len = len(data)
         for data_x, data_item in enumerate(data):
             if not isinstance(data_item, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + "", definition={'type': 'string'}, rule='type')
     return data

@@ -79,7 +79,7 @@ def validate_https___taskctl_dev_schemas_task_schema_json(data, custom_formats={
                 data__tags_len = len(data__tags)
                 for data__tags_x, data__tags_item in enumerate(data__tags):
                     if not isinstance(data__tags_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + " must be string", value=data__tags_item, name="" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(data__tags_x=data__tags_x) + " must be string", value=data__tags_item, name="" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(data__tags_x=data__tags_x) + "", definition={'type': 'string'}, rule='type')
         if "phase" in data_keys:
             data_keys.remove("phase")
             data__phase = data["phase"]
@@ -158,7 +158,7 @@ def validate_https___taskctl_dev_schemas_task_schema_json(data, custom_formats={
             if data__acceptance_is_list:
                 data__acceptance_len = len(data__acceptance)
                 for data__acceptance_x, data__acceptance_item in enumerate(data__acceptance):
-                    validate_https___taskctl_dev_schemas_task_schema_json___defs_acceptance_item(data__acceptance_item, custom_formats, (name_prefix or "data") + ".acceptance[{data__acceptance_x}]".format(**locals()))
+                    validate_https___taskctl_dev_schemas_task_schema_json___defs_acceptance_item(data__acceptance_item, custom_formats, (name_prefix or "data") + ".acceptance[{data__acceptance_x}]".format(data__acceptance_x=data__acceptance_x))
     return data
 
 def validate_https___taskctl_dev_schemas_task_schema_json___defs_acceptance_item(data, custom_formats={}, name_prefix=None):
@@ -213,7 +213,7 @@ def validate_https___taskctl_dev_schemas_task_schema_json___defs_acceptance_item
                     if data__env_key not in []:
                         data__env_value = data__env.get(data__env_key)
                         if not isinstance(data__env_value, (str, int, float, Decimal, bool)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".env.{data__env_key}".format(**locals()) + " must be string or number or boolean", value=data__env_value, name="" + (name_prefix or "data") + ".env.{data__env_key}".format(**locals()) + "", definition={'type': ['string', 'number', 'boolean']}, rule='type')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".env.{data__env_key}".format(data__env_key=data__env_key) + " must be string or number or boolean", value=data__env_value, name="" + (name_prefix or "data") + ".env.{data__env_key}".format(data__env_key=data__env_key) + "", definition={'type': ['string', 'number', 'boolean']}, rule='type')
         if "inputs" in data_keys:
             data_keys.remove("inputs")
             data__inputs = data["inputs"]
@@ -228,9 +228,9 @@ def validate_https___taskctl_dev_schemas_task_schema_json___defs_acceptance_item
                 data__requires_len = len(data__requires)
                 for data__requires_x, data__requires_item in enumerate(data__requires):
                     if not isinstance(data__requires_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(**locals()) + " must be string", value=data__requires_item, name="" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(**locals()) + "", definition={'type': 'string', 'enum': ['gpu', 'tpu', 'network', 'docker']}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(data__requires_x=data__requires_x) + " must be string", value=data__requires_item, name="" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(data__requires_x=data__requires_x) + "", definition={'type': 'string', 'enum': ['gpu', 'tpu', 'network', 'docker']}, rule='type')
                     if not (isinstance(data__requires_item, str) and data__requires_item == 'gpu' or isinstance(data__requires_item, str) and data__requires_item == 'tpu' or isinstance(data__requires_item, str) and data__requires_item == 'network' or isinstance(data__requires_item, str) and data__requires_item == 'docker'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(**locals()) + " must be one of ['gpu', 'tpu', 'network', 'docker']", value=data__requires_item, name="" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(**locals()) + "", definition={'type': 'string', 'enum': ['gpu', 'tpu', 'network', 'docker']}, rule='enum')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(data__requires_x=data__requires_x) + " must be one of ['gpu', 'tpu', 'network', 'docker']", value=data__requires_item, name="" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(data__requires_x=data__requires_x) + "", definition={'type': 'string', 'enum': ['gpu', 'tpu', 'network', 'docker']}, rule='enum')
         if "secret_env" in data_keys:
             data_keys.remove("secret_env")
             data__secretenv = data["secret_env"]
@@ -247,7 +247,7 @@ def validate_https___taskctl_dev_schemas_task_schema_json___defs_string_list(dat
         data_len = len(data)
         for data_x, data_item in enumerate(data):
             if not isinstance(data_item, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + "", definition={'type': 'string'}, rule='type')
     return data
 
 def validate_https___taskctl_dev_schemas_task_schema_json___defs_estimate(data, custom_formats={}, name_prefix=None):
@@ -269,11 +269,11 @@ def validate_https___taskctl_dev_schemas_task_schema_json___defs_id_list(data, c
                 data_len = len(data)
                 for data_x, data_item in enumerate(data):
                     if not isinstance(data_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + " must be string", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
                     if isinstance(data_item, str):
                         data_item_len = len(data_item)
                         if data_item_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + " must be longer than or equal to 1 characters", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + " must be longer than or equal to 1 characters", value=data_item, name="" + (name_prefix or "data") + "[{data_x}]".format(data_x=data_x) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
             data_one_of_count1 += 1
         except (JsonSchemaValueException, JsonSchemaValuesException): pass
     if data_one_of_count1 < 2:
