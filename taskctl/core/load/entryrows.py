@@ -29,13 +29,15 @@ def check(cache, m: Manifest) -> tuple[list, dict[int, tuple | None]]:
     if not isinstance(tasks, list):
         return schema.errors("manifest", m.data), {}
     idents, rows, misses = set(), [], 0
+    keyed = cache.enabled  # without the cache (TASKCTL_NO_CACHE) no row is kept or looked up
     for i, e in enumerate(tasks):
         ident = _ident(e, i)
         if ident in idents:  # a duplicate id (reported by the loader): its own row
             ident = f"#{i}"
         idents.add(ident)
-        blob = marshal.dumps(e)  # typed: `1`, `1.0` and `true` are equal as Python values
-        rows.append((ident, e, blob, row := cache.recall(TABLE, ident, blob)))
+        # typed: `1`, `1.0` and `true` are equal as Python values, not as marshal bytes
+        blob = marshal.dumps(e) if keyed else b""
+        rows.append((ident, e, blob, row := cache.recall(TABLE, ident, blob) if keyed else None))
         misses += row is None
     # More than one entry to check (a first load, or many changed): one compiled check of the
     # whole document is much cheaper than one per entry, and passes for nearly every manifest.
