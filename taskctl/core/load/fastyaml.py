@@ -46,6 +46,9 @@ _STR_KEYS: set[str] = set()  # keys known to resolve as strings
 # acceptance item's `timeout: 120`). Values are scalars or flat lists of them (copied out).
 _LINES: dict[str, tuple[str, Any]] = {}
 _MEMO_MAX = 50_000
+# only short texts are remembered: the ones that repeat (`status: pending`, `timeout: 120`)
+# are short, and 50,000 long unique lines (one-line descriptions) would hold megabytes
+_MEMO_LEN = 80
 
 
 class _Decline(Exception):
@@ -106,7 +109,7 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
         i += 1
         if rest:
             out[key] = value = _inline(rest)
-            if len(_LINES) < _MEMO_MAX:
+            if len(s) <= _MEMO_LEN and len(_LINES) < _MEMO_MAX:
                 _LINES[s] = (key, value.copy() if type(value) is list else value)
             continue
         if i < n and items[i][0] > ind:
@@ -259,6 +262,7 @@ def _plain(value: str) -> Any:
         out = constructor.yaml_constructors[tag](constructor, node(tag, value))
         if _refused(out):
             raise _Decline  # a number PyYAML's path refuses with a located error (limits.py)
-    if len(_MEMO) < _MEMO_MAX and not isinstance(out, (list, dict)):
+    if len(value) <= _MEMO_LEN and len(_MEMO) < _MEMO_MAX \
+            and not isinstance(out, (list, dict)):
         _MEMO[value] = out
     return out

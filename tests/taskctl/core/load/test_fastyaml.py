@@ -266,3 +266,15 @@ def test_a_repeated_line_means_the_same_everywhere_and_is_never_shared():
                  "status: done\n- a\n"):  # a list where a key belongs
         assert fastyaml.parse(text) is fastyaml.DECLINE
         assert check(text) is False
+
+
+def test_long_lines_are_not_remembered():
+    """What is remembered stays small on a large tree of long one-line values."""
+    line = "description: " + "word " * 100
+    plain = "x" * 200
+    assert fastyaml.parse(f"{line.rstrip()}\nother: {plain}\n") == {
+        "description": ("word " * 100).rstrip(), "other": plain}
+    assert line.rstrip() not in fastyaml._LINES and plain not in fastyaml._MEMO
+    assert "other: short" not in fastyaml._LINES
+    fastyaml.parse("other: short\n")
+    assert "other: short" in fastyaml._LINES
