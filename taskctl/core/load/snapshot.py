@@ -114,7 +114,11 @@ def _read(root: Path, name: str) -> Any:
 def save(ld: Any, bl: Backlog, slots: list | None = None) -> None:
     """Store what loader `ld` (a finished `_Loader`) loaded, when it can be trusted later.
     `slots`: its problems as the load left them (`ld.slots()` then), before the reader
-    added its own (files not read, integer ids: added again on every load)."""
+    added its own (files not read, integer ids: added again on every load). The per-file
+    cache first, when the load left it to this (`ld.cache_deferred`)."""
+    if ld.cache_deferred:
+        ld.cache_deferred = False
+        ld.cache.save()
     state = state_of(ld, bl, slots)
     if state is not None:
         _store(bl.root, state)
@@ -161,6 +165,15 @@ def _store(root: Path, state: dict) -> None:
 _pending: list = []  # the last full load of this process, stored when it exits
 
 
+def forks_at_exit() -> bool:
+    """Whether `save_soon` leaves the store to a child forked at exit (the process is a
+    short-lived read answer on two usable cores)."""
+    import taskctl.core.load
+    from taskctl.core.load import fanout
+
+    return taskctl.core.load.SHORT_LIVED and hasattr(os, "fork") and fanout.usable_cores() >= 2
+
+
 def save_soon(ld: Any, bl: Backlog) -> None:
     """`save`, or in a console-script read answer (`SHORT_LIVED`: it changes nothing it
     loaded and exits once it has answered) on two usable cores, `save` from a child forked
@@ -168,11 +181,7 @@ def save_soon(ld: Any, bl: Backlog) -> None:
     (serialising a 10,000-task backlog costs ~0.25 s), and nothing of the command runs after
     the fork (forked right after the load, the command ran ~0.15 s longer in one run:
     presumably copy-on-write faults as the planning touched every task)."""
-    import taskctl.core.load
-    from taskctl.core.load import fanout
-
-    if not taskctl.core.load.SHORT_LIVED or not hasattr(os, "fork") \
-            or fanout.usable_cores() < 2:
+    if not forks_at_exit():
         save(ld, bl)
         return
     if not _pending:
