@@ -6,9 +6,9 @@ Task front matter is almost always the same restricted YAML: block mappings of
 `key: scalar`, one-line flow lists of scalars, block lists of scalars or of small mappings.
 This module reads exactly that shape line by line and returns what `yaml.load(text,
 CSafeLoader)` returns for it, or `DECLINE` for anything it does not fully understand
-(block scalars, multi-line or escaped strings, comments after values, anchors, tags, flow
-mappings, tabs, duplicate keys, non-string keys, documents that are not a mapping, numbers
-the value limits refuse, ...).
+(block scalars, multi-line strings, escapes other than `\\"`, `\\\\`, `\\/`, `\\n` and `\\t`,
+comments after values, anchors, tags, flow mappings, tabs, duplicate keys, non-string keys,
+documents that are not a mapping, numbers the value limits refuse, ...).
 The caller then parses with PyYAML, so errors, positions and limits stay PyYAML's.
 
 Plain scalars are resolved with PyYAML's own implicit resolvers (YAML 1.1: `yes`/`no`,
@@ -160,13 +160,20 @@ def _inline(rest: str) -> Any:
     return _plain(rest)
 
 
+# the double-quoted escapes read here (shell commands quote with `\"`); any other (`\x41`,
+# `\u00e9`, `\0`, a line-ending `\`, ...) is declined to PyYAML
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t"}
+
+
 def _quoted(s: str, start: int) -> tuple[str, int]:
-    """(value, index after the closing quote) of a one-line quoted scalar with no escapes."""
+    """(value, index after the closing quote) of a one-line quoted scalar."""
     q = s[start]
     if q == '"':
         end = s.find('"', start + 1)
-        if end < 0 or "\\" in s[start:end]:
+        if end < 0:
             raise _Decline
+        if "\\" in s[start:end]:
+            return _escaped(s, start)
         return s[start + 1:end], end + 1
     j = start + 1
     while True:
@@ -177,6 +184,24 @@ def _quoted(s: str, start: int) -> tuple[str, int]:
             j = k + 2
             continue
         return s[start + 1:k].replace("''", "'"), k + 1
+
+
+def _escaped(s: str, start: int) -> tuple[str, int]:
+    """`_quoted` of a double-quoted scalar holding backslash escapes."""
+    out, i = [], start + 1
+    while True:
+        close, esc = s.find('"', i), s.find("\\", i)
+        if close < 0:
+            raise _Decline
+        if esc < 0 or close < esc:
+            out.append(s[i:close])
+            return "".join(out), close + 1
+        out.append(s[i:esc])
+        code = _ESCAPES.get(s[esc + 1:esc + 2])
+        if code is None:
+            raise _Decline
+        out.append(code)
+        i = esc + 2
 
 
 def _flow(s: str) -> list:

@@ -91,6 +91,9 @@ def test_every_fixture_parses_as_pyyaml_or_falls_back(tmp_path):
     "acceptance:\n  - criterion: a\n    run: pytest -q\n    timeout: 120\n  - criterion: b\n",
     "acceptance:\n- criterion: indentless\n  inputs: [a/**/*.py]\nnext: 1\n",
     "title: 'it''s quoted'\nwho: \"double: quoted # not a comment\"\n",
+    "run: \"python -c \\\"import x; print('a\\\\nb')\\\" && echo \\\"done\\\"\"\n",  # shell quoting
+    "w: \"a\\\\\"\nx: \"\\\\\\\"\\\\\"\ny: \"\\/path\\tand\\nlines\"\n",  # \\ before the close
+    "tags: [\"q\\\"x\", \"b\\\\\", c]\n",
     "# a comment line\nid: T1\n\n  # indented comment\ntitle: C# and [brackets], fine\n",
     "nested:\n  a: 1\n  b:\n    - x\n    - y\n",
 ])
@@ -101,7 +104,13 @@ def test_common_shapes_take_the_fast_path(text):
 @pytest.mark.parametrize("text", [
     "description: |\n  a block scalar\n",  # block scalars
     "description: >\n  folded\n",
-    "title: \"escaped \\\" quote\"\n",  # escapes
+    "title: \"hex \\x41\"\n",  # escapes other than \" \\ \/ \n \t
+    "title: \"uni \\u00e9\"\n",
+    "title: \"nul \\0 bell \\a\"\n",
+    "title: \"escaped space \\ \"\n",
+    "title: \"line-ending \\\n  escape\"\n",
+    "title: \"bad \\q escape\"\n",
+    "tags: [\"a\\x41\", b]\n",
     "title: \"two\n  lines\"\n",  # multi-line quoted
     "title: two\n  lines\n",  # multi-line plain
     "title: x # trailing comment\n",  # comments after values
@@ -167,6 +176,8 @@ WORDS = ["pending", "yes", "No", "on", "OFF", "true", "null", "~", "P1", "p0-mvp
          "2026-01-15T10:20:30Z", "T001", "a b", "C#", "a#b", "x:y", "http://x", "[x]",
          "it's", "say \"hi\"", "", " ", "é", "tab\there", "#", "- x", "a: b", "*a", "&a", "!x",
          "%", "@", "`", "|", ">", "?", ",", "{", "}", "]"]
+ESCAPES = ["\\\"", "\\\\", "\\/", "\\n", "\\t", "\\x41", "\\u00e9", "\\ ", "\\0",
+           "\\e", "\\N", "\\_", "\\q", "\\"]
 keys = st.sampled_from(["id", "title", "status", "priority", "depends_on", "tags", "phase",
                         "estimated_hours", "created_at", "yes", "on", "a-b", "x.y", "_k"])
 
@@ -175,7 +186,12 @@ keys = st.sampled_from(["id", "title", "status", "priority", "depends_on", "tags
 def scalar_text(draw) -> str:
     w = draw(st.one_of(st.sampled_from(WORDS), st.text(
         st.characters(min_codepoint=32, max_codepoint=0x7e), max_size=12)))
-    style = draw(st.sampled_from(["plain", "plain", "double", "single"]))
+    style = draw(st.sampled_from(["plain", "plain", "double", "single", "escaped"]))
+    if style == "escaped":  # escapes between words, some read here, some declined
+        parts = draw(st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(ESCAPES)),
+                              max_size=6))
+        return '"' + "".join(p.replace('"', '\\"') if p not in ESCAPES else p
+                             for p in parts) + '"'
     if style == "double":
         return '"' + w + '"'
     if style == "single":
