@@ -11,9 +11,10 @@ comments after values, anchors, tags, flow mappings, tabs, duplicate keys, non-s
 documents that are not a mapping, numbers the value limits refuse, ...).
 The caller then parses with PyYAML, so errors, positions and limits stay PyYAML's.
 
-Plain scalars are resolved with PyYAML's own implicit resolvers (YAML 1.1: `yes`/`no`,
-`0o17`/`017` octal, `1_000`, `2026-01-15` dates, `~`) and, when not strings, built by
-PyYAML's own SafeConstructor, so the quirks are PyYAML's by construction.
+Plain scalars are resolved with PyYAML's implicit resolvers (YAML 1.1: `yes`/`no`, `017`
+octal, `1_000`, `2026-01-15` dates, `~`; `scalars.py` holds a copy of PyYAML's table that a
+test keeps equal to the installed one) and, when not strings, built as PyYAML's
+SafeConstructor builds them (the usual ones in `scalars.py`, the rest by PyYAML itself).
 tests/taskctl/core/load/test_fastyaml.py checks both against PyYAML (fixtures + hypothesis).
 """
 
@@ -21,24 +22,22 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
 from typing import Any
 
-from taskctl.core.load import limits
+from taskctl.core.load import limits, scalars
 
 DECLINE: Any = object()  # "not my shape": parse with PyYAML
 
-_STR = "tag:yaml.org,2002:str"
+_STR = scalars.STR
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
 # what PyYAML's reader refuses (it would raise: let it); compiled on the first non-ASCII text
 # (~5 ms: the class spans all of Unicode)
 _NON_PRINTABLE = "[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_BAD = frozenset("[]{}#:,'\"")  # inside a plain flow item
-# PyYAML's implicit resolvers (first character -> [(tag, regexp)]), set by `_pyyaml()` on the
-# first scalar: importing yaml costs ~15 ms, and a load whose files all come from the cache
-# parses nothing
-_RESOLVERS: dict = {}
+# `<<`, `=`, `!`: tags with no constructor in PyYAML's safe loader (let it say so)
+_UNBUILT = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value",
+                      "tag:yaml.org,2002:yaml"})
 _MEMO: dict[str, Any] = {}  # plain scalar text -> value (immutable values only)
 _STR_KEYS: set[str] = set()  # keys known to resolve as strings
 # a `key: value` line (indent stripped) -> (key, value): its meaning does not depend on where
@@ -101,7 +100,7 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
         if key in out:
             raise _Decline  # a duplicate: PyYAML keeps the last one; let it
         if key not in _STR_KEYS:
-            if _resolve(key) != _STR:
+            if scalars.resolve(key) != _STR:
                 raise _Decline  # `yes:`, `null:`, `2026-01-01:` are not string keys
             if len(_STR_KEYS) < _MEMO_MAX:
                 _STR_KEYS.add(key)
@@ -239,28 +238,6 @@ def _flow(s: str) -> list:
             raise _Decline
 
 
-@cache
-def _pyyaml():
-    """PyYAML's resolvers (also kept in `_RESOLVERS`), constructor and scalar node class."""
-    from yaml.constructor import SafeConstructor
-    from yaml.nodes import ScalarNode
-    from yaml.resolver import Resolver
-
-    _RESOLVERS.update(Resolver.yaml_implicit_resolvers)
-    return _RESOLVERS, SafeConstructor(), ScalarNode
-
-
-def _resolve(value: str) -> str:
-    resolvers = _RESOLVERS or _pyyaml()[0]
-    for tag, regexp in resolvers.get(value[0] if value else "", []):
-        if regexp.match(value):
-            return tag
-    for tag, regexp in resolvers.get(None, []):
-        if regexp.match(value):
-            return tag
-    return _STR
-
-
 def _refused(value: Any) -> bool:
     """Would `limits.check_values` refuse this value (a non-finite float, an absurd integer)?
     Only plain scalars build non-strings here, so this is the whole value check: a text
@@ -277,14 +254,13 @@ def _plain(value: str) -> Any:
         return _MEMO[value]
     except KeyError:
         pass
-    tag = _resolve(value)
+    tag = scalars.resolve(value)
     if tag == _STR:
         out: Any = value
-    elif tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
+    elif tag in _UNBUILT:
         raise _Decline
     else:
-        _, constructor, node = _pyyaml()
-        out = constructor.yaml_constructors[tag](constructor, node(tag, value))
+        out = scalars.construct(tag, value)
         if _refused(out):
             raise _Decline  # a number PyYAML's path refuses with a located error (limits.py)
     if len(value) <= _MEMO_LEN and len(_MEMO) < _MEMO_MAX \
