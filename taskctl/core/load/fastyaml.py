@@ -33,6 +33,7 @@ _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
 # what PyYAML's reader refuses (it would raise: let it); compiled on the first non-ASCII text
 # (~5 ms: the class spans all of Unicode)
 _NON_PRINTABLE = "[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML 1.1, not to str.split
 _PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_BAD = frozenset("[]{}#:,'\"")  # inside a plain flow item
 # `<<`, `=`, `!`: tags with no constructor in PyYAML's safe loader (let it say so)
@@ -61,8 +62,8 @@ def parse(text: str) -> Any:
     if text.isascii():  # the common case, checked in C: no control characters but "\n"
         if not text.replace("\n", "").isprintable():
             return DECLINE
-    elif re.search(_NON_PRINTABLE, text) is not None:
-        return DECLINE
+    elif re.search(_NON_PRINTABLE, text) is not None or _YAML_BREAKS.search(text):
+        return DECLINE  # refused by PyYAML's reader, or a line break to YAML (NEL, LS, PS)
     items = []
     for ln in text.split("\n"):
         s = ln.lstrip(" ")

@@ -111,6 +111,10 @@ def test_common_shapes_take_the_fast_path(text):
     "title: \"line-ending \\\n  escape\"\n",
     "title: \"bad \\q escape\"\n",
     "tags: [\"a\\x41\", b]\n",
+    "a: x\x85y\n",  # YAML 1.1 line breaks inside a line: NEL, LS, PS
+    "a: [x\x85y]\n",
+    "a: \"x\u2028y\"\n",
+    "a: x\u2029y\n",
     "title: \"two\n  lines\"\n",  # multi-line quoted
     "title: two\n  lines\n",  # multi-line plain
     "title: x # trailing comment\n",  # comments after values
@@ -184,8 +188,9 @@ keys = st.sampled_from(["id", "title", "status", "priority", "depends_on", "tags
 
 @st.composite
 def scalar_text(draw) -> str:
-    w = draw(st.one_of(st.sampled_from(WORDS), st.text(
-        st.characters(min_codepoint=32, max_codepoint=0x7e), max_size=12)))
+    w = draw(st.one_of(st.sampled_from(WORDS), st.text(st.one_of(
+        st.characters(min_codepoint=32, max_codepoint=0x7e),
+        st.sampled_from("é\xa0ß€\x85\u2028\u2029")), max_size=12)))  # NEL, LS, PS: breaks
     style = draw(st.sampled_from(["plain", "plain", "double", "single", "escaped"]))
     if style == "escaped":  # escapes between words, some read here, some declined
         parts = draw(st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(ESCAPES)),
