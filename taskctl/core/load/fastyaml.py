@@ -3,10 +3,12 @@
 Why: with PyYAML's CSafeLoader the C scanner is quick but the Python construction of every
 node (`construct_object`, `resolve`, ...) is about a third of a cold load of a large tree.
 Task front matter is almost always the same restricted YAML: block mappings of
-`key: scalar`, one-line flow lists of scalars, block lists of scalars or of small mappings.
+`key: scalar`, one-line flow lists of scalars, block lists of scalars or of small mappings,
+plain literal or folded block scalars (`run: |`, `description: >-`).
 This module reads exactly that shape line by line and returns what `yaml.load(text,
 CSafeLoader)` returns for it, or `DECLINE` for anything it does not fully understand
-(block scalars, multi-line strings, escapes other than `\\"`, `\\\\`, `\\/`, `\\n` and `\\t`,
+(block scalars with blank, comment or more-indented lines, keep or indentation indicators,
+multi-line strings, escapes other than `\\"`, `\\\\`, `\\/`, `\\n` and `\\t`,
 comments after values, anchors, tags, flow mappings, tabs, duplicate keys, non-string keys,
 documents that are not a mapping, numbers the value limits refuse, ...).
 The caller then parses with PyYAML, so errors, positions and limits stay PyYAML's.
@@ -55,6 +57,13 @@ class _Decline(Exception):
     pass
 
 
+class _Items(list):
+    """The lines that are neither blank nor comments: (indent, text, line number); `lines`:
+    every line of the text (a block scalar's content is read from them)."""
+
+    lines: list[str]
+
+
 def parse(text: str) -> Any:
     """The parsed mapping, or DECLINE. Never raises for any input."""
     if "\t" in text or "\r" in text:
@@ -64,12 +73,14 @@ def parse(text: str) -> Any:
             return DECLINE
     elif re.search(_NON_PRINTABLE, text) is not None or _YAML_BREAKS.search(text):
         return DECLINE  # refused by PyYAML's reader, or a line break to YAML (NEL, LS, PS)
-    items = []
-    for ln in text.split("\n"):
+    lines = text.split("\n")
+    items = _Items()
+    items.lines = lines
+    for no, ln in enumerate(lines):
         s = ln.lstrip(" ")
         if not s or s[0] == "#":
             continue
-        items.append((len(ln) - len(s), s.rstrip(" ")))
+        items.append((len(ln) - len(s), s.rstrip(" "), no))
     if not items or items[0][0] != 0:
         return DECLINE
     try:
@@ -107,6 +118,9 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
                 _STR_KEYS.add(key)
         rest = s[m.end():]
         i += 1
+        if rest in _BLOCK:  # `key: |`, `key: >-`: a block scalar
+            i, out[key] = _block(items, i, ind, rest)
+            continue
         if rest:
             out[key] = value = _inline(rest)
             if len(s) <= _MEMO_LEN and len(_LINES) < _MEMO_MAX:
@@ -126,6 +140,35 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
     return i, out
 
 
+# block scalar indicators read here -> (what joins the lines, what ends the value): literal or
+# folded, clipped or stripped; keep (`+`), indentation indicators and comments are declined
+_BLOCK = {"|": ("\n", "\n"), "|-": ("\n", ""), ">": (" ", "\n"), ">-": (" ", "")}
+
+
+def _block(items: _Items, i: int, ind: int, indicator: str) -> tuple[int, str]:
+    """The block scalar whose header ended the line before item `i`, in a mapping indented
+    `ind`: read only when its lines are all indented alike, hold no blank or comment line
+    (both are content to YAML) and no trailing space, and what follows them up to the next
+    key is blank. Folding such lines joins them with spaces; anything else is declined."""
+    joiner, ending = _BLOCK[indicator]
+    lines, n = items.lines, len(items)
+    if i >= n or items[i][0] <= ind or items[i][2] != items[i - 1][2] + 1:
+        raise _Decline  # empty, or a blank or comment line first
+    col, first = items[i][0], items[i][2]
+    texts = []
+    j = i
+    while j < n and items[j][0] > ind:
+        indent, text, no = items[j]
+        if indent != col or no != first + len(texts) or len(lines[no]) != indent + len(text):
+            raise _Decline  # more indented, a blank or comment line within, trailing spaces
+        texts.append(text)
+        j += 1
+    last, stop = first + len(texts) - 1, items[j][2] if j < n else len(lines)
+    if last + 1 >= len(lines) or any(lines[k].strip(" ") for k in range(last + 1, stop)):
+        raise _Decline  # no line break after it (end of text), or a comment after it
+    return j, joiner.join(texts) + ending
+
+
 def _sequence(items: list, i: int, ind: int) -> tuple[int, list]:
     out: list = []
     n = len(items)
@@ -135,7 +178,7 @@ def _sequence(items: list, i: int, ind: int) -> tuple[int, list]:
         if not rest or rest[0] == "#":
             raise _Decline
         if _KEY.match(rest):  # `- key: value` opens a mapping at the column of `key`
-            items[i] = (ind + len(s) - len(rest), rest)
+            items[i] = (ind + len(s) - len(rest), rest, items[i][2])
             i, value = _mapping(items, i, items[i][0])
             out.append(value)
         else:

@@ -96,14 +96,29 @@ def test_every_fixture_parses_as_pyyaml_or_falls_back(tmp_path):
     "tags: [\"q\\\"x\", \"b\\\\\", c]\n",
     "# a comment line\nid: T1\n\n  # indented comment\ntitle: C# and [brackets], fine\n",
     "nested:\n  a: 1\n  b:\n    - x\n    - y\n",
+    "description: |\n  a block scalar\n",
+    "description: >\n  folded\n  onto one line\n",
+    "description: |\n  kept\n  on two lines\n",
+    "description: >-\n  one: two\n  - three # four\n\n\nnext: 1\n",
+    "acceptance:\n  - criterion: x\n    run: |\n      set -e\n      pytest -q \"a b\"\n"
+    "    timeout: 5\n  - run: |-\n     one\n",
 ])
 def test_common_shapes_take_the_fast_path(text):
     assert check(text), f"fell back on a common shape:\n{text}"
 
 
 @pytest.mark.parametrize("text", [
-    "description: |\n  a block scalar\n",  # block scalars
-    "description: >\n  folded\n",
+    "d: |+\n  keep\n",  # block scalars: keep, indentation indicators, comments, blanks...
+    "d: |2\n   indicated\n",
+    "d: | # note\n  x\n",
+    "d: |\n  x\n\n  y\n",
+    "d: >\n  x\n    more indented\n  y\n",
+    "d: |\n  trailing  \n",
+    "d: |\n  x\n  # content, not a comment\n",
+    "d: |\n  no final break",
+    "d: |\nnext: 1\n",
+    "d: |\n\n  blank first\n",
+    "d: |-\n  x\n# a comment after it\n",
     "title: \"hex \\x41\"\n",  # escapes other than \" \\ \/ \n \t
     "title: \"uni \\u00e9\"\n",
     "title: \"nul \\0 bell \\a\"\n",
@@ -182,6 +197,8 @@ WORDS = ["pending", "yes", "No", "on", "OFF", "true", "null", "~", "P1", "p0-mvp
          "%", "@", "`", "|", ">", "?", ",", "{", "}", "]"]
 ESCAPES = ["\\\"", "\\\\", "\\/", "\\n", "\\t", "\\x41", "\\u00e9", "\\ ", "\\0",
            "\\e", "\\N", "\\_", "\\q", "\\"]
+BLOCK_TEXTS = ["pytest -q tests/", "a: b", "- item", "say \"hi\" # not a comment", "x",
+               "'quoted'", "[not, a, list]", "é ünïcode", "ends with colon:", "{a: 1}"]
 keys = st.sampled_from(["id", "title", "status", "priority", "depends_on", "tags", "phase",
                         "estimated_hours", "created_at", "yes", "on", "a-b", "x.y", "_k"])
 
@@ -209,7 +226,18 @@ def value_lines(draw, indent: int) -> list[str]:
     """Lines after `key:` (the first one continues the key's line)."""
     pad = " " * indent
     kind = draw(st.sampled_from(["scalar", "scalar", "flow", "block", "indentless", "maps",
-                                 "empty", "comment"]))
+                                 "empty", "comment", "blockscalar", "blockscalar"]))
+    if kind == "blockscalar":  # `|`, `>-`, ...: lines read as written, some shapes declined
+        header = draw(st.sampled_from(["|", "|-", ">", ">-", "|+", ">2", "| # c", "|-  "]))
+        col = pad + "  " + " " * draw(st.sampled_from([0, 0, 0, 1]))
+        out = [" " + header]
+        for _ in range(draw(st.integers(1, 3))):
+            shape = draw(st.sampled_from(["text", "text", "text", "blank", "comment",
+                                          "deeper", "trailing"]))
+            text = draw(st.sampled_from(BLOCK_TEXTS))
+            out.append({"text": col + text, "blank": "", "comment": col + "# " + text,
+                        "deeper": col + "  " + text, "trailing": col + text + " "}[shape])
+        return out
     if kind == "scalar":
         return [" " + draw(scalar_text())]
     if kind == "flow":
@@ -226,8 +254,11 @@ def value_lines(draw, indent: int) -> list[str]:
             ks = draw(st.lists(keys, min_size=1, max_size=3, unique=True))
             for j, k in enumerate(ks):
                 lead = f"{pad}  - " if j == 0 else f"{pad}    "
-                out.append(f"{lead}{k}:" + draw(value_lines(indent + 4))[0]
-                           if draw(st.booleans()) else f"{lead}{k}: {draw(scalar_text())}")
+                if draw(st.booleans()):
+                    nested = draw(value_lines(indent + 4))
+                    out += [f"{lead}{k}:" + nested[0], *nested[1:]]
+                else:
+                    out.append(f"{lead}{k}: {draw(scalar_text())}")
         return out
     if kind == "comment":
         return [" " + draw(scalar_text()) + " # note"]
