@@ -164,8 +164,10 @@ def _block(items: _Items, i: int, ind: int, indicator: str) -> tuple[int, str]:
         texts.append(text)
         j += 1
     last, stop = first + len(texts) - 1, items[j][2] if j < n else len(lines)
-    if last + 1 >= len(lines) or any(lines[k].strip(" ") for k in range(last + 1, stop)):
-        raise _Decline  # no line break after it (end of text), or a comment after it
+    if last + 1 >= len(lines) or any(len(lines[k]) > col for k in range(last + 1, stop)):
+        # no line break after it (end of text); a comment after it; or spaces beyond its
+        # indentation on an empty line after it (content to YAML: kept, with a line break)
+        raise _Decline
     return j, joiner.join(texts) + ending
 
 

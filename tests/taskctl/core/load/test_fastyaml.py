@@ -100,6 +100,7 @@ def test_every_fixture_parses_as_pyyaml_or_falls_back(tmp_path):
     "description: >\n  folded\n  onto one line\n",
     "description: |\n  kept\n  on two lines\n",
     "description: >-\n  one: two\n  - three # four\n\n\nnext: 1\n",
+    "description: |\n    x\n  \n    \nnext: 1\n",  # empty lines of up to its indentation
     "acceptance:\n  - criterion: x\n    run: |\n      set -e\n      pytest -q \"a b\"\n"
     "    timeout: 5\n  - run: |-\n     one\n",
 ])
@@ -119,6 +120,12 @@ def test_common_shapes_take_the_fast_path(text):
     "d: |\nnext: 1\n",
     "d: |\n\n  blank first\n",
     "d: |-\n  x\n# a comment after it\n",
+    "a: |\n  x\n     \nb: 1\n",  # spaces beyond the block's indentation: content
+    "a: |-\n  x\n    \nb: 1\n",
+    "a: >\n  x\n  y\n     \nb: 1\n",
+    "a: |\n  x\n   \n",
+    "a: |\n  x\n   ",
+    "l:\n  - k: |\n      x\n         \n  - k: 2\n",
     "title: \"hex \\x41\"\n",  # escapes other than \" \\ \/ \n \t
     "title: \"uni \\u00e9\"\n",
     "title: \"nul \\0 bell \\a\"\n",
@@ -197,6 +204,7 @@ WORDS = ["pending", "yes", "No", "on", "OFF", "true", "null", "~", "P1", "p0-mvp
          "%", "@", "`", "|", ">", "?", ",", "{", "}", "]"]
 ESCAPES = ["\\\"", "\\\\", "\\/", "\\n", "\\t", "\\x41", "\\u00e9", "\\ ", "\\0",
            "\\e", "\\N", "\\_", "\\q", "\\"]
+SPACES = st.sampled_from(["", " ", "  ", "   ", "     "])
 BLOCK_TEXTS = ["pytest -q tests/", "a: b", "- item", "say \"hi\" # not a comment", "x",
                "'quoted'", "[not, a, list]", "é ünïcode", "ends with colon:", "{a: 1}"]
 keys = st.sampled_from(["id", "title", "status", "priority", "depends_on", "tags", "phase",
@@ -235,8 +243,11 @@ def value_lines(draw, indent: int) -> list[str]:
             shape = draw(st.sampled_from(["text", "text", "text", "blank", "comment",
                                           "deeper", "trailing"]))
             text = draw(st.sampled_from(BLOCK_TEXTS))
-            out.append({"text": col + text, "blank": "", "comment": col + "# " + text,
-                        "deeper": col + "  " + text, "trailing": col + text + " "}[shape])
+            out.append({"text": col + text, "blank": draw(SPACES),
+                        "comment": col + "# " + text, "deeper": col + "  " + text,
+                        "trailing": col + text + " "}[shape])
+        if draw(st.booleans()):  # empty lines after it, spaces of any length
+            out += draw(st.lists(SPACES, min_size=1, max_size=2))
         return out
     if kind == "scalar":
         return [" " + draw(scalar_text())]
