@@ -53,6 +53,13 @@ _MEMO_MAX = 50_000
 _MEMO_LEN = 80
 
 
+# Each level this parser reads but the top mapping and a flow list adds at least one column of
+# indentation (a nested mapping or list: one; an indentless list and its item's mapping: two
+# levels in two columns), so a document indented at most this much nests at most
+# `limits.MAX_DEPTH` levels.
+_DEEPEST = limits.MAX_DEPTH - 4
+
+
 class _Decline(Exception):
     pass
 
@@ -83,6 +90,8 @@ def parse(text: str) -> Any:
         items.append((len(ln) - len(s), s.rstrip(" "), no))
     if not items or items[0][0] != 0:
         return DECLINE
+    if max(it[0] for it in items) > _DEEPEST:
+        return DECLINE  # it might nest deeper than the limit: PyYAML's path checks (limits.py)
     try:
         i, value = _mapping(items, 0, 0)
     except (_Decline, RecursionError, ValueError, TypeError):

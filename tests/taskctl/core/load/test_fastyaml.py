@@ -341,3 +341,21 @@ def test_long_lines_are_not_remembered():
     assert "other: short" not in fastyaml._LINES
     fastyaml.parse("other: short\n")
     assert "other: short" in fastyaml._LINES
+
+
+@pytest.mark.parametrize("levels", [40, 95, 120])
+def test_deep_documents_meet_the_depth_limit(levels):
+    """Nested block mappings (and lists) past `limits.MAX_DEPTH` are refused as PyYAML's path
+    refuses them (the fast path used to answer them); shallower ones are read."""
+    from taskctl.core.load import limits
+
+    lines = [" " * i + f"k{i}:" for i in range(levels - 1)] + [" " * (levels - 1) + "- [x]"]
+    text = "\n".join(lines) + "\n"
+    depth = levels + 1  # the mappings, the list, the flow list
+    if depth > limits.MAX_DEPTH:
+        assert fastyaml.parse(text) is fastyaml.DECLINE
+        with pytest.raises(safeyaml.FileIssue, match="nested more than"):
+            safeyaml.load(text)
+    else:
+        assert check(text) is (levels < 96)
+        assert safeyaml.load(text) == reference(text)
