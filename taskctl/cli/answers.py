@@ -49,9 +49,13 @@ def hand_over(root: Path, command: str, opts: dict[str, Any], doc: dict) -> None
     """The fast entry is about to pass the question to the full CLI (a failing validate),
     which asks it again and must not load the tree a second time. With the cache on, `_last`
     holds the answer under its content key; with `TASKCTL_NO_CACHE=1` there is no key (no
-    walk of the store is made for one), so the answer is handed over once, by question."""
+    walk of the store is made for one), so the answer is handed over, by question, to the
+    very next `answer()` call (which drops it either way)."""
+    from taskctl.core.plan import cache
+
     _handed.clear()
-    _handed[_question(root, command, opts, None)] = doc
+    if not cache.enabled():
+        _handed[_question(root, command, opts, None)] = doc
 
 
 def _question(root: Path, command: str, opts: dict[str, Any], dialect: str | None) -> str:
@@ -68,9 +72,10 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
     must not load the tree a second time (with `TASKCTL_NO_CACHE=1`, see `hand_over`).
     `resident`: the store's resident process (`core/resident/channel.py`), asked first."""
     k, doc = cached(root, command, opts, dialect)
+    handed = _handed.pop(_question(root, command, opts, dialect), None) if _handed else None
+    _handed.clear()  # for the next question only: never a later one's
     if doc is None:
-        doc = _last.get(k) if k is not None else _handed.pop(
-            _question(root, command, opts, dialect), None)
+        doc = _last.get(k) if k is not None else handed
     if doc is None:
         from taskctl.core.plan import cache
 

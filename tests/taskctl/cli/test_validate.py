@@ -145,3 +145,24 @@ def test_failing_validate_loads_the_tree_once(copy_example, no_cache):
     assert [r.stderr.count("LOADS=1") for r in runs] == ([1, 0] if not no_cache else [1, 1])
     assert runs[0].stdout == runs[1].stdout
     assert (root / ".cache").exists() is (not no_cache)
+
+
+def test_a_handed_over_answer_serves_the_next_question_only(copy_example, monkeypatch):
+    """`answers.hand_over` (a failing validate passed from the fast entry to the full CLI)
+    holds the answer for the very next question, and only with the cache off: a later
+    question, or one after another, is computed again (an in-process host edits between)."""
+    from taskctl.cli import answers
+
+    root = copy_example("broken")
+    opts = {"strict": False, "verbose": False, "json": True}
+    stale = {"problems": [0, 0], "report": {"stale": True}}
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "")
+    answers.hand_over(root, "validate", opts, stale)
+    assert not answers._handed  # with the cache on, the cache and `_last` carry it
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "1")
+    answers.hand_over(root, "validate", opts, stale)
+    assert answers.answer(root, "validate", opts) is stale  # the next question
+    assert answers.answer(root, "validate", opts) is not stale  # once
+    answers.hand_over(root, "validate", opts, stale)
+    answers.answer(root, "status", {"weight": "auto"})  # another question drops it
+    assert answers.answer(root, "validate", opts) is not stale
