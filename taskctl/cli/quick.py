@@ -113,7 +113,12 @@ def main() -> None:
     code `SystemExit` carries, without the interpreter's teardown. Called from elsewhere (a
     host, a test in-process) it returns or raises `SystemExit` as before."""
     if getattr(sys.modules.get("__main__"), "main", None) is not main:
-        _main()
+        try:
+            _main()
+        finally:  # the host goes on: not a short-lived read answer any more
+            from taskctl.cli.process import short_lived
+
+            short_lived(False)
         return
     from taskctl.cli.process import leave
 

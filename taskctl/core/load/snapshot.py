@@ -191,6 +191,13 @@ def save_soon(ld: Any, bl: Backlog) -> None:
     _pending[:] = [(ld, bl, ld.slots())]  # the problems now: the reader adds more after
 
 
+def flush() -> None:
+    """Store the pending load now, in line (the process stopped being a short-lived read
+    answer: `process.short_lived(False)`)."""
+    if _pending:
+        save(*_pending.pop())
+
+
 def at_exit() -> None:
     """Store the pending snapshot from a child forked as this process exits, where that is
     safe (one thread, and this process not a subreaper: the orphan would come back to it);

@@ -326,3 +326,46 @@ def test_what_the_console_script_stores_at_exit_is_a_full_loads_backlog(copy_exa
     bl = stored(root, monkeypatch, expect=True)
     assert [p.rule for p in bl.problems].count("unread-file") == 1
     same(bl, full(root))
+
+
+# A console-script-like launcher that counts the task files parsed (the loader's parse_file)
+_COUNT_PARSES = (
+    "import atexit, sys\n"
+    "from taskctl.core.load import loader\n"
+    "real, n = loader.parse_file, [0]\n"
+    "def parse_file(*a, **k):\n"
+    "    n[0] += 1\n"
+    "    return real(*a, **k)\n"
+    "loader.parse_file = parse_file\n"
+    "atexit.register(lambda: sys.stderr.write(f'PARSED={n[0]}\\n'))\n"
+    "sys.argv = ['taskctl', *sys.argv[1:]]\n"
+    "from taskctl.cli.quick import main\n"
+    "main()\n")
+
+
+def test_a_read_handed_to_the_full_cli_parses_each_file_once(generated):
+    """`show` of an unknown id: the fast entry loads (its store left for the exit), fails,
+    and hands over to the full CLI, which loads again — from what the first load stored
+    then and there, not by parsing every file a second time."""
+    time.sleep(2.1)  # out of the racy window: nothing is stored inside it
+    env = {**os.environ, "TASKCTL_LOAD_JOBS": "1"}
+    out = subprocess.run([sys.executable, "-c", _COUNT_PARSES, "show", "T99999", "--tasks-dir",
+                          str(generated)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "T99999" in out.stderr
+    assert f"PARSED={len(_task_files(generated))}\n" in out.stderr
+
+
+def test_a_host_s_call_stores_its_load_before_returning(generated, monkeypatch, capsys):
+    """`quick.main()` called by a host (not the console script): the process goes on, so the
+    call is not a short-lived read answer once it returns, and its load is stored then."""
+    from taskctl.cli import quick
+
+    monkeypatch.setattr(snapshot, "_pending", [])
+    monkeypatch.setattr("atexit.register", lambda f: None)
+    monkeypatch.setattr(sys, "argv", ["taskctl", "list", "--json", "--tasks-dir",
+                                      str(generated)])
+    quick.main()
+    capsys.readouterr()
+    assert taskctl.core.load.SHORT_LIVED is False
+    assert snapshot._pending == [] and (generated / ".cache" / snapshot.HEAD).exists()
+    assert _uncached(generated) == []
