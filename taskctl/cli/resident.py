@@ -92,6 +92,7 @@ class Server:
         self.recent: OrderedDict[str, list] = OrderedDict()
         self.dirty_at: float | None = None
         self.answered = 0
+        self.kept_answers = 0  # loads after which the answers held (bodies edited only)
         self.stopping = False
         self.why_stopped = ""
 
@@ -114,8 +115,11 @@ class Server:
         while self.bl is None or self.bl_changes != self.changes:
             # what the count was when the load began: a change that arrives during the load
             # moves the count past it, and the loop loads again
-            self.bl_changes, self.memo = self.changes, {}
+            self.bl_changes, old, memo, self.memo = self.changes, self.bl, self.memo, {}
             self.bl = load(self.root, bodies=False)
+            if self.kept.same_answers(old, self.bl):  # an edit of bodies only: same answers
+                self.memo = {q: a for q, a in memo.items() if not q.startswith('["show"')}
+                self.kept_answers += 1
             self.sync()
         return self.bl
 
@@ -198,6 +202,7 @@ class Server:
         if op == "status":
             return {"pid": os.getpid(), "root": str(self.root), "token": self.token(),
                     "changes": self.changes, "answered": self.answered,
+                    "answers_kept": self.kept_answers,
                     "uptime_s": round(time.monotonic() - self.started, 1),
                     "tasks": None if self.bl is None else len(self.bl.tasks),
                     "questions": [json.loads(q) for q in self.recent]}

@@ -40,6 +40,9 @@ class Kept:
         self.last: Backlog | None = None  # the backlog of the last load through here
         self.patched = False  # a patch of task files alone (no other file came or went)?
         self.unread: list | None = None  # the files-not-read walk of the last full load
+        # the last patch changed only task files, and each of their tasks loaded equal to
+        # before (an edit of a body, which a load without bodies does not hold)
+        self.alike = False
 
     def note(self, paths: set[str] | None) -> None:
         if paths is None or self.changed is None:
@@ -72,9 +75,10 @@ class Kept:
         st, changed = self.state, self.changed
         if st is None or changed is None or len(changed) > MAX_PATCHED:
             return None
-        todo, passed_over, top = [], False, str(self.root) + os.sep
+        todo, passed_over, top, aside = [], False, str(self.root) + os.sep, False
         for s in sorted(changed):
             if s.startswith(top) and s[len(top):].split(os.sep, 1)[0].lower() in NON_TASK_DIRS:
+                aside = True  # claims change `next`'s answer, not the backlog
                 continue  # locks, claims, context...: neither loaded nor walked for W160
             if s in st["files"]:
                 if not os.path.isfile(s):
@@ -90,11 +94,22 @@ class Kept:
         bl = r.backlog([Path(s) for s in todo], base=self.base)
         if bl is None:
             return None
+        before = self.base[0]
+        self.alike = not (passed_over or aside) and all(
+            bl.tasks.get(tid) == before.get(tid) for tid in (st["files"][s][0] for s in todo))
         snapshot.apply_delta(st, {"keys": {}, **r.patch(bl, todo)})
         self.base = (dict(bl.tasks), dict(bl.sources))
         self.changed = set()
         self.last, self.patched = bl, not passed_over
         return bl
+
+    def same_answers(self, old: Backlog | None, new: Backlog) -> bool:
+        """Whether `new` (just loaded through here) answers every question as `old` did but
+        `show` (its body is parsed per question): a patch of task files alone whose tasks
+        loaded equal, with the same problems, milestones and files not read."""
+        return (old is not None and new is self.last and self.patched and self.alike
+                and old.tasks.keys() == new.tasks.keys() and old.problems == new.problems
+                and old.milestones == new.milestones and old.unread == new.unread)
 
     def walked(self, bl: Backlog) -> list | None:
         """The files-not-read walk of the last full load, when `bl` is a patch of task files

@@ -14,6 +14,7 @@ from taskctl.core.load import kept
 from taskctl.core.resident import channel
 
 pytestmark = pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
+_PLAN_ANSWER = answers.plan_answer  # the real one (a test counts the server's calls)
 LIST = {"status": None, "priority": None, "tag": None, "phase": None, "milestone": None}
 
 
@@ -161,3 +162,58 @@ def test_the_most_asked_question_is_answered_again_first(server, monkeypatch):
     monkeypatch.setattr(server, "answer", lambda c, p: order.append(c) or real(c, p))
     server.refresh()
     assert order == ["next", "list"]
+
+
+def test_an_edit_of_bodies_only_keeps_the_answers_and_nothing_else_does(server, monkeypatch):
+    """A load without bodies is the same after an edit of a task's Markdown body: the answers
+    computed before still hold (but `show`'s, which parses the body) and are not computed
+    again; a front-matter edit, or a claim made at the same time, computes them again."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    computed = []
+    real = answers.plan_answer
+    monkeypatch.setattr(answers, "plan_answer",
+                        lambda *a, **k: computed.append(a[1]) or real(*a, **k))
+    NEXT = {"weight": "auto"}  # noqa: N806
+    _t, first = ask(server, "next", NEXT)
+    ask(server, "list", LIST)
+    ask(server, "show", {"task_id": "T016"})
+    assert computed == ["next"]
+    f = server.root / "tasks" / "T016-env-snapshot.md"  # front matter and a Markdown body
+    f.write_text(f.read_text() + "\n## Notes\n\nprogress written by an agent\n")
+    _t, again = ask(server, "next", NEXT)
+    assert again == first == alone_plan(server, monkeypatch)
+    assert computed == ["next"] and server.kept_answers == 1  # kept, not computed again
+    _t, shown = ask(server, "show", {"task_id": "T016"})
+    assert "progress written by an agent" in json.dumps(shown)
+    _edit(server, "Retitled")
+    _t, third = ask(server, "next", NEXT)
+    assert computed == ["next", "next"] and third == alone_plan(server, monkeypatch)
+    # a front-matter edit that adds no problem (tags: no drift rule) changes `list`
+    _t, listed = ask(server, "list", LIST)
+    f.write_text(f.read_text().replace("tags: [", "tags: [retagged, ", 1))
+    _t, relisted = ask(server, "list", LIST)
+    assert relisted != listed and relisted == alone(server, "list", LIST, monkeypatch)
+    # a claim file gone (only .tasks/claims/ changes) with a body edit at once: `next`
+    # shows who holds what as it is now
+    tid = third["report"]["tasks"][0]["id"]
+    exe = str(Path(sys.executable).with_name("taskctl"))
+    subprocess.run([exe, "claim", tid, "--agent", "a1", "--tasks-dir", str(server.root)],
+                   check=True, capture_output=True)
+    _t, fourth = ask(server, "next", NEXT)
+    held = {row["id"]: row["claim"] for row in fourth["report"]["held"]}
+    assert held[tid]["agent"] == "a1"
+    (server.root / "claims" / f"{tid}.json").unlink()
+    f.write_text(f.read_text() + "\nmore progress\n")
+    _t, fifth = ask(server, "next", NEXT)
+    assert fifth == alone_plan(server, monkeypatch) and fifth != fourth
+    assert {row["id"]: row["claim"] for row in fifth["report"]["held"]}[tid] is None
+
+
+def alone_plan(srv: Server, monkeypatch) -> dict:
+    with monkeypatch.context() as m:
+        m.setenv("TASKCTL_NO_CACHE", "1")
+        m.setattr(kept, "KEEPER", None)
+        return json.loads(json.dumps(_PLAN_ANSWER(srv.root, "next", "auto")))
