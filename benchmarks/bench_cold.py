@@ -1,6 +1,7 @@
 """Cold reads of a generated 10,000-task tree: one process vs a forked helper, paired.
 
     python benchmarks/bench_cold.py [--runs 7] [--count 10000] [--reference DIR] [--no-serial]
+                                    [--written] [--commands "next --json,list --json,validate"]
 
 For each command, rounds alternate `TASKCTL_LOAD_JOBS=1` (one process: the loader as before
 `core/load/fanout.py`) and the default (a forked helper parses ~58 % of the files), each run
@@ -8,6 +9,8 @@ with nothing cached (`TASKCTL_NO_CACHE=1`); then the first run of a tree with an
 (the run that builds it). Each line: median wall, median CPU of the process and its helper,
 peak RSS of the whole process tree, and the ratio to `python -c pass` measured in the same run.
 `--reference DIR` adds another version (with its helper), alternated with the others.
+`--written`: the tree in the shapes people also write (`gen_tree.py --written`: a folded
+summary and a shell command quoting its argument in every task file).
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ def main() -> None:
     ap.add_argument("--reference", help="another version's taskctl package (`git archive <rev> "
                     "taskctl | tar -x -C DIR`): a third way, that version with its helper")
     ap.add_argument("--no-serial", action="store_true", help="leave out the one-process way")
+    ap.add_argument("--written", action="store_true",
+                    help="the tree with gen_tree's --written shapes (its own path)")
+    ap.add_argument("--commands", default="next --json,list --json,validate",
+                    help="the read commands to time, comma-separated")
     args = ap.parse_args()
     become_subreaper()
     ways = {w: ([EXE], env) for w, env in WAYS.items()
@@ -64,8 +71,9 @@ def main() -> None:
     floor = statistics.median(measure([sys.executable, "-c", "pass"])[0] for _ in range(9))
     t = Table(floor)
     print(f"floor: python -c pass {floor * 1000:.0f} ms")
-    root = tree(Path(f"/tmp/taskctl-bench-{args.count}"), args.count)
-    for command in (["next", "--json"], ["list", "--json"], ["validate"]):
+    suffix = "-written" if args.written else ""
+    root = tree(Path(f"/tmp/taskctl-bench-{args.count}{suffix}"), args.count, args.written)
+    for command in (c.split() for c in args.commands.split(",")):
         for cache in ("none", "empty"):
             res: dict[str, list] = {w: [] for w in ways}
             for _ in range(args.runs):

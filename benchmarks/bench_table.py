@@ -90,11 +90,13 @@ class Table:
               f"peak {res[2]:6.1f} MiB  {res[0] / self.floor:6.1f}x floor", flush=True)
 
 
-def tree(path: Path, count: int) -> Path:
+def tree(path: Path, count: int, written: bool = False) -> Path:
+    """The generated tree of `count` tasks at `path` (made again when it has another count);
+    `written`: gen_tree's `--written` shapes (keep such trees at their own path)."""
     root = path / ".tasks"
     if not (root / "manifest.json").exists() or len(list((root / "tasks").iterdir())) != count:
         shutil.rmtree(path, ignore_errors=True)
-        generate(path, count)
+        generate(path, count, written=written)
     return root
 
 

@@ -15,8 +15,19 @@ from pathlib import Path
 STATUSES = ["completed"] * 3 + ["pending"] * 5 + ["in_progress", "blocked"]
 
 
+# `--written`: what people and agents also write in front matter — a folded summary and a
+# shell command quoting its argument (the shapes a naive fast path leaves to PyYAML)
+WRITTEN = """summary: >-
+  A longer summary of {what}
+  that wraps onto a second line.
+"""
+
+
 def task_text(tid: str, title: str, status: str, prio: int, deps: list[str], hours: float,
-              tags: list[str], phase: str) -> str:
+              tags: list[str], phase: str, written: bool = False) -> str:
+    run = (f'python -c \\"import {tags[0]}\\" && pytest -q tests/test_{tid.lower()}.py'
+           if written else f"pytest -q tests/test_{tid.lower()}.py")
+    summary = WRITTEN.format(what=title.lower()) if written else ""
     return f"""---
 id: {tid}
 title: "{title}"
@@ -27,9 +38,9 @@ tags: [{", ".join(tags)}]
 phase: {phase}
 estimated_hours: {hours}
 created_at: "2026-01-15"
-acceptance:
+{summary}acceptance:
   - criterion: "unit tests for {tid} pass"
-    run: "pytest -q tests/test_{tid.lower()}.py"
+    run: "{run}"
     timeout: 120
     inputs: ["src/{tid.lower()}/**/*.py"]
   - criterion: "reviewed by a maintainer"
@@ -59,7 +70,7 @@ Then: it succeeds
 """
 
 
-def generate(out: Path, count: int, seed: int = 0) -> Path:
+def generate(out: Path, count: int, seed: int = 0, written: bool = False) -> Path:
     rng = random.Random(seed)
     root = out / ".tasks"
     (root / "tasks").mkdir(parents=True, exist_ok=True)
@@ -80,7 +91,8 @@ def generate(out: Path, count: int, seed: int = 0) -> Path:
         tags = rng.sample(["data", "model", "infra", "eval", "docs"], 2)
         title = f"Task {i} {tags[0]} work"
         fname = f"tasks/{tid}-task-{i}.yaml"
-        (root / fname).write_text(task_text(tid, title, status, prio, deps, hours, tags, phase))
+        (root / fname).write_text(task_text(tid, title, status, prio, deps, hours, tags, phase,
+                                            written))
         entries.append({"id": tid, "title": title, "file": fname, "status": status,
                         "priority": f"P{prio}", "phase": phase, "depends_on": deps,
                         "tags": tags, "estimated_hours": hours})
@@ -100,8 +112,10 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--written", action="store_true",
+                    help="add a folded summary and a quoting shell command to every task")
     a = ap.parse_args()
-    root = generate(a.out, a.count, a.seed)
+    root = generate(a.out, a.count, a.seed, a.written)
     print(f"wrote {a.count} tasks to {root}")
 
 

@@ -72,7 +72,15 @@ def fixture_texts(tmp_path: Path) -> list[str]:
                   *(REPO.parent / "shared" / "examples").glob("*/.tasks")]:
         texts += front_matters(tasks)
     texts += front_matters(generate(tmp_path / "gen", 300))
+    texts += front_matters(generate(tmp_path / "written", 100, written=True))
     return texts
+
+
+def test_the_written_shapes_take_the_fast_path(tmp_path):
+    """gen_tree's `--written` tree (a folded summary, a shell command quoting its argument):
+    every file is answered, as PyYAML reads it."""
+    texts = front_matters(generate(tmp_path / "written", 50, written=True))
+    assert len(texts) == 50 and all(check(t) for t in texts)
 
 
 def test_every_fixture_parses_as_pyyaml_or_falls_back(tmp_path):
