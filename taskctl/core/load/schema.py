@@ -59,7 +59,17 @@ def _fast(name: str):
         return made.validate
     import fastjsonschema
 
-    return fastjsonschema.compile(definition(name))
+    from taskctl.core.load.validators.failed import JsonSchemaException
+
+    compiled = fastjsonschema.compile(definition(name))
+
+    def check(instance: Any) -> Any:  # raises what the generated modules raise
+        try:
+            return compiled(instance)
+        except fastjsonschema.JsonSchemaException as e:
+            raise JsonSchemaException(str(e)) from e
+
+    return check
 
 
 def source_digest(name: str) -> str:
@@ -73,11 +83,11 @@ def source_digest(name: str) -> str:
 
 def valid(name: str, instance: Any) -> bool:
     """Does `instance` pass (the compiled check only, no explanations)?"""
-    import fastjsonschema
+    from taskctl.core.load.validators.failed import JsonSchemaException
 
     try:
         _fast(name)(instance)
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:
         return False
     return True
 

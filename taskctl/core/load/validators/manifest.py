@@ -2,13 +2,13 @@
 # with fastjsonschema 2.22.3. Do not edit: regenerate after changing the schema.
 # ruff: noqa
 """Compiled validator of the "manifest" schema: `validate(data)` raises
-fastjsonschema.JsonSchemaException when `data` does not pass."""
+JsonSchemaException (`validators/failed.py`) when `data` does not pass."""
 
 SOURCE_SHA256 = "ed3f98b4e4002f29867e5fb049a033ff0b072b86f2aa1718ae4c901dd4906fb7"
 
 VERSION = "2.22.3"
 from decimal import Decimal
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from taskctl.core.load.validators.failed import JsonSchemaValueException, JsonSchemaValuesException
 
 
 NoneType = type(None)

@@ -2,14 +2,14 @@
 # with fastjsonschema 2.22.3. Do not edit: regenerate after changing the schema.
 # ruff: noqa
 """Compiled validator of the "task" schema: `validate(data)` raises
-fastjsonschema.JsonSchemaException when `data` does not pass."""
+JsonSchemaException (`validators/failed.py`) when `data` does not pass."""
 
 SOURCE_SHA256 = "d09ba079458a52c3c978ab8681bc5dce8346181db293cc26aa300518d3f4dd86"
 
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from taskctl.core.load.validators.failed import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskctl.core.load import schema, taskfile
-from taskctl.core.load.validators import MODULES, generate
+from taskctl.core.load.validators import MODULES, failed, generate
 
 REPO = Path(__file__).resolve().parents[4]
 NAMES = tuple(MODULES)
@@ -77,8 +77,29 @@ def test_checking_compiles_nothing_and_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO).stdout.split()
     assert out[0] == "False"
-    heavy = {"jsonschema", "importlib.resources", "tempfile", "urllib.request", "yaml", "hashlib"}
+    heavy = {"jsonschema", "importlib.resources", "tempfile", "urllib.request", "yaml", "hashlib",
+             "fastjsonschema"}
     assert set(out[1:]) & heavy == set()
+
+
+def test_the_exceptions_are_fastjsonschemas_alike():
+    """The generated modules raise `failed`'s classes (fastjsonschema is not imported for
+    them): same names, same bases, same attributes, and a check that fails raises one."""
+    from fastjsonschema import exceptions as theirs
+
+    for name in ("JsonSchemaException", "JsonSchemaValueException", "JsonSchemaValuesException"):
+        ours, their = getattr(failed, name), getattr(theirs, name)
+        assert [c.__name__ for c in ours.__mro__] == [c.__name__ for c in their.__mro__]
+    args = ("data.tasks[3].id must be string", 5, "data.tasks[3].id",
+            {"type": "string"}, "type")
+    a, b = failed.JsonSchemaValueException(*args), theirs.JsonSchemaValueException(*args)
+    for attr in ("message", "value", "name", "definition", "rule", "path", "rule_definition",
+                 "args"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+    many = failed.JsonSchemaValuesException([a, a])
+    assert many.message == theirs.JsonSchemaValuesException([b, b]).message
+    with pytest.raises(failed.JsonSchemaValueException, match="must be string"):
+        schema._fast("task")({"id": 5})
 
 
 @cache
@@ -92,8 +113,9 @@ def outcome(check, doc):
     doc = json.loads(json.dumps(doc))  # a copy: fastjsonschema fills defaults in place
     try:
         return ("ok", check(doc))
-    except fastjsonschema.JsonSchemaException as e:
-        return ("error", type(e).__name__, str(e), getattr(e, "rule", None))
+    except (fastjsonschema.JsonSchemaException, failed.JsonSchemaException) as e:
+        return ("error", type(e).__name__, str(e), getattr(e, "rule", None),
+                getattr(e, "path", None), getattr(e, "rule_definition", None))
 
 
 def keys_of(name: str) -> list[str]:
