@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import marshal
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 # Below this the gain is small next to a second process's CPU (a load without bodies, in
@@ -61,6 +59,8 @@ def worth(n_files: int) -> bool:
         return False
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
+    import threading  # here: a small tree's read does not import it (≈ 1 ms)
+
     return threading.active_count() == 1 and usable_cores() >= 2
 
 
@@ -125,6 +125,8 @@ class Helper:
     def cancel(self) -> None:
         """Stop the helper (the load failed or was interrupted before it was asked for its
         values): killed, reaped, its pipe closed — it holds no inherited lock afterwards."""
+        import signal
+
         try:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:

@@ -6,8 +6,8 @@ normaliser is defensive: values of the wrong type are skipped (the schema check 
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,14 +59,27 @@ class UnknownValue(Exception):
         self.path, self.kind, self.value = path, kind, value
 
 
-_DATE_TYPES = frozenset({_dt.date, _dt.datetime})  # what YAML's timestamp resolver builds
+_DATE_TYPES: frozenset = frozenset()  # what YAML's timestamp resolver builds, once imported
+
+
+def _date_types() -> frozenset:
+    """date and datetime once the datetime module is imported; none before — no value can be
+    one then (a read whose files hold no unquoted date never imports it, ≈ 2 ms)."""
+    global _DATE_TYPES
+    if not _DATE_TYPES:
+        dt = sys.modules.get("datetime")
+        if dt is not None:
+            _DATE_TYPES = frozenset({dt.date, dt.datetime})
+    return _DATE_TYPES
 
 
 def stringify_dates(d: dict) -> dict:
     """YAML turns unquoted timestamps into date objects; the model keeps ISO strings. A new
     dict either way; the common case (no top-level date) is one C-level pass over the types."""
-    if _DATE_TYPES.isdisjoint(map(type, d.values())):
+    if _date_types().isdisjoint(map(type, d.values())):
         return dict(d)
+    import datetime as _dt
+
     out = {}
     for k, v in d.items():
         if isinstance(v, _dt.datetime):

@@ -13,7 +13,6 @@ imported then.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import cache
 from typing import Any
@@ -88,6 +87,8 @@ def construct(tag: str, value: str) -> Any:
     if tag == FLOAT and _DECIMAL_FLOAT.fullmatch(value):
         return float(value)
     if tag == TIMESTAMP and len(value) == 10:  # the date-only form: YYYY-MM-DD
+        import datetime as dt  # here: a read with no unquoted date does not import it
+
         return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
     constructor, node = _pyyaml()
     return constructor.yaml_constructors[tag](constructor, node(tag, value))

@@ -63,3 +63,25 @@ def test_wrong_types_are_schema_findings_not_crashes():
     assert ("acceptance-item", ("acceptance", 0, "run")) in rules
     assert ("acceptance-item", ("acceptance", 0, "timeout")) in rules
     assert t.estimated_hours is None and t.acceptance[0].run is None
+
+
+def test_unquoted_dates_become_iso_strings_in_a_fresh_process(tmp_path):
+    """The date types are looked up once `datetime` is imported (a read with no unquoted date
+    never imports it): in a process that had not imported it, a file's unquoted date and
+    timestamp still end as ISO strings, the first read and the next."""
+    import subprocess
+    import sys
+
+    tasks = tmp_path / ".tasks" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "T1-a.md").write_text("---\nid: T1\ntitle: a\ncreated_at: 2026-01-15\n"
+                                   "updated_at: 2026-01-16 10:20:30Z\n---\n")
+    (tasks / "T2-b.md").write_text("---\nid: T2\ntitle: b\ncreated_at: 2026-02-01\n---\n")
+    code = ("import sys\nassert 'datetime' not in sys.modules\n"
+            "from taskctl.core.load import loader\n"
+            f"bl = loader.load({str(tmp_path / '.tasks')!r}, use_cache=False)\n"
+            "print(repr(bl.tasks['T1'].created_at), repr(bl.tasks['T1'].updated_at),"
+            " repr(bl.tasks['T2'].created_at))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["'2026-01-15'", "'2026-01-16T10:20:30Z'", "'2026-02-01'"]
