@@ -59,6 +59,39 @@ def check(cache, m: Manifest) -> tuple[list, dict[int, tuple | None]]:
     return sorted(found, key=lambda e: [str(p) for p in e[0]]), normalised
 
 
+def located(cache, m: Manifest, index) -> tuple[list[tuple[str, int | None]], dict]:
+    """`check`'s findings as (message, line in the manifest) — what a load reports as
+    `manifest-schema` problems — and the normalised entries. `index`: the manifest's
+    `LineIndex`. Used by a full load and by a stored backlog patched for a rewritten manifest
+    (`snapshot.py`), so both say the same."""
+    found, normalised = check(cache, m)
+    return lines(found, index), normalised
+
+
+def lines(found: list, index) -> list[tuple[str, int | None]]:
+    """Schema findings (path, message) as (message, line in the manifest)."""
+    out = []
+    for key, msg in found:
+        key = tuple(key)
+        line = index.entry(key[1], key[2] if len(key) > 2 and isinstance(key[2], str)
+                           else None) if key[:1] == ("tasks",) and len(key) > 1 else (
+            index.key(key[0]) if key else 1)
+        out.append((msg, line))
+    return out
+
+
+def recheck(m: Manifest, changed: list[int]) -> list:
+    """`check`'s findings for a manifest whose other entries had none and are unchanged:
+    the document without its entries, and the `changed` entries (sorted as `check` sorts)."""
+    found = schema.errors("manifest", {**m.data, "tasks": []})
+    tasks = m.data.get("tasks")
+    if not isinstance(tasks, list):
+        return schema.errors("manifest", m.data)
+    for i in changed:
+        found += schema.errors("manifest-entry", tasks[i], ("tasks", i))
+    return sorted(found, key=lambda e: [str(p) for p in e[0]])
+
+
 def _ident(entry: Any, i: int) -> str:
     """An entry's row name: its id, else its position."""
     tid = entry.get("id") if isinstance(entry, dict) else None

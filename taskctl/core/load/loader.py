@@ -181,12 +181,8 @@ class _Loader:
         except FileIssue as e:
             self.add(e.rule, e.message, file=self.rel(path), line=e.line, column=e.column)
             return None, None
-        found, self._normalised = entryrows.check(self.cache, m)
-        for key, msg in found:
-            key = tuple(key)
-            line = index.entry(key[1], key[2] if len(key) > 2 and isinstance(key[2], str)
-                               else None) if key[:1] == ("tasks",) and len(key) > 1 else (
-                index.key(key[0]) if key else 1)
+        found, self._normalised = entryrows.located(self.cache, m, index)
+        for msg, line in found:
             self.add("manifest-schema", msg, file=self.rel(path), line=line)
         return m, index
 
@@ -245,9 +241,7 @@ class _Loader:
                 def mline(key, i=i):
                     return index.entry(i, key)
 
-                for rule, key, msg in efind:
-                    self.add(rule, f"{entry.id}: {msg} (manifest)", file=mpath,
-                             line=index.entry(i, key[0] if key else None), task=entry.id)
+                merge.entry_findings(self.add, entry.id, efind, mpath, mline)
                 if path is None:
                     declared = entry.data.get("file")
                     where = f"file {declared!r} does not exist" if declared else "no task file"

@@ -16,6 +16,13 @@ _FILLED = ("phase", "milestone", "actual_hours", "actual_tokens", "created_at", 
            "completed_at")  # from the manifest entry when the task file leaves them empty
 
 
+def entry_findings(add: Callable[..., None], eid: str, findings, mpath: str, mline) -> None:
+    """An entry's own findings (aliases, unknown values), located in the manifest."""
+    for rule, key, msg in findings:
+        add(rule, f"{eid}: {msg} (manifest)", file=mpath, line=mline(key[0] if key else None),
+            task=eid)
+
+
 def check_ids(add: Callable[..., None], rel: Callable, entry_id, ftask, raw, path, mpath,
               mline) -> None:
     name_ok = filename_matches(path, ftask.id)

@@ -20,9 +20,17 @@ The next load lists and stats the files (the per-file cache does the same) and t
   merge, then orphans, milestones, checks) and only the changed slots are replaced. What
   changed is stored beside the snapshot (`backlog-delta.marshal`, a few KB) rather than
   rewriting it (~10 MB on 10,000 tasks: ~0.1 s), until the delta holds `MAX_CHANGED` files;
-- anything else (a file added, removed or renamed, the manifest or a milestone file changed,
-  an id changed, a file that no longer parses, too many changes): a full load, which stores
-  a new snapshot.
+- the manifest rewritten (every `claim` and `set` rewrites it, usually one entry changed in
+  place): its entries are compared with the stored ones (marshal bytes), the task files of
+  the changed entries are merged again with their new entries as edited files are, the
+  manifest's schema findings and those entries' findings are found again in the new text,
+  and so is every problem located in the manifest by an unchanged entry (its line may have
+  moved: that entry's file is merged again). A new snapshot is stored (at exit in a read
+  answer), not a delta;
+- anything else (a file added, removed or renamed, a manifest entry added, removed, moved
+  or given another id or file, anything else of the manifest changed, a milestone file
+  changed, an id changed, a file that no longer parses, too many changes): a full load,
+  which stores a new snapshot.
 
 Sources are rebuilt lazily: a restored task's positions come from its file, read on demand (as
 for a per-file cache hit), its manifest lines from the manifest's text, and the manifest's data
@@ -44,7 +52,7 @@ from typing import Any
 
 from taskctl import __version__
 from taskctl.core.files import codestamp, sealed
-from taskctl.core.load import checks, filecache, merge, milestones, specs
+from taskctl.core.load import checks, entryrows, filecache, merge, milestones, specs
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.parsefile import parse_file
@@ -82,6 +90,24 @@ def _revive(t: tuple) -> Problem:
 def _task(t: Any, src: Source, entry: int | None) -> tuple:
     return (t.id, tp.to_plain(t), t.front_matter, str(t.path) if t.path else None, t.format,
             src.file, src.locate is not None, entry)
+
+
+def _blob(entry: Any) -> bytes:
+    """An entry's data as bytes that are equal exactly when the data is: marshal version 2
+    writes no back-references, whose presence depends on how many references each value
+    had when it was written, not on the value (a rewritten manifest is compared with them)."""
+    return marshal.dumps(entry, 2)
+
+
+def _raw_entries(m: Manifest) -> list:
+    tasks = m.data.get("tasks")
+    return tasks if isinstance(tasks, list) else []
+
+
+def _manifest_parts(m: Manifest, phases: list[Phase], mvp: list[str]) -> tuple:
+    """What a load takes from the manifest beside its entries."""
+    return (sorted(m.deferred), [(p.name, p.tasks, p.hours) for p in phases], mvp,
+            [_milestone(x) for x in mf.milestones(m.data)])
 
 
 def _milestone_paths(root: Path) -> list[Path]:
@@ -141,13 +167,18 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
     files = {}  # the task files a later load may parse again alone: path -> (id, entry, data)
     for path, (i, ftask) in ld.entry_of.items():
         if bl.tasks.get(ftask.id) is ftask and ld.entry_index.get(ftask.id) == i:
-            files[str(path)] = (ftask.id, i, marshal.dumps(m.entries[i].data))
+            files[str(path)] = (ftask.id, i, _blob(m.entries[i].data))
+    merged = {i for _tid, i, _data in files.values()}
+    raw = _raw_entries(m)
+    try:  # every other entry as it was, so that a rewritten manifest can be compared
+        others = {i: _blob(e) for i, e in enumerate(raw) if i not in merged}
+    except ValueError:
+        others = None
     return {
         "id": os.urandom(8), "listing": listing, "manifest_key": ld.manifest_key,
         "keys": [None if _racy(ld.keys.get(s), now) else ld.keys.get(s) for s in listing],
-        "milestones": ms, "files": files,
-        "manifest": (sorted(m.deferred), [(p.name, p.tasks, p.hours) for p in bl.phases],
-                     bl.mvp, [_milestone(x) for x in mf.milestones(m.data)]),
+        "milestones": ms, "files": files, "entries": len(raw), "others": others,
+        "manifest": _manifest_parts(m, bl.phases, bl.mvp),
         "tasks": [_task(t, bl.sources[tid], ld.entry_index.get(tid))
                   for tid, t in bl.tasks.items()],
         "slots": [(slot, [_problem(p) for p in ps])
@@ -162,7 +193,7 @@ def _store(root: Path, state: dict) -> None:
         _drop(root, DELTA)
 
 
-_pending: list = []  # the last full load of this process, stored when it exits
+_pending: list = []  # the last store of this process (a callable), done when it exits
 
 
 def forks_at_exit() -> bool:
@@ -184,18 +215,30 @@ def save_soon(ld: Any, bl: Backlog) -> None:
     if not forks_at_exit():
         save(ld, bl)
         return
+    _later(partial(save, ld, bl, ld.slots()))  # the problems now: the reader adds more after
+
+
+def store_soon(root: Path, state: dict) -> None:
+    """`_store(root, state)`, from the child forked at exit as `save_soon` does."""
+    if forks_at_exit():
+        _later(partial(_store, root, state))
+    else:
+        _store(root, state)
+
+
+def _later(job: Any) -> None:
     if not _pending:
         import atexit
 
         atexit.register(at_exit)
-    _pending[:] = [(ld, bl, ld.slots())]  # the problems now: the reader adds more after
+    _pending[:] = [job]
 
 
 def flush() -> None:
     """Store the pending load now, in line (the process stopped being a short-lived read
     answer: `process.short_lived(False)`)."""
     if _pending:
-        save(*_pending.pop())
+        _pending.pop()()
 
 
 def at_exit() -> None:
@@ -208,23 +251,23 @@ def at_exit() -> None:
 
     if not _pending:
         return
-    ld, bl, slots = _pending.pop()
+    job = _pending.pop()
     reaper = sys.modules.get("taskctl.core.files.procctl")
     if threading.active_count() > 1 or (reaper is not None and reaper.is_subreaper()):
-        save(ld, bl, slots)
+        job()
         return
     try:
         if os.fork():
             return
     except OSError:
-        save(ld, bl, slots)
+        job()
         return
     try:  # the child: nothing of the command's may run here (no atexit, no flush, no raise)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.closerange(3, _max_fd())
-        save(ld, bl, slots)
+        job()
     except BaseException:  # noqa: BLE001, S110 - a snapshot is never worth an error
         pass
     os._exit(0)
@@ -254,9 +297,12 @@ def restore(root: Path) -> Backlog | None:
     or None when none fits (the caller then loads in full, which stores a new one)."""
     now = time.time_ns()
     state = _read(root, HEAD)  # small: the listing and the keys; the body only if they fit
-    if state is None or filecache.file_key(
-            os.path.join(root, "manifest.json")) != state["manifest_key"]:
-        return None  # none, or the manifest changed (every claim or set rewrites it)
+    if state is None:
+        return None
+    mkey = filecache.file_key(os.path.join(root, "manifest.json"))
+    rewritten = mkey != state["manifest_key"]  # every claim or set rewrites it
+    if rewritten and mkey is None:
+        return None  # gone or unreadable: a full load says so
     delta = _read(root, DELTA)
     if delta is not None and delta.get("base") == state["id"]:
         apply_delta(state, {"keys": delta["keys"], "tasks": {}, "slots": {}})
@@ -285,8 +331,15 @@ def restore(root: Path) -> Backlog | None:
     if delta["tasks"] or delta["slots"]:
         apply_delta(state, {**delta, "keys": {}})
     restored = Restored(root, paths, state)
+    if rewritten:  # the entries that changed: their task files merged again
+        moved = restored.rewritten(changed)
+        if moved is None or len(changed) + len(moved) > MAX_CHANGED:
+            return None
+        changed += moved
     bl = restored.backlog(changed)
-    if bl is not None and changed:
+    if bl is not None and rewritten:
+        restored.store_rewritten(bl, keys, mkey, now)
+    elif bl is not None and changed:
         restored.store(bl, delta, keys, now)
     return bl
 
@@ -340,6 +393,9 @@ class Restored:
         self.mpath = root / "manifest.json"
         self._index: mf.LineIndex | None = None
         self._raws: dict[str, CachedTaskFile] = {}
+        self._parsed: Manifest | None = None  # the rewritten manifest (`rewritten`)
+        self._blobs: dict[str, bytes] = {}  # a task file -> its rewritten entry's data
+        self._refreshed: dict[tuple, list[Problem]] = {}  # its slots found again
 
     def _line(self, i: int, key: str | None) -> int | None:
         if self._index is None:  # the manifest's text: only when a problem needs a line
@@ -371,6 +427,7 @@ class Restored:
         st, root = self.state, self.root
         deferred, phases, mvp, mmilestones = st["manifest"]
         m = LazyManifest(self.mpath, root, set(deferred))
+        m._full = self._parsed  # read already when it was rewritten
         bl = self.bl = Backlog(root=root, tasks={}, manifest=m)
         bl.deferred, bl.mvp = set(deferred), list(mvp)
         bl.phases = [Phase(name, list(tasks), hours) for name, tasks, hours in phases]
@@ -391,7 +448,7 @@ class Restored:
                             else Source(sfile, at))
         slots = {tuple(slot): ps for slot, ps in st["slots"]}
         self.order = [tuple(slot) for slot, _ in st["slots"]]
-        self.fresh: dict[tuple, list[Problem]] = {}
+        self.fresh: dict[tuple, list[Problem]] = dict(self._refreshed)
         for path in changed:
             if not self._patch(path, mrel):
                 return None
@@ -412,10 +469,100 @@ class Restored:
             bl.problems.extend(_revive(p) for p in slots[("checks",)])
         return bl
 
+    def rewritten(self, changed: list[Path]) -> list[Path] | None:
+        """The manifest was rewritten (a `claim` or `set`: one entry changed, in place): the
+        task files to merge again — those whose entries changed, and those whose entry's
+        problems are located in the manifest (their lines may have moved) —, with the
+        manifest's own findings and those entries' found again in the new text. None when it
+        needs a full load: unreadable, an entry added, removed, moved, given another id or
+        file, an entry no task file is merged with changed, anything else of the manifest
+        changed (phases, mvp, milestones, deferred), or a problem located in the manifest
+        elsewhere than in those entries (a stand-in's, a cross-file check's)."""
+        st = self.state
+        if st.get("others") is None:
+            return None
+        try:
+            m, index = mf.read(self.mpath, self.root)
+        except FileIssue:
+            return None
+        raw = _raw_entries(m)
+        if len(raw) != st["entries"] or _manifest_parts(
+                m, mf.phases(m.data), mf.mvp_tasks(m.data)) != st["manifest"]:
+            return None
+        at = self._at = {i: s for s, (_tid, i, _blob) in st["files"].items()}
+        again: set[int] = set()  # entries whose task files are merged again
+        try:
+            for i, e in enumerate(raw):
+                blob = _blob(e)
+                if i not in at:
+                    if st["others"].get(i) != blob:
+                        return None
+                    continue
+                tid, _i, old = st["files"][at[i]]
+                if blob == old:
+                    continue
+                before = marshal.loads(old)
+                if e.get("id") != tid or e.get("file") != before.get("file"):
+                    return None
+                self._blobs[at[i]] = blob
+                again.add(i)
+        except (ValueError, AttributeError):  # not plain JSON data, an entry not a mapping
+            return None
+        mrel = self.rel(self.mpath)
+        edited = {str(p) for p in changed}
+        for slot, ps in st["slots"]:
+            if slot[0] in ("manifest", "milestones") or not any(p[2] == mrel for p in ps):
+                continue  # found again always, or nothing located in the manifest
+            if slot[0] in ("entry", "entry-file") and slot[1] in at:
+                again.add(slot[1])
+            elif not (slot[0] == "file" and slot[1] in edited):
+                return None
+        self._parsed, self._index = m, index
+        self.problems = found = []
+        # the manifest's slot: its schema findings (located in it), then the task files'
+        # duplicate ids found while pairing (located in the files: kept)
+        kept = [p for slot, ps in st["slots"] if slot[0] == "manifest" for p in ps]
+        if any(p[2] == mrel for p in kept):
+            rows, _normalised = entryrows.located(filecache.FileCache(self.root), m, index)
+        else:  # none before: only the document itself and the changed entries can have any
+            rows = entryrows.lines(entryrows.recheck(m, sorted(self._entries(again))), index)
+        for msg, line in rows:
+            self.add("manifest-schema", msg, file=mrel, line=line)
+        found += [_revive(p) for p in kept if p[2] != mrel]
+        self._refreshed[("manifest",)] = found
+        for i in sorted(again):
+            tid = st["files"][at[i]][0]
+            self.problems = found = []
+            _etask, efind = specs.from_mapping(raw[i], "entry", tid)
+            merge.entry_findings(self.add, tid, efind, mrel, partial(self._line, i))
+            self._refreshed[("entry", i)] = found
+        return [self.by_str[at[i]] for i in sorted(again) if at[i] not in edited]
+
+    def _entries(self, indexes: set[int]) -> list[int]:
+        """Of `indexes`, the entries whose data changed (not those merged again for a line)."""
+        return [i for i, s in ((i, self._at[i]) for i in indexes) if s in self._blobs]
+
+    def store_rewritten(self, bl: Backlog, keys: dict, mkey: tuple, now: int) -> None:
+        """A new snapshot for the rewritten manifest (the delta holds task files only): the
+        state with the changed files' keys, tasks, entries and slots, stored as a full load's
+        is (`store_soon`). Nothing when the manifest was written within the racy window."""
+        if _racy(mkey, now):
+            return
+        st = self.state
+        patch = self.patch(bl, list(keys) + list(self._blobs))
+        apply_delta(st, {"keys": {s: None if _racy(k, now) else k for s, k in keys.items()},
+                         "tasks": patch["tasks"], "slots": patch["slots"]})
+        for s, blob in self._blobs.items():
+            tid, i, _old = st["files"][s]
+            st["files"][s] = (tid, i, blob)
+        st["manifest_key"], st["id"] = mkey, os.urandom(8)
+        store_soon(self.root, st)
+
     def _patch(self, path: Path, mrel: str) -> bool:
         """Parse a changed task file and merge it with its entry, as a full load would."""
         bl = self.bl
         tid, i, blob = self.state["files"][str(path)]
+        blob = self._blobs.get(str(path), blob)
         _p, task, raw, problems = parse_file(path, self.root, False)
         if task is None or task.id != tid:
             return False  # its id changed, or it is no task now: a full load
