@@ -83,10 +83,10 @@ def lines(found: list, index) -> list[tuple[str, int | None]]:
 def recheck(m: Manifest, changed: list[int]) -> list:
     """`check`'s findings for a manifest whose other entries had none and are unchanged:
     the document without its entries, and the `changed` entries (sorted as `check` sorts)."""
-    found = schema.errors("manifest", {**m.data, "tasks": []})
     tasks = m.data.get("tasks")
     if not isinstance(tasks, list):
         return schema.errors("manifest", m.data)
+    found = schema.errors("manifest", {**m.data, "tasks": []})
     for i in changed:
         found += schema.errors("manifest-entry", tasks[i], ("tasks", i))
     return sorted(found, key=lambda e: [str(p) for p in e[0]])

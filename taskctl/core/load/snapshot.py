@@ -489,7 +489,7 @@ class Restored:
         if len(raw) != st["entries"] or _manifest_parts(
                 m, mf.phases(m.data), mf.mvp_tasks(m.data)) != st["manifest"]:
             return None
-        at = self._at = {i: s for s, (_tid, i, _blob) in st["files"].items()}
+        at = {i: s for s, (_tid, i, _blob) in st["files"].items()}
         again: set[int] = set()  # entries whose task files are merged again
         try:
             for i, e in enumerate(raw):
@@ -525,7 +525,8 @@ class Restored:
         if any(p[2] == mrel for p in kept):
             rows, _normalised = entryrows.located(filecache.FileCache(self.root), m, index)
         else:  # none before: only the document itself and the changed entries can have any
-            rows = entryrows.lines(entryrows.recheck(m, sorted(self._entries(again))), index)
+            edits = sorted(i for i in again if at[i] in self._blobs)  # not those moved only
+            rows = entryrows.lines(entryrows.recheck(m, edits), index)
         for msg, line in rows:
             self.add("manifest-schema", msg, file=mrel, line=line)
         found += [_revive(p) for p in kept if p[2] != mrel]
@@ -537,10 +538,6 @@ class Restored:
             merge.entry_findings(self.add, tid, efind, mrel, partial(self._line, i))
             self._refreshed[("entry", i)] = found
         return [self.by_str[at[i]] for i in sorted(again) if at[i] not in edited]
-
-    def _entries(self, indexes: set[int]) -> list[int]:
-        """Of `indexes`, the entries whose data changed (not those merged again for a line)."""
-        return [i for i, s in ((i, self._at[i]) for i in indexes) if s in self._blobs]
 
     def store_rewritten(self, bl: Backlog, keys: dict, mkey: tuple, now: int) -> None:
         """A new snapshot for the rewritten manifest (the delta holds task files only): the
