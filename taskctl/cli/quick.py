@@ -37,6 +37,7 @@ def answer(argv: list[str]) -> bool:
     except TaskctlError:
         return False
     from taskctl.cli.replay import Entry
+    from taskctl.core.files import treewalk
     from taskctl.core.plan import cache
 
     resident = None
@@ -44,7 +45,9 @@ def answer(argv: list[str]) -> bool:
         from taskctl.core.resident import channel
 
         resident = channel.connect(root)
-    with cache.unchanged():  # one walk of the store for both lookups
+    # one walk of the store for both lookups, the listing of task files, the stored
+    # backlog's stat keys and the files-not-read scan (`core/files/treewalk.py`)
+    with cache.unchanged(), treewalk.held():
         if resident is not None:
             cache.pin(root, resident.token)  # the server's token stands for the walk
         entry = Entry(root, command, opts)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl import __version__
-from taskctl.core.files import atomic, codestamp, sealed
+from taskctl.core.files import atomic, codestamp, sealed, treewalk
 
 NAME = "task-files"  # .cache/task-files-NN.marshal
 SHARDS = 32
@@ -50,7 +50,11 @@ def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
 
 def file_key(path: str) -> tuple[int, int, int, int] | None:
     """The cache key of a task file, or None (never cached): a symlink's target can change
-    without the link's own stat changing, and a hit skips reading (and guarding) the text."""
+    without the link's own stat changing, and a hit skips reading (and guarding) the text.
+    Inside a read answer, from its one walk of the store (`files/treewalk.py`)."""
+    held = treewalk.key(path)
+    if held is not treewalk.MISSING:
+        return held
     try:
         st = os.lstat(path)
     except OSError:

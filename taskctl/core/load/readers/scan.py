@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from taskctl.core.files import treewalk
 from taskctl.core.problems import problem
 
 TASKISH = (".md", ".markdown", ".yaml", ".yml", ".json", ".jsonl", ".toml", ".txt")
@@ -51,7 +52,8 @@ def unread(root: Path, read: set[Path], reader) -> list[tuple[Path, str]]:
     seen = {str(p) for p in read}
     base = str(root)
     out = []
-    for dirpath, dirs, names in os.walk(base):
+    held = treewalk.listing(root)  # a read answer's one walk of the store
+    for dirpath, dirs, names in (os.walk if held is None else held.walk)(base):
         dirs[:] = sorted(d for d in dirs if d.lower() not in NON_TASK_DIRS)
         rel = () if dirpath == base else tuple(os.path.relpath(dirpath, base).split(os.sep))
         for n in sorted(names):

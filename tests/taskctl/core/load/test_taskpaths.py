@@ -39,3 +39,18 @@ def test_flat_folders_sort_by_folder_then_name(tmp_path):
         (root / d / name).write_text("id: x\n")
     assert [p.relative_to(root).as_posix() for p in task_files(root)] == [
         "completed/T3.md", "tasks/T10.yaml", "tasks/T2.yaml"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["/r/.tasks/tasks", "tasks", "/r/a.b", "", "/"]),
+       st.text(alphabet="Tt01-_. ab", min_size=1, max_size=12).filter(
+           lambda n: n not in (".", "..") and "/" not in n))
+def test_stem_is_pathlibs(folder, name):
+    """The string stem the loader takes of every file is `PurePath.stem`, dots and all."""
+    from taskctl.core.load.taskpaths import _stem, filename_matches, id_from_filename
+
+    path = Path(folder, name) if folder else Path(name)
+    assert _stem(path) == path.stem
+    tid = id_from_filename(path)
+    assert filename_matches(path, tid) == (path.stem == tid or (
+        path.stem.startswith(tid) and path.stem[len(tid)] in "-_. "))

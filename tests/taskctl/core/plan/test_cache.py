@@ -108,3 +108,24 @@ def test_disabled_cache_makes_no_key(tmp_path, monkeypatch):
     assert cache.get(root, "next", {"weight": "hours"}) == (None, None)
     cache.put(root, "next", {}, None, {"unserialisable": object()})
     assert not (root / ".cache").exists()
+
+
+def test_the_key_is_the_same_in_every_process_and_inside_one_walk(tmp_path):
+    """The key is a digest of the store's listing: another process (the next command) must
+    make the same bytes of the same tree, and a read answer's one walk (`treewalk.held`) the
+    same key as a walk of its own."""
+    import subprocess
+    import sys
+
+    from taskctl.core.files import treewalk
+
+    root = make_tree(tmp_path)
+    for i in range(40):  # sizes and times past the small ints Python shares
+        (root / "tasks" / f"T{i:03d}-x.md").write_text("x" * (300 + i))
+    code = ("import sys; from taskctl.core.plan import cache; "
+            "print(cache.key(sys.argv[1], 'next', {}))")
+    keys = {subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True,
+                           text=True, check=True).stdout.strip() for _ in range(2)}
+    assert keys == {cache.key(str(root), "next", {})}
+    with treewalk.held():
+        assert cache.key(str(root), "next", {}) in keys

@@ -1,0 +1,144 @@
+"""One walk of a store per read command, shared by everything that lists or stats its files.
+
+A read of a large tree looked at the same files four times: the plan cache's fingerprint
+(every file, stat), the task-file listing (`tasks/`, `completed/`), the stored backlog's stat
+keys (one `lstat` per task file) and the files-not-read scan (every folder again). Within
+`with held():` (the console script's read answer: `cli/quick.py`) each folder is listed once
+with `os.scandir`, when one of them first needs it, and its `DirEntry` objects are kept for the
+others.
+A `DirEntry` fetches its stat on first use and keeps it (a regular file's `stat()` and
+`lstat()` are one system call), so a listing costs no stat nobody asked for.
+
+What a held listing says is the tree as it was when it was walked — a little earlier than a
+fresh look. Every user is safe with that: a file changed since has a newer stat key than the
+one recorded, so the caches that record a key see it as changed next time (the key is taken
+before the file is read, as they already required). Outside `held()` (writers, the full CLI,
+a resident process) nothing is held and each caller walks as before. Not reentrant.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as _stat
+
+_held: dict[str, Listing] | None = None  # root -> its listing, inside `held()`
+MISSING = object()  # `key`: no held listing has the path
+
+
+class held:  # noqa: N801 - used as `with treewalk.held():`, like a function
+    def __enter__(self) -> held:
+        global _held
+        _held = {}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _held
+        _held = None
+
+
+def listing(root) -> Listing | None:
+    """The held listing of the store at `root` (its folders listed as they are first
+    needed), or None outside `held()`."""
+    if _held is None:
+        return None
+    key = str(root)
+    got = _held.get(key)
+    if got is None:
+        got = _held[key] = Listing(key)
+    return got
+
+
+def key(path: str):
+    """`filecache.file_key(path)` from a held listing, or MISSING (outside `held()`, or a
+    path no listing holds: the caller stats it)."""
+    if not _held:
+        return MISSING
+    for lst in _held.values():
+        got = lst.file_key(path, MISSING)
+        if got is not MISSING:
+            return got
+    return MISSING
+
+
+class Listing:
+    """The folders under `root` as far as anyone asked, each listed once: folder path -> its
+    `os.DirEntry`s (a folder that could not be listed is in `unreadable`: `os.walk` yields
+    nothing for it). Symlinked folders are listed as entries, not entered, as `os.walk` does
+    by default."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.dirs: dict[str, list[os.DirEntry]] = {}
+        self.unreadable: set[str] = set()
+        self._names: dict[str, dict[str, os.DirEntry]] = {}
+
+    def entries(self, d: str) -> list[os.DirEntry]:
+        """The entries of folder `d`, listed on first use."""
+        ents = self.dirs.get(d)
+        if ents is None:
+            try:
+                with os.scandir(d) as it:
+                    ents = list(it)
+            except OSError:
+                ents = []
+                self.unreadable.add(d)
+            self.dirs[d] = ents
+        return ents
+
+    def walk(self, top: str):
+        """As `os.walk(top)`: top-down, `dirs` may be pruned in place, symlinked folders
+        listed but not entered."""
+        ents = self.entries(top)
+        if top in self.unreadable:
+            return
+        dirs, names, real = [], [], set()
+        for e in ents:
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(e.name)
+            if is_dir and not e.is_symlink():
+                real.add(e.name)
+        yield top, dirs, names
+        for d in dirs:
+            if d in real:
+                yield from self.walk(os.path.join(top, d))
+
+    def files(self, top: str, skip_top: frozenset = frozenset()):
+        """(path, DirEntry) of every file (anything but a real folder) under `top`, folders
+        named in `skip_top` directly under `top` left out; symlinked folders count as files
+        (the plan cache's fingerprint stats their target)."""
+        for e in self.entries(top):
+            try:
+                real_dir = e.is_dir(follow_symlinks=False)
+            except OSError:
+                real_dir = False
+            if real_dir:
+                if e.name not in skip_top:
+                    yield from self.files(e.path)
+            else:
+                yield e.path, e
+
+    def file_key(self, path: str, missing=None):
+        """`filecache.file_key(path)` from the listing: (size, mtime_ns, ctime_ns, inode) of
+        a regular file's lstat, None for a symlink or a file that cannot be stat'ed;
+        `missing` when its folder was not listed, or was and does not hold it."""
+        d, name = os.path.split(path)
+        names = self._names.get(d)
+        if names is None:
+            ents = self.dirs.get(d)
+            if ents is None:
+                return missing  # nobody listed that folder: the caller stats the file
+            names = self._names[d] = {e.name: e for e in ents}
+        e = names.get(name)
+        return missing if e is None else _lkey(e)
+
+
+def _lkey(e: os.DirEntry):
+    try:
+        st = e.stat(follow_symlinks=False)  # kept by the entry: no second system call
+    except OSError:
+        return None
+    return None if _stat.S_ISLNK(st.st_mode) else (
+        st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
