@@ -365,6 +365,25 @@ def apply_delta(state: dict, delta: dict) -> None:
                 state["slots"][at[slot]] = (slot, ps)
 
 
+def _checked(t: Any) -> tuple | None:
+    """What the cross-file checks (`checks.py`) read of one task: its status, dependencies,
+    blocks and milestone (where a finding is located is the task's own: `_checks_hold`)."""
+    return None if t is None else (t.status, t.depends_on, t.blocks, t.milestone)
+
+
+def _checks_hold(bl: Backlog, before: dict[str, tuple | None], stored: list) -> bool:
+    """Are the stored findings of the cross-file checks still what `checks.run` would find,
+    after task files were edited in place (the manifest unchanged)? Yes when every edited
+    task reads the same to them and none of their findings sits in an edited task (whose
+    lines may have moved): they look at nothing else that an edit of a task file changes —
+    the task ids are the same (a changed id is a full load), and so are the deferred tasks
+    and the milestones' lists (the manifest and milestone files unchanged)."""
+    if any(p[7] in before for p in stored):
+        return False
+    tasks = bl.tasks
+    return all(_checked(tasks.get(tid)) == was for tid, was in before.items())
+
+
 class LazyManifest(Manifest):
     """A restored backlog's manifest: its data and entries are parsed from the file the first
     time something reads them (the stored backlog matched its stat key)."""
@@ -449,7 +468,10 @@ class Restored:
         slots = {tuple(slot): ps for slot, ps in st["slots"]}
         self.order = [tuple(slot) for slot, _ in st["slots"]]
         self.fresh: dict[tuple, list[Problem]] = dict(self._refreshed)
+        files, before = st["files"], {}
         for path in changed:
+            tid = files[str(path)][0]
+            before[tid] = _checked(tasks.get(tid))
             if not self._patch(path, mrel):
                 return None
         for slot in self.order:
@@ -463,7 +485,8 @@ class Restored:
         bl.milestones = milestones.collect(
             bl, [(Path(s), got) for s, _k, got in st["milestones"]], self.add, self.rel, mss)
         self.cut.append(len(bl.problems))
-        if changed:
+        if changed and not (self._parsed is None and _checks_hold(bl, before,
+                                                                   slots[("checks",)])):
             checks.run(bl)
         else:
             bl.problems.extend(_revive(p) for p in slots[("checks",)])

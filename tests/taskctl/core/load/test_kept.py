@@ -13,7 +13,8 @@ import taskctl.core.load
 from taskctl.core.load import kept, loader
 from tests.taskctl.core.load.test_snapshot import EDITS, _edit, full, same
 
-PATCHED = {"title", "status", "priority", "no-deps", "dangling", "schema", "body", "milestone"}
+PATCHED = {"title", "status", "priority", "no-deps", "dangling", "schema", "body", "milestone",
+           "blocks"}
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,7 @@ EDITS = {  # one edit of a task file's text: what an agent or a person does
     "body": lambda t: t + "\nOne more line of notes.\n",
     "milestone": lambda t: t.replace("title: ", "milestone: M-new\ntitle: ", 1),
     "new-id": lambda t: re.sub(r"(?m)^id: .*$", "id: T77777", t, count=1),
+    "blocks": lambda t: t.replace("title: ", "blocks: [T001]\ntitle: ", 1),
     "broken-yaml": lambda t: t.replace("title: ", "title: [unclosed\n", 1),
 }
 
@@ -125,6 +126,53 @@ def test_one_edited_task_file_is_patched_in_or_loaded_in_full(how, generated, mo
     same(bl, full(root))
     # and the snapshot stored after the patch (or the full load) answers the next load
     same(stored(root, monkeypatch, expect=True if patched else None), full(root))
+
+
+def _with_check_findings(root: Path) -> dict[str, Path]:
+    """Cross-file findings in tasks of the generated tree: a dangling dependency, a
+    completed task with an open dependency, a blocks list its target does not depend on."""
+    files = _task_files(root)
+    named = {"dangling": files[10], "completed": files[20], "blocks": files[30],
+             "unrelated": files[60]}
+    _edit(named["dangling"], "dangling")
+    text = named["completed"].read_text()
+    named["completed"].write_text(re.sub(r"(?m)^status: .*$", "status: completed", text, count=1))
+    first_dep = re.search(r"(?m)^depends_on: \[(\w+)", text).group(1)
+    named["dependency"] = next(f for f in files if f.name.startswith(first_dep + "-"))
+    named["dependency"].write_text(re.sub(r"(?m)^status: .*$", "status: pending",
+                                          named["dependency"].read_text(), count=1))
+    named["blocks"].write_text(named["blocks"].read_text().replace(
+        "title: ", f"blocks: [{files[1].name.split('-')[0]}]\ntitle: ", 1))
+    past = time.time_ns() - 10_000_000_000  # settled: not in the window a cache distrusts
+    for path in named.values():
+        os.utime(path, ns=(past, past))
+    return named
+
+
+@pytest.mark.parametrize(("which", "how", "reused"), [
+    ("unrelated", "title", True),  # the checks' findings are kept as stored
+    ("unrelated", "body", True),
+    ("dangling", "body", False),  # a finding sits in the edited task: found again
+    ("unrelated", "dangling", False),  # what the checks read changed
+    ("dependency", "status", False),  # another task's finding depends on its status
+    ("blocks", "title", False),
+    ("unrelated", "milestone", False),
+    ("unrelated", "blocks", False),
+    ("unrelated", "no-deps", False),
+])
+def test_the_cross_file_checks_are_kept_only_while_they_hold(which, how, reused, generated,
+                                                            monkeypatch):
+    root = generated
+    named = _with_check_findings(root)
+    first = stored(root, monkeypatch)
+    assert {"E030", "E032", "W120"} <= {p.code for p in first.problems}  # the three above
+    _edit(named[which], how)
+    runs = []
+    real = snapshot.checks.run
+    monkeypatch.setattr(snapshot.checks, "run", lambda bl: runs.append(1) or real(bl))
+    bl = stored(root, monkeypatch, expect=True)
+    assert (runs == []) is reused
+    same(bl, full(root))
 
 
 @settings(max_examples=25, deadline=None,
