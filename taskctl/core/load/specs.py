@@ -17,10 +17,22 @@ from taskctl.core.status import TaskStatus
 Finding = tuple[str, tuple, str]  # (rule name, key path, message)
 
 
+_PRIORITIES = {f"P{p}": p for p in range(5)}  # as written canonically: no note, no mvp
+_STATUSES = frozenset(str(s) for s in TaskStatus)  # as written canonically (plain strs)
+_NUMBER = (int, float)
+_ALIASED = frozenset(n.KEY_ALIASES)
+_OTHER_DEPENDENCY_KEYS = frozenset(n.DEPENDENCY_KEYS) - {"depends_on"}
+
+
 def from_mapping(data: dict[str, Any], kind: str, fallback_id: str = "",
                  schema_errors: list | None = None) -> tuple[Task, list[Finding]]:
     """Normalise one task mapping. `kind` is "task" (a spec file) or "entry" (manifest).
-    `schema_errors`: the task schema's findings for `data` when already known (cached)."""
+    `schema_errors`: the task schema's findings for `data` when already known (cached).
+
+    Runs for every task file and manifest entry of a cold load (20,000 mappings on a
+    10,000-task tree): the canonical spellings are taken on the spot, anything else goes
+    through `normalize.py`, which says what it read and how; the `Task` is built from its
+    field values at once rather than by its `__init__` and its default factories."""
     findings: list[Finding] = []
     data = n.stringify_dates(data)
     if kind == "task":
@@ -30,40 +42,73 @@ def from_mapping(data: dict[str, Any], kind: str, fallback_id: str = "",
             rule = "acceptance-item" if path[:1] == ("acceptance",) else "task-schema"
             findings.append((rule, path, msg))
     notes: list[n.Alias] = []
-    d = n.canonical_keys(data, notes)
-    tid = d.get("id") if isinstance(d.get("id"), str) and d.get("id") else fallback_id
-    t = Task(id=tid)
-    t.title = d["title"] if isinstance(d.get("title"), str) else ""
-    try:
-        raw = d.get("status", TaskStatus.PENDING)
-        t.status = n.status(raw, ("status",), notes) or TaskStatus.PENDING
-    except n.UnknownValue as e:
-        findings.append(("unknown-status", e.path, f"{e}"))
-    try:
-        t.priority, t.mvp = n.priority(d.get("priority"), ("priority",), notes)
-    except n.UnknownValue as e:
-        findings.append(("unknown-priority", e.path, f"{e}"))
-    t.depends_on = n.dependencies(d, notes)
-    t.blocks = n.id_list(d.get("blocks"))
-    tags = d.get("tags")
-    t.tags = [str(x) for x in tags] if isinstance(tags, list) else []
-    if t.mvp and "mvp" not in t.tags:
-        t.tags.append("mvp")
-    if isinstance(d.get("phase"), (str, int)) and not isinstance(d.get("phase"), bool):
-        t.phase = str(d["phase"])
-    if isinstance(d.get("milestone"), str):
-        t.milestone = d["milestone"]
+    keys = data.keys()
+    d = data if keys.isdisjoint(_ALIASED) else n.canonical_keys(data, notes)
+    get = d.get
+    tid = get("id")
+    if type(tid) is not str or not tid:
+        tid = tid if isinstance(tid, str) and tid else fallback_id
+    title = get("title")
+    raw = get("status", TaskStatus.PENDING)
+    if type(raw) is str and raw in _STATUSES:
+        status = raw
+    else:
+        try:
+            status = n.status(raw, ("status",), notes) or TaskStatus.PENDING
+        except n.UnknownValue as e:
+            findings.append(("unknown-status", e.path, f"{e}"))
+            status = TaskStatus.PENDING
+    p = get("priority")
+    if type(p) is str and p in _PRIORITIES:
+        priority, mvp = _PRIORITIES[p], False
+    else:
+        try:
+            priority, mvp = n.priority(p, ("priority",), notes)
+        except n.UnknownValue as e:
+            findings.append(("unknown-priority", e.path, f"{e}"))
+            priority, mvp = None, False
+    deps = get("depends_on")
+    if type(deps) is list and keys.isdisjoint(_OTHER_DEPENDENCY_KEYS) \
+            and all(type(x) is str for x in deps):
+        depends_on = list(dict.fromkeys(deps))  # order kept, duplicates dropped
+    else:
+        depends_on = n.dependencies(d, notes)
+    tags = get("tags")
+    tags = [str(x) for x in tags] if isinstance(tags, list) else []
+    if mvp and "mvp" not in tags:
+        tags.append("mvp")
+    phase = get("phase")
+    milestone = get("milestone")
+    description = get("description")
+    acceptance = acceptance_items(get("acceptance"), get("secret_env"))
+    t = Task.__new__(Task)
+    f = t.__dict__
+    f["id"] = tid
+    f["title"] = title if isinstance(title, str) else ""
+    f["status"], f["priority"] = status, priority
+    blocks = get("blocks")
+    f["depends_on"] = depends_on
+    f["blocks"] = (blocks.copy() if type(blocks) is list and all(type(x) is str for x in blocks)
+                   else n.id_list(blocks))
+    f["tags"] = tags
+    f["phase"] = str(phase) if isinstance(phase, (str, int)) and not isinstance(phase, bool) \
+        else None
+    f["milestone"] = milestone if isinstance(milestone, str) else None
+    f["mvp"] = mvp
     for key in n.ESTIMATE_KEYS:
-        setattr(t, key, n.number(d.get(key)))
+        v = get(key)
+        f[key] = v if isinstance(v, _NUMBER) and not isinstance(v, bool) and v >= 0 else None
     for key in n.TIME_KEYS:
-        v = d.get(key)
-        setattr(t, key, v if isinstance(v, str) else None)
-    if isinstance(d.get("description"), str):
-        t.description = d["description"]
-    t.acceptance = acceptance_items(d.get("acceptance"), d.get("secret_env"))
-    findings.extend(_confinement(t.acceptance))
-    t.extra = {k: v for k, v in d.items() if k not in n.KNOWN_KEYS}
-    t.front_matter = data
+        v = get(key)
+        f[key] = v if isinstance(v, str) else None
+    f["description"] = description if isinstance(description, str) else ""
+    f["acceptance"] = acceptance
+    f["criteria"], f["scenarios"], f["sections"] = [], [], {}
+    unknown = d.keys() - n.KNOWN_KEYS  # kept in the mapping's order
+    f["extra"] = ({} if not unknown else {k: d[k] for k in unknown} if len(unknown) == 1
+                  else {k: v for k, v in d.items() if k in unknown})
+    f["path"], f["format"], f["front_matter"] = None, "front-matter", data
+    findings.extend(_confinement(acceptance))
     findings.extend(("alias-spelling", a.path, a.message) for a in notes)
     return t, findings
 

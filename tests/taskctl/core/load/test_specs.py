@@ -1,0 +1,105 @@
+"""Normalising one task mapping (`core/load/specs.py`): the canonical spellings taken on the
+spot give what `normalize.py` gives for them, every other spelling is read and noted, and the
+`Task` built without its `__init__` is the dataclass's own value."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from taskctl.core.load import specs
+from taskctl.core.load import taskplain as tp
+from taskctl.core.model import Task
+from taskctl.core.status import TaskStatus
+
+
+def norm(data: dict, kind: str = "entry"):
+    return specs.from_mapping(data, kind, "T0", [] if kind == "task" else None)
+
+
+@pytest.mark.parametrize(("written", "status", "is_enum", "rules"), [
+    ({"status": "pending"}, "pending", False, []),
+    ({}, "pending", False, []),  # no status: pending, as when written
+    ({"status": "Pending"}, "pending", False, ["alias-spelling"]),
+    ({"status": "wip"}, "in_progress", True, ["alias-spelling"]),
+    ({"status": "someday"}, "pending", True, ["unknown-status"]),
+    ({"status": 3}, "pending", True, []),  # the schema reports the type
+])
+def test_status(written, status, is_enum, rules) -> None:
+    t, findings = norm({"id": "T1", **written})
+    assert (t.status, type(t.status) is TaskStatus) == (status, is_enum)
+    assert tp.to_plain(t)[:2] == (status, is_enum)
+    assert [r for r, _k, _m in findings] == rules
+
+
+@pytest.mark.parametrize(("written", "priority", "mvp", "rules"), [
+    ("P2", 2, False, []),
+    ("p2", 2, False, ["alias-spelling"]),
+    ("P0-mvp", 0, True, ["alias-spelling"]),
+    (1, 1, False, ["alias-spelling"]),
+    ("urgent", 0, False, ["alias-spelling"]),
+    ("P9", None, False, ["unknown-priority"]),
+    (None, None, False, []),
+])
+def test_priority(written, priority, mvp, rules) -> None:
+    t, findings = norm({"id": "T1", "priority": written, "tags": ["a"]})
+    assert (t.priority, t.mvp) == (priority, mvp)
+    assert t.tags == (["a", "mvp"] if mvp else ["a"])
+    assert [r for r, _k, _m in findings] == rules
+
+
+def test_dependencies_deduplicated_in_order_and_every_spelling_joined() -> None:
+    t, findings = norm({"id": "T1", "depends_on": ["T3", "T2", "T3"]})
+    assert (t.depends_on, findings) == (["T3", "T2"], [])
+    t, findings = norm({"id": "T1", "depends_on": ["T3"], "blocked_by": ["T2", "T3"]})
+    assert t.depends_on == ["T3", "T2"]
+    assert [k for _r, k, _m in findings] == [("blocked_by",)]
+    t, _ = norm({"id": "T1", "depends_on": ["T3", 4, True, None]})
+    assert t.depends_on == ["T3", "4"]
+    t, findings = norm({"id": "T1", "depends_on": "T2, T3"})
+    assert t.depends_on == ["T2", "T3"]
+    assert [r for r, _k, _m in findings] == ["alias-spelling"]
+
+
+def test_lists_are_the_tasks_own() -> None:
+    data = {"id": "T1", "depends_on": ["T2"], "blocks": ["T3"], "tags": ["x"]}
+    t, _ = norm(data)
+    t.depends_on.append("T9")
+    t.blocks.append("T9")
+    t.tags.append("y")
+    assert data == {"id": "T1", "depends_on": ["T2"], "blocks": ["T3"], "tags": ["x"]}
+    assert norm({"id": "T1", "blocks": ["T3", 4, False]})[0].blocks == ["T3", "4"]
+
+
+def test_unknown_keys_kept_in_the_order_written() -> None:
+    t, _ = norm({"z": 1, "id": "T1", "file": "tasks/T1.md", "a": 2, "title": "x", "m": 3})
+    assert list(t.extra.items()) == [("z", 1), ("file", "tasks/T1.md"), ("a", 2), ("m", 3)]
+    assert norm({"id": "T1", "file": "f"})[0].extra == {"file": "f"}
+    assert norm({"id": "T1"})[0].extra == {}
+
+
+def test_aliased_keys_renamed_and_noted() -> None:
+    t, findings = norm({"id": "T1", "est_tokens": 5, "created": "2026-01-02"})
+    assert (t.estimated_tokens, t.created_at) == (5, "2026-01-02")
+    assert [k for _r, k, _m in findings] == [("est_tokens",), ("created",)]
+
+
+@pytest.mark.parametrize(("value", "kept"), [(2, 2), (0.5, 0.5), (0, 0), (-1, None),
+                                             (True, None), ("3", None), (float("nan"), None)])
+def test_estimates(value, kept) -> None:
+    assert norm({"id": "T1", "estimated_hours": value})[0].estimated_hours == kept
+
+
+def test_the_task_is_the_dataclass_value() -> None:
+    """Built without `__init__`: every field set, in the dataclass's order, equal to one
+    built by it."""
+    t, _ = norm({"id": "T1", "title": "A", "status": "blocked", "priority": "P1",
+                 "depends_on": ["T0"], "phase": 2, "description": "d",
+                 "acceptance": [{"criterion": "c", "run": "true"}]}, kind="task")
+    assert list(vars(t)) == [f.name for f in dataclasses.fields(Task)]
+    built = Task(id="T1", title="A", status="blocked", priority=1, depends_on=["T0"],
+                 phase="2", description="d", acceptance=t.acceptance,
+                 front_matter=t.front_matter)
+    assert t == built
+    assert norm({"title": 5}, kind="task")[0].id == "T0"  # no usable id: the fallback
