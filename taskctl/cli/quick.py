@@ -45,9 +45,9 @@ def answer(argv: list[str]) -> bool:
         from taskctl.core.resident import channel
 
         resident = channel.connect(root)
-    # one walk of the store for both lookups, the listing of task files, the stored
+    # one walk of the store for both cache lookups, the listing of task files, the stored
     # backlog's stat keys and the files-not-read scan (`core/files/treewalk.py`)
-    with cache.unchanged(), treewalk.held():
+    with treewalk.held():
         if resident is not None:
             cache.pin(root, resident.token)  # the server's token stands for the walk
         entry = Entry(root, command, opts)

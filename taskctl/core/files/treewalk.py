@@ -26,6 +26,9 @@ MISSING = object()  # `key`: no held listing has the path
 
 
 class held:  # noqa: N801 - used as `with treewalk.held():`, like a function
+    """One read answer's scope: its listings (and what is worked out from them) are kept
+    until it ends."""
+
     def __enter__(self) -> held:
         global _held
         _held = {}
@@ -71,6 +74,7 @@ class Listing:
         self.dirs: dict[str, list[os.DirEntry]] = {}
         self.unreadable: set[str] = set()
         self._names: dict[str, dict[str, os.DirEntry]] = {}
+        self.memo: dict[str, object] = {}  # what a user works out from it once (a cache key)
 
     def entries(self, d: str) -> list[os.DirEntry]:
         """The entries of folder `d`, listed on first use."""

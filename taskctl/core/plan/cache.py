@@ -91,24 +91,6 @@ def key(root: Path, command: str, params: dict[str, Any]) -> str:
                                    sort_keys=True))
 
 
-_held: dict[str, bytes] | None = None  # root -> fingerprint bytes, inside `unchanged()`
-
-
-class unchanged:  # noqa: N801 - used as `with cache.unchanged():`, like a function
-    """Within `with cache.unchanged():` the store's fingerprint is taken once per root: one
-    read command looks up its drawn output and then its answer (a 10,000-file walk and hash
-    cost ~45 ms, too much to pay twice). Not reentrant; for one command's lookups only."""
-
-    def __enter__(self) -> unchanged:
-        global _held
-        _held = {}
-        return self
-
-    def __exit__(self, *exc) -> None:
-        global _held
-        _held = None
-
-
 MARKER = "serve.marker"  # in .cache/ while a resident process serves the store
 
 
@@ -120,21 +102,26 @@ def marked(root: Path | str) -> bool:
 
 
 def pin(root: Path, token: str) -> None:
-    """Inside `unchanged()`: key `root`'s answers by `token` instead of walking the store. A
-    resident process that watches every file the walk covers (`core/resident/watch.py`) hands
-    out a token that changes whenever one of them may have (its id and a change counter)."""
-    if _held is not None:
-        _held[str(root)] = b"resident\0" + token.encode("utf-8", "surrogatepass")
+    """Inside a read answer (`treewalk.held()`): key `root`'s answers by `token` instead of
+    walking the store. A resident process that watches every file the walk covers
+    (`core/resident/watch.py`) hands out a token that changes whenever one of them may have
+    (its id and a change counter)."""
+    held = treewalk.listing(root)
+    if held is not None:
+        held.memo["fingerprint"] = b"resident\0" + token.encode("utf-8", "surrogatepass")
 
 
 def _rows(root: Path) -> bytes:
-    if _held is not None and str(root) in _held:
-        return _held[str(root)]
+    """The fingerprint's bytes; inside a read answer taken once (it looks up its drawn output
+    and then its answer: a 10,000-file walk and hash cost ~45 ms, too much to pay twice)."""
+    held = treewalk.listing(root)
+    if held is not None and "fingerprint" in held.memo:
+        return held.memo["fingerprint"]
     # marshal version 2: no back-references, so equal rows give equal bytes in any process
     # (a repr of 10,000 rows cost ~8 ms; this ~1 ms)
     rows = marshal.dumps(fingerprint(root), 2)
-    if _held is not None:
-        _held[str(root)] = rows
+    if held is not None:
+        held.memo["fingerprint"] = rows
     return rows
 
 

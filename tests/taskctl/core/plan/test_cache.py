@@ -129,3 +129,23 @@ def test_the_key_is_the_same_in_every_process_and_inside_one_walk(tmp_path):
     assert keys == {cache.key(str(root), "next", {})}
     with treewalk.held():
         assert cache.key(str(root), "next", {}) in keys
+
+
+def test_inside_a_read_answer_the_store_is_fingerprinted_once(tmp_path, monkeypatch):
+    """A read answer looks up its drawn output and then its answer: one walk for both; a
+    resident process's token stands for the walk; outside a read answer nothing is kept."""
+    from taskctl.core.files import treewalk
+
+    root = make_tree(tmp_path)
+    calls = []
+    real = cache.fingerprint
+    monkeypatch.setattr(cache, "fingerprint", lambda r: calls.append(1) or real(r))
+    with treewalk.held():
+        k1, k2 = cache.key(root, "next", {}), cache.key(root, "list", {})
+    assert len(calls) == 1 and k1 != k2
+    with treewalk.held():
+        cache.pin(root, "server-7")
+        k3 = cache.key(root, "next", {})
+    assert len(calls) == 1 and k3 != k1
+    assert cache.key(root, "next", {}) == k1 and cache.key(root, "next", {}) == k1
+    assert len(calls) == 3
