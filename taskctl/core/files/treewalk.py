@@ -1,12 +1,11 @@
-"""One walk of a store per read command, shared by everything that lists or stats its files.
+"""One walk of a store per read answer, shared by everything that lists or stats its files.
 
 A read of a large tree looked at the same files four times: the plan cache's fingerprint
 (every file, stat), the task-file listing (`tasks/`, `completed/`), the stored backlog's stat
 keys (one `lstat` per task file) and the files-not-read scan (every folder again). Within
 `with held():` (the console script's read answer: `cli/quick.py`) each folder is listed once
 with `os.scandir`, when one of them first needs it, and its `DirEntry` objects are kept for the
-others.
-A `DirEntry` fetches its stat on first use and keeps it (a regular file's `stat()` and
+others. A `DirEntry` fetches its stat on first use and keeps it (a regular file's `stat()` and
 `lstat()` are one system call), so a listing costs no stat nobody asked for.
 
 What a held listing says is the tree as it was when it was walked — a little earlier than a
