@@ -38,10 +38,15 @@ class held:  # noqa: N801 - used as `with treewalk.held():`, like a function
         _held = None
 
 
+# On Windows a `DirEntry`'s stat has no inode (st_ino is 0): its keys would not be the
+# `lstat` keys the caches hold, so nothing is held there.
+_USABLE = os.name == "posix"
+
+
 def listing(root) -> Listing | None:
     """The held listing of the store at `root` (its folders listed as they are first
     needed), or None outside `held()`."""
-    if _held is None:
+    if _held is None or not _USABLE:
         return None
     key = str(root)
     got = _held.get(key)

@@ -137,3 +137,11 @@ def test_a_change_after_the_walk_is_seen_next_time(tmp_path: Path, monkeypatch,
         "Edited after the walk"]
     fresh = loader.load(root, use_cache=False, bodies=False)
     assert after.tasks == fresh.tasks
+
+
+def test_nothing_is_held_where_an_entry_has_no_inode(store: Path, monkeypatch) -> None:
+    """Windows: a `DirEntry`'s stat has st_ino 0, unlike `lstat`: each caller stats."""
+    monkeypatch.setattr(treewalk, "_USABLE", False)
+    with treewalk.held():
+        assert treewalk.listing(store) is None
+        assert treewalk.key(str(store / "manifest.json")) is treewalk.MISSING
