@@ -67,6 +67,27 @@ def key(path: str):
     return MISSING
 
 
+def keys(paths: list[str]) -> list:
+    """`key` of each path, in bulk: paths of one folder in a row look it up once."""
+    if not _held:
+        return [MISSING] * len(paths)
+    lists = list(_held.values())
+    out, folder, names = [], None, None
+    sep = os.sep
+    for path in paths:
+        i = path.rfind(sep)
+        d, name = path[:i], path[i + 1:]
+        if d != folder:
+            folder, names = d, None
+            for lst in lists:
+                names = lst.names(d)
+                if names is not None:
+                    break
+        e = None if names is None else names.get(name)
+        out.append(MISSING if e is None else _lkey(e))
+    return out
+
+
 class Listing:
     """The folders under `root` as far as anyone asked, each listed once: folder path -> its
     `os.DirEntry`s (a folder that could not be listed is in `unreadable`: `os.walk` yields
@@ -128,18 +149,23 @@ class Listing:
             else:
                 yield e.path, e
 
-    def file_key(self, path: str, missing=None):
-        """`filecache.file_key(path)` from the listing: (size, mtime_ns, ctime_ns, inode) of
-        a regular file's lstat, None for a symlink or a file that cannot be stat'ed;
-        `missing` when its folder was not listed, or was and does not hold it."""
-        d, name = os.path.split(path)
+    def names(self, d: str) -> dict[str, os.DirEntry] | None:
+        """Folder `d`'s entries by name, or None when nobody listed it."""
         names = self._names.get(d)
         if names is None:
             ents = self.dirs.get(d)
             if ents is None:
-                return missing  # nobody listed that folder: the caller stats the file
+                return None
             names = self._names[d] = {e.name: e for e in ents}
-        e = names.get(name)
+        return names
+
+    def file_key(self, path: str, missing=None):
+        """`filecache.file_key(path)` from the listing: (size, mtime_ns, ctime_ns, inode) of
+        a regular file's lstat, None for a symlink or a file that cannot be stat'ed;
+        `missing` when its folder was not listed (the caller stats the file), or was and does
+        not hold it."""
+        names = self.names(os.path.dirname(path))
+        e = None if names is None else names.get(os.path.basename(path))
         return missing if e is None else _lkey(e)
 
 

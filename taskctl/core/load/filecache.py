@@ -62,6 +62,13 @@ def file_key(path: str) -> tuple[int, int, int, int] | None:
     return None if stat.S_ISLNK(st.st_mode) else stat_key(st)
 
 
+def file_keys(paths: list[str]) -> list:
+    """`file_key` of each path; inside a read answer from its one walk, looked up in bulk (a
+    stored backlog asks for every task file's)."""
+    held = treewalk.keys(paths)
+    return [file_key(p) if k is treewalk.MISSING else k for p, k in zip(paths, held, strict=True)]
+
+
 def shard_of(name: str) -> int:
     """Which shard file holds `name` (stable across processes, unlike `hash`)."""
     return zlib.crc32(name.encode("utf-8", "surrogateescape")) % SHARDS

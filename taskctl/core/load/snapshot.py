@@ -309,19 +309,21 @@ def restore(root: Path) -> Backlog | None:
     else:
         delta = {"base": state["id"], "keys": {}, "tasks": {}, "slots": {}}
     paths = task_files(root)
-    if [str(p) for p in paths] != state["listing"]:
+    listing = [str(p) for p in paths]
+    if listing != state["listing"]:
         return None  # a task file added, removed or renamed
     stored_ms = state["milestones"]
     if [(str(p), filecache.file_key(str(p))) for p in _milestone_paths(root)] != [
             (s, k) for s, k, _got in stored_ms]:
         return None
-    changed = []
-    for p, key in zip(paths, state["keys"], strict=True):
-        if key is None or filecache.file_key(str(p)) != key:
+    keys, changed = {}, []  # the changed files, and their keys taken before they are parsed
+    for p, s, key, fresh in zip(paths, listing, state["keys"], filecache.file_keys(listing),
+                                strict=True):
+        if key is None or fresh != key:
+            keys[s] = fresh
             changed.append(p)
             if len(changed) > MAX_CHANGED:
                 return None
-    keys = {str(p): filecache.file_key(str(p)) for p in changed}  # before parsing them
     body = _read(root, NAME)
     if body is None or body.get("id") != state["id"]:
         return None

@@ -93,7 +93,10 @@ def test_keys_are_file_keys(store: Path) -> None:
     assert fresh[str(store / "tasks" / "T904-link.md")] is None  # a symlink: never cached
     with treewalk.held():
         assert treewalk.key(paths[0]) is treewalk.MISSING  # nothing listed yet: stat it
+        assert filecache.file_keys(paths) == [fresh[p] for p in paths]
         list(treewalk.listing(store).walk(str(store)))
+        assert filecache.file_keys(paths) == [fresh[p] for p in paths]  # in bulk
+        assert treewalk.keys(paths).count(treewalk.MISSING) == 2
         listed = [p for p in paths if treewalk.key(p) is not treewalk.MISSING]
         assert len(listed) == len(paths) - 2  # all but the missing file and the root
         assert {p: filecache.file_key(p) for p in paths} == fresh
