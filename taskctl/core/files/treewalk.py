@@ -76,7 +76,7 @@ def keys(paths: list[str]) -> list:
     sep = os.sep
     for path in paths:
         i = path.rfind(sep)
-        d, name = path[:i], path[i + 1:]
+        d, name = (path[:i], path[i + 1:]) if i >= 0 else ("", path)
         if d != folder:
             folder, names = d, None
             for lst in lists:

@@ -97,6 +97,7 @@ def test_keys_are_file_keys(store: Path) -> None:
         list(treewalk.listing(store).walk(str(store)))
         assert filecache.file_keys(paths) == [fresh[p] for p in paths]  # in bulk
         assert treewalk.keys(paths).count(treewalk.MISSING) == 2
+        assert treewalk.keys(["manifest.json", ""]) == [treewalk.MISSING] * 2  # no folder
         listed = [p for p in paths if treewalk.key(p) is not treewalk.MISSING]
         assert len(listed) == len(paths) - 2  # all but the missing file and the root
         assert {p: filecache.file_key(p) for p in paths} == fresh
