@@ -58,13 +58,7 @@ def listing(root) -> Listing | None:
 def key(path: str):
     """`filecache.file_key(path)` from a held listing, or MISSING (outside `held()`, or a
     path no listing holds: the caller stats it)."""
-    if not _held:
-        return MISSING
-    for lst in _held.values():
-        got = lst.file_key(path, MISSING)
-        if got is not MISSING:
-            return got
-    return MISSING
+    return keys([path])[0]
 
 
 def keys(paths: list[str]) -> list:
@@ -159,20 +153,16 @@ class Listing:
             names = self._names[d] = {e.name: e for e in ents}
         return names
 
-    def file_key(self, path: str, missing=None):
-        """`filecache.file_key(path)` from the listing: (size, mtime_ns, ctime_ns, inode) of
-        a regular file's lstat, None for a symlink or a file that cannot be stat'ed;
-        `missing` when its folder was not listed (the caller stats the file), or was and does
-        not hold it."""
-        names = self.names(os.path.dirname(path))
-        e = None if names is None else names.get(os.path.basename(path))
-        return missing if e is None else _lkey(e)
-
-
 def _lkey(e: os.DirEntry):
     try:
         st = e.stat(follow_symlinks=False)  # kept by the entry: no second system call
     except OSError:
         return None
+    return lstat_key(st)
+
+
+def lstat_key(st: os.stat_result) -> tuple[int, int, int, int] | None:
+    """The cache key of a file from its `lstat`: (size, mtime_ns, ctime_ns, inode), or None
+    for a symlink (its target can change without the link's own stat changing)."""
     return None if _stat.S_ISLNK(st.st_mode) else (
         st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import stat
 import sys
 import time
 import zlib
@@ -44,10 +43,6 @@ RACY_NS = 2_000_000_000
 MAX_BYTES = 1 << 30  # ~1 KiB a task: a million-task tree
 
 
-def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
 def file_key(path: str) -> tuple[int, int, int, int] | None:
     """The cache key of a task file, or None (never cached): a symlink's target can change
     without the link's own stat changing, and a hit skips reading (and guarding) the text.
@@ -56,10 +51,9 @@ def file_key(path: str) -> tuple[int, int, int, int] | None:
     if held is not treewalk.MISSING:
         return held
     try:
-        st = os.lstat(path)
+        return treewalk.lstat_key(os.lstat(path))
     except OSError:
         return None
-    return None if stat.S_ISLNK(st.st_mode) else stat_key(st)
 
 
 def file_keys(paths: list[str]) -> list:

@@ -46,8 +46,8 @@ def from_mapping(data: dict[str, Any], kind: str, fallback_id: str = "",
     d = data if keys.isdisjoint(_ALIASED) else n.canonical_keys(data, notes)
     get = d.get
     tid = get("id")
-    if type(tid) is not str or not tid:
-        tid = tid if isinstance(tid, str) and tid else fallback_id
+    if not (isinstance(tid, str) and tid):
+        tid = fallback_id
     title = get("title")
     raw = get("status", TaskStatus.PENDING)
     if type(raw) is str and raw in _STATUSES:

@@ -195,7 +195,7 @@ def test_a_committed_cache_file_is_not_trusted(tmp_path):
 
     box = Box(tmp_path, {"T001": {"items": ITEM}})
     path = str(_task_file(box))
-    key = filecache.stat_key(os.stat(path))
+    key = filecache.file_key(path)
     poisoned = {path: (key, ({"id": "T001", "title": "POISONED", "status": "completed"}, []))}
     cache = box.root / ".cache"
     cache.mkdir()

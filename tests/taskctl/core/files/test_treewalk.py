@@ -29,6 +29,7 @@ def store(tmp_path: Path) -> Path:
     root = tmp_path / ".tasks"
     shutil.copytree(REPO / ".tasks" / "tasks", root / "tasks")
     (root / "manifest.json").write_text('{"tasks": []}')
+    os.utime(root / "manifest.json", ns=(10**18, 10**18))  # mtime and ctime differ
     (root / "tasks" / "sub" / "deeper").mkdir(parents=True)
     (root / "tasks" / "sub" / "T900-nested.md").write_text("---\nid: T900\n---\n")
     (root / "tasks" / "sub" / "deeper" / "T901-x.yaml").write_text("id: T901\n")
@@ -91,6 +92,9 @@ def test_keys_are_file_keys(store: Path) -> None:
     paths += [str(store / "tasks" / "gone.md"), str(store)]
     fresh = {p: filecache.file_key(p) for p in paths}
     assert fresh[str(store / "tasks" / "T904-link.md")] is None  # a symlink: never cached
+    st = os.lstat(store / "manifest.json")  # a file's key: what its lstat says
+    assert fresh[str(store / "manifest.json")] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                                   st.st_ino)
     with treewalk.held():
         assert treewalk.key(paths[0]) is treewalk.MISSING  # nothing listed yet: stat it
         assert filecache.file_keys(paths) == [fresh[p] for p in paths]
