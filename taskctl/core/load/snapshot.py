@@ -467,8 +467,6 @@ class Restored:
             at = partial(locate, tid, t.path, fm, fmt) if located else None
             sources[tid] = (Source(sfile, at, mrel, partial(line, entry)) if entry is not None
                             else Source(sfile, at))
-        slots = {tuple(slot): ps for slot, ps in st["slots"]}
-        self.order = [tuple(slot) for slot, _ in st["slots"]]
         self.fresh: dict[tuple, list[Problem]] = dict(self._refreshed)
         files, before = st["files"], {}
         for path in changed:
@@ -476,22 +474,27 @@ class Restored:
             before[tid] = _checked(tasks.get(tid))
             if not self._patch(path, mrel):
                 return None
-        for slot in self.order:
+        # the slots in order (one per task file, entry and merge: most of them empty), each
+        # one's problems found again or revived, up to the fixed ones (found again below)
+        problems, fresh, fixed = bl.problems, self.fresh, {}
+        for slot, ps in st["slots"]:  # slots are tuples (`loader.slots`, marshal keeps them)
             if slot in _FIXED:
-                break
-            bl.problems.extend(self.fresh[slot] if slot in self.fresh else
-                               [_revive(p) for p in slots[slot]])
-        self.problems = bl.problems
+                fixed[slot] = ps
+            elif slot in fresh:
+                problems.extend(fresh[slot])
+            elif ps:
+                problems.extend(map(_revive, ps))
+        self.problems = problems
         self.cut = [len(bl.problems)]
         mss = [Milestone(*x, path=self.mpath) for x in mmilestones]
         bl.milestones = milestones.collect(
             bl, [(Path(s), got) for s, _k, got in st["milestones"]], self.add, self.rel, mss)
         self.cut.append(len(bl.problems))
         if changed and not (self._parsed is None and _checks_hold(bl, before,
-                                                                   slots[("checks",)])):
+                                                                   fixed[("checks",)])):
             checks.run(bl)
         else:
-            bl.problems.extend(_revive(p) for p in slots[("checks",)])
+            bl.problems.extend(_revive(p) for p in fixed[("checks",)])
         return bl
 
     def rewritten(self, changed: list[Path]) -> list[Path] | None:
