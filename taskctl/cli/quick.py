@@ -51,9 +51,13 @@ def answer(argv: list[str]) -> bool:
         if resident is not None:
             cache.pin(root, resident.token)  # the server's token stands for the walk
         entry = Entry(root, command, opts)
-        if entry.replay():  # drawn before, nothing changed: the same bytes, no rich
-            return True
-        return _draw(entry, root, command, opts, resident)
+        # drawn before and nothing changed: the same bytes, no rich
+        done = entry.replay() or _draw(entry, root, command, opts, resident)
+        if done and resident is None:  # a large store: its server started for next time
+            from taskctl.cli import autoserve
+
+            autoserve.after_read(root)
+        return done
 
 
 def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:

@@ -79,9 +79,10 @@ class Server:
             self.sock.close()
             raise AlreadyServed(str(self.root)) from e
         self.sock.listen(64)
-        if not sealed.write(self.root, channel.MARKER, str(os.getpid()).encode()):
+        if not self.mark():  # said now, not after the first load; set again once loaded
             self.close()
             raise Unmarked(f"cannot write {self.root / sealed.CACHE_DIR / channel.MARKER}")
+        self.unmark()  # until the first load is done, readers answer alone (not wait for it)
         self.stamp = channel.stamp()
         self.id, self.changes = os.urandom(6).hex(), 0
         self.started = self.last_question = time.monotonic()
@@ -230,6 +231,8 @@ class Server:
         signal.signal(signal.SIGTERM, _terminate)
         try:
             self.backlog()  # the first question should not pay for it
+            if not self.mark():
+                self.stop(f"cannot write {self.root / sealed.CACHE_DIR / channel.MARKER}")
             while not self.stopping:
                 if self.dirty_at is not None:
                     wait = max(0.0, self.dirty_at + QUIET - time.monotonic())
@@ -269,10 +272,17 @@ class Server:
             self.close()
         return self.why_stopped
 
+    def mark(self) -> bool:
+        """Leave the marker by which readers know a server answers for the store."""
+        return sealed.write(self.root, channel.MARKER, str(os.getpid()).encode())
+
     def close(self) -> None:
         """Stop listening, and take the marker away when it is still this server's."""
         self.sock.close()
         self.watcher.close()
+        self.unmark()
+
+    def unmark(self) -> None:
         if sealed.read(self.root, channel.MARKER, 64) == str(os.getpid()).encode():
             try:
                 os.unlink(self.root / sealed.CACHE_DIR / channel.MARKER)

@@ -4,7 +4,6 @@ one store from memory (`cli/resident.py`, docs/planning.md "A resident process")
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from typing import Annotated
@@ -74,15 +73,15 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
     root = state(ctx).root()
     st = _status(root)
     if st is None:
+        from taskctl.cli import autoserve
+
         _watchable(root)  # said here, in one line, rather than in the server's log
+        _confined_log(root)
         log = root / CACHE_DIR / "serve.log"
-        out = _log(root)
-        cmd = [sys.executable, "-m", "taskctl", "--tasks-dir", str(root), "serve", "run",
-               "--idle", f"{idle:g}"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True, close_fds=True)
-        if out >= 0:
-            os.close(out)
+        proc = autoserve.spawn(root, idle)
+        if proc is None:
+            raise UsageError(f"the server could not be started for {root}",
+                             "run `taskctl serve run` in the foreground to see why")
         deadline = time.monotonic() + START_WAIT
         while st is None and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -99,23 +98,17 @@ def start(ctx: typer.Context, idle: Annotated[float, IDLE] = 60.0,
     print(f"{'started' if started else 'already serving'}: {root} (pid {st['pid']})")
 
 
-def _log(root) -> int:
-    """A descriptor of `.cache/serve.log` opened for appending, or DEVNULL: never through a
-    link out of the tree (`files/paths.py`), never a link itself."""
+def _confined_log(root) -> None:
+    """Refuse (in one line) a store whose `.cache/serve.log` would be written through a link
+    out of the tree (`files/paths.py`): the server could not leave its marker there either."""
     from taskctl.core.files.paths import confined
     from taskctl.core.files.sealed import CACHE_DIR
     from taskctl.errors import UnsafePath
 
     try:
-        path = confined(root, CACHE_DIR, "serve.log")
-    except UnsafePath as e:  # the server could not leave its marker there either
+        confined(root, CACHE_DIR, "serve.log")
+    except UnsafePath as e:
         raise UsageError(f"cannot serve {root}: {e.message}", e.hint) from None
-    try:
-        path.parent.mkdir(exist_ok=True)
-        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
-                       | os.O_CLOEXEC, 0o600)
-    except OSError:
-        return subprocess.DEVNULL
 
 
 def _watchable(root) -> None:

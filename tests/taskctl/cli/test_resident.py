@@ -217,3 +217,36 @@ def alone_plan(srv: Server, monkeypatch) -> dict:
         m.setenv("TASKCTL_NO_CACHE", "1")
         m.setattr(kept, "KEEPER", None)
         return json.loads(json.dumps(_PLAN_ANSWER(srv.root, "next", "auto")))
+
+
+def test_the_marker_is_left_once_the_first_load_is_done(server):
+    """Readers look for the marker before they ask: while the server's first load runs they
+    answer alone instead of waiting for it (a server just started on its own,
+    `cli/autoserve.py`); it is there once the server answers, and gone when it stops."""
+    import threading
+    import time
+
+    root = str(server.root)
+    assert not channel.marked(root)  # constructed, not loaded yet
+    seen: list = []
+    load = server.backlog
+
+    def backlog():
+        seen.append(channel.marked(root))
+        return load()
+
+    server.backlog = backlog
+
+    def client():
+        deadline = time.monotonic() + 30
+        while not channel.marked(root) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(channel.request(root, {"op": "status"}, timeout=10) is not None)
+        channel.request(root, {"op": "stop"}, timeout=10)
+
+    t = threading.Thread(target=client)
+    t.start()
+    assert server.run() == "asked to stop"  # the main thread: run() sets a signal handler
+    t.join(30)
+    assert seen[0] is False and seen[-1] is True  # not during the first load; then served
+    assert not channel.marked(root)

@@ -28,7 +28,8 @@ READS = (["next", "--json"], ["list", "--json"], ["status", "--json"], ["validat
 
 def _env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKCTL_")}
-    return {**env, "NO_COLOR": "1", "COLUMNS": "100", "TASKCTL_LOAD_JOBS": "1", **extra}
+    return {**env, "NO_COLOR": "1", "COLUMNS": "100", "TASKCTL_LOAD_JOBS": "1",
+            "TASKCTL_SERVE": "0", **extra}  # servers started by the tests only
 
 
 def tc(root, *args, **env) -> subprocess.CompletedProcess:
