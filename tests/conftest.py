@@ -7,17 +7,12 @@ mapping and exit codes are exercised exactly as from a shell, without a subproce
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.tree_copy import copy_tracked
-
-# No read in a test (nor the taskctl processes it starts) starts a store's resident process on
-# its own (`cli/autoserve.py`): tests/taskctl/cli/test_autoserve.py asks for it explicitly.
-os.environ["TASKCTL_SERVE"] = "0"
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EXAMPLES = SHARED / "examples"

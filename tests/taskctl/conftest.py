@@ -3,7 +3,13 @@ evidence fingerprints the files a run reads, and `tests/conftest.py` is one of t
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# No read in a test (nor the taskctl processes it starts) starts a store's resident process on
+# its own (`cli/autoserve.py`): tests/taskctl/cli/test_autoserve.py asks for it explicitly.
+os.environ["TASKCTL_SERVE"] = "0"
 
 
 @pytest.fixture
