@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_table import EXE, LAUNCH, Table, measure, tree  # noqa: E402
 from proctree import measure as tree_measure  # noqa: E402
 
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
+
 
 def become_subreaper() -> None:
     """Orphans of the measured commands (the child that stores a load's snapshot after the

@@ -2,7 +2,7 @@
 beside a reference version, alternated in the same run.
 
     python benchmarks/bench_edit.py [--count 10000] [--rounds 5] [--command "next --json"]
-                                    [--reference /tmp/main-export] [--serve]
+                                    [--reference /tmp/main-export] [--serve] [--auto]
 
 Two edits, each followed by one run of the command (the plan cache misses; the per-file cache
 holds everything else):
@@ -15,7 +15,10 @@ a second later, a question not asked before on the unchanged tree ("new question
 command run right after, with no wait (an agent that edits and asks at once).
 
 `--serve` adds this checkout with `taskctl serve` watching its own copy ("served"); the
-server's CPU is printed apart (the command's CPU column does not hold it).
+server's CPU is printed apart (the command's CPU column does not hold it). `--auto` adds this
+checkout with the server left to start on its own (`TASKCTL_SERVE=auto`, `cli/autoserve.py`:
+the first read of the large store starts it, while the caches are filled), as a person or an
+agent gets it; every other version runs with `TASKCTL_SERVE=0`.
 
 `--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
 -x -C DIR`); it runs as its console script would (`bench_table.LAUNCH`). Each version gets
@@ -37,6 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_table import LAUNCH, measure, rewrite_one_entry  # noqa: E402
 from gen_tree import generate  # noqa: E402
+
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
 EXE = str(Path(sys.executable).with_name("taskctl"))
 
@@ -72,8 +77,11 @@ def main() -> None:
     ap.add_argument("--reference", type=Path, help="a directory holding another taskctl")
     ap.add_argument("--serve", action="store_true",
                     help="also this checkout with `taskctl serve` watching its copy")
+    ap.add_argument("--auto", action="store_true",
+                    help="also this checkout with the server started on its own")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-edit-"))
+    roots: dict[str, Path] = {}
     try:
         generate(tmp / "base", args.count)
         # how each version is started: the console script, or the reference's package
@@ -82,7 +90,10 @@ def main() -> None:
             versions["reference"] = [sys.executable, "-c", LAUNCH, str(args.reference.resolve())]
         if args.serve:
             versions["served"] = [EXE]
-        roots = {}
+        if args.auto:
+            versions["auto-served"] = [EXE]
+        envs = {name: {"TASKCTL_SERVE": "auto" if name == "auto-served" else "0"}
+                for name in versions}
         for name in versions:
             d = tmp / name.replace(" ", "-")
             shutil.copytree(tmp / "base" / ".tasks", d / ".tasks")
@@ -101,7 +112,7 @@ def main() -> None:
         floor = [run([sys.executable, "-c", "pass"]) for _ in range(5)]
         for name, launch in versions.items():  # fill each version's caches
             for _ in range(2):
-                run([*launch, *cmd, "--tasks-dir", str(roots[name])])
+                run([*launch, *cmd, "--tasks-dir", str(roots[name])], envs[name])
         res: dict[tuple[str, str], list] = {}
         for i in range(1, args.rounds + 1):
             for kind, edit in (("file", edit_file), ("manifest", edit_manifest)):
@@ -111,17 +122,18 @@ def main() -> None:
                 order = list(versions) if i % 2 else list(versions)[::-1]
                 for name in order:
                     res.setdefault((kind, name), []).append(
-                        run([*versions[name], *cmd, "--tasks-dir", str(roots[name])]))
+                        run([*versions[name], *cmd, "--tasks-dir", str(roots[name])],
+                            envs[name]))
             for name in (list(versions) if i % 2 else list(versions)[::-1]):
                 time.sleep(1)  # each version's tree quiet before its edit
                 edit_file(roots[name], i + 1000)  # then asked at once: no wait at all
                 res.setdefault(("file at once", name), []).append(
-                    run([*versions[name], *cmd, "--tasks-dir", str(roots[name])]))
+                    run([*versions[name], *cmd, "--tasks-dir", str(roots[name])], envs[name]))
             time.sleep(1)  # as an agent's next call: what the last run left behind has landed
             for name in (list(versions) if i % 2 else list(versions)[::-1]):
                 res.setdefault(("new question", name), []).append(run(
                     [*versions[name], "list", "--json", "--tag", f"q{i}", "--tasks-dir",
-                     str(roots[name])]))
+                     str(roots[name])], envs[name]))
         print(f"{args.count} tasks, `taskctl {args.command}` after one edit, median of "
               f"{args.rounds}; floor `python -c pass` "
               f"{statistics.median(f[0] for f in floor) * 1000:.0f} ms")
@@ -134,11 +146,12 @@ def main() -> None:
                   f"{spent:.1f} s CPU over the {args.rounds} rounds, "
                   f"{spent / args.rounds * 1000:.0f} ms a round of 4 edits and 4 questions)")
     finally:
-        if args.serve:
-            import subprocess
+        import subprocess
 
-            subprocess.run([EXE, "serve", "stop", "--tasks-dir", str(roots["served"])],
-                           capture_output=True)
+        for name in ("served", "auto-served"):
+            if name in roots:
+                subprocess.run([EXE, "serve", "stop", "--tasks-dir", str(roots[name])],
+                               capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

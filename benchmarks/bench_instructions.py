@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_table import LAUNCH  # noqa: E402
 from gen_tree import generate  # noqa: E402
 
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
+
 HERE = Path(__file__).resolve().parents[1]  # this checkout: its `taskctl` package
 
 

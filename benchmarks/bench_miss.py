@@ -28,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_table import LAUNCH, REPO, measure  # noqa: E402
 
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
+
 NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}
 
 

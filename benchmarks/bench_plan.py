@@ -37,6 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
 CASES = ("load", "next, new process", "next after load", "next_report", "schedule", "waves",
          "status_report")

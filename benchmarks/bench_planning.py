@@ -26,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from gen_tree import generate  # noqa: E402
 
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "examples" / "agent-mvp"
 EXE = str(Path(sys.executable).with_name("taskctl"))
 NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}

@@ -37,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gen_tree import generate  # noqa: E402
 from proctree import measure as tree_measure  # noqa: E402
 
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
+
 REPO = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).with_name("taskctl"))
 NO_CACHE = {**os.environ, "TASKCTL_NO_CACHE": "1"}

@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gen_tree import generate  # noqa: E402
 from proctree import measure  # noqa: E402
 
+os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
