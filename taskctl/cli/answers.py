@@ -81,9 +81,9 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
 
         doc = (resident.answer(command, params(command, opts, dialect)) if resident is not None
                else served(root, command, params(command, opts, dialect)))
-        if doc is None:
+        if doc is None:  # a resident process's answer is kept by it: no copy stored here
             doc = compute(root, command, opts, dialect)
-        cache.put(root, command, params(command, opts, dialect), k, doc)
+            cache.put(root, command, params(command, opts, dialect), k, doc)
         _last.clear()
         if k is not None:
             _last[k] = doc

@@ -96,12 +96,12 @@ def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
     k, doc = cache.get(root, command, params)
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
         doc = resident.answer(command, params) if resident is not None else None
-        try:
-            if doc is None:
+        if doc is None:
+            try:
                 doc = answers.plan_answer(root, command, opts["weight"])
-        except Exception:  # noqa: BLE001 - the full CLI reports errors with their exit codes
-            return False
-        cache.put(root, command, params, k, doc)
+            except Exception:  # noqa: BLE001 - the full CLI reports errors with exit codes
+                return False
+            cache.put(root, command, params, k, doc)  # a resident process keeps its own
     from taskctl.render.planning import show, warn_doc
 
     with entry.record():
