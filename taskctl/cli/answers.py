@@ -223,6 +223,31 @@ def live(root: Path, command: str, doc: dict) -> dict:
     return {**doc, "report": rep}
 
 
+TRIMMED = frozenset({"next"})  # answers a resident process sends in part (`trimmed`)
+
+
+def view(command: str, opts: dict[str, Any]) -> dict | None:
+    """The options that decide which part of `command`'s answer is drawn (`trimmed`)."""
+    return {"n": opts["n"], "explain": opts["explain"]} if command in TRIMMED else None
+
+
+def trimmed(command: str, doc: dict, view: dict) -> dict:
+    """The part of answer `doc` that drawing it with options `view` reads
+    (`render/planning.show`): `next` draws its first `n` tasks (every one when `n` <= 0),
+    and the tasks it does not list only with --explain — on 10,000 tasks ≈ 20 KB of the
+    ≈ 1 MB answer. A view it does not understand: the whole answer. Never stored: a
+    resident process sends it to the reader that drew it (`cli/quick.py`)."""
+    n, explain = view.get("n"), view.get("explain")
+    if command not in TRIMMED or type(n) is not int or type(explain) is not bool:
+        return doc
+    rep = dict(doc["report"])
+    if n > 0:
+        rep["tasks"] = rep["tasks"][:n]
+    if not explain:
+        rep.pop("not_listed", None)
+    return {**doc, "report": rep}
+
+
 def clock_free(command: str, doc: dict, opts: dict[str, Any]) -> bool:
     """Is the printed answer a function of the files alone (so `cli/replay.py` may keep it)?
     Not when it shows a claim judged now (its age, lease left and state change with the clock,

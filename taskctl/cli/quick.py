@@ -95,7 +95,9 @@ def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
     params = {"weight": opts["weight"]}
     k, doc = cache.get(root, command, params)
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
-        doc = resident.answer(command, params) if resident is not None else None
+        # served: only the part drawn (a resident process keeps the whole answer)
+        doc = (resident.answer(command, params, answers.view(command, opts))
+               if resident is not None else None)
         if doc is None:
             try:
                 doc = answers.plan_answer(root, command, opts["weight"])

@@ -59,6 +59,10 @@ def _terminate(*_: Any) -> None:
     raise _Terminated  # out of a blocking select (PEP 475 would resume it)
 
 
+def _json(doc: Any) -> str:
+    return json.dumps(doc, separators=(",", ":"))
+
+
 def _question(command: str, params: dict) -> str:
     """A question's key (the warm set's and the answers')."""
     return json.dumps([command, params], sort_keys=True)
@@ -88,7 +92,9 @@ class Server:
         self.started = self.last_question = time.monotonic()
         self.bl: Any = None
         self.bl_changes = -1
-        self.memo: dict[str, str] = {}  # question -> its answer, JSON-encoded
+        # question -> [its answer as data (`next`'s, drawn in part: `answers.trimmed`) or
+        # None, its answer JSON-encoded or None until asked whole]
+        self.memo: dict[str, list] = {}
         # question -> [command, params, times asked], the latest asked last
         self.recent: OrderedDict[str, list] = OrderedDict()
         self.dirty_at: float | None = None
@@ -137,21 +143,27 @@ class Server:
             self.recent.popitem(last=False)
         return q
 
-    def answer(self, command: str, params: dict) -> str:
-        """The answer document of `command` for `params` (`answers.params`), JSON-encoded."""
+    def answer(self, command: str, params: dict, view: dict | None = None) -> str:
+        """The answer document of `command` for `params` (`answers.params`), JSON-encoded:
+        whole, or the part that drawing it with options `view` reads (`answers.trimmed`)."""
         q = _question(command, params)
         while True:
             bl = self.backlog()
-            doc = self.memo.get(q)
-            if doc is None:
-                doc = json.dumps(
-                    answers.plan_answer(self.root, command, params["weight"], bl=bl)
-                    if command in PLANNING else answers.compute(self.root, command, params,
-                                                                bl=bl), separators=(",", ":"))
+            got = self.memo.get(q)
+            if got is None:
+                doc = (answers.plan_answer(self.root, command, params["weight"], bl=bl)
+                       if command in PLANNING else answers.compute(self.root, command, params,
+                                                                   bl=bl))
+                # kept as data where a reader draws a part of it, else as its JSON
+                got = [doc, None] if command in answers.TRIMMED else [None, _json(doc)]
             self.sync()
             if self.bl_changes == self.changes:
-                self.memo[q] = doc
-                return doc
+                self.memo[q] = got
+                if got[0] is not None and view is not None:
+                    return _json(answers.trimmed(command, got[0], view))
+                if got[1] is None:
+                    got[1] = _json(got[0])
+                return got[1]
 
     def refresh(self) -> None:
         """The recent questions answered again for the store as it is now, the most asked
@@ -216,7 +228,9 @@ class Server:
         if op == "answer":
             try:
                 self.asked(msg.get("command"), msg.get("params"))
-                doc = self.answer(msg.get("command"), msg.get("params"))
+                view = msg.get("view")
+                doc = self.answer(msg.get("command"), msg.get("params"),
+                                  view if isinstance(view, dict) else None)
             except Exception as e:  # noqa: BLE001 - the client computes it itself
                 return {"error": f"{type(e).__name__}: {e}"}
             self.answered += 1

@@ -129,13 +129,16 @@ class Resident:
     def __init__(self, root: str, token: str, stamp_: str):
         self.root, self.token, self._stamp = root, token, stamp_
 
-    def answer(self, command: str, params: dict) -> dict | None:
+    def answer(self, command: str, params: dict, view: dict | None = None) -> dict | None:
         """The answer document (as `cli/answers.py` computes it for the parameters that
-        shape it, `answers.params`), or None."""
+        shape it, `answers.params`), or None. `view`: only the part that drawing it with
+        these options reads (`answers.trimmed`; not to be stored as the whole answer)."""
         if command not in SERVED:
             return None
-        reply = request(self.root, {"op": "answer", "stamp": self._stamp,
-                                    "command": command, "params": params})
+        msg = {"op": "answer", "stamp": self._stamp, "command": command, "params": params}
+        if view is not None:
+            msg["view"] = view
+        reply = request(self.root, msg)
         doc = reply.get("doc") if reply else None
         return doc if isinstance(doc, dict) else None
 

@@ -250,3 +250,31 @@ def test_the_marker_is_left_once_the_first_load_is_done(server):
     t.join(30)
     assert seen[0] is False and seen[-1] is True  # not during the first load; then served
     assert not channel.marked(root)
+
+
+def test_next_is_sent_in_part_when_the_reader_says_what_it_draws(server):
+    """The whole answer once, then the part a view draws: the first n tasks, the tasks not
+    listed only with --explain; a view it does not understand gets the whole answer."""
+    params = {"weight": "auto"}
+    whole = json.loads(server.reply({"op": "answer", "stamp": server.stamp,
+                                     "command": "next", "params": params}))["doc"]
+    assert len(whole["report"]["tasks"]) > 1 and whole["report"]["not_listed"]
+
+    def part(view):
+        return json.loads(server.reply({"op": "answer", "stamp": server.stamp,
+                                        "command": "next", "params": params,
+                                        "view": view}))["doc"]
+
+    one = part({"n": 1, "explain": False})
+    assert one["report"]["tasks"] == whole["report"]["tasks"][:1]
+    assert "not_listed" not in one["report"]
+    assert {k: v for k, v in one.items() if k != "report"} == {
+        k: v for k, v in whole.items() if k != "report"}
+    assert part({"n": 0, "explain": True}) == whole
+    assert part({"n": 1, "explain": True})["report"]["not_listed"] == whole["report"][
+        "not_listed"]
+    for odd in ({"n": "2", "explain": False}, {"n": 2}, {}, {"n": True, "explain": False}):
+        assert part(odd) == whole
+    assert answers.trimmed("list", {"report": {"tasks": [1, 2, 3]}}, {"n": 1,
+                                                                        "explain": False}) == {
+        "report": {"tasks": [1, 2, 3]}}

@@ -257,3 +257,17 @@ def test_a_served_answer_is_not_stored_again_by_its_reader(served):
     cache = root / ".cache"
     assert not list(cache.glob("*.answer")), sorted(p.name for p in cache.iterdir())
     assert list(cache.glob("out-*"))  # what was drawn is kept for the next identical call
+
+
+def test_next_served_in_part_draws_what_it_draws_alone(served):
+    """`next` asks its server for the part it draws (`answers.trimmed`): every limit and
+    --explain, as a table and as JSON, prints what it prints alone."""
+    root = served()
+    views = [["next"], ["next", "-n", "1"], ["next", "-n", "0"], ["next", "--explain"],
+             ["next", "--json", "-n", "2"], ["next", "--json", "--explain"],
+             ["next", "--json", "-n", "0", "--explain"], ["next", "-n", "3", "--explain"]]
+    same_as_alone(root, views)
+    f = _task_files(root)[5]
+    f.write_text(f.read_text().replace("title: ", "title: Again ", 1))
+    same_as_alone(root, views)
+    assert not list((root / ".cache").glob("next-*.answer"))  # a part is never stored
