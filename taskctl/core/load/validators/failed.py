@@ -6,7 +6,21 @@ names, bases and attributes as `fastjsonschema.exceptions` (a test holds them al
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+
+class _DecimalCheck(type):
+    def __instancecheck__(cls, value: Any) -> bool:
+        decimal = sys.modules.get("decimal")
+        return decimal is not None and isinstance(value, decimal.Decimal)
+
+
+class Decimal(metaclass=_DecimalCheck):
+    """What the generated checks test numbers against besides int and float, for
+    `decimal.Decimal`, without importing `decimal` (≈ 2.5 ms of a read that checks one
+    file): a value is an instance exactly when it is a `decimal.Decimal`, and none can exist
+    before something imported that module. No YAML or JSON value taskctl reads is one."""
 
 
 class JsonSchemaException(ValueError):

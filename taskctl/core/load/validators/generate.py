@@ -42,6 +42,9 @@ def _named(m: re.Match) -> str:
 _IMPORT = ("from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n")
 _OWN = ("from taskctl.core.load.validators.failed import JsonSchemaValueException, "
         "JsonSchemaValuesException\n")
+# and `decimal` (≈ 2.5 ms) for isinstance checks of numbers only: `failed.Decimal` answers them
+_DECIMAL = "from decimal import Decimal\n"
+_OWN_DECIMAL = "from taskctl.core.load.validators.failed import Decimal\n"
 
 
 def source(name: str) -> str:
@@ -55,6 +58,10 @@ def source(name: str) -> str:
     if code.count(_IMPORT) != 1:
         raise ValueError("unexpected imports in generated code")
     code = code.replace(_IMPORT, _OWN)
+    if any("Decimal" in line and "isinstance(" not in line
+           for line in code.replace(_DECIMAL, "", 1).splitlines()):
+        raise ValueError("unexpected use of Decimal in generated code")
+    code = code.replace(_DECIMAL, _OWN_DECIMAL)
     entry = RefResolver.from_schema(definition, store={}).get_scope_name()  # as compile() does
     digest = schema.source_digest(name)
     header = HEADER.format(source=SOURCES[name], version=fastjsonschema.VERSION, name=name,

@@ -7,7 +7,7 @@ JsonSchemaException (`validators/failed.py`) when `data` does not pass."""
 SOURCE_SHA256 = "ed3f98b4e4002f29867e5fb049a033ff0b072b86f2aa1718ae4c901dd4906fb7"
 
 VERSION = "2.22.3"
-from decimal import Decimal
+from taskctl.core.load.validators.failed import Decimal
 from taskctl.core.load.validators.failed import JsonSchemaValueException, JsonSchemaValuesException
 
 

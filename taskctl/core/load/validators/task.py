@@ -7,7 +7,7 @@ JsonSchemaException (`validators/failed.py`) when `data` does not pass."""
 SOURCE_SHA256 = "d09ba079458a52c3c978ab8681bc5dce8346181db293cc26aa300518d3f4dd86"
 
 VERSION = "2.22.3"
-from decimal import Decimal
+from taskctl.core.load.validators.failed import Decimal
 import re
 from taskctl.core.load.validators.failed import JsonSchemaValueException, JsonSchemaValuesException
 

@@ -78,7 +78,7 @@ def test_checking_compiles_nothing_and_imports_nothing_heavy():
                          check=True, cwd=REPO).stdout.split()
     assert out[0] == "False"
     heavy = {"jsonschema", "importlib.resources", "tempfile", "urllib.request", "yaml", "hashlib",
-             "fastjsonschema"}
+             "fastjsonschema", "decimal"}
     assert set(out[1:]) & heavy == set()
 
 
@@ -155,3 +155,26 @@ def test_bundled_backlog_is_judged_alike():
     assert len(docs) > 50
     for name, doc in docs:
         assert outcome(schema._fast(name), doc) == outcome(compiled(name), doc)
+
+
+def test_decimal_stands_in_without_importing_it():
+    """`failed.Decimal` (the generated checks' name for `decimal.Decimal`): an instance exactly
+    when the value is a `decimal.Decimal`; numbers of that type pass a compiled check as they
+    pass fastjsonschema's own."""
+    code = ("import sys\nfrom taskctl.core.load.validators.failed import Decimal\n"
+            "a = [isinstance(v, Decimal) for v in (1, 1.5, '1', None, True)]\n"
+            "print('decimal' in sys.modules, any(a))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout.split()
+    assert out == ["False", "False"]
+    import decimal
+
+    assert isinstance(decimal.Decimal("2.5"), failed.Decimal)
+    assert not isinstance(2.5, failed.Decimal) and not isinstance("2.5", failed.Decimal)
+    doc = {"id": "T1", "title": "t", "acceptance": [{"criterion": "c", "run": "true",
+                                                      "timeout": decimal.Decimal("2.5")}]}
+    reference = fastjsonschema.compile(schema.definition("task"))
+    reference(doc)  # passes fastjsonschema's own check
+    assert schema.valid("task", doc)
+    doc["acceptance"][0]["timeout"] = "2.5"
+    assert not schema.valid("task", doc)
