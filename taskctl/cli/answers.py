@@ -90,9 +90,11 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
     return doc
 
 
-def served(root: Path, command: str, parameters: dict[str, Any]) -> dict | None:
+def served(root: Path, command: str, parameters: dict[str, Any],
+           view: dict | None = None) -> dict | None:
     """The answer from the store's resident process (`taskctl serve`), when one runs and the
-    question is one it answers (the detected dialect, no tag from the environment)."""
+    question is one it answers (the detected dialect, no tag from the environment). `view`:
+    only the part drawn with these options (`trimmed`)."""
     from taskctl.core.plan import cache
     from taskctl.core.resident import channel
 
@@ -101,7 +103,32 @@ def served(root: Path, command: str, parameters: dict[str, Any]) -> dict | None:
         return None
 
     resident = channel.connect(root)
-    return resident.answer(command, parameters) if resident is not None else None
+    return resident.answer(command, parameters, view) if resident is not None else None
+
+
+def planned(root: Path, command: str, weight: str, dialect: str | None = None,
+            resident: Any = None, view: dict | None = None) -> dict:
+    """The answer of `next`, `ready` or `critical-path` for every caller (the fast entry, the
+    typer commands, the MCP server): the cached one, else the store's resident process's
+    (`resident` when the caller connected already; `view`: only the part drawn, `trimmed`),
+    else computed and stored. A served answer is not stored again (its server keeps it; a
+    10,000-task plan is ≈ 1 MB of JSON, and a part must never stand for the whole)."""
+    from taskctl.core.plan import cache
+
+    tag = os.environ.get("TASKCTL_TAG")
+    params = {"weight": weight, **({"dialect": dialect} if dialect else {}),
+              **({"tag": tag} if tag else {})}
+    k, doc = cache.get(root, command, params)
+    if isinstance(doc, dict) and {"problems", "report"} <= doc.keys():
+        return doc
+    doc = None
+    if not dialect and not tag:
+        doc = (resident.answer(command, params, view) if resident is not None
+               else served(root, command, params, view))
+    if doc is None:
+        doc = plan_answer(root, command, weight, dialect)
+        cache.put(root, command, params, k, doc)
+    return doc
 
 
 def plan_answer(root: Path, command: str, weight: str, dialect: str | None = None,

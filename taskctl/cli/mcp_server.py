@@ -70,9 +70,11 @@ def build(tasks_dir: str | None) -> MCPServer:
                 c = out["claim"]
                 return {"claimed": out["task"], "by": c["agent"], "expires_at": c["expires_at"],
                         "next_step": f"context('{out['task']}')"}
-            from taskctl.core.plan.ranking import next_report
+            from taskctl.cli import answers
 
-            rep = next_report(backlog(False))
+            # the CLI's answer: cached, else the store's resident process's, else computed
+            rep = answers.planned(root(), "next", "auto",
+                                  view={"n": max(limit, 1), "explain": False})["report"]
             return {"free": [{"id": r["id"], "title": r["title"], "priority": r["priority"]}
                              for r in rep["tasks"][:max(limit, 1)]],
                     "held": [{"id": r["id"], "by": (r.get("claim") or {}).get("agent")}

@@ -25,32 +25,15 @@ def register(app: typer.Typer) -> None:
 def planned(ctx: typer.Context, command: str, weight: str, opts: dict) -> None:
     """Print the command's report, from the cache or computed (and cached); warnings to
     stderr. Shares its option table and renderer with the fast entry (taskctl/cli/quick.py)."""
-    import os
-
-    from taskctl.core.plan import cache
+    from taskctl.cli import answers
     from taskctl.render.planning import show, warn_doc
 
     check_weight(weight)
     st = state(ctx)
-    root = st.root()
-    params = {"weight": weight, **({"dialect": st.dialect} if st.dialect else {}),
-              **({"tag": os.environ["TASKCTL_TAG"]} if os.environ.get("TASKCTL_TAG") else {})}
-    k, doc = cache.get(root, command, params)
-    if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
-        doc = _compute(root, command, weight, st.dialect)
-        cache.put(root, command, params, k, doc)
+    doc = answers.planned(st.root(), command, weight, st.dialect,
+                          view=answers.view(command, opts))
     warn_doc(doc)
     show(command, doc["report"], opts)
-
-
-def _compute(root, command: str, weight: str, dialect: str | None = None) -> dict:
-    import os
-
-    from taskctl.cli.answers import plan_answer, served
-
-    doc = None if dialect or os.environ.get("TASKCTL_TAG") else served(
-        root, command, {"weight": weight})
-    return doc if doc is not None else plan_answer(root, command, weight, dialect)
 
 
 def next_(

@@ -90,20 +90,11 @@ def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
         if answers.clock_free(command, view, opts):
             entry.store()
         return True
-    from taskctl.core.plan import cache
-
-    params = {"weight": opts["weight"]}
-    k, doc = cache.get(root, command, params)
-    if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
-        # served: only the part drawn (a resident process keeps the whole answer)
-        doc = (resident.answer(command, params, answers.view(command, opts))
-               if resident is not None else None)
-        if doc is None:
-            try:
-                doc = answers.plan_answer(root, command, opts["weight"])
-            except Exception:  # noqa: BLE001 - the full CLI reports errors with exit codes
-                return False
-            cache.put(root, command, params, k, doc)  # a resident process keeps its own
+    try:  # cached, else from the resident process (the part drawn), else computed and stored
+        doc = answers.planned(root, command, opts["weight"], resident=resident,
+                              view=answers.view(command, opts))
+    except Exception:  # noqa: BLE001 - the full CLI reports errors with their exit codes
+        return False
     from taskctl.render.planning import show, warn_doc
 
     with entry.record():

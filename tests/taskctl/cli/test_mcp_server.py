@@ -13,7 +13,7 @@ import mcp  # noqa: F401,E402 - the mcp extra, installed by .[dev]: missing is a
 from mcp import ClientSession  # noqa: E402
 from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
-from tests.taskctl.core.lifecycle.lifecycle_support import env, independent_tree
+from tests.taskctl.core.lifecycle.lifecycle_support import env, independent_tree, tc
 
 WANTED = {"next", "show", "context", "status", "new", "set", "log", "block", "release",
           "verify", "gate_check"}
@@ -62,3 +62,36 @@ def test_mcp_session_claims_logs_and_verifies(tmp_path):
     claim = next(e for e in events if e["action"] == "claim")
     assert claim["by"] == "mcp-agent"
     assert "started via MCP" in next((root / "tasks").glob("T001-*")).read_text()
+
+
+async def _next_edit_next(repo, edit):
+    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
+                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
+                                         "mcp"])
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+        await s.initialize()
+        first = (await s.call_tool("next", {"limit": 2})).content[0].text
+        edit()
+        second = (await s.call_tool("next", {"limit": 2})).content[0].text
+    return json.loads(first), json.loads(second)
+
+
+def test_mcp_next_is_the_cli_answer_and_sees_an_edit(tmp_path):
+    """`next` through MCP gives the CLI's answer (its answer cache: stored on the first call)
+    and, in the same session, sees a task file edited after it."""
+    repo = tmp_path / "repo"
+    root = independent_tree(repo, 3, git=True)
+    cli = json.loads(tc(repo, "next", "--json", "-n", "2", check=0).stdout)["tasks"]
+    for p in (root / ".cache").glob("next-*.answer"):
+        p.unlink()  # the MCP call stores its own
+
+    def edit():
+        f = next((root / "tasks").glob("T001-*"))
+        f.write_text(f.read_text().replace("title: ", "title: Renamed ", 1))
+
+    first, second = anyio.run(_next_edit_next, repo, edit)
+    assert [(t["id"], t["title"], t["priority"]) for t in first["free"]] == [
+        (t["id"], t["title"], t["priority"]) for t in cli]
+    assert list((root / ".cache").glob("next-*.answer"))  # through the CLI's answer cache
+    assert second["free"][0]["id"] == "T001" and second["free"][0]["title"].startswith(
+        "Renamed ")
