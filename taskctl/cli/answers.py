@@ -96,12 +96,13 @@ def served(root: Path, command: str, parameters: dict[str, Any],
     question is one it answers (the detected dialect, no tag from the environment). `view`:
     only the part drawn with these options (`trimmed`)."""
     from taskctl.core.plan import cache
+
+    if not cache.enabled() or not cache.marked(root):
+        return None  # no server says it serves the store (one stat): nothing more is done
     from taskctl.core.resident import channel
 
-    if command not in channel.SERVED or set(parameters) - set(ANSWER_PARAMS[command]) \
-            or not cache.enabled():
+    if command not in channel.SERVED or set(parameters) - set(ANSWER_PARAMS[command]):
         return None
-
     resident = channel.connect(root)
     return resident.answer(command, parameters, view) if resident is not None else None
 

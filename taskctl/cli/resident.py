@@ -146,6 +146,17 @@ class Server:
     def answer(self, command: str, params: dict, view: dict | None = None) -> str:
         """The answer document of `command` for `params` (`answers.params`), JSON-encoded:
         whole, or the part that drawing it with options `view` reads (`answers.trimmed`)."""
+        got = self.computed(command, params)
+        if got[0] is not None and view is not None:
+            return _json(answers.trimmed(command, got[0], view))
+        if got[1] is None:  # encoded once, when first asked whole
+            got[1] = _json(got[0])
+        return got[1]
+
+    def computed(self, command: str, params: dict) -> list:
+        """The memo's entry for the question, computed for the store as it is now: [the
+        answer as data where a reader draws a part of it (`answers.TRIMMED`), else None;
+        its JSON, or None until asked whole]."""
         q = _question(command, params)
         while True:
             bl = self.backlog()
@@ -154,16 +165,11 @@ class Server:
                 doc = (answers.plan_answer(self.root, command, params["weight"], bl=bl)
                        if command in PLANNING else answers.compute(self.root, command, params,
                                                                    bl=bl))
-                # kept as data where a reader draws a part of it, else as its JSON
                 got = [doc, None] if command in answers.TRIMMED else [None, _json(doc)]
             self.sync()
             if self.bl_changes == self.changes:
                 self.memo[q] = got
-                if got[0] is not None and view is not None:
-                    return _json(answers.trimmed(command, got[0], view))
-                if got[1] is None:
-                    got[1] = _json(got[0])
-                return got[1]
+                return got
 
     def refresh(self) -> None:
         """The recent questions answered again for the store as it is now, the most asked
@@ -181,7 +187,7 @@ class Server:
                 self.dirty_at = time.monotonic() - QUIET
                 return
             try:
-                self.answer(command, params)
+                self.computed(command, params)  # encoded when asked, whole or in part
             except (Gone, Unwatchable):
                 raise
             except Exception:  # noqa: BLE001 - its asker is told when it asks again

@@ -137,9 +137,11 @@ def _last_line(log) -> str:
 @serve_app.command("stop")
 def stop(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Stop the store's server (nothing happens when none runs)."""
+    from taskctl.cli import autoserve
     from taskctl.core.resident import channel
 
     root = state(ctx).root()
+    autoserve.claim(root, hold=True)  # a read does not start another one at once
     st = _status(root)
     if st is not None:
         channel.request(str(root), {"op": "stop"}, timeout=5.0)
