@@ -17,12 +17,16 @@ from typing import Any
 
 from taskctl.core import order
 from taskctl.core.load import checks, markdown, safeyaml, specs
-from taskctl.core.load.readers import jsonpos, scan, words
+from taskctl.core.load.readers import scan, words
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Backlog, Source, Task
 from taskctl.core.problems import problem
 from taskctl.core.status import TaskStatus
 from taskctl.errors import NotWritable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from taskctl.core.load.readers import jsonpos
 
 
 class Top:
@@ -267,6 +271,8 @@ class Build:
 
     def json(self, path: Path) -> jsonpos.Doc | None:
         """The parsed JSON file (with positions), or None after reporting the syntax error."""
+        from taskctl.core.load.readers import jsonpos  # JSON dialects only (2 dataclasses)
+
         text = self.text(path, safeyaml.MAX_MANIFEST_BYTES)
         if text is None:
             return None
