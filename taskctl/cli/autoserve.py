@@ -33,7 +33,8 @@ import os
 import sys
 import time
 
-MIN_FILES = 2000  # a store this large loads in ~0.2 s or more after an edit
+from taskctl.core.plan.cache import LARGE as MIN_FILES  # ~0.2 s or more to load after an edit
+
 IDLE_MINUTES = 60  # as `serve start`'s default
 BACKOFF = 300.0  # seconds between two tries for one store
 TRIED = "serve.tried"

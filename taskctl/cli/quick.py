@@ -53,7 +53,10 @@ def answer(argv: list[str]) -> bool:
         entry = Entry(root, command, opts)
         # drawn before and nothing changed: the same bytes, no rich
         done = entry.replay() or _draw(entry, root, command, opts, resident)
-        if done and resident is None:  # a large store: its server started for next time
+        # a large store (or one told to): its server started for next time; a small one
+        # does not even import the check (warm reads run near the interpreter's floor)
+        if done and resident is None and (cache.files_seen(root) >= cache.LARGE
+                                          or os.environ.get("TASKCTL_SERVE")):
             from taskctl.cli import autoserve
 
             autoserve.after_read(root)

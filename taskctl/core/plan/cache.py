@@ -92,6 +92,7 @@ def key(root: Path, command: str, params: dict[str, Any]) -> str:
 
 
 MARKER = "serve.marker"  # in .cache/ while a resident process serves the store
+LARGE = 2000  # files in a read's walk: a store whose reads start its server (cli/autoserve.py)
 
 
 def marked(root: Path | str) -> bool:
