@@ -34,7 +34,7 @@ def test_entry_lines_asked_in_any_order_equal_the_whole_decode(entries, indent, 
     text = json.dumps(doc, indent=indent, ensure_ascii=False)
     whole = mf.LineIndex(text)
     whole.spans  # noqa: B018 - every entry decoded first
-    whole._counted = mf._COUNTED
+    whole._counted = 2 * len(text) + 1  # counting given up: the index of every newline
     lazy = mf.LineIndex(text)
     asks = [(i, key) for i in range(len(entries) + 1)
             for key in (None, "id", "title", "depends_on", "meta")]
@@ -49,6 +49,18 @@ def test_only_the_entries_asked_for_are_decoded():
     index = mf.LineIndex(text)
     assert index.entry(2, "title") == 13 and len(index._array[1]) == 3
     lines = [index.entry(i, "title") for i in range(40)]
-    assert lines == [5 + 4 * i for i in range(40)]  # counted first, then the newline index
-    assert "_newlines" in index.__dict__ and len(index.spans) == 40
+    assert lines == [5 + 4 * i for i in range(40)]
+    # asked in order: counted from the last one asked, no index of every newline
+    assert "_newlines" not in index.__dict__ and index._counted < 2 * len(text)
+    assert len(index.spans) == 40
+
+
+def test_lines_asked_out_of_order_fall_back_to_the_newline_index():
+    entries = [{"id": f"T{i}", "title": "x"} for i in range(40)]
+    text = json.dumps({"tasks": entries}, indent=1)
+    index = mf.LineIndex(text)
+    for _ in range(3):  # back and forth over the whole text: counting would rescan it
+        assert index.entry(39, "title") == 5 + 4 * 39 and index.entry(0, "title") == 5
+    assert "_newlines" in index.__dict__ and index._counted <= 3 * len(text)
+    assert [index.entry(i) for i in (7, 3, 30)] == [3 + 4 * i for i in (7, 3, 30)]
     assert index.entry(40) is None and mf.LineIndex("{}").entry(0) is None
