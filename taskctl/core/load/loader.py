@@ -263,7 +263,7 @@ class _Loader:
                     continue
                 self.entry_of[path] = (i, ftask)
                 merge.check_ids(self.add, self.rel, entry.id, ftask, raw, path, mpath, mline)
-                merge.merge(self.add, ftask, tp.fields(norm[0]), entry.data, raw, mpath, mline)
+                merge.merge(self.add, ftask, norm[0], entry.data, raw, mpath, mline)
                 if file_tasks.get(ftask.id) is ftask:
                     self._put(ftask, Source(self.rel(path), raw.locate, mpath, mline), i)
         self._cut(("orphans",))

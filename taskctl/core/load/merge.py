@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from taskctl.core.load import specs
+from taskctl.core.load import taskplain as tp
 from taskctl.core.load.taskpaths import filename_matches
 from taskctl.core.model import Task
 
@@ -33,17 +34,19 @@ def check_ids(add: Callable[..., None], rel: Callable, entry_id, ftask, raw, pat
             file=rel(path), line=raw.locate(("id",))[0], task=ftask.id)
 
 
-def merge(add: Callable[..., None], ftask: Task, entry: dict, entry_data: dict, raw,
+def merge(add: Callable[..., None], ftask: Task, entry: tuple, entry_data: dict, raw,
           mpath: str, mline) -> None:
-    """Fill `ftask` from its manifest entry's normalised fields (`entry`, see
-    `taskplain.fields`; the task file wins) and report drift to `add`. Reads and writes the
-    task's `__dict__`: this runs for every task on every load."""
+    """Fill `ftask` from its manifest entry's normalised task (`entry`: `taskplain.to_plain`'s
+    tuple; the task file wins) and report drift to `add`. Reads and writes the task's
+    `__dict__`, and the entry's field values by position: this runs for every task on every
+    load (a dict of the entry's fields per task: ≈ 3 µs of a 10,000-task load's each)."""
     task = ftask.__dict__
+    values = entry[2]
     file_has, entry_has = _set_keys(raw.data), _set_keys(entry_data)
-    for field in DRIFT_FIELDS:
+    for field, at in _DRIFT:
         if field not in entry_has:
             continue
-        ev = entry[field]
+        ev = values[at] if at is not None else tp.status_of(entry)
         if field not in file_has:
             task[field] = ev
             continue
@@ -55,14 +58,18 @@ def merge(add: Callable[..., None], ftask: Task, entry: dict, entry_data: dict, 
                 f"manifest says {_show(field, ev)} (file wins)", file=mpath,
                 line=mline(field), task=ftask.id)
     if "blocks" not in file_has:
-        task["blocks"] = entry["blocks"]
-    for field in _FILLED:
-        if task[field] in (None, "") and entry[field] not in (None, ""):
-            task[field] = entry[field]
+        task["blocks"] = values[_BLOCKS]
+    for field, at in _FILLED_AT:
+        if task[field] in (None, "") and (ev := values[at]) not in (None, ""):
+            task[field] = ev
     if not task["tags"]:
-        task["tags"] = entry["tags"]
+        task["tags"] = values[_TAGS]
 
 
+_AT = {f: i for i, f in enumerate(tp.FIELDS)}  # a field's position in `to_plain`'s values
+_DRIFT = tuple((f, _AT.get(f)) for f in DRIFT_FIELDS)  # status (None) is kept apart
+_FILLED_AT = tuple((f, _AT[f]) for f in _FILLED)
+_BLOCKS, _TAGS = _AT["blocks"], _AT["tags"]
 _ALIASES = frozenset(specs.n.KEY_ALIASES)
 _DEPENDENCY_KEYS = frozenset(specs.n.DEPENDENCY_KEYS) - {"depends_on"}  # the other names
 

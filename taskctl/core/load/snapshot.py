@@ -597,7 +597,7 @@ class Restored:
         self.problems = merged = []
         mline = partial(self._line, i)
         merge.check_ids(self.add, self.rel, eid, task, raw, path, mrel, mline)
-        merge.merge(self.add, task, tp.fields(tp.to_plain(etask)), data, raw, mrel, mline)
+        merge.merge(self.add, task, tp.to_plain(etask), data, raw, mrel, mline)
         bl.tasks[tid] = task
         bl.sources[tid] = Source(self.rel(path), raw.locate, mrel, mline)
         self.fresh[("file", str(path))], self.fresh[("entry-file", i)] = problems, merged

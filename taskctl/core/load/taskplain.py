@@ -33,14 +33,10 @@ def to_plain(task: Task) -> tuple:
             tuple(map(_ITEM_VALUES, task.acceptance)))
 
 
-def fields(plain: Any) -> dict[str, Any]:
-    """The normalised fields of `to_plain`'s data by name (status as `from_plain` gives it),
-    without building a `Task`: the loader merges a manifest entry into its task file's task
-    from this."""
-    status, is_enum, values, _items = plain
-    out = dict(zip(FIELDS, values, strict=True))
-    out["status"] = TaskStatus(status) if is_enum else status
-    return out
+def status_of(plain: Any) -> Any:
+    """The status of `to_plain`'s data as `from_plain` gives it, without building a `Task`
+    (the loader merges a manifest entry into its task file's task from the plain data)."""
+    return TaskStatus(plain[0]) if plain[1] else plain[0]
 
 
 def from_plain(plain: Any, front_matter: dict) -> Task:
