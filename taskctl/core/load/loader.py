@@ -110,7 +110,7 @@ class _Loader:
         rest and reads the manifest. Problems keep one order either way: the files', in
         path order, then the manifest's."""
         paths = self.paths = task_files(self.root)
-        self.bl.files_read.update(paths)  # what the files-not-read listing leaves out
+        self.bl.files_read.update(map(str, paths))  # what the files-not-read listing leaves out
         cache = self.cache
         if cache.enabled:
             looked = [cache.lookup(str(p)) for p in paths]

@@ -452,7 +452,7 @@ class Restored:
         bl = self.bl = Backlog(root=root, tasks={}, manifest=m)
         bl.deferred, bl.mvp = set(deferred), list(mvp)
         bl.phases = [Phase(name, list(tasks), hours) for name, tasks, hours in phases]
-        bl.files_read.update(self.by_str.values())
+        bl.files_read.update(self.by_str)
         mrel, by_str, tasks, sources = self.rel(self.mpath), self.by_str, bl.tasks, bl.sources
         line, locate, from_plain = self._line, self._locate, tp.from_plain
         if base is not None:

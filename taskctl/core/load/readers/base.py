@@ -253,7 +253,7 @@ class Build:
 
     def read(self, *paths: Path) -> None:
         """Mark files as used (loaded, or known parts of the store)."""
-        self.bl.files_read.update(paths)
+        self.bl.files_read.update(map(str, paths))
 
     def problem(self, name: str, message: str, path: Path | None = None,
                 line: int | None = None, task: str | None = None) -> None:

@@ -45,11 +45,12 @@ def walk(root: Path):
             yield base / n, (*rel, n)
 
 
-def unread(root: Path, read: set[Path], reader) -> list[tuple[Path, str]]:
-    """(path, why) for each task-like file under `root` that the reader did not use.
+def unread(root: Path, read: set[str], reader) -> list[tuple[Path, str]]:
+    """(path, why) for each task-like file under `root` that the reader did not use (`read`:
+    their paths as text, `Backlog.files_read`).
 
     Strings, not Paths, on the hot path: a 10,000-file tree is walked in tens of ms."""
-    seen = {str(p) for p in read}
+    seen = read
     base = str(root)
     out = []
     held = treewalk.listing(root)  # a read answer's one walk of the store

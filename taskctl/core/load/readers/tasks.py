@@ -28,10 +28,10 @@ class TasksReader(Reader):
     def load(self, root: Path, bodies: bool = True, use_cache: bool = True) -> Backlog:
         bl = loader.load_canonical(root, use_cache, bodies)
         read = bl.files_read  # the task files, listed once by the loader
-        read.add(root / "manifest.json")
+        read.add(str(root / "manifest.json"))
         ms = root / "milestones"
         if ms.is_dir():
-            read.update(p for p in ms.iterdir() if p.suffix in (".yaml", ".yml"))
+            read.update(str(p) for p in ms.iterdir() if p.suffix in (".yaml", ".yml"))
         bl.dialect = self.name
         report_int_ids(bl, [t.id for t in bl.tasks.values()
                             if type(t.front_matter.get("id")) is int])

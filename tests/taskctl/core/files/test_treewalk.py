@@ -110,10 +110,10 @@ def test_keys_are_file_keys(store: Path) -> None:
 
 def test_fingerprint_and_listings_alike(store: Path) -> None:
     before = (cache.fingerprint(store), task_files(store),
-              scan.unread(store, set(task_files(store)), READER))
+              scan.unread(store, set(map(str, task_files(store))), READER))
     with treewalk.held():
         assert (cache.fingerprint(store), task_files(store),
-                scan.unread(store, set(task_files(store)), READER)) == before
+                scan.unread(store, set(map(str, task_files(store))), READER)) == before
         assert treewalk.listing(store) is treewalk.listing(store)  # walked once
     assert treewalk.listing(store) is None  # nothing held outside
 

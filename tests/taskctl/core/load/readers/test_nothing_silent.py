@@ -67,7 +67,7 @@ def test_every_file_is_loaded_listed_or_known(files, manifest):
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(body.format(id=name))
         bl = load(root, use_cache=False)
-        loaded = {t.path for t in bl.tasks.values() if t.path} | bl.files_read
+        loaded = {t.path for t in bl.tasks.values() if t.path} | set(map(Path, bl.files_read))
         listed = {p for p, why in bl.unread if why}
         assert not loaded & listed
         for p in root.rglob("*"):
