@@ -1,13 +1,19 @@
 """A cold load of a large tree on two cores: a forked helper parses part of the task files.
 
-The helper parses its share exactly as the loader would and sends back, for each file, the
-value the per-file cache holds for it (front matter, normalised task as plain tuples,
-findings, format: `parsefile.parse_file`'s `fresh` value). The loader then rebuilds those
-files' tasks from the values as it does on a cache hit — the path the loader's tests hold
-equal to a fresh parse — while it parsed its own share in the meantime. A file the helper
-sends nothing for (unparseable, not a task, a value `marshal` cannot carry, or a helper that
-failed) is parsed by the loader itself, so the helper can only make a load faster, never
+The helper parses files exactly as the loader would and sends back, for each file, the value
+the per-file cache holds for it (front matter, normalised task as plain tuples, findings,
+format: `parsefile.parse_file`'s `fresh` value). The loader then rebuilds those files' tasks
+from the values as it does on a cache hit — the path the loader's tests hold equal to a fresh
+parse — while it read the manifest and parsed files of its own in the meantime. A file the
+helper sends nothing for (unparseable, not a task, a value `marshal` cannot carry, or a helper
+that failed) is parsed by the loader itself, so the helper can only make a load faster, never
 different.
+
+Who parses what is decided as they go (`Split`): the files are cut into chunks, the loader
+takes them from the front and the helper from the back until they meet, so a side slowed
+down (the other core busy, a larger manifest to read, a slower share of files) leaves more
+to the other instead of being waited for (a fixed share: the loader waited 40–520 ms for
+its helper on 10,000 files, docs/taskctl-performance.md part 15).
 
 Used only where it pays and is safe (`worth`): Linux, at least two usable cores, at least
 `MIN_FILES` files to parse, a single thread in the process (a fork while other threads run
@@ -17,15 +23,18 @@ can leave the child holding a lock no one releases), and `TASKCTL_LOAD_JOBS` not
 from __future__ import annotations
 
 import marshal
+import mmap
 import os
+import struct
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 # Below this the gain is small next to a second process's CPU (a load without bodies, in
 # process, one process vs a helper: 500 files 89 -> 82 ms, 1,000 187 -> 159, 2,000 388 -> 288;
 # docs/taskctl-performance.md, part 7).
 MIN_FILES = 2000
-SHARE = 0.58  # of the files to parse, the helper's part: the loader also reads the manifest
+CHUNK = 32  # files a side takes at a time (at most; a small tree is cut finer, see Split)
 
 
 def usable_cores() -> int:
@@ -64,78 +73,150 @@ def worth(n_files: int) -> bool:
     return threading.active_count() == 1 and usable_cores() >= 2
 
 
-def split(misses: list[int]) -> tuple[list[int], list[int]]:
-    """(the loader's part, the helper's part) of the indexes of the files to parse."""
-    cut = len(misses) - int(len(misses) * SHARE)
-    return misses[:cut], misses[cut:]
+class Split:
+    """The chunks of `n` files to parse, taken from the front by the loader and from the
+    back by the helper, in a shared anonymous mapping made before the fork: two counts, each
+    written by one side only (how many chunks it took) and read by the other. A side reads
+    the other's count, then writes its own, then parses the chunk: a count read late can only
+    make both parse one chunk (the loader keeps its own result), never leave one unparsed —
+    a side stops only at a chunk the other has already written as taken."""
+
+    _COUNT = struct.Struct("q")
+
+    def __init__(self, n: int):
+        self.n = n
+        self.size = max(1, min(CHUNK, n // 64))  # ~64 chunks or more: the last one is short
+        self.chunks = -(-n // self.size)
+        # anonymous and shared (MAP_SHARED), seen by both after the fork: the loader's count,
+        # the helper's, and how many bytes of values the helper has written (`Helper`)
+        self.mem = mmap.mmap(-1, 24)
+
+    def _taken(self, side: int) -> int:
+        return self._COUNT.unpack_from(self.mem, 8 * side)[0]
+
+    def _chunk(self, side: int, taken: int, c: int) -> range:
+        self._COUNT.pack_into(self.mem, 8 * side, taken)  # written before it is parsed
+        return range(c * self.size, min(self.n, (c + 1) * self.size))
+
+    def written(self) -> int:
+        return self._COUNT.unpack_from(self.mem, 16)[0]
+
+    def wrote(self, end: int) -> None:
+        self._COUNT.pack_into(self.mem, 16, end)
+
+    def front(self) -> Iterator[range]:
+        """The loader's chunks (positions in the file list), first to last, until it meets
+        the helper's."""
+        for c in range(self.chunks):
+            if c >= self.chunks - self._taken(1):
+                return
+            yield self._chunk(0, c + 1, c)
+
+    def back(self) -> Iterator[range]:
+        """The helper's chunks, last to first, until it meets the loader's."""
+        for k in range(self.chunks):
+            c = self.chunks - 1 - k
+            if c < self._taken(0):
+                return
+            yield self._chunk(1, k + 1, c)
 
 
 class Helper:
-    """A forked process parsing `paths`; `values()` waits for it and returns what it sent,
-    `cancel()` stops it. `start` gives None when no process could be started (no file
-    descriptors, a process limit): the loader then parses everything itself."""
+    """A forked process parsing, of `paths`, the chunks of `split` it takes from the back.
+    It writes each chunk's values as it finishes it (`marshal`, length-prefixed) into a
+    memory file (`memfd`) and then the count of bytes written into the shared mapping, so
+    the loader takes them in between its own chunks (`received`) — rebuilding those tasks
+    while the helper still parses, not after — and `finish` waits only for the chunk the
+    helper was at. `cancel()` stops it. `start` gives None when no process could be started
+    (no file descriptors, a process limit): the loader then parses everything itself."""
 
-    def __init__(self, pid: int, fd: int):
-        self.pid, self.fd = pid, fd
+    _LEN = struct.Struct("<q")
+
+    def __init__(self, pid: int, fd: int, split: Split):
+        self.pid, self.fd, self.split = pid, fd, split
+        self.offset = 0  # the bytes of values read so far
+        self.sent = 0  # values received (for tests and benchmarks)
 
     @classmethod
     def start(cls, paths: list[Path], root: Path) -> Helper | None:
         try:
-            read_fd, write_fd = os.pipe()
+            split = Split(len(paths))
         except OSError:
+            return None
+        try:
+            fd = os.memfd_create("taskctl-load-helper")
+        except (OSError, AttributeError):
+            split.mem.close()
             return None
         parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
+            os.close(fd)
+            split.mem.close()
             return None
         if pid == 0:  # the helper: never returns into the caller's code
             code = 1
             try:
                 from taskctl.core.files import procctl  # ctypes: only the helper imports it
 
-                os.close(read_fd)
                 if procctl.die_with_parent(parent):  # an interrupted command leaves no helper
-                    _serve(paths, root, write_fd)
+                    _serve(paths, root, fd, split)
                     code = 0
             except BaseException:  # noqa: BLE001 - the loader parses what it did not send
                 pass
             finally:
                 os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
-        os.close(write_fd)
-        return cls(pid, read_fd)
+        return cls(pid, fd, split)
 
-    def values(self) -> dict[str, tuple]:
-        """{path: cache value} for the files the helper parsed ({} if it failed)."""
-        try:
-            with os.fdopen(self.fd, "rb") as f:
-                blob = f.read()
-        except OSError:
-            blob = b""
-        finally:
-            self._reap()
-        try:
-            out = marshal.loads(blob)
-        except (EOFError, ValueError, TypeError):
+    def received(self) -> dict[int, tuple]:
+        """{position in `paths`: cache value} of the chunks the helper has written since the
+        last call (never a part of one: the count of bytes is written after them)."""
+        end = self.split.written()
+        if end <= self.offset:
             return {}
-        return out if isinstance(out, dict) else {}
+        try:
+            blob = os.pread(self.fd, end - self.offset, self.offset)
+        except OSError:
+            return {}
+        out: dict[int, tuple] = {}
+        at, size = 0, len(blob)
+        while at + 8 <= size:
+            (n,) = self._LEN.unpack_from(blob, at)
+            if n < 0 or at + 8 + n > size:
+                break
+            try:
+                chunk = marshal.loads(blob[at + 8:at + 8 + n])
+            except (EOFError, ValueError, TypeError):
+                chunk = None
+            if isinstance(chunk, dict):
+                out.update(chunk)
+            at += 8 + n
+        self.offset += at
+        self.sent += len(out)
+        return out
+
+    def finish(self) -> dict[int, tuple]:
+        """Wait for the helper to end; what it wrote since the last `received` ({} if it
+        failed before writing anything more)."""
+        self._reap()
+        try:
+            return self.received()
+        finally:
+            self._close()
 
     def cancel(self) -> None:
         """Stop the helper (the load failed or was interrupted before it was asked for its
-        values): killed, reaped, its pipe closed — it holds no inherited lock afterwards."""
+        values): killed, reaped, its memory file closed — it holds no inherited lock
+        afterwards."""
         import signal
 
         try:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:
             pass
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
         self._reap()
+        self._close()
 
     def _reap(self) -> None:
         try:
@@ -143,20 +224,46 @@ class Helper:
         except ChildProcessError:
             pass
 
+    def _close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        self.split.mem.close()
 
-def _serve(paths: list[Path], root: Path, fd: int) -> None:
-    from taskctl.core.load.filecache import marshallable
+
+def _serve(paths: list[Path], root: Path, fd: int, split: Split) -> None:
+    """The helper's work: parse the chunks it takes, writing each one's values at once."""
+    for chunk in split.back():
+        send(parse_share(paths, root, (chunk,)), fd, split)
+
+
+def parse_share(paths: list[Path], root: Path, chunks) -> dict[int, tuple]:
+    """{position in `paths`: cache value} of the files of `chunks` (ranges of positions)."""
     from taskctl.core.load.parsefile import parse_file
 
-    out: dict[str, tuple] = {}
-    for p in paths:
-        fresh: dict = {}
-        parse_file(p, root, False, None, fresh)
-        if "value" in fresh:
-            out[str(p)] = fresh["value"]
+    out: dict[int, tuple] = {}
+    for chunk in chunks:
+        for j in chunk:
+            fresh: dict = {}
+            parse_file(paths[j], root, False, None, fresh)
+            if "value" in fresh:
+                out[j] = fresh["value"]
+    return out
+
+
+def send(out: dict[int, tuple], fd: int, split: Split) -> None:
+    """Append `out` to the memory file (length, then `marshal` bytes), then publish the new
+    end in `split`: the loader reads whole chunks only."""
+    from taskctl.core.load.filecache import marshallable
+
     try:
         blob = marshal.dumps(out)
     except ValueError:  # a value marshal cannot carry: those files are parsed by the loader
         blob = marshal.dumps({k: v for k, v in out.items() if marshallable(v)})
-    with os.fdopen(fd, "wb") as f:
-        f.write(blob)
+    data = memoryview(Helper._LEN.pack(len(blob)) + blob)
+    end = split.written()
+    while data:
+        n = os.pwrite(fd, data, end)
+        data, end = data[n:], end + n
+    split.wrote(end)

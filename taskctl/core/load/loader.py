@@ -106,8 +106,8 @@ class _Loader:
     # -- task files and the manifest --------------------------------------------------------
     def read_files_and_manifest(self) -> tuple[dict, Manifest | None, mf.LineIndex | None]:
         """The task files (path -> (task, raw)) and the manifest. On a large cold tree a
-        forked helper parses part of the files (`fanout.py`) while this process parses the
-        rest and reads the manifest. Problems keep one order either way: the files', in
+        forked helper parses part of the files (`fanout.py`) while this process reads the
+        manifest and parses the rest. Problems keep one order either way: the files', in
         path order, then the manifest's."""
         paths = self.paths = task_files(self.root)
         self.bl.files_read.update(map(str, paths))  # what the files-not-read listing leaves out
@@ -119,33 +119,44 @@ class _Loader:
             looked = [(None, None)] * len(paths)
         parsed: list = [None] * len(paths)
         misses = [i for i, (_key, hit) in enumerate(looked) if hit is None]
-        helper, theirs = None, []
-        if fanout.worth(len(misses)):  # a large cold tree: a forked helper parses a share
-            _mine, theirs = fanout.split(misses)
-            helper = fanout.Helper.start([paths[i] for i in theirs], self.root)
-            for i in theirs if helper is not None else ():
-                parsed[i] = True  # below: once the helper has answered
+        # a large cold tree: a forked helper parses files from the back of the list while
+        # this process reads the manifest, then parses from the front until they meet
+        helper = fanout.Helper.start([paths[i] for i in misses], self.root) \
+            if fanout.worth(len(misses)) else None
         try:
-            for i, p in enumerate(paths):
-                if parsed[i] is None:
-                    parsed[i] = self._parse(p, *looked[i])
             before = len(self.problems)
-            m, index = self.read_manifest()  # meanwhile the helper parses its share
+            if helper is not None:
+                m, index = self.read_manifest()
+                for chunk in helper.split.front():
+                    for j in chunk:
+                        i = misses[j]
+                        parsed[i] = self._parse(paths[i], *looked[i])
+                    self._take_sent(helper.received(), misses, paths, looked, parsed)
+                self._take_sent(helper.finish(), misses, paths, looked, parsed)
+            for i, p in enumerate(paths):  # every file without a helper; else cache hits
+                if parsed[i] is None:  # and any file the helper sent nothing for
+                    parsed[i] = self._parse(p, *looked[i])
+            if helper is None:
+                m, index = self.read_manifest()
         except BaseException:
             if helper is not None:
                 helper.cancel()
             raise
         manifest_problems = self.problems[before:]
         del self.problems[before:]
-        if helper is not None:
-            sent = helper.values()
-            for i in theirs:
-                value = sent.get(str(paths[i]))  # none: parsed here
-                parsed[i] = self._parse(paths[i], looked[i][0], value, value)
         files = self._collect(parsed)
         self._cut(("manifest",))
         self.problems.extend(manifest_problems)
         return files, m, index
+
+    def _take_sent(self, sent: dict[int, tuple], misses: list[int], paths: list[Path],
+                   looked: list, parsed: list) -> None:
+        """The files the helper sent values for (positions in `misses`), rebuilt from them
+        as on a cache hit — unless this process parsed the same chunk too."""
+        for j, value in sent.items():
+            i = misses[j] if type(j) is int and 0 <= j < len(misses) else None
+            if i is not None and parsed[i] is None:
+                parsed[i] = self._parse(paths[i], looked[i][0], value, value)
 
     def _parse(self, path: Path, key, cached, computed=None) -> tuple:
         """parse_file for the loader; a value computed here (or by the helper: `computed`)

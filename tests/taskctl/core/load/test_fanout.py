@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from taskctl.core.load import fanout, filecache, loader, specs
+from taskctl.core.load import fanout, filecache, loader, parsefile, specs
 
 REPO = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -35,14 +35,14 @@ def two_cores(monkeypatch):
 def sent(monkeypatch):
     """How many files' values each helper sent back (one number per helper)."""
     counts: list[int] = []
-    values = fanout.Helper.values
+    finish = fanout.Helper.finish
 
     def spy(self):
-        out = values(self)
-        counts.append(len(out))
+        out = finish(self)
+        counts.append(self.sent)
         return out
 
-    monkeypatch.setattr(fanout.Helper, "values", spy)
+    monkeypatch.setattr(fanout.Helper, "finish", spy)
     return counts
 
 
@@ -71,6 +71,7 @@ def test_a_fanned_out_load_is_a_serial_load(example, copy_example, monkeypatch, 
     root = copy_example(example)
     monkeypatch.setattr(fanout, "MIN_FILES", 2)
     want = serial(root, monkeypatch, use_cache=False)
+    slow_manifest(monkeypatch)  # the helper takes every chunk meanwhile: no race at the end
     kinds, normalise = [], specs.from_mapping
 
     def counted(data, kind, *a, **kw):  # counts this process's work only, not the helper's
@@ -95,6 +96,126 @@ def test_a_fanned_out_load_is_a_serial_load(example, copy_example, monkeypatch, 
     assert filecache.FileCache(root).entries == written  # what a serial load caches
 
 
+def slow_manifest(monkeypatch, seconds: float = 0.4) -> None:
+    """The loader reads the manifest first, slowly (the helper meanwhile takes chunks)."""
+    read = loader._Loader.read_manifest
+
+    def slow(self):
+        time.sleep(seconds)
+        return read(self)
+
+    monkeypatch.setattr(loader._Loader, "read_manifest", slow)
+
+
+def slow_parse(monkeypatch, where: str, seconds: float = 0.02) -> None:
+    """Each file's parse slowed in the helper, the loader or both (`where`)."""
+    parse, parent = parsefile.parse_file, os.getpid()
+
+    def slow(*a, **kw):
+        fresh = (a[3] if len(a) > 3 else kw.get("cached")) is None  # not rebuilt from a value
+        if fresh and (where == "both" or (os.getpid() == parent) == (where == "loader")):
+            time.sleep(seconds)
+        return parse(*a, **kw)
+
+    monkeypatch.setattr(parsefile, "parse_file", slow)
+    monkeypatch.setattr(loader, "parse_file", slow)
+
+
+def parsed_here(monkeypatch) -> list[str]:
+    """The task files this process normalised (the helper's work is not counted)."""
+    here, normalise = [], specs.from_mapping
+
+    def counted(data, kind, *a, **kw):
+        if kind == "task":
+            here.append(data.get("id"))
+        return normalise(data, kind, *a, **kw)
+
+    monkeypatch.setattr(specs, "from_mapping", counted)
+    return here
+
+
+@pytest.mark.parametrize("slower", ["both", "helper", "loader"])
+def test_the_loader_and_its_helper_meet_where_their_speeds_take_them(
+        slower, tmp_path, monkeypatch, sent):
+    """Chunks taken from both ends (`fanout.Split`): each side parses a part that follows
+    its speed, the two parts cover every file, at most one chunk is parsed twice, and the
+    backlog is a serial load's."""
+    generate(tmp_path, 200)
+    root = tmp_path / ".tasks"
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    want = serial(root, monkeypatch, use_cache=False)
+    slow_parse(monkeypatch, slower)
+    here = parsed_here(monkeypatch)
+    same(loader.load(root, use_cache=False), want)
+    size = fanout.Split(200).size
+    assert len(sent) == 1 and len(here) + sent[0] >= 200
+    assert len(here) + sent[0] <= 200 + size  # a chunk taken by both, at most
+    if slower == "both":
+        assert 50 <= len(here) <= 150 and 50 <= sent[0] <= 150
+    elif slower == "helper":  # the loader takes most of it instead of waiting
+        assert len(here) > 150
+    else:
+        assert sent[0] > 150
+
+
+class StaleSplit(fanout.Split):
+    """A Split whose reads of a count may see any value it held before (a write not yet
+    seen by the other core), as random picks from its history."""
+
+    def __init__(self, n: int, rng):
+        super().__init__(n)
+        self.history, self.rng = ([0], [0]), rng
+
+    def _taken(self, side: int) -> int:
+        return self.rng.choice(self.history[side])
+
+    def _chunk(self, side: int, taken: int, c: int) -> range:
+        self.history[side].append(taken)
+        return super()._chunk(side, taken, c)
+
+
+def test_counts_read_late_never_leave_a_chunk_untaken():
+    """However late a side sees the other's count, every chunk is taken by one side or
+    both; a chunk is taken twice only when a count was read late."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(400):
+        n = rng.randint(1, 300)
+        s = StaleSplit(n, rng)
+        sides, taken = (s.front(), s.back()), [set(), set()]
+        live = [0, 1]
+        while live:
+            side = rng.choice(live)
+            chunk = next(sides[side], None)
+            if chunk is None:
+                live.remove(side)
+            else:
+                taken[side].update(chunk)
+        assert taken[0] | taken[1] == set(range(n)), n
+        s.mem.close()
+
+
+def test_the_sides_take_every_chunk_once():
+    """Split's counts, in every order of the two sides' steps (each reads the other's count,
+    then writes its own): every chunk taken, none by both."""
+    import itertools
+
+    for n in (1, 5, 64, 130):
+        for pattern in itertools.product((0, 1), repeat=min(n, 10) + 2):
+            s = fanout.Split(n)
+            front, back = s.front(), s.back()
+            taken: list[set] = [set(), set()]
+            steps = list(pattern) + [0] * s.chunks + [1] * s.chunks
+            for side in steps:
+                chunk = next((front, back)[side], None)
+                if chunk is not None:
+                    taken[side].update(chunk)
+            assert taken[0] | taken[1] == set(range(n)), (n, pattern)
+            assert not taken[0] & taken[1], (n, pattern)  # steps do not overlap here
+            s.mem.close()
+
+
 @pytest.mark.parametrize("jobs", ["1", ""])
 def test_the_files_problems_come_before_the_manifests(jobs, copy_example, monkeypatch):
     """The helper's files are collected after the manifest is read; their problems are still
@@ -110,24 +231,28 @@ def test_the_files_problems_come_before_the_manifests(jobs, copy_example, monkey
         "manifest-schema")
 
 
-@pytest.mark.parametrize("fault", ["raises", "killed", "garbage", "half"])
+@pytest.mark.parametrize("fault", ["raises", "killed", "garbage", "cut", "half"])
 def test_a_failing_helper_changes_nothing(fault, copy_example, monkeypatch, sent):
     root = copy_example("agent-mvp")
     want = serial(root, monkeypatch, use_cache=False)
-    serve = fanout._serve
 
-    def broken(paths, root_, fd):  # runs in the forked helper
+    def broken(paths, root_, fd, split):  # runs in the forked helper
         if fault == "raises":
             raise RuntimeError("helper fails")
         if fault == "killed":
             os.kill(os.getpid(), signal.SIGKILL)
-        if fault == "garbage":
-            os.write(fd, b"\x00not marshal data")
+        if fault == "garbage":  # bytes that are no length-prefixed marshal data
+            split.wrote(os.write(fd, b"\x05\x00\x00\x00\x00\x00\x00\x00not marshal data"))
             return
-        serve(paths[: len(paths) // 2], root_, fd)  # "half": answers for some files only
+        if fault == "cut":  # a length promising more than was written
+            split.wrote(os.write(fd, b"\xff\x00\x00\x00\x00\x00\x00\x00short"))
+            return
+        out = fanout.parse_share(paths, root_, split.back())  # "half": answers for some only
+        fanout.send(dict(list(out.items())[: len(out) // 2]), fd, split)
 
     monkeypatch.setattr(fanout, "_serve", broken)
     monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    slow_manifest(monkeypatch)  # the helper takes every chunk before the loader would
     same(loader.load(root, use_cache=False), want)
     assert len(sent) == 1
     assert sent[0] > 0 if fault == "half" else sent[0] == 0
@@ -137,10 +262,10 @@ def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.mark.parametrize("call", ["fork", "pipe"])
+@pytest.mark.parametrize("call", ["fork", "memfd_create"])
 def test_no_helper_to_be_had_changes_nothing(call, copy_example, monkeypatch, sent):
-    """A process limit (fork: EAGAIN) or no file descriptors left (pipe: EMFILE): the loader
-    parses everything itself, and leaks nothing."""
+    """A process limit (fork: EAGAIN) or no file descriptors left (memfd_create: EMFILE):
+    the loader parses everything itself, and leaks nothing."""
     root = copy_example("agent-mvp")
     want = serial(root, monkeypatch, use_cache=False)
     monkeypatch.setattr(fanout, "MIN_FILES", 2)
@@ -173,7 +298,7 @@ def no_children_yet(timeout: float = 15) -> None:
 
 def test_a_load_that_fails_stops_its_helper(copy_example, monkeypatch):
     """The loader fails after the fork (here: reading the manifest): the helper is killed
-    and reaped at once, not left blocked on its pipe holding the command's locks."""
+    and reaped at once, not left at work holding the command's locks."""
     no_children_yet()
     root = copy_example("agent-mvp")
     monkeypatch.setattr(fanout, "MIN_FILES", 2)
@@ -276,13 +401,13 @@ def test_the_helper_dies_with_an_interrupted_command(copy_example):
         from taskctl.core.load import fanout, loader
         fanout.MIN_FILES = 2
         fanout.usable_cores = lambda: 2
-        fanout._serve = lambda paths, root, fd: time.sleep(120)  # a helper still at work
+        fanout._serve = lambda paths, root, fd, split: time.sleep(120)  # still at work
 
-        def values(self):
+        def finish(self):
             print(self.pid, flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
-        fanout.Helper.values = values
+        fanout.Helper.finish = finish
         loader.load(sys.argv[1], use_cache=False)
     """)
     proc = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True,
