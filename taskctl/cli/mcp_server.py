@@ -34,6 +34,20 @@ def _agent(agent: str | None) -> str:
     return agent or os.environ.get("TASKCTL_AGENT") or f"mcp-{os.getpid()}"
 
 
+def serve_later(root: Path, tasks: int) -> None:
+    """A large store's resident process started for the questions after the next edit, as
+    the console script's reads start it (`cli/autoserve.py`; here a store of
+    `autoserve.MIN_FILES` tasks or more, the answer's count: an MCP call holds no walk of the
+    store to count its files). Nothing when a server says it serves the store already."""
+    from taskctl.core.plan import cache
+
+    if cache.marked(root) or not (tasks >= cache.LARGE or os.environ.get("TASKCTL_SERVE")):
+        return
+    from taskctl.cli import autoserve
+
+    autoserve.after_read(root, tasks)
+
+
 def build(tasks_dir: str | None) -> MCPServer:
     """The server with its tools; `tasks_dir` as for the CLI (None: search upward)."""
     srv = MCPServer("taskctl", instructions=INSTRUCTIONS, version=__version__,
@@ -73,8 +87,10 @@ def build(tasks_dir: str | None) -> MCPServer:
             from taskctl.cli import answers
 
             # the CLI's answer: cached, else the store's resident process's, else computed
-            rep = answers.planned(root(), "next", "auto",
+            r = root()
+            rep = answers.planned(r, "next", "auto",
                                   view={"n": max(limit, 1), "explain": False})["report"]
+            serve_later(r, rep.get("tasks_total", 0))
             return {"free": [{"id": r["id"], "title": r["title"], "priority": r["priority"]}
                              for r in rep["tasks"][:max(limit, 1)]],
                     "held": [{"id": r["id"], "by": (r.get("claim") or {}).get("agent")}

@@ -93,10 +93,15 @@ def store(copy_example):
 
     yield make
     for root in made:
-        tc(root, "serve", "stop")
-        for pid in _servers(root):  # one that never finished its first load
-            os.kill(pid, signal.SIGTERM)
-        assert serving(root) is None
+        stop_servers(root)
+
+
+def stop_servers(root) -> None:
+    """Stop every server of `root` (`serve stop`, then any still in its first load)."""
+    tc(root, "serve", "stop")
+    for pid in _servers(root):  # one that never finished its first load
+        os.kill(pid, signal.SIGTERM)
+    assert serving(root) is None
 
 
 @pytest.mark.parametrize(("env", "want"), [

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import anyio  # noqa: E402  (installed with mcp)
 import mcp  # noqa: F401,E402 - the mcp extra, installed by .[dev]: missing is a failure, not a skip
+import pytest
 from mcp import ClientSession  # noqa: E402
 from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
+from taskctl.cli import autoserve
+from taskctl.core.resident import channel
+from tests.taskctl.cli.test_autoserve import serving, stop_servers, wait_serving
 from tests.taskctl.core.lifecycle.lifecycle_support import env, independent_tree, tc
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
+from gen_tree import generate  # noqa: E402
 
 WANTED = {"next", "show", "context", "status", "new", "set", "log", "block", "release",
           "verify", "gate_check"}
@@ -95,3 +103,53 @@ def test_mcp_next_is_the_cli_answer_and_sees_an_edit(tmp_path):
     assert list((root / ".cache").glob("next-*.answer"))  # through the CLI's answer cache
     assert second["free"][0]["id"] == "T001" and second["free"][0]["title"].startswith(
         "Renamed ")
+
+
+async def _next_twice(repo, env_, edit):
+    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env_,
+                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
+                                         "mcp"])
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+        await s.initialize()
+        first = json.loads((await s.call_tool("next", {"limit": 3})).content[0].text)
+        st = wait_serving(repo / ".tasks") if edit is not None else None
+        if edit is not None:
+            edit()
+        second = json.loads((await s.call_tool("next", {"limit": 3})).content[0].text)
+    return first, st, second
+
+
+@pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
+@pytest.mark.parametrize(("serve", "tasks", "started"), [
+    ("", autoserve.MIN_FILES, True), ("0", autoserve.MIN_FILES, False), ("", 30, False),
+    ("1", 30, True)])
+def test_mcp_next_on_a_large_store_starts_its_server(serve, tasks, started, tmp_path):
+    """As the console script's reads: an MCP `next` on a store of `MIN_FILES` tasks starts
+    its resident process (none when told not to, none for a small store unless told to), and
+    the next call after an edit is answered by it, the same answer as a read alone."""
+    repo = tmp_path / "repo"
+    generate(repo, tasks)
+    root = repo / ".tasks"
+    env_ = {k: v for k, v in env().items() if k not in ("CI", "TASKCTL_SERVE")}
+    env_.update({"TASKCTL_SERVE": serve} if serve else {})
+    edited = []
+
+    def edit():
+        f = sorted((root / "tasks").iterdir())[1]
+        f.write_text(f.read_text().replace("title: ", "title: Edited ", 1))
+        edited.append(f)
+
+    try:
+        first, st, second = anyio.run(_next_twice, repo, env_, edit if started else None)
+        if not started:
+            assert serving(root) is None and not (root / ".cache" / autoserve.TRIED).exists()
+            assert first == second
+            return
+        after = serving(root)
+        assert after["pid"] == st["pid"] and after["answered"] > st["answered"]
+        alone = json.loads(tc(repo, "next", "--json", "-n", "3", check=0,
+                              extra={"TASKCTL_NO_CACHE": "1"}).stdout)["tasks"]
+        assert [t["id"] for t in second["free"]] == [t["id"] for t in alone]
+        assert [t["title"] for t in second["free"]] == [t["title"] for t in alone]
+    finally:
+        stop_servers(root)
