@@ -2,6 +2,7 @@
 the official MCP SDK's stdio client, this checkout beside a reference version, in the same run.
 
     python benchmarks/bench_mcp.py [--count 10000] [--calls 7] [--reference /tmp/main-export]
+                                   [--edit] [--auto]
 
 Each version serves its own copy of a generated tree (their caches differ); after one CLI read
 that fills the caches, `--calls` calls of the `next` tool (limit 5) are timed from the client,
@@ -10,6 +11,12 @@ pass` measured in the same run. No server starts on its own (`TASKCTL_SERVE=0`):
 are the MCP server's own work. `--reference DIR` holds another version's `taskctl` package
 (`git archive <rev> taskctl | tar -x -C DIR`), run as its console script would
 (`bench_table.LAUNCH`).
+
+`--edit`: before each call after the first, one task file's title is edited and 0.5 s left
+to pass (an agent's edit, then its next question). `--auto`: the MCP session runs with
+`TASKCTL_SERVE` and `CI` unset, so a version that starts the store's resident process from
+MCP (`cli/autoserve.py`) does so on the first call; the timed calls begin once it answers
+(or after 60 s), and every server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -31,16 +38,41 @@ from gen_tree import generate  # noqa: E402
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
 
-async def calls(launch: list[str], root: Path, n: int) -> list[float]:
+def edit_one(root: Path, i: int) -> None:
+    f = sorted((root / "tasks").iterdir())[7]
+    f.write_text(f.read_text().replace("title: ", f"title: E{i} ", 1))
+
+
+def serving(root: Path, wait: float) -> bool:
+    from taskctl.core.resident import channel
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if channel.request(str(root), {"op": "status"}, timeout=2.0) is not None:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+async def calls(launch: list[str], root: Path, n: int, edit: bool = False,
+                auto: bool = False) -> list[float]:
     from mcp import ClientSession
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
-    params = StdioServerParameters(command=launch[0], env=dict(os.environ),
+    env = dict(os.environ)
+    if auto:
+        env = {k: v for k, v in env.items() if k not in ("TASKCTL_SERVE", "CI")}
+    params = StdioServerParameters(command=launch[0], env=env,
                                    args=[*launch[1:], "--tasks-dir", str(root), "mcp"])
     out = []
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
-        for _ in range(n):
+        for i in range(n):
+            if i == 1 and auto:
+                serving(root, 60.0)
+            if i and edit:
+                edit_one(root, i)
+                time.sleep(0.5)
             t = time.perf_counter()
             res = await s.call_tool("next", {"limit": 5})
             out.append(time.perf_counter() - t)
@@ -56,6 +88,8 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--calls", type=int, default=7)
     ap.add_argument("--reference", type=Path, help="a directory holding another taskctl")
+    ap.add_argument("--edit", action="store_true", help="a task file edited before each call")
+    ap.add_argument("--auto", action="store_true", help="servers may start on their own")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-mcp-"))
     try:
@@ -68,16 +102,23 @@ def main() -> None:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", "pass"], check=True)
             floor.append(time.perf_counter() - t)
-        print(f"{args.count} tasks, MCP `next` (limit 5), {args.calls} calls; floor `python -c "
-              f"pass` {statistics.median(floor) * 1000:.0f} ms")
+        what = ", a task file edited before each" if args.edit else ""
+        what += ", servers on their own" if args.auto else ""
+        print(f"{args.count} tasks, MCP `next` (limit 5), {args.calls} calls{what}; floor "
+              f"`python -c pass` {statistics.median(floor) * 1000:.0f} ms")
         for name, launch in versions.items():
             root = tmp / name.replace(" ", "-") / ".tasks"
             shutil.copytree(tmp / "base" / ".tasks", root)
             subprocess.run([*launch, "next", "--json", "--tasks-dir", str(root)],
                            capture_output=True, check=True)  # the caches filled
-            got = anyio.run(calls, launch, root, args.calls)
+            try:
+                got = anyio.run(calls, launch, root, args.calls, args.edit, args.auto)
+            finally:
+                subprocess.run([*launch, "serve", "stop", "--tasks-dir", str(root)],
+                               capture_output=True)
             print(f"  {name:<14} first call {got[0] * 1000:6.0f} ms   then median "
-                  f"{statistics.median(got[1:]) * 1000:6.0f} ms", flush=True)
+                  f"{statistics.median(got[1:]) * 1000:6.0f} ms  (min {min(got[1:]) * 1000:.0f}, "
+                  f"max {max(got[1:]) * 1000:.0f})", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
