@@ -2,7 +2,7 @@
 the official MCP SDK's stdio client, this checkout beside a reference version, in the same run.
 
     python benchmarks/bench_mcp.py [--count 10000] [--calls 7] [--reference /tmp/main-export]
-                                   [--edit] [--auto]
+                                   [--edit] [--auto] [--tool next|show]
 
 Each version serves its own copy of a generated tree (their caches differ); after one CLI read
 that fills the caches, `--calls` calls of the `next` tool (limit 5) are timed from the client,
@@ -16,7 +16,8 @@ are the MCP server's own work. `--reference DIR` holds another version's `taskct
 to pass (an agent's edit, then its next question). `--auto`: the MCP session runs with
 `TASKCTL_SERVE` and `CI` unset, so a version that starts the store's resident process from
 MCP (`cli/autoserve.py`) does so on the first call; the timed calls begin once it answers
-(or after 60 s), and every server is stopped at the end.
+(or after 60 s), and every server is stopped at the end. `--tool show`: the `show` tool (of
+the edited task) instead of `next`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from gen_tree import generate  # noqa: E402
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
 
+SHOWN = "T00008"  # the task `edit_one` edits (gen_tree's ids; 10,000 tasks: five digits)
+
+
 def edit_one(root: Path, i: int) -> None:
     f = sorted((root / "tasks").iterdir())[7]
     f.write_text(f.read_text().replace("title: ", f"title: E{i} ", 1))
@@ -55,7 +59,7 @@ def serving(root: Path, wait: float) -> bool:
 
 
 async def calls(launch: list[str], root: Path, n: int, edit: bool = False,
-                auto: bool = False) -> list[float]:
+                auto: bool = False, tool: str = "next") -> list[float]:
     from mcp import ClientSession
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
@@ -74,10 +78,11 @@ async def calls(launch: list[str], root: Path, n: int, edit: bool = False,
                 edit_one(root, i)
                 time.sleep(0.5)
             t = time.perf_counter()
-            res = await s.call_tool("next", {"limit": 5})
+            args = {"limit": 5} if tool == "next" else {"task_id": SHOWN}
+            res = await s.call_tool(tool, args)
             out.append(time.perf_counter() - t)
             if res.is_error:
-                raise SystemExit(f"next failed: {res.content[0].text}")
+                raise SystemExit(f"{tool} failed: {res.content[0].text}")
     return out
 
 
@@ -90,6 +95,7 @@ def main() -> None:
     ap.add_argument("--reference", type=Path, help="a directory holding another taskctl")
     ap.add_argument("--edit", action="store_true", help="a task file edited before each call")
     ap.add_argument("--auto", action="store_true", help="servers may start on their own")
+    ap.add_argument("--tool", choices=("next", "show"), default="next")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-mcp-"))
     try:
@@ -104,7 +110,7 @@ def main() -> None:
             floor.append(time.perf_counter() - t)
         what = ", a task file edited before each" if args.edit else ""
         what += ", servers on their own" if args.auto else ""
-        print(f"{args.count} tasks, MCP `next` (limit 5), {args.calls} calls{what}; floor "
+        print(f"{args.count} tasks, MCP `{args.tool}`, {args.calls} calls{what}; floor "
               f"`python -c pass` {statistics.median(floor) * 1000:.0f} ms")
         for name, launch in versions.items():
             root = tmp / name.replace(" ", "-") / ".tasks"
@@ -112,7 +118,8 @@ def main() -> None:
             subprocess.run([*launch, "next", "--json", "--tasks-dir", str(root)],
                            capture_output=True, check=True)  # the caches filled
             try:
-                got = anyio.run(calls, launch, root, args.calls, args.edit, args.auto)
+                got = anyio.run(calls, launch, root, args.calls, args.edit, args.auto,
+                                args.tool)
             finally:
                 subprocess.run([*launch, "serve", "stop", "--tasks-dir", str(root)],
                                capture_output=True)

@@ -34,18 +34,30 @@ def _agent(agent: str | None) -> str:
     return agent or os.environ.get("TASKCTL_AGENT") or f"mcp-{os.getpid()}"
 
 
-def serve_later(root: Path, tasks: int) -> None:
+def serve_later(root: Path) -> None:
     """A large store's resident process started for the questions after the next edit, as
-    the console script's reads start it (`cli/autoserve.py`; here a store of
-    `autoserve.MIN_FILES` tasks or more, the answer's count: an MCP call holds no walk of the
-    store to count its files). Nothing when a server says it serves the store already."""
+    the console script's reads start it (`cli/autoserve.py`: `autoserve.MIN_FILES` files or
+    more, counted here — an MCP call holds no walk of the store — up to that many). Nothing
+    when a server says it serves the store already, or when servers are off (CI,
+    `TASKCTL_SERVE=0`)."""
+    from taskctl.cli import autoserve
     from taskctl.core.plan import cache
 
-    if cache.marked(root) or not (tasks >= cache.LARGE or os.environ.get("TASKCTL_SERVE")):
+    if cache.marked(root) or autoserve.mode() == "off":
         return
-    from taskctl.cli import autoserve
+    files = _files(root, autoserve.MIN_FILES)
+    if files >= autoserve.MIN_FILES or os.environ.get(autoserve.ENV):
+        autoserve.after_read(root, files)
 
-    autoserve.after_read(root, tasks)
+
+def _files(root: Path, cap: int) -> int:
+    """Files under `root`, counted up to `cap` or a little past it."""
+    n = 0
+    for _dir, _dirs, names in os.walk(root):
+        n += len(names)
+        if n >= cap:
+            break
+    return n
 
 
 def build(tasks_dir: str | None) -> MCPServer:
@@ -87,10 +99,10 @@ def build(tasks_dir: str | None) -> MCPServer:
             from taskctl.cli import answers
 
             # the CLI's answer: cached, else the store's resident process's, else computed
-            r = root()
-            rep = answers.planned(r, "next", "auto",
+            where = root()
+            rep = answers.planned(where, "next", "auto",
                                   view={"n": max(limit, 1), "explain": False})["report"]
-            serve_later(r, rep.get("tasks_total", 0))
+            serve_later(where)
             return {"free": [{"id": r["id"], "title": r["title"], "priority": r["priority"]}
                              for r in rep["tasks"][:max(limit, 1)]],
                     "held": [{"id": r["id"], "by": (r.get("claim") or {}).get("agent")}
@@ -100,9 +112,12 @@ def build(tasks_dir: str | None) -> MCPServer:
     @srv.tool(description="One task: fields, dependencies, acceptance items.")
     def show(task_id: str) -> str:
         def run():
-            from taskctl.core.plan.progress import task_report
+            from taskctl.cli import answers
 
-            r = task_report(backlog(False), task_id)  # no body field is kept below
+            # the CLI's `show` answer: cached, else the resident process's, else computed
+            where = root()
+            r = answers.answer(where, "show", {"task_id": task_id})["report"]["task"]
+            serve_later(where)
             keep = ("id", "title", "status", "priority", "phase", "milestone", "depends_on",
                     "estimated_hours", "estimated_tokens", "file", "blockers")
             out = {k: r[k] for k in keep if r.get(k) not in (None, "", [])}

@@ -105,51 +105,97 @@ def test_mcp_next_is_the_cli_answer_and_sees_an_edit(tmp_path):
         "Renamed ")
 
 
-async def _next_twice(repo, env_, edit):
+async def _twice(repo, env_, tool, tid, edit):
     params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env_,
                                    args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
                                          "mcp"])
+    args = {"limit": 3} if tool == "next" else {"task_id": tid}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
-        first = json.loads((await s.call_tool("next", {"limit": 3})).content[0].text)
+        first = json.loads((await s.call_tool(tool, args)).content[0].text)
         st = wait_serving(repo / ".tasks") if edit is not None else None
         if edit is not None:
             edit()
-        second = json.loads((await s.call_tool("next", {"limit": 3})).content[0].text)
+        second = json.loads((await s.call_tool(tool, args)).content[0].text)
     return first, st, second
 
 
 @pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
+@pytest.mark.parametrize("tool", ["next", "show"])
 @pytest.mark.parametrize(("serve", "tasks", "started"), [
     ("", autoserve.MIN_FILES, True), ("0", autoserve.MIN_FILES, False), ("", 30, False),
     ("1", 30, True)])
-def test_mcp_next_on_a_large_store_starts_its_server(serve, tasks, started, tmp_path):
-    """As the console script's reads: an MCP `next` on a store of `MIN_FILES` tasks starts
-    its resident process (none when told not to, none for a small store unless told to), and
-    the next call after an edit is answered by it, the same answer as a read alone."""
+def test_mcp_reads_on_a_large_store_start_its_server(tool, serve, tasks, started, tmp_path):
+    """As the console script's reads: an MCP `next` or `show` on a store of `MIN_FILES`
+    files starts its resident process (none when told not to, none for a small store unless
+    told to), and the call after an edit is answered by it, as a read alone answers."""
     repo = tmp_path / "repo"
     generate(repo, tasks)
     root = repo / ".tasks"
     env_ = {k: v for k, v in env().items() if k not in ("CI", "TASKCTL_SERVE")}
     env_.update({"TASKCTL_SERVE": serve} if serve else {})
-    edited = []
+    f = sorted((root / "tasks").iterdir())[1]
+    tid = f.name.split("-")[0]  # the second task (T002 or T0002: ids as wide as the count)
 
     def edit():
-        f = sorted((root / "tasks").iterdir())[1]
         f.write_text(f.read_text().replace("title: ", "title: Edited ", 1))
-        edited.append(f)
 
     try:
-        first, st, second = anyio.run(_next_twice, repo, env_, edit if started else None)
+        first, st, second = anyio.run(_twice, repo, env_, tool, tid,
+                                      edit if started else None)
         if not started:
             assert serving(root) is None and not (root / ".cache" / autoserve.TRIED).exists()
             assert first == second
             return
         after = serving(root)
         assert after["pid"] == st["pid"] and after["answered"] > st["answered"]
-        alone = json.loads(tc(repo, "next", "--json", "-n", "3", check=0,
-                              extra={"TASKCTL_NO_CACHE": "1"}).stdout)["tasks"]
-        assert [t["id"] for t in second["free"]] == [t["id"] for t in alone]
-        assert [t["title"] for t in second["free"]] == [t["title"] for t in alone]
+        argv = ["next", "-n", "3"] if tool == "next" else ["show", tid]
+        alone = json.loads(tc(repo, *argv, "--json", check=0,
+                              extra={"TASKCTL_NO_CACHE": "1"}).stdout)
+        if tool == "next":
+            assert [(t["id"], t["title"]) for t in second["free"]] == [
+                (t["id"], t["title"]) for t in alone["tasks"]]
+        else:
+            task = alone.get("task", alone)
+            assert (second["id"], second["title"]) == (task["id"], task["title"])
+            assert second["title"].startswith("Edited ")
     finally:
         stop_servers(root)
+
+
+async def _show_edit_show(repo, edit):
+    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
+                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
+                                         "mcp"])
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+        await s.initialize()
+        first = (await s.call_tool("show", {"task_id": "T002"})).content[0].text
+        edit()
+        second = (await s.call_tool("show", {"task_id": "T002"})).content[0].text
+        bad = await s.call_tool("show", {"task_id": "T999"})
+    return json.loads(first), json.loads(second), (bad.is_error, bad.content[0].text)
+
+
+def test_mcp_show_is_the_cli_answer_and_sees_an_edit(tmp_path):
+    """`show` through MCP: the CLI's `show` answer (through its answer cache), its fields as
+    the CLI gives them, an edit made during the session seen, an unknown id a tool error."""
+    repo = tmp_path / "repo"
+    root = independent_tree(repo, 3, git=True)
+    cli = json.loads(tc(repo, "show", "T002", "--json", check=0).stdout)
+    for p in (root / ".cache").glob("show-*.answer"):
+        p.unlink()  # the MCP call stores its own
+
+    def edit():
+        f = next((root / "tasks").glob("T002-*"))
+        f.write_text(f.read_text().replace("title: ", "title: Renamed ", 1))
+
+    first, second, (err, text) = anyio.run(_show_edit_show, repo, edit)
+    task = cli.get("task", cli)
+    for key in ("id", "title", "status", "priority", "file"):
+        assert first[key] == task[key], key
+    assert first["acceptance"] == [{"i": a["index"], "criterion": a["criterion"],
+                                    **({"run": a["run"]} if a["run"] else {"manual": True})}
+                                   for a in task["acceptance"]]
+    assert list((root / ".cache").glob("show-*.answer"))  # through the CLI's answer cache
+    assert second["title"].startswith("Renamed ") and second["id"] == "T002"
+    assert err and "T999" in text and "[exit 2]" in text
