@@ -133,7 +133,8 @@ class Helper:
     _LEN = struct.Struct("<q")
 
     def __init__(self, pid: int, fd: int, split: Split):
-        self.pid, self.fd, self.split = pid, fd, split
+        self.pid: int | None = pid  # None once reaped
+        self.fd, self.split = fd, split  # fd -1 once closed
         self.offset = 0  # the bytes of values read so far
         self.sent = 0  # values received (for tests and benchmarks)
 
@@ -172,6 +173,8 @@ class Helper:
     def received(self) -> dict[int, tuple]:
         """{position in `paths`: cache value} of the chunks the helper has written since the
         last call (never a part of one: the count of bytes is written after them)."""
+        if self.fd < 0:
+            return {}
         end = self.split.written()
         if end <= self.offset:
             return {}
@@ -206,29 +209,37 @@ class Helper:
             self._close()
 
     def cancel(self) -> None:
-        """Stop the helper (the load failed or was interrupted before it was asked for its
-        values): killed, reaped, its memory file closed — it holds no inherited lock
-        afterwards."""
+        """Stop the helper (the load failed or was interrupted): killed, reaped, its memory
+        file closed — it holds no inherited lock afterwards. Nothing more once `finish` (or
+        an earlier `cancel`) reaped it and closed the file: its pid and descriptor number
+        may belong to others by then."""
         import signal
 
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
         self._reap()
         self._close()
 
     def _reap(self) -> None:
+        if self.pid is None:
+            return
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+        self.pid = None
 
     def _close(self) -> None:
+        if self.fd < 0:
+            return
         try:
             os.close(self.fd)
         except OSError:
             pass
+        self.fd = -1
         self.split.mem.close()
 
 

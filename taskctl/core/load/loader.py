@@ -121,9 +121,10 @@ class _Loader:
         misses = [i for i, (_key, hit) in enumerate(looked) if hit is None]
         # a large cold tree: a forked helper parses files from the back of the list while
         # this process reads the manifest, then parses from the front until they meet
-        helper = fanout.Helper.start([paths[i] for i in misses], self.root) \
-            if fanout.worth(len(misses)) else None
+        helper = None
         try:
+            if fanout.worth(len(misses)):
+                helper = fanout.Helper.start([paths[i] for i in misses], self.root)
             before = len(self.problems)
             if helper is not None:
                 m, index = self.read_manifest()

@@ -426,3 +426,22 @@ def test_a_cgroup_cpu_quota_caps_the_usable_cores():
     assert fanout.quota_cores("50000 100000") == 1
     assert fanout.quota_cores("150000 100000") == 2
     assert fanout.quota_cores("") is None and fanout.quota_cores("x y") is None
+
+
+def test_cancel_after_finish_touches_nothing(copy_example, monkeypatch):
+    """An interrupt after `finish` (while the last values are rebuilt) leads the loader to
+    `cancel`: the helper's pid is reaped and its descriptor number may be another file's
+    by then — neither is killed nor closed again."""
+    root = copy_example("agent-mvp")
+    paths = sorted((root / "tasks").iterdir())
+    helper = fanout.Helper.start(paths, root)
+    helper.finish()
+    fd = os.open(os.devnull, os.O_RDONLY)  # most likely the memory file's old number
+    killed: list = []
+    monkeypatch.setattr(os, "kill", lambda *a: killed.append(a))
+    try:
+        helper.cancel()
+        os.fstat(fd)  # still open
+    finally:
+        os.close(fd)
+    assert killed == [] and helper.received() == {}
