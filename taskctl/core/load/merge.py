@@ -67,7 +67,8 @@ def merge(add: Callable[..., None], ftask: Task, entry: tuple, entry_data: dict,
 
 
 _AT = {f: i for i, f in enumerate(tp.FIELDS)}  # a field's position in `to_plain`'s values
-_DRIFT = tuple((f, _AT.get(f)) for f in DRIFT_FIELDS)  # status (None) is kept apart
+# status (None: `taskplain.status_of`) is kept apart; any other field must have a position
+_DRIFT = tuple((f, None if f == "status" else _AT[f]) for f in DRIFT_FIELDS)
 _FILLED_AT = tuple((f, _AT[f]) for f in _FILLED)
 _BLOCKS, _TAGS = _AT["blocks"], _AT["tags"]
 _ALIASES = frozenset(specs.n.KEY_ALIASES)
