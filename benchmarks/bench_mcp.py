@@ -39,11 +39,13 @@ from gen_tree import generate  # noqa: E402
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
 
-SHOWN = "T00008"  # the task `edit_one` edits (gen_tree's ids; 10,000 tasks: five digits)
+def edited(root: Path) -> Path:
+    """The task file `edit_one` edits (the eighth); its id is its name's first part."""
+    return sorted((root / "tasks").iterdir())[7]
 
 
 def edit_one(root: Path, i: int) -> None:
-    f = sorted((root / "tasks").iterdir())[7]
+    f = edited(root)
     f.write_text(f.read_text().replace("title: ", f"title: E{i} ", 1))
 
 
@@ -78,7 +80,8 @@ async def calls(launch: list[str], root: Path, n: int, edit: bool = False,
                 edit_one(root, i)
                 time.sleep(0.5)
             t = time.perf_counter()
-            args = {"limit": 5} if tool == "next" else {"task_id": SHOWN}
+            args = {"limit": 5} if tool == "next" else {
+                "task_id": edited(root).name.split("-")[0]}
             res = await s.call_tool(tool, args)
             out.append(time.perf_counter() - t)
             if res.is_error:

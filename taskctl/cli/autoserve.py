@@ -150,13 +150,24 @@ def spawn(root, idle: float):
     cmd = [sys.executable, "-P", "-m", "taskctl", "--tasks-dir", os.path.abspath(root),
            "serve", "run", "--idle", f"{idle:g}"]
     try:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 cwd="/", start_new_session=True, close_fds=True)
     except OSError:
         return None
     finally:
         if out >= 0:
             os.close(out)
+    _started.append(proc)
+    return proc
+
+
+_started: list = []  # the servers this process started (`reap`)
+
+
+def reap() -> None:
+    """Collect the exit of the servers this process started that have ended (a long-lived
+    caller, the MCP server: else each stays a zombie until its next subprocess)."""
+    _started[:] = [p for p in _started if p.poll() is None]
 
 
 def log(root) -> int:

@@ -43,17 +43,25 @@ def serve_later(root: Path) -> None:
     from taskctl.cli import autoserve
     from taskctl.core.plan import cache
 
-    if cache.marked(root) or autoserve.mode() == "off":
+    autoserve.reap()  # a server this process started and that has ended since
+    if autoserve.mode() == "off":
         return
-    files = _files(root, autoserve.MIN_FILES)
+    if cache.marked(root):
+        from taskctl.core.resident import channel
+
+        if channel.connect(str(root)) is not None:
+            return  # one answers (a marker left by a killed server does not count)
+    files = _files(root, autoserve.MIN_FILES, cache.UNWATCHED)
     if files >= autoserve.MIN_FILES or os.environ.get(autoserve.ENV):
         autoserve.after_read(root, files)
 
 
-def _files(root: Path, cap: int) -> int:
-    """Files under `root`, counted up to `cap` or a little past it."""
+def _files(root: Path, cap: int, skip: frozenset) -> int:
+    """Files under `root` outside the folders `skip` names (those a read's walk leaves out,
+    `cache.UNWATCHED`), counted up to `cap` or a little past it."""
     n = 0
-    for _dir, _dirs, names in os.walk(root):
+    for _dir, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip]
         n += len(names)
         if n >= cap:
             break

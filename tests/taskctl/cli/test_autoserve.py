@@ -289,3 +289,25 @@ def test_only_a_local_filesystem_counts(tmp_path):
     assert not autoserve.local("/mnt/my share/.tasks", str(mounts))
     assert autoserve.local("/mnt/nfs/scratch/repo", str(mounts))  # the longest mount wins
     assert not autoserve.local("/tmp/x", str(tmp_path / "missing"))  # unknown: never
+
+
+@linux
+def test_reap_collects_the_servers_this_process_started(monkeypatch):
+    """A long-lived caller (the MCP server) collects the exit of a server it started: no
+    zombie is left once `reap` ran; one still running is kept."""
+    monkeypatch.setattr(autoserve, "_started", [])
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    autoserve._started.extend([ended, running])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # a zombie: ended, its exit not collected
+        with open(f"/proc/{ended.pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.05)
+    autoserve.reap()
+    try:
+        assert autoserve._started == [running] and not os.path.exists(f"/proc/{ended.pid}")
+    finally:
+        running.kill()
+        running.wait()

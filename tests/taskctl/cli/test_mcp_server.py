@@ -199,3 +199,38 @@ def test_mcp_show_is_the_cli_answer_and_sees_an_edit(tmp_path):
     assert list((root / ".cache").glob("show-*.answer"))  # through the CLI's answer cache
     assert second["title"].startswith("Renamed ") and second["id"] == "T002"
     assert err and "T999" in text and "[exit 2]" in text
+
+
+@pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
+def test_mcp_reads_start_a_server_despite_a_stale_marker(tmp_path):
+    """A marker left by a server that was killed does not keep an MCP read from starting
+    one (as it does not keep the CLI's)."""
+    repo = tmp_path / "repo"
+    generate(repo, 30)
+    root = repo / ".tasks"
+    (root / ".cache").mkdir(exist_ok=True)
+    (root / ".cache" / "serve.marker").write_text("12345\n")
+    env_ = {k: v for k, v in env().items() if k != "CI"} | {"TASKCTL_SERVE": "1"}
+    try:
+        anyio.run(_twice, repo, env_, "next", "", lambda: None)  # waits for the server
+    finally:
+        stop_servers(root)
+
+
+def test_mcp_reads_count_the_files_a_read_counts(tmp_path):
+    """The files of `.cache/`, `evidence/`, `updates/` and `.git` do not make a store large
+    (the CLI's walk leaves them out too): no server for 30 tasks among 2,000 such files."""
+    repo = tmp_path / "repo"
+    generate(repo, 30)
+    root = repo / ".tasks"
+    for folder in ("evidence", "updates"):
+        (root / folder).mkdir(exist_ok=True)
+        for i in range(autoserve.MIN_FILES // 2):
+            (root / folder / f"r{i}.json").write_text("{}")
+    env_ = {k: v for k, v in env().items() if k not in ("CI", "TASKCTL_SERVE")}
+    try:
+        first, _st, second = anyio.run(_twice, repo, env_, "next", "", None)
+        assert first == second
+        assert serving(root) is None and not (root / ".cache" / autoserve.TRIED).exists()
+    finally:
+        stop_servers(root)
