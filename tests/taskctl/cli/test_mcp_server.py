@@ -27,10 +27,16 @@ WANTED = {"next", "show", "context", "status", "new", "set", "log", "block", "re
           "verify", "gate_check"}
 
 
+def server(repo, env_: dict | None = None) -> StdioServerParameters:
+    """`taskctl mcp` for the store of `repo`, as an agent's client starts it."""
+    return StdioServerParameters(command=sys.executable, cwd=str(repo),
+                                 env=env() if env_ is None else env_,
+                                 args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
+                                       "mcp"])
+
+
 async def session(repo, calls):
-    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
-                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
-                                         "mcp"])
+    params = server(repo)
     out = {}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
@@ -73,9 +79,7 @@ def test_mcp_session_claims_logs_and_verifies(tmp_path):
 
 
 async def _next_edit_next(repo, edit):
-    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
-                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
-                                         "mcp"])
+    params = server(repo)
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
         first = (await s.call_tool("next", {"limit": 2})).content[0].text
@@ -106,9 +110,7 @@ def test_mcp_next_is_the_cli_answer_and_sees_an_edit(tmp_path):
 
 
 async def _twice(repo, env_, tool, tid, edit):
-    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env_,
-                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
-                                         "mcp"])
+    params = server(repo, env_)
     args = {"limit": 3} if tool == "next" else {"task_id": tid}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
@@ -164,9 +166,7 @@ def test_mcp_reads_on_a_large_store_start_its_server(tool, serve, tasks, started
 
 
 async def _show_edit_show(repo, edit):
-    params = StdioServerParameters(command=sys.executable, cwd=str(repo), env=env(),
-                                   args=["-m", "taskctl", "--tasks-dir", str(repo / ".tasks"),
-                                         "mcp"])
+    params = server(repo)
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
         first = (await s.call_tool("show", {"task_id": "T002"})).content[0].text
