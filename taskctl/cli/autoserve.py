@@ -56,25 +56,24 @@ def mode(env=os.environ) -> str:
     return "off" if ci not in ("", "0", "false", "no") else "auto"
 
 
-def after_read(root, files: int | None = None) -> bool:
+def after_read(root) -> bool:
     """Start the server of `root` when it is wanted (see the module docstring); whether one
-    was started. Called inside the read answer's held walk (`treewalk.held()`), after the
-    answer was printed: best effort, it never raises. `files`: the store's files, counted by
-    a caller with no held walk (the MCP server)."""
+    was started. Called after the answer was given (inside the read answer's held walk,
+    `treewalk.held()`, or right after a call that took the store's fingerprint: the MCP
+    server): best effort, it never raises."""
     try:
-        return _after_read(root, files)
+        return _after_read(root)
     except Exception:  # noqa: BLE001 - the answer is out; a server is only an optimisation
         return False
 
 
-def _after_read(root, files: int | None = None) -> bool:
+def _after_read(root) -> bool:
     how = mode()
     if how == "off":
         return False
     from taskctl.core.plan.cache import enabled
 
-    big = large(root) if files is None else files >= MIN_FILES
-    if not enabled() or (how == "auto" and not (big and local(root))):
+    if not enabled() or (how == "auto" and not (large(root) and local(root))):
         return False  # no cache (the server keys them), a small or a shared store
     from taskctl.core.resident import channel
 

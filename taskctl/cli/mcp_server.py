@@ -37,7 +37,7 @@ def _agent(agent: str | None) -> str:
 def serve_later(root: Path) -> None:
     """A large store's resident process started for the questions after the next edit, as
     the console script's reads start it (`cli/autoserve.py`: `autoserve.MIN_FILES` files or
-    more, counted here — an MCP call holds no walk of the store — up to that many). Nothing
+    more in the fingerprint the call's answer lookup just took, `cache.files_seen`). Nothing
     when a server says it serves the store already, or when servers are off (CI,
     `TASKCTL_SERVE=0`)."""
     from taskctl.cli import autoserve
@@ -51,21 +51,8 @@ def serve_later(root: Path) -> None:
 
         if channel.connect(str(root)) is not None:
             return  # one answers (a marker left by a killed server does not count)
-    files = _files(root, autoserve.MIN_FILES, cache.UNWATCHED)
-    if files >= autoserve.MIN_FILES or os.environ.get(autoserve.ENV):
-        autoserve.after_read(root, files)
-
-
-def _files(root: Path, cap: int, skip: frozenset) -> int:
-    """Files under `root` outside the folders `skip` names (those a read's walk leaves out,
-    `cache.UNWATCHED`), counted up to `cap` or a little past it."""
-    n = 0
-    for _dir, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in skip]
-        n += len(names)
-        if n >= cap:
-            break
-    return n
+    if cache.files_seen(root) >= autoserve.MIN_FILES or os.environ.get(autoserve.ENV):
+        autoserve.after_read(root)
 
 
 def build(tasks_dir: str | None) -> MCPServer:

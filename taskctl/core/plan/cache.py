@@ -124,14 +124,21 @@ def _rows(root: Path) -> bytes:
     rows = marshal.dumps(found, 2)
     if held is not None:
         held.memo["fingerprint"], held.memo["files"] = rows, len(found)
+    else:
+        _counted[str(root)] = len(found)
     return rows
 
 
+_counted: dict[str, int] = {}  # root -> files of its last fingerprint taken outside held()
+
+
 def files_seen(root: Path) -> int:
-    """How many files the read answer's fingerprint of `root` covered (0 when it took none:
-    outside `treewalk.held()`, the cache disabled, a resident process's token instead)."""
+    """How many files the read answer's fingerprint of `root` covered — outside
+    `treewalk.held()`, the last one this process took (a long-lived caller: the MCP server
+    asks right after its answer's key); 0 when it took none (the cache disabled, a resident
+    process's token instead)."""
     held = treewalk.listing(root)
-    return 0 if held is None else held.memo.get("files", 0)
+    return _counted.get(str(root), 0) if held is None else held.memo.get("files", 0)
 
 
 def digest(root: Path, head: str) -> str:
