@@ -81,16 +81,12 @@ def parse(text: str) -> Any:
     elif re.search(_NON_PRINTABLE, text) is not None or _YAML_BREAKS.search(text):
         return DECLINE  # refused by PyYAML's reader, or a line break to YAML (NEL, LS, PS)
     lines = text.split("\n")
-    items = _Items()
+    items = _Items([(len(ln) - len(s), s.rstrip(" "), no) for no, ln in enumerate(lines)
+                    if (s := ln.lstrip(" ")) and s[0] != "#"])
     items.lines = lines
-    for no, ln in enumerate(lines):
-        s = ln.lstrip(" ")
-        if not s or s[0] == "#":
-            continue
-        items.append((len(ln) - len(s), s.rstrip(" "), no))
     if not items or items[0][0] != 0:
         return DECLINE
-    if max(it[0] for it in items) > _DEEPEST:
+    if max(items)[0] > _DEEPEST:  # the largest indentation (tuples compare it first)
         return DECLINE  # it might nest deeper than the limit: PyYAML's path checks (limits.py)
     try:
         i, value = _mapping(items, 0, 0)

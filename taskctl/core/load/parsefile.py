@@ -75,7 +75,9 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
         findings = [(r, tuple(k), m) for r, k, m in cached[2]]
     else:
         serrs = schema.errors("task", data)  # read with dates as strings
-        task, findings = specs.from_mapping(data, "task", id_from_filename(path), serrs)
+        tid = data.get("id")  # the file name's id only stands in for a missing one
+        fallback = "" if type(tid) is str and tid else id_from_filename(path)
+        task, findings = specs.from_mapping(data, "task", fallback, serrs)
         if fresh is not None:
             fresh["value"] = (raw.data, tp.to_plain(task), findings, raw.format)
     if (why := ids.id_problem(task.id)) is not None:

@@ -83,13 +83,19 @@ def source_digest(name: str) -> str:
 
 def valid(name: str, instance: Any) -> bool:
     """Does `instance` pass (the compiled check only, no explanations)?"""
-    from taskctl.core.load.validators.failed import JsonSchemaException
-
     try:
         _fast(name)(instance)
-    except JsonSchemaException:
+    except _failure():  # evaluated only when the check raised: no import statement per call
         return False
     return True
+
+
+@cache
+def _failure() -> type:
+    """The exception a compiled check raises for a document that does not pass."""
+    from taskctl.core.load.validators.failed import JsonSchemaException
+
+    return JsonSchemaException
 
 
 def errors(name: str, instance: Any, prefix: tuple = ()) -> list[tuple[tuple, str]]:

@@ -10,7 +10,7 @@ from typing import Any
 from taskctl.core.load import markdown, normalize, safeyaml
 from taskctl.core.load.safeyaml import FileIssue
 
-_FM_END = re.compile(r"^(?:---|\.\.\.)\s*$", re.MULTILINE)
+_SPACES = re.compile(r"\s*")
 
 
 class _Locates:
@@ -61,6 +61,27 @@ class CachedTaskFile(_Locates):
         return getattr(self, name)
 
 
+def closing(text: str, start: int) -> tuple[int, int] | None:
+    """(start, end) of the line closing the front matter: what the regex
+    `^(?:---|\\.\\.\\.)\\s*$` (MULTILINE) matches searching `text` from `start`, which begins a
+    line; None if nothing does. Candidates are found with `str.find` (the regex tried every
+    position of the front matter: ≈ 40 % of splitting a file). `\\s*$` is greedy: the end is
+    the last line break (or the text's end) before the first character that is not space."""
+    n = len(text)
+    p = start
+    while True:
+        if text.startswith(("---", "..."), p):
+            j = p + 3
+            k = _SPACES.match(text, j).end()
+            q = n if k == n else text.rfind("\n", j, k)
+            if q >= 0:
+                return p, q
+        a, b = text.find("\n---", p), text.find("\n...", p)
+        if a < 0 and b < 0:
+            return None
+        p = (b if a < 0 else a if b < 0 else min(a, b)) + 1
+
+
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(yaml_text, body, body_first_line) if the text opens with a `---` block, else None."""
     if not text.startswith("---"):
@@ -68,12 +89,12 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     first_nl = text.find("\n")
     if first_nl < 0 or text[:first_nl].strip() != "---":
         return None
-    m = _FM_END.search(text, first_nl + 1)
-    if not m:
+    end = closing(text, first_nl + 1)
+    if end is None:
         raise FileIssue("yaml-syntax", "front matter opened with '---' is never closed", 1, 1,
                         hint="add a closing '---' line after the front matter")
-    fm = text[first_nl + 1:m.start()]
-    body_start = m.end() + 1
+    fm = text[first_nl + 1:end[0]]
+    body_start = end[1] + 1
     body_line = text.count("\n", 0, min(body_start, len(text))) + 1
     return fm, text[body_start:], body_line
 

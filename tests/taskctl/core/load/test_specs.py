@@ -103,3 +103,21 @@ def test_the_task_is_the_dataclass_value() -> None:
                  front_matter=t.front_matter)
     assert t == built
     assert norm({"title": 5}, kind="task")[0].id == "T0"  # no usable id: the fallback
+
+
+def test_acceptance_items_put_each_value_in_its_field() -> None:
+    """The items are built with positional arguments (a cold load's hot path): each written
+    value lands in the field of its name, and ill-typed ones fall back to the defaults."""
+    raw = {"criterion": "c", "run": "make t", "timeout": 5, "cwd": "sub", "env": {"A": 1},
+           "inputs": ["a/*.py", 3], "requires": ["gpu"], "secret_env": ["TOKEN"]}
+    item, bare, odd = specs.acceptance_items(
+        [raw, {"criterion": "manual"}, {"run": " ", "timeout": True, "cwd": 4, "env": [],
+                                        "inputs": "x", "requires": {}, "secret_env": "S"}],
+        ["TASK_SECRET"])
+    assert dataclasses.asdict(item) == {
+        "index": 1, "criterion": "c", "run": "make t", "timeout": 5.0, "cwd": "sub",
+        "env": {"A": "1"}, "inputs": ["a/*.py"], "requires": ["gpu"],
+        "secret_env": ["TASK_SECRET", "TOKEN"], "raw": raw}
+    assert (bare.index, bare.criterion, bare.run, bare.manual) == (2, "manual", None, True)
+    assert (odd.criterion, odd.run, odd.timeout, odd.cwd, odd.env, odd.inputs, odd.requires,
+            odd.secret_env) == ("", None, None, None, {}, [], [], ["TASK_SECRET"])
