@@ -32,6 +32,7 @@ DECLINE: Any = object()  # "not my shape": parse with PyYAML
 
 _STR = scalars.STR
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
+_KEY_REST = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)(.*)", re.S)  # and what follows
 # what PyYAML's reader refuses (it would raise: let it); compiled on the first non-ASCII text
 # (~5 ms: the class spans all of Unicode)
 _NON_PRINTABLE = "[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -110,10 +111,10 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
             out[key] = value.copy() if type(value) is list else value
             i += 1
             continue
-        m = _KEY.match(s)
+        m = _KEY_REST.match(s)
         if m is None:
             raise _Decline
-        key = m.group(1)
+        key, rest = m.groups()
         if key in out:
             raise _Decline  # a duplicate: PyYAML keeps the last one; let it
         if key not in _STR_KEYS:
@@ -121,13 +122,16 @@ def _mapping(items: list, i: int, ind: int) -> tuple[int, dict]:
                 raise _Decline  # `yes:`, `null:`, `2026-01-01:` are not string keys
             if len(_STR_KEYS) < _MEMO_MAX:
                 _STR_KEYS.add(key)
-        rest = s[m.end():]
         i += 1
         if rest in _BLOCK:  # `key: |`, `key: >-`: a block scalar
             i, out[key] = _block(items, i, ind, rest)
             continue
         if rest:
-            out[key] = value = _inline(rest)
+            if rest[0] == '"' and rest.find('"', 1) == len(rest) - 1 and "\\" not in rest:
+                value = rest[1:-1]  # `_inline`'s commonest case, without its two calls
+            else:
+                value = _inline(rest)
+            out[key] = value
             if len(s) <= _MEMO_LEN and len(_LINES) < _MEMO_MAX:
                 _LINES[s] = (key, value.copy() if type(value) is list else value)
             continue
