@@ -16,7 +16,6 @@ import marshal
 from typing import Any
 
 from taskctl.core.load import schema, specs
-from taskctl.core.load import taskplain as tp
 from taskctl.core.model import Manifest
 
 TABLE = "manifest#entries"
@@ -39,17 +38,19 @@ def check(cache, m: Manifest) -> tuple[list, dict[int, tuple | None]]:
         blob = marshal.dumps(e) if keyed else b""
         rows.append((ident, e, blob, row := cache.recall(TABLE, ident, blob) if keyed else None))
         misses += row is None
-    # More than one entry to check (a first load, or many changed): one compiled check of the
-    # whole document is much cheaper than one per entry, and passes for nearly every manifest.
-    valid = misses > 1 and schema.valid("manifest", m.data)
+    # More than one entry to check (a first load, or many changed): the document is checked
+    # once without its entries, then each entry — one written the usual way is told valid by
+    # its types (`schema.usual_entry`), any other by the compiled check; nearly every manifest
+    # passes, and then no entry needs the explaining (slow) check.
+    valid = misses > 1 and schema.valid("manifest", {**m.data, "tasks": []}) and all(
+        schema.usual_entry(e) or schema.valid("manifest-entry", e) for e in tasks)
     found = [] if valid else schema.errors("manifest", {**m.data, "tasks": []})
     normalised: dict[int, tuple | None] = {}
     for i, (ident, e, blob, row) in enumerate(rows):
         if row is None:
             norm = None
             if not ident.startswith("#"):  # an entry with an id: normalised (plain data)
-                etask, efind = specs.from_mapping(e, "entry", ident)
-                norm = (tp.to_plain(etask), efind)
+                norm = specs.entry_plain(e, ident)
             row = ([] if valid else schema.errors("manifest-entry", e, ("tasks", i)), norm)
             cache.remember(TABLE, ident, blob, row)
         errs, normalised[i] = row

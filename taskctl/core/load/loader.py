@@ -247,8 +247,8 @@ class _Loader:
                 if norm is not None:
                     efind = [(r, tuple(k), msg) for r, k, msg in norm[1]]
                 else:
-                    etask, efind = specs.from_mapping(entry.data, "entry", entry.id)
-                    norm = (tp.to_plain(etask), efind)
+                    norm = specs.entry_plain(entry.data, entry.id)
+                    efind = norm[1]
 
                 def mline(key, i=i):
                     return index.entry(i, key)

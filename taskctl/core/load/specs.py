@@ -11,6 +11,7 @@ from typing import Any
 from taskctl.core.files.paths import repo_relative_problem
 from taskctl.core.load import normalize as n
 from taskctl.core.load import schema
+from taskctl.core.load import taskplain as tp
 from taskctl.core.model import AcceptanceItem, Task
 from taskctl.core.status import TaskStatus
 
@@ -111,6 +112,56 @@ def from_mapping(data: dict[str, Any], kind: str, fallback_id: str = "",
     findings.extend(_confinement(acceptance))
     findings.extend(("alias-spelling", a.path, a.message) for a in notes)
     return t, findings
+
+
+# The keys a manifest entry is usually written with: `entry_plain` reads such an entry on the
+# spot when each holds the type it should (anything else goes through `from_mapping`)
+_PLAIN_ENTRY_KEYS = frozenset({"id", "title", "file", "status", "priority", "phase",
+                               "milestone", "depends_on", "blocks", "tags", *n.ESTIMATE_KEYS})
+
+
+def entry_plain(data: dict[str, Any], fallback_id: str = "") -> tuple[tuple, list[Finding]]:
+    """`(taskplain.to_plain(task), findings)` for `task, findings = from_mapping(data,
+    "entry", fallback_id)`. A cold load normalises every manifest entry (10,000 on a
+    10,000-task tree) and keeps only this plain data; an entry written the usual way (the
+    keys above, canonical status and priority, lists of strings, typed scalars) is read
+    straight into it — no `Task` built and taken apart again, no finding possible. Any other
+    goes through `from_mapping` (tests/taskctl/core/load/test_specs.py holds both equal)."""
+    get = data.get
+    status, p, deps = get("status"), get("priority"), get("depends_on")
+    blocks, tags, title = get("blocks"), get("tags"), get("title")
+    phase, milestone, file = get("phase"), get("milestone"), get("file")
+    if (data.keys() <= _PLAIN_ENTRY_KEYS
+            and type(status) is str and status in _STATUSES
+            and type(p) is str and p in _PRIORITIES
+            and (type(deps) is list and all(type(x) is str for x in deps)
+                 or deps is None)  # absent or null: no dependency, as from_mapping reads it
+            and (blocks is None or type(blocks) is list and all(type(x) is str for x in blocks))
+            and (tags is None or type(tags) is list and all(type(x) is str for x in tags))
+            and (title is None or type(title) is str)
+            and (phase is None or type(phase) is str or type(phase) is int)
+            and (milestone is None or type(milestone) is str)
+            and (file is None or type(file) is str)):
+        tid = get("id")
+        values = (
+            tid if isinstance(tid, str) and tid else fallback_id,
+            title or "",
+            _PRIORITIES[p],
+            list(dict.fromkeys(deps)) if deps is not None else [],
+            blocks.copy() if blocks is not None else [],
+            tags.copy() if tags is not None else [],
+            str(phase) if phase is not None else None,
+            milestone,
+            False,  # mvp: only a priority such as `P1-mvp` says so
+            *[v if isinstance(v, _NUMBER) and not isinstance(v, bool) and v >= 0 else None
+              for v in map(get, n.ESTIMATE_KEYS)],
+            None, None, None, None,  # the TIME_KEYS: not among the keys read here
+            "",  # description
+            {"file": file} if "file" in data else {},  # the only key here the model does not know
+        )
+        return (status, False, values, ()), []
+    task, findings = from_mapping(data, "entry", fallback_id)
+    return tp.to_plain(task), findings
 
 
 def _confinement(items: list[AcceptanceItem]) -> list[Finding]:

@@ -5,13 +5,23 @@ spot give what `normalize.py` gives for them, every other spelling is read and n
 from __future__ import annotations
 
 import dataclasses
+import json
+import marshal
+import sys
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taskctl.core.load import specs
 from taskctl.core.load import taskplain as tp
 from taskctl.core.model import Task
 from taskctl.core.status import TaskStatus
+
+REPO = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from gen_tree import generate  # noqa: E402
 
 
 def norm(data: dict, kind: str = "entry"):
@@ -121,3 +131,76 @@ def test_acceptance_items_put_each_value_in_its_field() -> None:
     assert (bare.index, bare.criterion, bare.run, bare.manual) == (2, "manual", None, True)
     assert (odd.criterion, odd.run, odd.timeout, odd.cwd, odd.env, odd.inputs, odd.requires,
             odd.secret_env) == ("", None, None, None, {}, [], [], ["TASK_SECRET"])
+
+
+# -- entry_plain: a manifest entry read straight into plain data --------------------------
+
+def _reference_plain(data: dict, fallback: str = "T0") -> bytes:
+    task, findings = specs.from_mapping(data, "entry", fallback)
+    return marshal.dumps((tp.to_plain(task), findings), 2)  # typed: 1, 1.0, True differ;
+    # version 2: no back-references, whose flags follow reference counts, not values
+
+
+def _manifest_entries(tmp_path: Path) -> list[dict]:
+    out = []
+    for tasks in [*(REPO / "tests").rglob(".tasks"), REPO / ".tasks",
+                  *(REPO.parent / "shared" / "examples").glob("*/.tasks"),
+                  generate(tmp_path / "gen", 300)]:
+        mf = tasks / "manifest.json"
+        try:
+            doc = json.loads(mf.read_text())
+        except (OSError, ValueError):
+            continue
+        entries = doc.get("tasks") if isinstance(doc, dict) else None
+        out += [e for e in entries or [] if isinstance(e, dict)]
+    return out
+
+
+def test_entry_plain_equals_from_mapping_on_every_fixture_entry(tmp_path) -> None:
+    entries = _manifest_entries(tmp_path)
+    assert len(entries) > 350
+    for e in entries:
+        assert marshal.dumps(specs.entry_plain(e, "T0"), 2) == _reference_plain(e), e
+
+
+def test_entry_plain_reads_the_usual_entry_without_from_mapping(tmp_path, monkeypatch) -> None:
+    """Every entry of a generated tree takes the direct way (from_mapping is not called)."""
+    entries = json.loads((generate(tmp_path / "gen", 200) / "manifest.json").read_text())["tasks"]
+    monkeypatch.setattr(specs, "from_mapping", lambda *a: pytest.fail(f"not direct: {a[0]}"))
+    for e in entries:
+        specs.entry_plain(e, "T0")
+
+
+_KEYS = ["id", "title", "file", "status", "priority", "phase", "milestone", "depends_on",
+         "blocks", "tags", "estimated_hours", "estimated_tokens", "actual_hours", "actual_tokens",
+         "dependencies", "blocked_by", "est_tokens", "created_at", "created", "description",
+         "acceptance", "notes"]
+_SCALARS = st.one_of(
+    st.sampled_from(["pending", "in_progress", "done", "Pending", "blocked", "P0", "P2", "P1-mvp",
+                     "p3", "high", "T1", "T2", "", " ", "a, b", "phase-1"]),
+    st.integers(-3, 5), st.floats(-2, 8, allow_nan=False), st.booleans(), st.none())
+_VALUES = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=4),
+                    st.dictionaries(st.sampled_from(["run", "criterion"]), _SCALARS, max_size=2))
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=9))
+def test_entry_plain_equals_from_mapping_on_generated_entries(entry) -> None:
+    assert marshal.dumps(specs.entry_plain(entry, "T0"), 2) == _reference_plain(entry), entry
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(st.fixed_dictionaries(
+    {"id": st.sampled_from(["T1", "", 5]), "status": st.sampled_from(["pending", "completed"]),
+     "priority": st.sampled_from(["P0", "P4"]),
+     "depends_on": st.lists(st.sampled_from(["T1", "T2", "T3"]), max_size=4)},
+    optional={"title": st.sampled_from(["x", ""]), "file": st.sampled_from(["tasks/T1.md", None]),
+              "phase": st.sampled_from(["p", 2, True, None]),
+              "milestone": st.sampled_from(["m", None]),
+              "blocks": st.one_of(st.none(), st.lists(st.sampled_from(["T4", "T4", "T5"]))),
+              "tags": st.one_of(st.none(), st.lists(st.sampled_from(["a", "b"]))),
+              "estimated_hours": st.one_of(st.integers(-1, 3), st.floats(-1, 3), st.booleans()),
+              "actual_tokens": st.one_of(st.integers(0, 9), st.none())}))
+def test_entry_plain_equals_from_mapping_on_usual_entries(entry) -> None:
+    """Entries close to the usual shape: most take the direct way, and equal the other."""
+    assert marshal.dumps(specs.entry_plain(entry, "T0"), 2) == _reference_plain(entry), entry

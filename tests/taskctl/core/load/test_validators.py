@@ -178,3 +178,53 @@ def test_decimal_stands_in_without_importing_it():
     assert schema.valid("task", doc)
     doc["acceptance"][0]["timeout"] = "2.5"
     assert not schema.valid("task", doc)
+
+
+# -- schema.usual_entry: a manifest entry told valid by its types --------------------------
+
+def test_usual_entry_shapes_are_the_shipped_schemas():
+    """Every property of `$defs/entry` but `id` is in exactly one of the shapes
+    `usual_entry` knows, and has exactly that rule (a schema edit fails here first)."""
+    whole = schema.definition("manifest")
+    props = whole["$defs"]["entry"]["properties"]
+    rules = {"string": {"type": "string"}, "text_or_int": {"type": ["string", "integer"]},
+             "list": {"$ref": "#/$defs/id_list"}, "number": {"$ref": "#/$defs/estimate"}}
+    shapes = {"string": schema.ENTRY_TEXT, "text_or_int": schema.ENTRY_TEXT_OR_INT,
+              "list": schema.ENTRY_LISTS, "number": schema.ENTRY_NUMBERS}
+    assert set(props) - {"id"} == set().union(*shapes.values())
+    for shape, keys in shapes.items():
+        for k in keys:
+            assert props[k] == rules[shape], k
+    assert whole["$defs"]["id_list"] == {"type": "array", "items": {"type": "string"}}
+    assert whole["$defs"]["estimate"] == {"type": "number", "minimum": 0}
+    assert props["id"] == {"type": "string", "minLength": 1}
+    assert whole["$defs"]["entry"]["additionalProperties"] is True
+    assert whole["$defs"]["entry"]["required"] == ["id"]
+    assert whole["properties"]["tasks"] == {"type": "array", "items": {"$ref": "#/$defs/entry"}}
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_usual_entry_is_only_said_of_valid_entries(data):
+    keys = keys_of("manifest-entry") + ["unknown_key", "notes"]
+    values = JSONS | st.lists(st.sampled_from(["T1", "a", ""]), max_size=3) | st.floats(-1, 9)
+    entry = data.draw(st.dictionaries(st.sampled_from(keys), values, max_size=8))
+    if data.draw(st.booleans()):
+        entry["id"] = data.draw(st.sampled_from(["T1", "", 7, None]))
+    if schema.usual_entry(entry):
+        assert outcome(compiled("manifest-entry"), entry)[0] == "ok", entry
+
+
+def test_usual_entry_takes_the_generated_trees_entries(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from gen_tree import generate
+
+    entries = json.loads((generate(tmp_path / "g", 300) / "manifest.json").read_text())["tasks"]
+    assert all(schema.usual_entry(e) for e in entries)
+    bundled = json.loads((REPO / ".tasks" / "manifest.json").read_text("utf-8"))["tasks"]
+    assert sum(map(schema.usual_entry, bundled)) > 0.9 * len(bundled)
+    assert not schema.usual_entry({"id": "T1", "estimated_hours": -1})
+    assert not schema.usual_entry({"id": "T1", "tags": [1]})
+    assert not schema.usual_entry({"id": "T1", "phase": True})
+    assert not schema.usual_entry({"id": "", "title": "x"})
