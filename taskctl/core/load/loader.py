@@ -228,8 +228,11 @@ class _Loader:
             self.bl.phases = mf.phases(m.data)
             self.bl.mvp = mf.mvp_tasks(m.data)
             seen: dict[str, int] = {}
+            # each manifest entry and its file's merge open a slot (`_cut`, written out here:
+            # 20,000 calls on a 10,000-task tree)
+            cut, problems = self.cuts.append, self.problems
             for i, entry in enumerate(m.entries):
-                self._cut(("entry", i))
+                cut((len(problems), ("entry", i)))
                 if not entry.id:
                     continue
                 if (why := ids.id_problem(entry.id)) is not None:
@@ -244,16 +247,15 @@ class _Loader:
                 seen[entry.id] = i
                 path = self._entry_file(entry.data, entry.id, files, file_tasks)
                 norm = self._normalised.get(i)  # see entryrows.check
-                if norm is not None:
-                    efind = [(r, tuple(k), msg) for r, k, msg in norm[1]]
-                else:
+                if norm is None:
                     norm = specs.entry_plain(entry.data, entry.id)
-                    efind = norm[1]
 
                 def mline(key, i=i):
                     return index.entry(i, key)
 
-                merge.entry_findings(self.add, entry.id, efind, mpath, mline)
+                if norm[1]:  # the entry's own findings (aliases, unknown values)
+                    efind = [(r, tuple(k), msg) for r, k, msg in norm[1]]
+                    merge.entry_findings(self.add, entry.id, efind, mpath, mline)
                 if path is None:
                     declared = entry.data.get("file")
                     where = f"file {declared!r} does not exist" if declared else "no task file"
@@ -265,7 +267,7 @@ class _Loader:
                     continue
                 paired.add(path)
                 ftask, raw = by_path.get(path, (None, None))
-                self._cut(("entry-file", i))
+                cut((len(problems), ("entry-file", i)))
                 if ftask is None:  # unparseable file: the entry stands in
                     etask = tp.from_plain(norm[0], dict(entry.data))
                     etask.format, etask.path = "manifest", path

@@ -57,9 +57,12 @@ def unread(root: Path, read: set[str], reader) -> list[tuple[Path, str]]:
     for dirpath, dirs, names in (os.walk if held is None else held.walk)(base):
         dirs[:] = sorted(d for d in dirs if d.lower() not in NON_TASK_DIRS)
         rel = () if dirpath == base else tuple(os.path.relpath(dirpath, base).split(os.sep))
-        for n in sorted(names):
-            full = os.path.join(dirpath, n)
-            if full in seen or not n.lower().endswith(TASKISH):
+        prefix = os.path.join(dirpath, "")
+        # the files not read, told apart in C (set difference): a folder of 10,000 task files
+        # that were all read costs no Python step per file
+        for full in sorted(set(map(prefix.__add__, names)).difference(seen)):
+            n = full[len(prefix):]
+            if not n.lower().endswith(TASKISH):
                 continue
             parts = (*rel, n)
             if known_non_task(parts) or reader.known(parts):

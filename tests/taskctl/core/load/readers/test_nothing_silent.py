@@ -80,3 +80,19 @@ def test_every_file_is_loaded_listed_or_known(files, manifest):
             assert any(p.code == "W102" for p in bl.problems)
     finally:
         shutil.rmtree(tmp)
+
+
+def test_files_not_read_are_listed_in_path_order(tmp_path):
+    """The listing (and its W160 warnings) comes in walk order, each folder's files sorted
+    by name, whatever order the folder or a set gives them in."""
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "manifest.json").write_text(json.dumps({"tasks": []}))
+    (root / "tasks" / "T1-a.md").write_text(BODIES[0].format(id="T1"))
+    names = [f"n{i:02d}-{c}.txt" for i, c in enumerate("qwertyuiopasdfghjklzxcvbnm")]
+    for sub in ("tasks", "notes"):
+        (root / sub).mkdir(exist_ok=True)
+        for n in reversed(names):
+            (root / sub / n).write_text("x\n")
+    listed = [p.relative_to(root).as_posix() for p, _why in load(root, use_cache=False).unread]
+    assert listed == [f"notes/{n}" for n in names] + [f"tasks/{n}" for n in names]
