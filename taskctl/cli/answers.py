@@ -147,6 +147,9 @@ def plan_answer(root: Path, command: str, weight: str, dialect: str | None = Non
               "critical-path": lambda b, w: cpm.schedule(b, w).to_dict()}[command](bl, weight)
     report.setdefault("tasks_total", len(bl.tasks))
     report.setdefault("dialect", bl.dialect)
+    from taskctl.core.load import hold_to_exit
+
+    hold_to_exit(bl)  # a read answer frees its backlog at its exit: not at all
     return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report,
             "unread": len(bl.unread)}
 
@@ -172,6 +175,9 @@ def compute(root: Path, command: str, opts: dict[str, Any], dialect: str | None 
         from taskctl.core.load.loader import load
 
         bl = load(root, bodies=False, dialect=dialect)
+    from taskctl.core.load import hold_to_exit
+
+    hold_to_exit(bl)  # a read answer frees its backlog at its exit: not at all
     doc: dict[str, Any] = {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)],
                            "unread": len(bl.unread)}
     if command == "validate":

@@ -14,14 +14,17 @@ def fewer_collections() -> None:
 def short_lived(on: bool) -> None:
     """Whether this process is a read command that exits once it has answered (the console
     script's read answers, not a writer, not `app.main` called in-process by a host): work
-    that may outlive the answer is then forked off (`core/load/__init__.py`). Turned off,
-    what was left for the exit is stored now: the full CLI that takes over loads again (and
-    finds it), a host goes on with what it loaded."""
+    that may outlive the answer is then forked off, and what it is done with is held to the
+    exit (`core/load/__init__.py`). Turned off, what was held is freed and what was left for
+    the exit is stored now: the full CLI that takes over loads again (and finds it), a host
+    goes on with what it loaded."""
     import sys
 
     import taskctl.core.load
 
     taskctl.core.load.SHORT_LIVED = on
+    if not on:  # the process goes on: what a read answer held for its exit is freed now
+        taskctl.core.load.release_held()
     stored = sys.modules.get("taskctl.core.load.snapshot")  # not imported: nothing pending
     if not on and stored is not None:
         stored.flush()

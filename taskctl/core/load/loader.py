@@ -19,6 +19,7 @@ from taskctl.core.load import (
     entryrows,
     fanout,
     filecache,
+    hold_to_exit,
     ids,
     merge,
     milestones,
@@ -443,6 +444,7 @@ def load_canonical(root: Path, use_cache: bool, bodies: bool) -> Backlog:
     # there too (10,000 files: ~0.2 s the answer no longer waits for)
     ld.cache_deferred = kept is None and use_cache and not bodies and snapshot.forks_at_exit()
     bl = ld.load()
+    hold_to_exit(ld)  # its working tables: a read answer frees them at its exit (not at all)
     if kept is not None:
         kept.keep(ld, bl)
     if use_cache and not bodies:

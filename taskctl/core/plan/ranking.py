@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from taskctl.core.files import claims
+from taskctl.core.load import hold_to_exit
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import generations, natural, natural_key, topological_order
 from taskctl.core.plan import cpm, estimates
@@ -327,6 +328,7 @@ def next_report(bl: Backlog, weight: str = "auto") -> dict:
             held_rows.append(row)
         else:
             tasks.append(row)
+    hold_to_exit(sched, why, ranked)  # a read answer frees them at its exit: not at all
     return {"weight": sched.weight, "total": cpm.num(sched.total), "tasks": tasks,
             "held": held_rows, "not_listed": not_listed(bl, sched, why),
             "warnings": sched.warnings}
