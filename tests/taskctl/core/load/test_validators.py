@@ -228,3 +228,92 @@ def test_usual_entry_takes_the_generated_trees_entries(tmp_path):
     assert not schema.usual_entry({"id": "T1", "tags": [1]})
     assert not schema.usual_entry({"id": "T1", "phase": True})
     assert not schema.usual_entry({"id": "", "title": "x"})
+
+
+# -- schema.usual_task: task front matter told valid by its types --------------------------
+
+def _rule(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k != "description"}  # annotations aside
+
+
+def test_usual_task_shapes_are_the_shipped_schemas():
+    whole = schema.definition("task")
+    props = {k: _rule(v) for k, v in whole["properties"].items()}
+    rules = {"text": {"type": "string"}, "text_or_int": {"type": ["string", "integer"]},
+             "id_list": {"$ref": "#/$defs/id_list"}, "number": {"$ref": "#/$defs/estimate"}}
+    shapes = {"text": schema.TASK_TEXT, "text_or_int": schema.TASK_TEXT_OR_INT,
+              "id_list": schema.TASK_ID_LISTS, "number": schema.TASK_NUMBERS}
+    assert set(props) - {"id", "acceptance"} == set().union(*shapes.values(),
+                                                            schema.TASK_TEXT_LISTS)
+    for shape, keys in shapes.items():
+        for k in keys:
+            assert props[k] == rules[shape], k
+    assert props["tags"] == {"type": "array", "items": {"type": "string"}}
+    assert props["secret_env"] == {"$ref": "#/$defs/string_list"}
+    assert whole["$defs"]["string_list"] == {"type": "array", "items": {"type": "string"}}
+    assert whole["$defs"]["id_list"] == {"oneOf": [
+        {"type": "array", "items": {"type": "string", "minLength": 1}}, {"type": "string"}]}
+    assert whole["$defs"]["estimate"] == {"type": "number", "minimum": 0}
+    assert props["id"] == {"type": "string", "minLength": 1,
+                           "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"}
+    assert props["acceptance"] == {"type": "array",
+                                   "items": {"$ref": "#/$defs/acceptance_item"}}
+    assert whole.get("additionalProperties", True) is True and whole["required"] == ["id"]
+    item = whole["$defs"]["acceptance_item"]
+    assert item["required"] == ["criterion"] and item["additionalProperties"] is False
+    assert {k: _rule(v) for k, v in item["properties"].items()} == {
+        "criterion": {"type": "string", "minLength": 1},
+        "run": {"type": "string", "minLength": 1},
+        "timeout": {"type": "number", "exclusiveMinimum": 0},
+        "cwd": {"type": "string"},
+        "env": {"type": "object", "additionalProperties": {"type": ["string", "number",
+                                                                   "boolean"]}},
+        "inputs": {"$ref": "#/$defs/string_list"},
+        "requires": {"type": "array", "items": {"type": "string", "enum": sorted(
+            schema.ITEM_REQUIRES, key=["gpu", "tpu", "network", "docker"].index)}},
+        "secret_env": {"$ref": "#/$defs/string_list"}}
+    assert schema.ITEM_TEXT_LISTS == {"inputs", "secret_env"}
+
+
+_TYPED = (st.sampled_from(["", "T1", "x y", "gpu", "docker", "P1", "-bad", "a.b_c-1"])
+          | st.integers(-2, 9) | st.floats(-1, 9) | st.booleans() | st.none())
+_ITEMS = st.dictionaries(
+    st.sampled_from(["criterion", "run", "timeout", "cwd", "env", "inputs", "requires",
+                     "secret_env", "cmd"]),
+    _TYPED | st.lists(_TYPED, max_size=3) | st.dictionaries(
+        st.sampled_from(["A", "B"]), _TYPED, max_size=2), max_size=5)
+
+
+@settings(max_examples=2000, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_usual_task_is_only_said_of_valid_front_matter(data):
+    keys = keys_of("task") + ["unknown_key", "owner"]
+    values = _TYPED | st.lists(_TYPED, max_size=3) | st.lists(_ITEMS, max_size=3) | JSONS
+    doc = data.draw(st.dictionaries(st.sampled_from(keys), values, max_size=9))
+    if data.draw(st.booleans()):
+        doc["id"] = data.draw(st.sampled_from(["T1", "", "-x", "T1\n", "a.b", 7]))
+    if data.draw(st.booleans()):
+        doc["acceptance"] = data.draw(st.lists(_ITEMS, max_size=3))
+    if schema.usual_task(doc):
+        assert outcome(compiled("task"), doc)[0] == "ok", doc
+
+
+def test_usual_task_takes_the_front_matter_written_the_usual_way(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from gen_tree import generate
+
+    root = generate(tmp_path / "g", 200)
+    docs = [taskfile.read(p, root, dates_as_strings=True).data
+            for p in sorted((root / "tasks").iterdir())]
+    assert len(docs) == 200 and all(schema.usual_task(d) for d in docs)
+    bundled = [taskfile.read(p, REPO / ".tasks", require_front_matter=False,
+                             dates_as_strings=True)
+               for p in sorted((REPO / ".tasks" / "tasks").iterdir())]
+    docs = [r.data for r in bundled if r is not None]
+    assert sum(map(schema.usual_task, docs)) > 0.9 * len(docs)
+    for bad in ({"id": "T1\n"}, {"id": "T1", "acceptance": [{"criterion": "c", "x": 1}]},
+                {"id": "T1", "depends_on": [""]}, {"id": "T1", "estimated_hours": True},
+                {"id": "T1", "acceptance": [{"criterion": "c", "timeout": 0}]},
+                {"id": "T1", "acceptance": [{"criterion": "c", "requires": ["cpu"]}]}):
+        assert not schema.usual_task(bad), bad
