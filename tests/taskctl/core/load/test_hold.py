@@ -28,23 +28,15 @@ def nothing_held(monkeypatch):
     monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)
 
 
-def test_a_short_lived_answer_holds_values_to_its_exit(monkeypatch):
-    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", True)
+@pytest.mark.parametrize("short", [True, False])
+def test_held_to_the_exit_in_a_short_lived_answer_only(monkeypatch, short):
+    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", short)
     thing = Thing()
     ref = weakref.ref(thing)
     hold_to_exit(thing)
     del thing
     gc.collect()
-    assert ref() is not None
-
-
-def test_anywhere_else_values_are_freed_as_usual(monkeypatch):
-    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)
-    thing = Thing()
-    ref = weakref.ref(thing)
-    hold_to_exit(thing)
-    del thing
-    assert ref() is None
+    assert (ref() is not None) is short  # anywhere else: freed as usual
 
 
 def test_a_process_that_goes_on_frees_what_was_held():
