@@ -19,3 +19,13 @@ def no_racy_window(monkeypatch):
     from taskctl.core.load import filecache
 
     monkeypatch.setattr(filecache, "RACY_NS", 0)
+
+
+@pytest.fixture(autouse=True)
+def nothing_held_past_a_test(monkeypatch):
+    """A test that turns `SHORT_LIVED` on (a read answer in process) would leave what the
+    answer held for its exit (`core.load.hold_to_exit`) alive for the rest of the run: each
+    test gets its own list, dropped with it."""
+    import taskctl.core.load
+
+    monkeypatch.setattr(taskctl.core.load, "_HELD", [])

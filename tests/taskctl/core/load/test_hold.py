@@ -22,9 +22,8 @@ class Thing:
 
 
 @pytest.fixture(autouse=True)
-def nothing_held(monkeypatch):
-    monkeypatch.setattr(taskctl.core.load, "_HELD", [])
-    yield
+def long_lived_after(monkeypatch):
+    yield  # (each test's own `_HELD`: tests/taskctl/conftest.py)
     monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)
 
 

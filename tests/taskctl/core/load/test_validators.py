@@ -197,9 +197,12 @@ def test_usual_entry_shapes_are_the_shipped_schemas():
             assert props[k] == rules[shape], k
     assert whole["$defs"]["id_list"] == {"type": "array", "items": {"type": "string"}}
     assert whole["$defs"]["estimate"] == {"type": "number", "minimum": 0}
-    assert props["id"] == {"type": "string", "minLength": 1}
-    assert whole["$defs"]["entry"]["additionalProperties"] is True
-    assert whole["$defs"]["entry"]["required"] == ["id"]
+    # the whole rule, not its parts: a keyword added anywhere in it (allOf, maxProperties...)
+    # fails here before `usual_entry` can answer for a schema it was not written for
+    assert whole["$defs"]["entry"] == {
+        "type": "object", "required": ["id"], "additionalProperties": True,
+        "properties": {"id": {"type": "string", "minLength": 1},
+                       **{k: rules[shape] for shape, keys in shapes.items() for k in keys}}}
     assert whole["properties"]["tasks"] == {"type": "array", "items": {"$ref": "#/$defs/entry"}}
 
 
@@ -258,9 +261,17 @@ def test_usual_task_shapes_are_the_shipped_schemas():
                            "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"}
     assert props["acceptance"] == {"type": "array",
                                    "items": {"$ref": "#/$defs/acceptance_item"}}
-    assert whole.get("additionalProperties", True) is True and whole["required"] == ["id"]
+    # the whole schema, not its parts: a keyword added anywhere in it fails here before
+    # `usual_task` can answer for a schema it was not written for
+    assert set(whole) == {"$schema", "$id", "title", "description", "type", "required",
+                          "properties", "additionalProperties", "$defs"}
+    assert (whole["type"], whole["required"], whole["additionalProperties"]) == (
+        "object", ["id"], True)
+    assert set(whole["$defs"]) == {"id_list", "string_list", "estimate", "acceptance_item"}
     item = whole["$defs"]["acceptance_item"]
-    assert item["required"] == ["criterion"] and item["additionalProperties"] is False
+    assert set(item) == {"type", "required", "properties", "additionalProperties"}
+    assert (item["type"], item["required"], item["additionalProperties"]) == (
+        "object", ["criterion"], False)
     assert {k: _rule(v) for k, v in item["properties"].items()} == {
         "criterion": {"type": "string", "minLength": 1},
         "run": {"type": "string", "minLength": 1},
