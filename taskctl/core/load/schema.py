@@ -163,27 +163,40 @@ _TASK_SHAPES = {**dict.fromkeys(TASK_TEXT, _TEXT), **dict.fromkeys(TASK_ID_LISTS
 
 def _typed(doc: dict, shapes: dict[str, int]) -> bool:
     """Does every key of `doc` with a rule in `shapes` hold a value of its shape? (Any other
-    key is `id`, checked by the caller, or one the schema leaves open.)"""
+    key is `id`, checked by the caller, or one the schema leaves open.) The shapes are
+    compared as literals (`_TEXT` is 0, ...): a load runs this for every file and entry."""
+    get = shapes.get
     for k, v in doc.items():
-        shape = shapes.get(k)
+        shape = get(k)
         if shape is None:
             continue
         t = type(v)
-        if shape == _TEXT:
-            ok = t is str
-        elif shape == _TEXTS:
-            ok = t is list and all(type(x) is str for x in v)
-        elif shape == _IDS:
-            ok = t is str or t is list and all(type(x) is str and x for x in v)
-        elif shape == _TEXT_OR_INT:
-            ok = t is str or t is int
-        elif shape == _NUMBER:
-            ok = (t is int or t is float) and v >= 0
-        else:
-            ok = t is list and all(map(_usual_item, v))
-        if not ok:
+        if shape == 0:  # _TEXT
+            if t is not str:
+                return False
+        elif shape == 2:  # _TEXTS
+            if t is not list or not _texts(v):
+                return False
+        elif shape == 3:  # _IDS
+            if t is not str and (t is not list or not _texts(v) or "" in v):
+                return False
+        elif shape == 1:  # _TEXT_OR_INT
+            if t is not str and t is not int:
+                return False
+        elif shape == 4:  # _NUMBER
+            if (t is not int and t is not float) or not v >= 0:
+                return False
+        elif t is not list or not all(map(_usual_item, v)):  # _ITEMS
             return False
     return True
+
+
+def _texts(values: list) -> bool:
+    """Is every value a text (exactly `str`)? Told in C: the set of their types."""
+    return not values or set(map(type, values)) == _STR_ONLY
+
+
+_STR_ONLY = {str}
 
 
 def _usual_item(item: Any) -> bool:
@@ -201,10 +214,10 @@ def _usual_item(item: Any) -> bool:
             if (t is not int and t is not float) or not v > 0:
                 return False
         elif k in ITEM_TEXT_LISTS:
-            if t is not list or not all(type(x) is str for x in v):
+            if t is not list or not _texts(v):
                 return False
         elif k == "requires":
-            if t is not list or not all(type(x) is str and x in ITEM_REQUIRES for x in v):
+            if t is not list or not _texts(v) or not ITEM_REQUIRES.issuperset(v):
                 return False
         elif k == "env":
             if t is not dict or not all(type(x) is str for x in v) or not all(
