@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from taskctl.core.load import markdown, normalize, safeyaml
+from taskctl.core.load.fences import closing
 from taskctl.core.load.safeyaml import FileIssue
-
-_SPACES = re.compile(r"\s*")
 
 
 class _Locates:
@@ -59,27 +57,6 @@ class CachedTaskFile(_Locates):
             setattr(self, k, getattr(full, k) if full is not None else
                     ("" if k in ("text", "body", "fm_text") else 1))
         return getattr(self, name)
-
-
-def closing(text: str, start: int) -> tuple[int, int] | None:
-    """(start, end) of the line closing the front matter: what the regex
-    `^(?:---|\\.\\.\\.)\\s*$` (MULTILINE) matches searching `text` from `start`, which begins a
-    line; None if nothing does. Candidates are found with `str.find` (the regex tried every
-    position of the front matter: ≈ 40 % of splitting a file). `\\s*$` is greedy: the end is
-    the last line break (or the text's end) before the first character that is not space."""
-    n = len(text)
-    p = start
-    while True:
-        if text.startswith(("---", "..."), p):
-            j = p + 3
-            k = _SPACES.match(text, j).end()
-            q = n if k == n else text.rfind("\n", j, k)
-            if q >= 0:
-                return p, q
-        a, b = text.find("\n---", p), text.find("\n...", p)
-        if a < 0 and b < 0:
-            return None
-        p = (b if a < 0 else a if b < 0 else min(a, b)) + 1
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

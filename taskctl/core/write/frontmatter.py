@@ -2,7 +2,9 @@
 
 Only the lines of the key being set change; comments, key order, layout and the Markdown body
 are kept byte for byte (a full re-dump would lose comments). A key's block is its line plus the
-continuation lines under it (indented lines, or `- ` items of a block list).
+continuation lines under it (indented lines, or `- ` items of a block list). The front matter
+ends where the loader says it does (`core/load/fences.py`), and lines added end as the file's
+first line does (CRLF in a file saved on Windows).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from taskctl.core.load.fences import closing
+
 # yaml is imported where a value is dumped (set_key) or a plain YAML task is read: appending a
 # Progress Log line needs neither. Patterns compile on first use (re's own cache).
-_FM_END = r"^(?:---|\.\.\.)[ \t]*$"
 _H2 = r"^##\s+(.+?)\s*#*\s*$"
 PROGRESS_LOG = "Progress Log"
 
@@ -22,8 +25,14 @@ def span(text: str, fmt: str) -> tuple[int, int]:
     if fmt == "yaml":
         return 0, len(text)
     start = text.find("\n") + 1
-    m = re.compile(_FM_END, re.MULTILINE).search(text, start)
-    return start, (m.start() if m else start)
+    end = closing(text, start)
+    return start, (end[0] if end else start)
+
+
+def newline(text: str) -> str:
+    """The line break the file's first line ends with: CRLF or LF (LF when it has none)."""
+    i = text.find("\n")
+    return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
 
 
 def inline(value: Any) -> str:
@@ -46,7 +55,7 @@ def _block(fm: str, key: str) -> tuple[int, int] | None:
     while end < len(fm):
         nxt = fm.find("\n", end)
         line = fm[end:(len(fm) if nxt < 0 else nxt)]
-        if line[:1] in (" ", "\t") or line.startswith("- ") or line == "-":
+        if line[:1] in (" ", "\t") or line.startswith("- ") or line.rstrip("\r") == "-":
             end = len(fm) if nxt < 0 else nxt + 1
         else:
             break
@@ -67,10 +76,11 @@ def set_key(text: str, fmt: str, key: str, value: Any, aliases: tuple[str, ...] 
             at = s if at is None else min(at, s)
             fm = fm[:s] + fm[e:]
     if value is not None:
-        line = f"{key}: {inline(value)}\n"
+        nl = newline(text)
+        line = f"{key}: {inline(value)}{nl}"
         if at is None:
             if fm and not fm.endswith("\n"):
-                fm += "\n"
+                fm += nl
             at = len(fm)
         fm = fm[:at] + line + fm[at:]
     return text[:a] + fm + text[b:]
@@ -93,6 +103,7 @@ def append_log(text: str, fmt: str, line: str) -> str:
         old = data.get("progress_log") if isinstance(data, dict) else None
         items = [*old, line] if isinstance(old, list) else [line]
         return set_key(text, fmt, "progress_log", items)
+    cr = "\r" if newline(text) == "\r\n" else ""  # CRLF lines split at LF keep their CR
     lines = text.split("\n")
     start = None
     in_fence = False
@@ -106,19 +117,21 @@ def append_log(text: str, fmt: str, line: str) -> str:
         if m and start is None and m.group(1).strip().lower() == PROGRESS_LOG.lower():
             start = i
         elif m and start is not None:
-            return "\n".join(_insert(lines, start, i, line))
+            return "\n".join(_insert(lines, start, i, line, cr))
     if start is not None:
-        return "\n".join(_insert(lines, start, len(lines), line))
-    body = text.rstrip("\n")
-    return body + f"\n\n## {PROGRESS_LOG}\n\n- {line}\n"
+        return "\n".join(_insert(lines, start, len(lines), line, cr))
+    nl = cr + "\n"
+    body = text.rstrip(cr + "\n")
+    return body + f"{nl}{nl}## {PROGRESS_LOG}{nl}{nl}- {line}{nl}"
 
 
-def _insert(lines: list[str], start: int, end: int, line: str) -> list[str]:
-    """Insert after the last non-blank line of lines[start:end] (the section)."""
+def _insert(lines: list[str], start: int, end: int, line: str, cr: str = "") -> list[str]:
+    """Insert after the last non-blank line of lines[start:end] (the section); `cr`: the
+    carriage return that ends each line of a CRLF file (split at LF)."""
     last = end - 1
     while last > start and not lines[last].strip():
         last -= 1
-    new = [f"- {line}"]
+    new = [f"- {line}{cr}"]
     if last == start:  # empty section: keep a blank line under the heading
-        new = ["", *new]
+        new = [cr, *new]
     return lines[:last + 1] + new + lines[last + 1:]

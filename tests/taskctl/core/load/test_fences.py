@@ -1,6 +1,6 @@
-"""Splitting a task file: the closing line of its front matter is found where the regex the
-loader used before finds it (`taskfile.closing` replaces a MULTILINE regex search that tried
-every position of the front matter)."""
+"""Where a task file's front matter closes (`fences.closing`, the loader's and the in-place
+writer's one rule): where the regex the loader used before finds it (a MULTILINE regex
+search that tried every position of the front matter)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskctl.core.load import taskfile
+from taskctl.core.load import fences, taskfile
 
 # the reference: what `split_front_matter` searched with before
 _FM_END = re.compile(r"^(?:---|\.\.\.)\s*$", re.MULTILINE)
@@ -36,7 +36,7 @@ def _line_starts(text: str) -> list[int]:
 def test_closing_is_where_the_regex_matches(pieces):
     text = "".join(pieces)
     for start in _line_starts(text):
-        assert taskfile.closing(text, start) == _reference(text, start), (text, start)
+        assert fences.closing(text, start) == _reference(text, start), (text, start)
 
 
 @pytest.mark.parametrize("text", [
@@ -52,7 +52,7 @@ def test_closing_is_where_the_regex_matches(pieces):
 ])
 def test_closing_cases(text):
     start = text.index("\n") + 1
-    assert taskfile.closing(text, start) == _reference(text, start)
+    assert fences.closing(text, start) == _reference(text, start)
 
 
 def test_split_front_matter_keeps_its_parts():
