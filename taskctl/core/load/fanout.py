@@ -35,6 +35,10 @@ from pathlib import Path
 # docs/taskctl-performance.md, part 7).
 MIN_FILES = 2000
 CHUNK = 32  # files a side takes at a time (at most; a small tree is cut finer, see Split)
+# The longest the loader waits, once the two sides met, for the chunk the helper was at (1-9
+# ms measured). A helper not done by then (stopped with SIGSTOP, hung on a file) is killed
+# and the loader parses what it did not send: a load never waits on its helper for good.
+LAST_CHUNK_S = 2.0
 
 
 def usable_cores() -> int:
@@ -199,9 +203,12 @@ class Helper:
         self.sent += len(out)
         return out
 
-    def finish(self) -> dict[int, tuple]:
-        """Wait for the helper to end; what it wrote since the last `received` ({} if it
-        failed before writing anything more)."""
+    def finish(self, wait: float | None = None) -> dict[int, tuple]:
+        """Wait for the helper to end, at most `wait` seconds (`LAST_CHUNK_S`), else kill it;
+        what it wrote since the last `received` ({} if it failed before writing anything
+        more). What it did not send, the loader parses."""
+        if not self._ends_within(LAST_CHUNK_S if wait is None else wait):
+            self._kill()
         self._reap()
         try:
             return self.received()
@@ -213,15 +220,52 @@ class Helper:
         file closed — it holds no inherited lock afterwards. Nothing more once `finish` (or
         an earlier `cancel`) reaped it and closed the file: its pid and descriptor number
         may belong to others by then."""
+        self._kill()
+        self._reap()
+        self._close()
+
+    def _kill(self) -> None:
         import signal
 
         if self.pid is not None:
             try:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGKILL)  # a stopped process too
             except OSError:
                 pass
-        self._reap()
-        self._close()
+
+    def _ends_within(self, seconds: float) -> bool:
+        """Does the helper exit within `seconds`? Waited on its pidfd (woken the moment it
+        exits; it is reaped by `_reap`), else by polling its state without blocking."""
+        if self.pid is None:
+            return True
+        try:
+            fd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # not Linux 5.3+, or no descriptor left
+            fd = -1
+        if fd >= 0:
+            import select
+
+            try:
+                poller = select.poll()
+                poller.register(fd, select.POLLIN)
+                return bool(poller.poll(int(seconds * 1000)))
+            finally:
+                os.close(fd)
+        import time
+
+        deadline, pause = time.monotonic() + seconds, 0.0005
+        while True:
+            try:
+                done = os.waitpid(self.pid, os.WNOHANG)[0] != 0
+            except ChildProcessError:
+                done = True
+            if done:
+                self.pid = None  # reaped here
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(2 * pause, 0.01)
 
     def _reap(self) -> None:
         if self.pid is None:

@@ -37,8 +37,8 @@ def sent(monkeypatch):
     counts: list[int] = []
     finish = fanout.Helper.finish
 
-    def spy(self):
-        out = finish(self)
+    def spy(self, *a):
+        out = finish(self, *a)
         counts.append(self.sent)
         return out
 
@@ -256,6 +256,35 @@ def test_a_failing_helper_changes_nothing(fault, copy_example, monkeypatch, sent
     same(loader.load(root, use_cache=False), want)
     assert len(sent) == 1
     assert sent[0] > 0 if fault == "half" else sent[0] == 0
+
+
+@pytest.mark.parametrize("pidfd", [True, False])
+def test_a_stopped_helper_is_not_waited_for(pidfd, copy_example, monkeypatch, sent):
+    """The helper takes a chunk and is stopped (SIGSTOP) before it sends it: the loader waits
+    `LAST_CHUNK_S` for it, kills it and parses that chunk itself — with a pidfd to wait on,
+    and by polling the child where there is none."""
+    no_children_yet()
+    root = copy_example("agent-mvp")
+    want = serial(root, monkeypatch, use_cache=False)
+
+    def stops(paths, root_, fd, split):  # runs in the forked helper
+        next(iter(split.back()))  # a chunk taken, never sent
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    monkeypatch.setattr(fanout, "_serve", stops)
+    monkeypatch.setattr(fanout, "MIN_FILES", 2)
+    monkeypatch.setattr(fanout, "LAST_CHUNK_S", 0.5)
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open")
+    slow_manifest(monkeypatch)  # the helper takes its chunk before the loader would
+    here = parsed_here(monkeypatch)
+    started = time.monotonic()
+    got = loader.load(root, use_cache=False)
+    assert 0.5 <= time.monotonic() - started < 20
+    same(got, want)
+    assert sent == [0] and len(here) == len(want.tasks)  # every file parsed here
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # killed and reaped
 
 
 def _fds() -> int:
