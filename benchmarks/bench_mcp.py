@@ -2,7 +2,7 @@
 the official MCP SDK's stdio client, this checkout beside a reference version, in the same run.
 
     python benchmarks/bench_mcp.py [--count 10000] [--calls 7] [--reference /tmp/main-export]
-                                   [--edit] [--auto] [--tool next|show]
+                                   [--edit] [--auto] [--tool next|show|status]
 
 Each version serves its own copy of a generated tree (their caches differ); after one CLI read
 that fills the caches, `--calls` calls of the `next` tool (limit 5) are timed from the client,
@@ -17,7 +17,7 @@ to pass (an agent's edit, then its next question). `--auto`: the MCP session run
 `TASKCTL_SERVE` and `CI` unset, so a version that starts the store's resident process from
 MCP (`cli/autoserve.py`) does so on the first call; the timed calls begin once it answers
 (or after 60 s), and every server is stopped at the end. `--tool show`: the `show` tool (of
-the edited task) instead of `next`.
+the edited task) instead of `next`; `--tool status`: the `status` tool.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ async def calls(launch: list[str], root: Path, n: int, edit: bool = False,
                 edit_one(root, i)
                 time.sleep(0.5)
             t = time.perf_counter()
-            args = {"limit": 5} if tool == "next" else {
+            args = {"limit": 5} if tool == "next" else {} if tool == "status" else {
                 "task_id": edited(root).name.split("-")[0]}
             res = await s.call_tool(tool, args)
             out.append(time.perf_counter() - t)
@@ -98,7 +98,7 @@ def main() -> None:
     ap.add_argument("--reference", type=Path, help="a directory holding another taskctl")
     ap.add_argument("--edit", action="store_true", help="a task file edited before each call")
     ap.add_argument("--auto", action="store_true", help="servers may start on their own")
-    ap.add_argument("--tool", choices=("next", "show"), default="next")
+    ap.add_argument("--tool", choices=("next", "show", "status"), default="next")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-mcp-"))
     try:

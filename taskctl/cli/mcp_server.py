@@ -137,14 +137,17 @@ def build(tasks_dir: str | None) -> MCPServer:
     @srv.tool(description="Counts by status, and who holds which task.")
     def status() -> str:
         def run():
-            from collections import Counter
+            from taskctl.cli import answers
+            from taskctl.core.lifecycle.holders import held
 
-            from taskctl.core.lifecycle.holders import holders
-
-            bl = backlog(False)
-            return {"by_status": dict(Counter(str(t.status) for t in bl.tasks.values())),
+            # the CLI's `status` answer: cached, else the resident process's, else computed;
+            # who holds what is judged now, from its statuses (as the CLI's `live()` does)
+            where = root()
+            doc = answers.answer(where, "status", {"weight": "auto"})
+            serve_later(where)
+            return {"by_status": doc["report"]["by_status"],
                     "held": {tid: {"by": h["agent"], "state": h["state"]}
-                             for tid, h in holders(bl).items()}}
+                             for tid, h in held(where, doc["statuses"]).items()}}
         return call(run)
 
     @srv.tool(description="Create a task. acceptance: [{criterion, run?}].")

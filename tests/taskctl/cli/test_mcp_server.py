@@ -111,7 +111,7 @@ def test_mcp_next_is_the_cli_answer_and_sees_an_edit(tmp_path):
 
 async def _twice(repo, env_, tool, tid, edit):
     params = server(repo, env_)
-    args = {"limit": 3} if tool == "next" else {"task_id": tid}
+    args = {"limit": 3} if tool == "next" else {} if tool == "status" else {"task_id": tid}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
         first = json.loads((await s.call_tool(tool, args)).content[0].text)
@@ -123,12 +123,12 @@ async def _twice(repo, env_, tool, tid, edit):
 
 
 @pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
-@pytest.mark.parametrize("tool", ["next", "show"])
+@pytest.mark.parametrize("tool", ["next", "show", "status"])
 @pytest.mark.parametrize(("serve", "tasks", "started"), [
     ("", autoserve.MIN_FILES, True), ("0", autoserve.MIN_FILES, False), ("", 30, False),
     ("1", 30, True)])
 def test_mcp_reads_on_a_large_store_start_its_server(tool, serve, tasks, started, tmp_path):
-    """As the console script's reads: an MCP `next` or `show` on a store of `MIN_FILES`
+    """As the console script's reads: an MCP `next`, `show` or `status` on a store of `MIN_FILES`
     files starts its resident process (none when told not to, none for a small store unless
     told to), and the call after an edit is answered by it, as a read alone answers."""
     repo = tmp_path / "repo"
@@ -151,10 +151,12 @@ def test_mcp_reads_on_a_large_store_start_its_server(tool, serve, tasks, started
             return
         after = serving(root)
         assert after["pid"] == st["pid"] and after["answered"] > st["answered"]
-        argv = ["next", "-n", "3"] if tool == "next" else ["show", tid]
+        argv = {"next": ["next", "-n", "3"], "status": ["status"]}.get(tool, ["show", tid])
         alone = json.loads(tc(repo, *argv, "--json", check=0,
                               extra={"TASKCTL_NO_CACHE": "1"}).stdout)
-        if tool == "next":
+        if tool == "status":
+            assert second["by_status"] == alone["by_status"] and second["held"] == {}
+        elif tool == "next":
             assert [(t["id"], t["title"]) for t in second["free"]] == [
                 (t["id"], t["title"]) for t in alone["tasks"]]
         else:
@@ -199,6 +201,37 @@ def test_mcp_show_is_the_cli_answer_and_sees_an_edit(tmp_path):
     assert list((root / ".cache").glob("show-*.answer"))  # through the CLI's answer cache
     assert second["title"].startswith("Renamed ") and second["id"] == "T002"
     assert err and "T999" in text and "[exit 2]" in text
+
+
+async def _status_edit_status(repo, edit):
+    params = server(repo)
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+        await s.initialize()
+        first = (await s.call_tool("status", {})).content[0].text
+        edit()
+        second = (await s.call_tool("status", {})).content[0].text
+    return json.loads(first), json.loads(second)
+
+
+def test_mcp_status_is_the_cli_answer_and_sees_an_edit(tmp_path):
+    """`status` through MCP: the CLI's counts (through its answer cache, no load of its own),
+    who holds what judged at the call, an edit made during the session seen."""
+    repo = tmp_path / "repo"
+    root = independent_tree(repo, 3, git=True)
+    tc(repo, "claim", "T001", "--agent", "a1", check=0)
+    cli = json.loads(tc(repo, "status", "--json", check=0).stdout)
+    for p in (root / ".cache").glob("status-*.answer"):
+        p.unlink()  # the MCP call stores its own
+
+    def edit():
+        f = next((root / "tasks").glob("T003-*"))
+        f.write_text(f.read_text().replace("status: pending", "status: blocked", 1))
+
+    first, second = anyio.run(_status_edit_status, repo, edit)
+    assert first["by_status"] == cli["by_status"]
+    assert first["held"] == {"T001": {"by": "a1", "state": cli["claims"]["T001"]["state"]}}
+    assert list((root / ".cache").glob("status-*.answer"))  # through the CLI's answer cache
+    assert second["by_status"].get("blocked") == 1 and second["held"] == first["held"]
 
 
 @pytest.mark.skipif(not channel.supported(), reason="serve needs Linux")
