@@ -155,8 +155,36 @@ def task_report(bl: Backlog, tid: str) -> dict:
         "sections": [{"title": s.title, "body": s.body} for s in t.sections.values()],
         "dependencies": [ref(i) for i in t.depends_on],
         "dependents": [ref(i) for i in dependents],
-        "extra": {k: v for k, v in t.extra.items()},
+        "extra": json_ready(t.extra),
     }
+
+
+def json_ready(value):
+    """A value of a task file's own keys as JSON holds it: YAML gives dates, times, sets and
+    keys of any type (`history: {2026-03-02: created}`), which a JSON writer refuses. Dates
+    and times in ISO form, keys as JSON writes them (`3` -> "3", `null` -> "null") or as
+    text, sets as lists; texts, numbers, booleans and null as they are."""
+    if value is None or isinstance(value, str | int | float):  # bool is an int
+        return value
+    if isinstance(value, dict):
+        return {_key(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((json_ready(v) for v in value), key=repr)
+    iso = getattr(value, "isoformat", None)  # date, datetime, time
+    return iso() if callable(iso) else str(value)
+
+
+def _key(k) -> str:
+    if isinstance(k, str):
+        return k
+    if k is None or isinstance(k, bool):
+        return {None: "null", True: "true", False: "false"}[k]
+    if isinstance(k, int | float):
+        return repr(k) if isinstance(k, float) else str(k)
+    v = json_ready(k)
+    return v if isinstance(v, str) else str(v)
 
 
 def milestone_report(bl: Backlog, mid: str | None, weight: str = "auto") -> dict:

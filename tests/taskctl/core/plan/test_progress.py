@@ -61,3 +61,51 @@ def test_milestone_report(bl):
     assert [m["id"] for m in progress.milestone_report(bl, None)["milestones"]] == ["M1"]
     with pytest.raises(UnknownTask):
         progress.milestone_report(bl, "M2")
+
+
+def test_a_tasks_own_keys_are_json_ready():
+    """YAML gives dates, times, sets and keys of any type in a task file's own keys; `show
+    --json` (and the answer cache, the resident process) writes them as JSON."""
+    import datetime as dt
+    import json
+
+    import yaml
+
+    extra = yaml.safe_load("reviewed_on: 2026-03-02\n"
+                           "at: 2026-03-02 12:30:00\n"
+                           "history: {2026-03-02: created, 3: three, 1.5: half, null: x,"
+                           " true: y}\n"
+                           "labels: !!set {b: null, a: null}\n"
+                           "nested: [[2026-01-01], {k: 1}]\n")
+    assert isinstance(extra["history"], dict) and dt.date(2026, 3, 2) in extra["history"]
+    ready = progress.json_ready(extra)
+    assert json.loads(json.dumps(ready)) == ready
+    assert ready == {"reviewed_on": "2026-03-02", "at": "2026-03-02T12:30:00",
+                     "history": {"2026-03-02": "created", "3": "three", "1.5": "half",
+                                 "null": "x", "true": "y"},
+                     "labels": ["a", "b"], "nested": [["2026-01-01"], {"k": 1}]}
+    plain = {"a": [1, 2.5, True, None, "t"], "b": {"c": "d"}}
+    assert progress.json_ready(plain) == plain
+
+
+def test_show_json_of_a_task_with_dates_in_its_own_keys(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "manifest.json").write_text(
+        '{"tasks": [{"id": "T001", "title": "One", "file": "tasks/T001-one.md"}]}\n')
+    (root / "tasks" / "T001-one.md").write_text(
+        "---\nid: T001\ntitle: One\nstatus: pending\nreviewed_on: 2026-03-02\n"
+        "history:\n  2026-03-02: created\n---\n")
+    env = {**os.environ, "TASKCTL_SERVE": "0"}
+    for _ in range(2):  # computed and stored, then from the answer cache
+        p = subprocess.run([sys.executable, "-m", "taskctl", "--tasks-dir", str(root), "show",
+                            "T001", "--json"], capture_output=True, text=True, env=env,
+                           timeout=120)
+        assert p.returncode == 0, p.stdout + p.stderr
+        extra = json.loads(p.stdout)["task"]["extra"]
+        assert extra == {"reviewed_on": "2026-03-02", "history": {"2026-03-02": "created"}}
