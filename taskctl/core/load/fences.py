@@ -1,6 +1,7 @@
-"""Where a task file's front matter closes: one rule for the loader (`taskfile.py`) and the
-in-place writer (`core/write/frontmatter.py`), so that a file the loader reads is one the
-writer edits in the same place. Import-light (`re` only): the write fast path loads it."""
+"""Where a task file's front matter closes, and which lines of its Markdown are fenced code:
+one rule each for the loader (`taskfile.py`, `markdown.py`) and the in-place writer
+(`core/write/frontmatter.py`), so that a file the loader reads is one the writer edits in the
+same place. Import-light (`re` only): the write fast path loads it."""
 
 from __future__ import annotations
 
@@ -28,3 +29,30 @@ def closing(text: str, start: int) -> tuple[int, int] | None:
         if a < 0 and b < 0:
             return None
         p = (b if a < 0 else a if b < 0 else min(a, b)) + 1
+
+
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)")
+
+
+class Fence:
+    """Fed a Markdown text's lines in order, says which belong to a fenced code block (its
+    opening and closing lines included), as CommonMark pairs fences: a fence closes only with
+    the character it opened with, at least as many of them, and nothing but spaces after; a
+    backtick fence's info string holds no backtick. `open`: the run that opened the fence the
+    text is in (None outside one): a text that ends inside a fence leaves it set."""
+
+    def __init__(self) -> None:
+        self.open: str | None = None
+
+    def inside(self, line: str) -> bool:
+        m = _FENCE.match(line)
+        if self.open is None:
+            if m is None or (m.group(1)[0] == "`" and "`" in m.group(2)):
+                return False
+            self.open = m.group(1)
+            return True
+        if m is not None:
+            run, rest = m.groups()
+            if run[0] == self.open[0] and len(run) >= len(self.open) and not rest.strip():
+                self.open = None
+        return True

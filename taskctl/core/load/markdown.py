@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from taskctl.core.load.fences import Fence
 from taskctl.core.model import Checkbox, Scenario, Section
 
 _H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 _H3 = re.compile(r"^###\s+(.+?)\s*#*\s*$")
 CHECKBOX = re.compile(r"^(\s*(?:\d+[.)]|[-*+])\s+\[)([ xX])(\]\s+)(.*)$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 ACCEPTANCE_TITLES = ("acceptance criteria", "acceptance")
 
@@ -18,11 +18,9 @@ def parse_sections(body: str, first_line: int) -> dict[str, Section]:
     """Split on `## ` headings (outside code fences). Keys are the headings as written."""
     sections: dict[str, Section] = {}
     title, start, buf = None, first_line, []
-    in_fence = False
+    fenced = Fence().inside
     for i, line in enumerate(body.split("\n")):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        m = None if in_fence else _H2.match(line)
+        m = None if fenced(line) else _H2.match(line)
         if m:
             if title is not None:
                 sections[title] = Section(title, "\n".join(buf).strip("\n"), start)
@@ -59,12 +57,9 @@ def scenarios(section: Section) -> list[Scenario]:
 
 def locate_checkboxes(text: str) -> list[Checkbox]:
     """Checkboxes of the acceptance section with their real 1-based line numbers in `text`."""
-    out, in_section, in_fence = [], False, False
+    out, in_section, fenced = [], False, Fence().inside
     for n, line in enumerate(text.split("\n"), 1):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
+        if fenced(line):
             continue
         m = _H2.match(line)
         if m:

@@ -29,11 +29,9 @@ from taskctl.core.files.paths import check_file, confined
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
 from taskctl.core.status import TaskStatus
+from taskctl.core.write.frontmatter import put
 
 UPDATES_DIR = "updates"
-_STATUS_LINE = re.compile(r"^status[ \t]*:.*$", re.MULTILINE)
-_DONE_AT_LINE = re.compile(r"^(completed_at|completed)[ \t]*:.*$", re.MULTILINE)
-_ID_LINE = re.compile(r"^id[ \t]*:.*$", re.MULTILINE)
 
 
 def new_run_id(now: str) -> str:
@@ -71,37 +69,18 @@ def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: 
     return path
 
 
-def _front_matter_span(text: str, fmt: str) -> tuple[int, int]:
-    if fmt == "yaml":
-        return 0, len(text)
-    start = text.find("\n") + 1
-    m = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE).search(text, start)
-    return start, (m.start() if m else start)
-
-
 def edit_status(text: str, fmt: str, status: str, completed_at: str | None,
                 drop_completed_at: bool = False) -> str:
-    """Set top-level `status:` (and `completed_at:`, or drop it when a task is reopened) in the
-    YAML part; nothing else changes."""
-    a, b = _front_matter_span(text, fmt)
-    fm = text[a:b]
-    line = f"status: {status}"
-    if _STATUS_LINE.search(fm):
-        fm = _STATUS_LINE.sub(line, fm, count=1)
-    else:
-        m = _ID_LINE.search(fm)
-        at = m.end() + 1 if m else 0
-        fm = fm[:at] + line + "\n" + fm[at:]
+    """Set top-level `status:` (after `id:` when it has none) and `completed_at:` (after
+    `status:`; `completed:` keeps its spelling), or drop it when a task is reopened, in the
+    YAML part (`frontmatter.put`: whatever the key's YAML style); nothing else changes."""
+    text = put(text, fmt, "status", status, after=("id",))
     if drop_completed_at:
-        fm = re.sub(r"^(?:completed_at|completed)[ \t]*:.*(?:\n|$)", "", fm, flags=re.MULTILINE)
+        text = put(text, fmt, "completed_at", None, ("completed",))
     if completed_at:
-        m = _DONE_AT_LINE.search(fm)
-        if m:
-            fm = fm[:m.start()] + f'{m.group(1)}: "{completed_at}"' + fm[m.end():]
-        else:
-            s = _STATUS_LINE.search(fm)
-            fm = fm[:s.end()] + f'\ncompleted_at: "{completed_at}"' + fm[s.end():]
-    return text[:a] + fm + text[b:]
+        text = put(text, fmt, "completed_at", f'"{completed_at}"', ("completed",),
+                   after=("status",), keep_name=True)
+    return text
 
 
 def edit_checkboxes(text: str, passed: list[str], failed: list[str]) -> str:

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskctl.core.load import safeyaml, taskfile
+from taskctl.core.load import markdown, safeyaml, taskfile
 from taskctl.core.write import frontmatter as fm
+from taskctl.core.write import status as sw
+from taskctl.errors import NotWritable
 from tests.taskctl.core.lifecycle.lifecycle_support import env
 
 LF = """---
@@ -117,3 +119,112 @@ def test_set_on_a_crlf_file_through_the_cli(tmp_path):
     v = subprocess.run([*run, "validate", "--strict"], capture_output=True, text=True, env=e,
                        cwd=tmp_path, timeout=120)
     assert v.returncode == 0, v.stdout + v.stderr  # no drift: the manifest says P0 too
+
+
+# -- shapes teams bring from other tools (each once broke an edit) -------------------------
+def fm_of(text: str) -> dict:
+    """The loader's reading of a front-matter file (or a plain YAML one)."""
+    return fields(text)
+
+
+def doc(front: str, body: str = "\n## Description\n\nx\n") -> str:
+    return f"---\n{front}---\n{body}"
+
+
+@pytest.mark.parametrize("front, key, value, want", [
+    ("id: T1\ntags:\n  - m26\n\n  - gpu\nstatus: pending\n", "tags", ["x", "y"], ["x", "y"]),
+    ("id: T1\ntags:\n# main labels\n- m26\n- gpu\nstatus: pending\n", "tags", ["x"], ["x"]),
+    ("id: T1\ntags: [\n  m26,\n  gpu\n]\nstatus: pending\n", "tags", ["x"], ["x"]),
+    ('id: T1\n"priority": P1\nstatus: pending\n', "priority", "P0", "P0"),
+    ("id: T1\npriority:\n  P1\nstatus: pending\n", "priority", "P0", "P0"),
+    ("  id: T1\n  status: pending\n", "priority", "P0", "P0"),  # an indented mapping
+    ("id: T1\ntitle: >-\n  a long\n  title\nstatus: pending\n", "title", "New", "New"),
+])
+def test_set_key_replaces_the_whole_value_whatever_its_style(front, key, value, want):
+    out = fm.set_key(doc(front), "front-matter", key, value)
+    got = fm_of(out)
+    before = fm_of(doc(front))
+    assert got[key] == want
+    assert {k: v for k, v in got.items() if k != key} == {
+        k: v for k, v in before.items() if k != key}
+    assert out.endswith("---\n\n## Description\n\nx\n")
+
+
+def test_comments_stay_where_they_were():
+    text = doc("id: T1\npriority: P1  # agreed in planning\n  # P1 because of Q3\n"
+               "status: pending # from jira\n# trailing note\n")
+    out = fm.set_key(text, "front-matter", "priority", "P0")
+    assert "priority: P0  # agreed in planning\n  # P1 because of Q3\n" in out
+    out = sw.edit_status(out, "front-matter", "in_progress", None)
+    assert "status: in_progress  # from jira\n# trailing note\n" in out
+    assert fm_of(out)["status"] == "in_progress" and fm_of(out)["priority"] == "P0"
+
+
+@pytest.mark.parametrize("front", [
+    '"status": pending\nid: T1\n', "'status': todo\nid: T1\n", "id: T1\nstatus:\n  pending\n",
+    "id: T1\nstatus: pending\r\n".replace("\n", "\r\n"),
+])
+def test_a_status_change_replaces_the_status_whatever_its_style(front):
+    text = doc(front)
+    out = sw.edit_status(text, "front-matter", "in_progress", None)
+    assert fm_of(out)["status"] == "in_progress" and out.count("status") == 1
+    done = sw.edit_status(out, "front-matter", "completed", "2026-12-02T10:00:00Z")
+    assert fm_of(done)["completed_at"] == "2026-12-02T10:00:00Z"
+    again = sw.edit_status(done, "front-matter", "pending", None, drop_completed_at=True)
+    assert "completed_at" not in fm_of(again) and fm_of(again)["status"] == "pending"
+    assert ("\r\n" in again) == ("\r\n" in text)
+
+
+@pytest.mark.parametrize("front", ['id: T1\n"completed_at": "2026-11-22T05:10:40Z"\n',
+                                   'id: T1\ncompleted_at:\n  "2026-11-22T05:10:40Z"\n',
+                                   'id: T1\ncompleted: 2026-11-22\n'])
+def test_a_reopen_drops_the_completion_time_whatever_its_style(front):
+    out = sw.edit_status(doc("status: completed\n" + front), "front-matter", "pending", None,
+                         drop_completed_at=True)
+    got = fm_of(out)
+    assert got["status"] == "pending" and not {"completed_at", "completed"} & got.keys()
+
+
+def test_a_value_another_key_refers_to_is_not_replaced():
+    text = doc("id: T1\nphase: &p m26\nmilestone: *p\n")
+    with pytest.raises(NotWritable, match="anchor that milestone refers to"):
+        fm.set_key(text, "front-matter", "phase", "newphase")
+    out = fm.set_key(text, "front-matter", "milestone", "M27")  # the one that refers: fine
+    assert fm_of(out) == {"id": "T1", "phase": "m26", "milestone": "M27"}
+
+
+def test_a_plain_yaml_task_gets_new_keys_before_its_end_marker():
+    text = "id: T1\ntitle: One\nstatus: pending\n...\n"
+    out = fm.set_key(text, "yaml", "milestone", "M27")
+    assert out == "id: T1\ntitle: One\nstatus: pending\nmilestone: M27\n...\n"
+    marked = "---\nid: T1\nstatus: pending\n...\n"
+    assert fm.set_key(marked, "yaml", "status", "blocked") == "---\nid: T1\nstatus: blocked\n...\n"
+
+
+def test_a_plain_yaml_progress_log_keeps_its_block_list_and_comments():
+    text = "id: T1\nprogress_log:\n  # imported from jira\n  - first\nstatus: pending\n"
+    out = fm.append_log(text, "yaml", "second: done")
+    assert out == ("id: T1\nprogress_log:\n  # imported from jira\n  - first\n"
+                   "  - 'second: done'\nstatus: pending\n")
+    flow = fm.append_log("id: T1\nprogress_log: [first]\n", "yaml", "second")
+    assert safeyaml.load(flow)["progress_log"] == ["first", "second"]
+
+
+def test_fences_pair_as_commonmark_pairs_them():
+    body = ("\n## Description\n\n~~~~md\n```\n## Not a heading\n~~~~\n\n"
+            "## Acceptance Criteria\n\n- [ ] it works\n\n## Progress Log\n\n- one\n")
+    text = doc("id: T1\n", body)
+    yaml_text, rest, line = taskfile.split_front_matter(text)
+    titles = list(markdown.parse_sections(rest, line))
+    assert titles == ["Description", "Acceptance Criteria", "Progress Log"]
+    assert [c.text for c in markdown.locate_checkboxes(text)] == ["it works"]
+    out = fm.append_log(text, "front-matter", "two")
+    assert out.endswith("## Progress Log\n\n- one\n- two\n")
+
+
+def test_a_log_line_never_lands_inside_an_open_fence():
+    text = doc("id: T1\n", "\n## Notes\n\n```bash\nmake all\n")
+    out = fm.append_log(text, "front-matter", "entry one")
+    _y, rest, line = taskfile.split_front_matter(out)
+    log = markdown.parse_sections(rest, line)["Progress Log"]
+    assert log.body == "- entry one" and out.count("```") == 2
