@@ -68,6 +68,8 @@ _RULES = [
     Rule("W102", "no-tasks", Severity.WARNING,
          "nothing was read as a task: check the path, or force a dialect with --format NAME "
          "(docs/format.md, \"Dialects\")"),
+    Rule("W105", "duplicate-key", Severity.WARNING,
+         "keep one of them: YAML reads the last one, and an edit may change the other"),
     Rule("W110", "manifest-drift", Severity.WARNING,
          "the task file wins; run `taskctl sync --write` to update the manifest"),
     Rule("W120", "blocks-mismatch", Severity.WARNING,

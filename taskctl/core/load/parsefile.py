@@ -78,6 +78,9 @@ def parse_file(path: Path, root: Path, bodies: bool, cached: tuple | None = None
         tid = data.get("id")  # the file name's id only stands in for a missing one
         fallback = "" if type(tid) is str and tid else id_from_filename(path)
         task, findings = specs.from_mapping(data, "task", fallback, serrs)
+        if raw.duplicates:
+            findings = [("duplicate-key", (k,), f"key {k!r} is set twice (lines {a} and {b}); "
+                         "the last one is read") for k, a, b in raw.duplicates] + findings
         if fresh is not None:
             fresh["value"] = (raw.data, tp.to_plain(task), findings, raw.format)
     if (why := ids.id_problem(task.id)) is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from functools import cache
 from pathlib import Path
@@ -129,11 +130,12 @@ def _count_aliases(text: str) -> int:
     return n
 
 
-def load(text: str, line_offset: int = 0) -> Any:
+def load(text: str, line_offset: int = 0, duplicates: list | None = None) -> Any:
     """Parse one YAML document safely. Raises FileIssue with a 1-based position.
 
     The common front-matter shape is read by `fastyaml` (same result, no Python node
-    construction); anything it declines, including every error, is PyYAML's."""
+    construction); anything it declines, including every error, is PyYAML's. `duplicates`:
+    receives `duplicate_keys` of a mapping PyYAML read (fastyaml declines any)."""
     data = fastyaml.parse(text)
     if data is not fastyaml.DECLINE:
         return data
@@ -154,6 +156,8 @@ def load(text: str, line_offset: int = 0) -> Any:
             line, col = locate(text, path, line_offset) if path else (None, None)
             raise FileIssue("yaml-syntax", message, line or line_offset + 1, col,
                             hint="write plain finite numbers and values out in full")
+        if duplicates is not None and isinstance(data, dict):
+            duplicates.extend(duplicate_keys(text, line_offset))
         return data
     except yaml.MarkedYAMLError as e:
         per_block = _block_errors(text, line_offset)
@@ -175,6 +179,37 @@ def load(text: str, line_offset: int = 0) -> Any:
         raise FileIssue("yaml-syntax", f"unreadable value: {str(e).split(';')[0]}",
                         (line or 1) + line_offset, col,
                         hint="write plain numbers of reasonable size") from None
+
+
+def duplicate_keys(text: str, line_offset: int = 0) -> list[tuple[str, int, int]]:
+    """(key, its first line, a later line) of each top-level key set twice in a mapping
+    document (`priority: P1` … `"priority": P0`): YAML keeps the last one, silently. Only
+    texts with a repeated key-like line at column 0 are composed to make sure."""
+    names = [m.group(1) or m.group(2) or m.group(3) for m in _TOP_KEY.finditer(text)]
+    if len(set(names)) == len(names):
+        return []
+    yaml, loader = _yaml()
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    first: dict[tuple, int] = {}
+    out = []
+    for k, _v in node.value:
+        if isinstance(k, yaml.ScalarNode):
+            line = k.start_mark.line + 1 + line_offset
+            if (k.tag, k.value) in first:
+                out.append((k.value, first[(k.tag, k.value)], line))
+            else:
+                first[(k.tag, k.value)] = line
+    return out
+
+
+# a line at column 0 that looks like `key:`, `"key":` or `'key':` (candidates only)
+_TOP_KEY = re.compile(r"""^(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#"'?:\-][^:\n]*?))[ \t]*:(?:[ \t]|$)""",
+                      re.MULTILINE)
 
 
 def _mark(e):

@@ -33,6 +33,8 @@ class RawTaskFile(_Locates):
     fm_line: int  # 1-based line where the YAML text starts
     body_line: int  # 1-based line where the body starts
     format: str  # "front-matter" | "yaml"
+    # top-level keys set twice: (key, first line, later line) — YAML reads the last, silently
+    duplicates: tuple = ()
 
 
 class CachedTaskFile(_Locates):
@@ -76,8 +78,8 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return fm, text[body_start:], body_line
 
 
-def _load(text: str, line_offset: int, dates_as_strings: bool) -> Any:
-    data = safeyaml.load(text, line_offset)
+def _load(text: str, line_offset: int, dates_as_strings: bool, duplicates: list) -> Any:
+    data = safeyaml.load(text, line_offset, duplicates)
     if dates_as_strings and isinstance(data, dict):
         data = normalize.stringify_dates(data)
     return data
@@ -91,9 +93,10 @@ def read(path: Path, root: Path, require_front_matter: bool = True,
     `parsed`: the YAML text's value when already known (the loader's per-file cache)."""
     text = safeyaml.read_text(path, root)
     split = split_front_matter(text)
+    duplicates: list = []
     if split is not None:
         fm, body, body_line = split
-        data = _load(fm, 1, dates_as_strings) if parsed is None else parsed
+        data = _load(fm, 1, dates_as_strings, duplicates) if parsed is None else parsed
         fmt, fm_line = "front-matter", 2
     elif path.suffix == ".md":
         if not require_front_matter:
@@ -101,7 +104,7 @@ def read(path: Path, root: Path, require_front_matter: bool = True,
         raise FileIssue("no-front-matter", "Markdown task file has no '---' front matter", 1, 1)
     else:
         fm, body, body_line, fm_line, fmt = text, "", 0, 1, "yaml"
-        data = _load(text, 0, dates_as_strings) if parsed is None else parsed
+        data = _load(text, 0, dates_as_strings, duplicates) if parsed is None else parsed
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -109,7 +112,7 @@ def read(path: Path, root: Path, require_front_matter: bool = True,
             return None
         raise FileIssue("task-schema", f"task spec must be a YAML mapping, got "
                         f"{type(data).__name__}", fm_line, 1)
-    return RawTaskFile(path, text, data, body, fm, fm_line, body_line, fmt)
+    return RawTaskFile(path, text, data, body, fm, fm_line, body_line, fmt, tuple(duplicates))
 
 
 def parse_body(raw: RawTaskFile):

@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+import yaml
 
 from taskctl.core.load import loader, safeyaml
 
@@ -119,3 +120,32 @@ def test_pyyaml_is_imported_only_to_parse(tmp_path):
                          check=True).stdout.splitlines()
     assert out == ["False", "{'id': 'T1', 'n': 15, 'ok': True, 'd': datetime.date(2026, 1, 2)}",
                    "True", "{'id': 'T1', 'text': 'a\\n'}"]
+
+
+@pytest.mark.parametrize("text, want", [
+    ('id: T1\n"priority": P1\npriority: P2\n', [("priority", 2, 3)]),
+    ("id: T1\nstatus: a\n'status': b\nstatus: c\n", [("status", 2, 3), ("status", 2, 4)]),
+    ("id: T1\ndescription: |\n  priority: P1\npriority: P2\n", []),  # inside a block: no key
+    ("id: T1\nx: {a: 1, a: 2}\n", []),  # nested: left to PyYAML
+])
+def test_duplicate_top_level_keys(text, want):
+    assert safeyaml.duplicate_keys(text) == want
+    found: list = []
+    assert safeyaml.load(text, 0, found) == yaml.safe_load(text)
+    assert found == want
+
+
+def test_a_duplicate_key_is_a_warning_where_it_is(tmp_path):
+    from taskctl.core.load.loader import load
+
+    root = tmp_path / ".tasks"
+    (root / "tasks").mkdir(parents=True)
+    (root / "manifest.json").write_text(
+        '{"tasks": [{"id": "T001", "title": "One", "file": "tasks/T001-one.md"}]}\n')
+    (root / "tasks" / "T001-one.md").write_text(
+        '---\nid: T001\ntitle: One\n"status": pending\nstatus: blocked\n---\n')
+    for use_cache in (True, True, False):  # computed, then from the per-file cache
+        bl = load(root, use_cache=use_cache)
+        dup = [p for p in bl.problems if p.rule == "duplicate-key"]
+        assert [(p.code, p.line, p.task) for p in dup] == [("W105", 4, "T001")]
+        assert "lines 4 and 5" in dup[0].message and bl.tasks["T001"].status == "blocked"
