@@ -143,13 +143,14 @@ def plan_answer(root: Path, command: str, weight: str, dialect: str | None = Non
         from taskctl.core.load.loader import load
 
         bl = load(root, bodies=False, dialect=dialect)  # planning needs front matter only
-    report = {"next": plan.next_report, "ready": plan.waves,
+    kept: list = [bl]
+    report = {"next": lambda b, w: plan.next_report(b, w, kept), "ready": plan.waves,
               "critical-path": lambda b, w: cpm.schedule(b, w).to_dict()}[command](bl, weight)
     report.setdefault("tasks_total", len(bl.tasks))
     report.setdefault("dialect", bl.dialect)
     from taskctl.core.load import hold_to_exit
 
-    hold_to_exit(bl)  # a read answer frees its backlog at its exit: not at all
+    hold_to_exit(*kept)  # a read answer frees its backlog and plan at its exit: not at all
     return {"problems": [len(bl.errors), len(bl.problems) - len(bl.errors)], "report": report,
             "unread": len(bl.unread)}
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from taskctl.core.files import claims
-from taskctl.core.load import hold_to_exit
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import generations, natural, natural_key, topological_order
 from taskctl.core.plan import cpm, estimates
@@ -308,10 +307,11 @@ def held(t: Task, claim: claims.Claim | None) -> bool:
     return claim is not None or t.status == TaskStatus.IN_PROGRESS
 
 
-def next_report(bl: Backlog, weight: str = "auto") -> dict:
+def next_report(bl: Backlog, weight: str = "auto", keep: list | None = None) -> dict:
     """Everything `taskctl next` shows, as a JSON-ready dict (cached by the CLI). `tasks` is
     free work; `held` is actionable work somebody holds (claimed or in progress), with the
-    claim as recorded (lease state is judged when shown: it changes with the clock)."""
+    claim as recorded (lease state is judged when shown: it changes with the clock).
+    `keep`: receives the plan's intermediates (a caller that frees them later, or never)."""
     sched = cpm.schedule(bl, weight)
     why = blocked(bl, cycle_members(sched))
     ranked = rank(bl, sched, why)
@@ -328,7 +328,8 @@ def next_report(bl: Backlog, weight: str = "auto") -> dict:
             held_rows.append(row)
         else:
             tasks.append(row)
-    hold_to_exit(sched, why, ranked)  # a read answer frees them at its exit: not at all
+    if keep is not None:
+        keep += (sched, why, ranked)
     return {"weight": sched.weight, "total": cpm.num(sched.total), "tasks": tasks,
             "held": held_rows, "not_listed": not_listed(bl, sched, why),
             "warnings": sched.warnings}
