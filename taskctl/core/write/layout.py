@@ -92,7 +92,11 @@ def _composed(fm: str) -> Layout:
         return Layout([], "", 0)
     if not isinstance(node, yaml.MappingNode):
         raise NotWritable("the YAML is not a mapping of keys", "fix the file, then retry")
-    starts = [0] + [i + 1 for i, c in enumerate(fm) if c == "\n"]
+    starts = [0]  # each line's offset (a plain YAML task may be long: found in C)
+    nl = fm.find("\n")
+    while nl >= 0:
+        starts.append(nl + 1)
+        nl = fm.find("\n", nl + 1)
 
     def off(mark) -> int:
         return starts[mark.line] + mark.column
