@@ -76,6 +76,12 @@ def sync(
                           f"read as the {bl.dialect} dialect, which keeps no such index",
                           "nothing to sync; `taskctl convert --to tasks` makes a canonical "
                           "tree")
+    unreadable = core_sync.unreadable_manifest(bl)
+    if unreadable is not None:
+        raise NotWritable(f"{unreadable.location}: {unreadable.message}; sync would replace it "
+                          "with a manifest built from the task files alone, losing the rest",
+                          "fix it first (`taskctl validate` says where), or move it away to "
+                          "build a new one from the task files")
     blocking = core_sync.blocking_errors(bl)
     if blocking and write and not force:
         first = blocking[0]

@@ -8,6 +8,7 @@ Regenerated: `tasks` entries, `dependency_graph`, `stats`, `critical_path`.
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +109,13 @@ def plan(bl: Backlog) -> SyncResult:
     # the derived data are rebuilt, so copying them (most of the document) would be wasted
     new = {k: None if k == "tasks" or k in regenerated else copy.deepcopy(v)
            for k, v in old.items()}
-    old_entries = {e.get("id"): e for e in old.get("tasks", []) if isinstance(e, dict)}
-    order = [e.get("id") for e in old.get("tasks", []) if isinstance(e, dict)]
+    raw = old.get("tasks") if isinstance(old.get("tasks"), list) else []
+    old_entries: dict[Any, dict] = {}  # copies of one id merged: no copy's own keys lost
+    for e in raw:
+        if isinstance(e, dict):
+            tid = e.get("id")
+            old_entries[tid] = {**old_entries[tid], **e} if tid in old_entries else e
+    order = list(old_entries)  # first appearance, each id once
     listed = set(order)  # a set: `in` on the list made this O(n²)
     ids = [i for i in order if i in bl.tasks] + sorted((i for i in bl.tasks if i not in listed),
                                                           key=natural_key)
@@ -138,9 +144,14 @@ def plan(bl: Backlog) -> SyncResult:
     for tid in old_entries:
         if tid not in bl.tasks:
             res.changes.append(f"remove entry {tid} (no task file)")
-    if len(old.get("tasks", [])) != len(entries) and not any(c.startswith("remove")
-                                                              for c in res.changes):
-        res.changes.append("drop duplicate entries")
+    copies = sum(isinstance(e, dict) for e in raw) - len(old_entries)
+    if copies:
+        res.changes.append(f"merge {copies} duplicate entr{'y' if copies == 1 else 'ies'} "
+                           "(each id's copies into one)")
+    others = sum(not isinstance(e, dict) for e in raw)
+    if others:
+        res.changes.append(f"drop {others} entr{'y' if others == 1 else 'ies'} that "
+                           f"{'is' if others == 1 else 'are'} not an object")
     for k in ("dependency_graph", "stats", "critical_path"):
         if k in new and old.get(k) != new[k]:
             res.changes.append(f"{k}: regenerated")
@@ -193,6 +204,21 @@ def carriers(bl: Backlog, ids: list[str]) -> dict[str, list[Path]]:
                 if p not in out.get(m.group(1), []):
                     out.setdefault(m.group(1), []).append(p)
     return out
+
+
+def unreadable_manifest(bl: Backlog):
+    """The problem that kept `manifest.json` from being read (not valid JSON, not an object,
+    not readable), or None when it was read or there is none: `sync` must not replace a
+    manifest it could not read with one built from the task files alone (its other keys,
+    entries' own fields and phases would be lost)."""
+    path = bl.root / "manifest.json"
+    if bl.manifest is not None or not os.path.lexists(path):
+        return None
+    from taskctl.core.problems import problem  # not on the one-task write path
+
+    rel = bl.rel(path)
+    return next((p for p in bl.errors if p.file == rel), None) or problem(
+        "unreadable-file", "manifest.json could not be read", file=rel)
 
 
 # errors that regenerating the manifest repairs: it is derived from the task files

@@ -58,3 +58,44 @@ def test_sync_write_keeps_the_documents_key_order_and_kept_parts(copy_example, t
     regenerated = {"tasks", "dependency_graph", "stats", "critical_path"}
     assert {k: v for k, v in after.items() if k not in regenerated} == {
         k: v for k, v in before.items() if k not in regenerated}
+
+
+def test_sync_never_replaces_a_manifest_it_cannot_read(copy_example, taskctl):
+    """Not JSON, or not an object: rebuilt from the task files alone it would lose the rest
+    (project, phases, the entries' own keys). Refused, dry run and --write alike."""
+    tasks = copy_example("agent-mvp")
+    good = (tasks / "manifest.json").read_text()
+    for bad in (good.replace('"tasks"', '"x": 1,, "tasks"', 1),
+                json.dumps(json.loads(good)["tasks"])):
+        (tasks / "manifest.json").write_text(bad)
+        for args in ([], ["--write"]):
+            r = taskctl(["sync", "--tasks-dir", tasks, *args])
+            assert r.code == 2 and "sync would replace it" in r.err, r.err
+            assert (tasks / "manifest.json").read_text() == bad
+
+
+def test_sync_merges_duplicate_entries_and_drops_non_objects(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    m = json.loads((tasks / "manifest.json").read_text())
+    first = next(e for e in m["tasks"] if e["id"] == "T015")
+    m["tasks"].append({**first, "owner": "bob"})
+    first["jira_key"] = "ABC-12"
+    m["tasks"] += ["T099 legacy note", None]
+    (tasks / "manifest.json").write_text(json.dumps(m, indent=2))
+    r = taskctl(["sync", "--tasks-dir", tasks, "--json"])
+    changes = r.json()["changes"]
+    assert "merge 1 duplicate entry (each id's copies into one)" in changes
+    assert "drop 2 entries that are not an object" in changes
+    assert len(changes) == len(set(changes))  # each change said once
+    assert taskctl(["sync", "--tasks-dir", tasks, "--write"]).code == 0
+    kept = [e for e in json.loads((tasks / "manifest.json").read_text())["tasks"]
+            if e["id"] == "T015"]
+    assert len(kept) == 1 and kept[0]["jira_key"] == "ABC-12" and kept[0]["owner"] == "bob"
+
+
+def test_an_added_entry_is_not_called_a_duplicate(copy_example, taskctl):
+    tasks = copy_example("agent-mvp")
+    (tasks / "tasks" / "T040-new.yaml").write_text(
+        "---\nid: T040\ntitle: New work\nstatus: pending\n---\n")
+    changes = taskctl(["sync", "--tasks-dir", tasks, "--json"]).json()["changes"]
+    assert "add entry T040" in changes and not any("duplicate" in c for c in changes)
