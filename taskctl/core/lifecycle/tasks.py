@@ -116,7 +116,8 @@ def find(root: Path, tid: str) -> TaskRef:
     try:
         raw = taskfile.read(path, root)
     except FileIssue as e:
-        raise UsageError(f"{path.relative_to(root.parent)}:{e.line}: {e.message}; not changed",
+        at = f"{path.relative_to(root.parent)}" + (f":{e.line}" if e.line else "")
+        raise UsageError(f"{at}: {e.message}; not changed",
                          "fix the file first (`taskctl validate`)") from None
     if raw is None:
         raise UnknownTask(f"{tid} has no task file", "see `taskctl list`")

@@ -100,7 +100,7 @@ def status(value: Any, path: tuple, notes: list[Alias]) -> str | None:
         return v
     if v in STATUS_ALIASES:
         canon = STATUS_ALIASES[v]
-        notes.append(Alias(path, f"status {value!r} is an alias of {canon!r}"))
+        notes.append(Alias(path, f"status {value!r} is an alias of {str(canon)!r}"))
         return canon
     raise UnknownValue(path, "status", value)
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskctl.core.files import atomic, locks
+from taskctl.core.files import atomic, jsonread, locks
 
 INTENT = "intent.json"
 # never follow a symlink, never wait on a FIFO someone put there
@@ -141,9 +141,19 @@ def _clear_intent(root: Path) -> None:
             os.close(fd)
 
 
+def _through_link(root: Path, path: Path) -> Path:
+    """A task file that is a symbolic link to another file of the tree is written at its
+    target (replacing the link with a file would part the two); a link that leads outside the
+    tree is replaced, never followed (the loader refuses to read one anyway)."""
+    if not path.is_symlink():
+        return path
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return real if top in real.parents else path
+
+
 def _finish(root: Path, ch: Change) -> None:
     for rel, text in ch.writes:
-        path = _inside(root, rel)
+        path = _through_link(root, _inside(root, rel))
         try:
             if path.read_text("utf-8") == text:
                 continue  # rolled forward: already there
@@ -206,8 +216,8 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
     if not path.exists():
         return False
     with locks.manifest_lock(root):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+        try:  # as the loader reads it (a byte-order mark, the JSON limits)
+            data = jsonread.load(path)
         except (OSError, ValueError):
             return False  # `taskctl validate` reports it; the task files stay the truth
         if not isinstance(data, dict) or not isinstance(data.get("tasks", []), list):
