@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from taskctl.core.load.fences import Fence
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _BOX = re.compile(r"^\[([ xX~/-])\]\s*(.*)$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _COMMENT = re.compile(r"\s*<!--\s*taskctl:(\S+)\s+(\w+)(\s+proven)?\s*-->\s*")
 _ANY_COMMENT = re.compile(r"\s*<!--.*?-->\s*")
 _CODE = re.compile(r"`[^`]*`")
@@ -118,13 +119,9 @@ def parse(text: str) -> TodoDoc:
     milestone = phase = None
     sections: list[tuple[int, str]] = []
     stack: list[tuple[int, int | None]] = []  # (indent, item index or None for a plain bullet)
-    in_fence = False
+    fenced = Fence().inside  # code fences paired as CommonMark pairs them
     for n, line in enumerate(text.split("\n"), 1):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            skipped.append(n)
-            continue
-        if in_fence:
+        if fenced(line):
             skipped.append(n)
             continue
         if not line.strip() or _ANY_COMMENT.fullmatch(line):

@@ -152,3 +152,17 @@ def test_ticking_an_exported_line_marks_it_unverified(tmp_path):
     exported = render(todo_export.build(backlog(root)))
     plan = import_text(root, exported.replace("- [ ] Ship it", "- [x] Ship it"), "TODO.md")
     assert plan.updates[0].changes == {"status": ("pending", "completed_unverified")}
+
+
+def test_a_todo_list_saved_with_a_byte_order_mark(tmp_path, taskctl):
+    """A Windows editor's byte-order mark is not part of the first line: its heading (the
+    milestone) or its first item is read as without one."""
+    todo = tmp_path / "TODO.md"
+    todo.write_bytes("\ufeff# M27 Launch\n\n- [ ] alpha\n- [x] beta\n".encode())
+    root = tmp_path / ".tasks"
+    r = taskctl(["import", str(todo), "--tasks-dir", str(root), "--json"])
+    assert r.code == 0, r.err
+    bl = backlog(root)
+    assert sorted(t.title for t in bl.tasks.values()) == ["alpha", "beta"]
+    (mid,) = {t.milestone for t in bl.tasks.values()}
+    assert mid is not None and bl.milestones[mid].title == "M27 Launch"

@@ -72,3 +72,10 @@ def test_export_line_is_verbatim_with_id():
 
 def test_normalise():
     assert normalise("  **Train**  the `model`. ") == normalise("train the model")
+
+
+def test_fences_pair_as_commonmark_pairs_them():
+    from taskctl.core.todo.parse import parse
+
+    doc = parse("- [ ] one\n~~~~md\n```\n- [ ] not a task\n~~~~\n- [ ] two\n")
+    assert [i.title for i in doc.items] == ["one", "two"]
