@@ -239,13 +239,13 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
                     e[k] = v
             _canonical_order(e)
         for tid, name in (phases or {}).items():
-            _move_phase(data, tid, name)
+            move_phase(data, tid, name)
         data.update(derived_from_entries(root, data))
         atomic.write_json(path, data)
     return True
 
 
-def _move_phase(data: dict, tid: str, name: str | None) -> None:
+def move_phase(data: dict, tid: str, name: str | None) -> None:
     """Keep the manifest's `phases` list (the form `[{name, tasks}]`) in step with a task's
     phase: out of the others, into its own (created when missing). `mvp.phases` is a chosen
     subset and is left alone."""

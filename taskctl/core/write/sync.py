@@ -130,6 +130,7 @@ def plan(bl: Backlog) -> SyncResult:
     new["tasks"] = entries
     new.update(regenerated)
     res = SyncResult(path, new)
+    res.changes += phases_in_step(new, bl, ids)
     by_id = {e["id"]: e for e in entries}
     for tid in ids:
         before, after = old_entries.get(tid), by_id[tid]
@@ -156,6 +157,33 @@ def plan(bl: Backlog) -> SyncResult:
         if k in new and old.get(k) != new[k]:
             res.changes.append(f"{k}: regenerated")
     return res
+
+
+def phases_in_step(data: dict, bl: Backlog, ids: list[str]) -> list[str]:
+    """Move each task whose phase its file or entry names into that phase's list of the
+    manifest's `phases` (the form `[{name, tasks}]`), out of the others, as `set phase=` does
+    (`change.move_phase`); a task with no phase is left where the lists have it. The changes
+    made, one line a task."""
+    ph = data.get("phases")
+    if not isinstance(ph, list):
+        return []
+    member: dict[str, list[str]] = {}
+    for p in ph:
+        if isinstance(p, dict) and isinstance(p.get("tasks"), list):
+            for tid in p["tasks"]:
+                if isinstance(tid, str):
+                    member.setdefault(tid, []).append(p.get("name"))
+    out = []
+    for tid in ids:
+        name = bl.tasks[tid].phase
+        was = member.get(tid, [])
+        if isinstance(name, str) and name and was != [name]:
+            from taskctl.core.write.change import move_phase
+
+            move_phase(data, tid, name)
+            out.append(f"phases: {tid} into {name}" + (f" (from {', '.join(map(str, was))})"
+                                                       if was else ""))
+    return out
 
 
 def removed_ids(res: SyncResult, bl: Backlog) -> list[str]:

@@ -99,3 +99,24 @@ def test_an_added_entry_is_not_called_a_duplicate(copy_example, taskctl):
         "---\nid: T040\ntitle: New work\nstatus: pending\n---\n")
     changes = taskctl(["sync", "--tasks-dir", tasks, "--json"]).json()["changes"]
     assert "add entry T040" in changes and not any("duplicate" in c for c in changes)
+
+
+def test_sync_keeps_the_phases_lists_in_step_with_the_files(tmp_path, taskctl):
+    """A phase changed by hand in a task file: sync moves the task between the manifest's
+    `phases` lists as `set phase=` does (it stayed listed under its old phase)."""
+    from pathlib import Path
+
+    from tests.tree_copy import copy_tracked
+
+    tasks = copy_tracked(Path(__file__).resolve().parents[3] / ".tasks", tmp_path / ".tasks")
+    f = next((tasks / "tasks").glob("T004-*"))
+    f.write_text(f.read_text().replace("phase: tracking", "phase: registry", 1))
+    changes = taskctl(["sync", "--tasks-dir", tasks, "--json"]).json()["changes"]
+    assert "phases: T004 into registry (from tracking)" in changes
+    assert taskctl(["sync", "--tasks-dir", tasks, "--write"]).code == 0
+    phases = {p["name"]: p["tasks"]
+              for p in json.loads((tasks / "manifest.json").read_text())["phases"]}
+    assert "T004" in phases["registry"] and "T004" not in phases["tracking"]
+    assert taskctl(["sync", "--tasks-dir", tasks]).code == 0  # in step: nothing more to do
+    r = taskctl(["list", "--tasks-dir", tasks, "--phase", "tracking", "--json"])
+    assert "T004" not in [t["id"] for t in r.json()["tasks"]]
