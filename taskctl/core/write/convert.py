@@ -40,8 +40,8 @@ def front_matter(t: Task, source: str) -> dict:
         fm["priority"] = f"P{t.priority}"
     if t.depends_on:
         fm["depends_on"] = list(t.depends_on)
-    for key in ("phase", "milestone", "estimated_hours", "estimated_tokens", "created_at",
-                "completed_at"):
+    for key in ("phase", "milestone", "estimated_hours", "estimated_tokens", "actual_hours",
+                "actual_tokens", "created_at", "updated_at", "started_at", "completed_at"):
         v = getattr(t, key)
         if v not in (None, ""):
             fm[key] = v
@@ -50,6 +50,9 @@ def front_matter(t: Task, source: str) -> dict:
     if t.acceptance:
         fm["acceptance"] = [{k: v for k, v in a.raw.items() if v not in (None, "", [], {})}
                             or {"criterion": a.criterion, "run": a.run} for a in t.acceptance]
+    for k, v in t.extra.items():  # the source's own keys, kept as sync keeps an entry's
+        if k not in fm and k != "converted_from":
+            fm[k] = v
     fm["converted_from"] = source
     return fm
 
@@ -81,6 +84,28 @@ def plan(bl: Backlog, target: Path) -> Conversion:
     return conv
 
 
+def _milestone_files(bl: Backlog) -> list:
+    """The milestones that need a file of their own: named and described somewhere other
+    than the manifest the new one starts from (a canonical source's milestone files, another
+    tool's milestones); one only named by its tasks needs none."""
+    seeded = bl.manifest.path if bl.manifest is not None and bl.dialect == "tasks" else None
+    return [m for m in sorted(bl.milestones.values(), key=lambda m: m.id)
+            if ID_OK.match(m.id) and (m.title or m.description or m.definition_of_done)
+            and (seeded is None or m.path != seeded)]
+
+
+def _manifest_seed(bl: Backlog) -> dict:
+    """What the new manifest starts from: a canonical source's own manifest (its project,
+    phases, milestones, other keys and its entries' own fields, which `sync` keeps while it
+    regenerates the rest), else a project named after the source."""
+    import copy
+
+    data = bl.manifest.data if bl.manifest is not None and bl.dialect == "tasks" else None
+    if isinstance(data, dict) and isinstance(data.get("tasks", []), list):
+        return copy.deepcopy(data)
+    return {"project": {"name": bl.repo_root.name, "converted_from": bl.dialect}, "tasks": []}
+
+
 def write(conv: Conversion, bl: Backlog) -> Backlog:
     """Build the tree in a temporary folder, index it, move it into place. Returns it loaded."""
     from taskctl.core.load.loader import load
@@ -91,9 +116,12 @@ def write(conv: Conversion, bl: Backlog) -> Backlog:
     try:
         for rel, text in conv.files.items():
             atomic.write_text(tmp / rel, text)
-        atomic.write_json(tmp / "manifest.json", {
-            "project": {"name": bl.repo_root.name, "converted_from": bl.dialect},
-            "tasks": []})
+        atomic.write_json(tmp / "manifest.json", _manifest_seed(bl))
+        for m in _milestone_files(bl):
+            doc = {"id": m.id, "title": m.title, "description": m.description,
+                   "definition_of_done": m.definition_of_done, "tasks": list(m.tasks)}
+            atomic.write_text(tmp / "milestones" / f"{m.id}.yaml",
+                              yamlout.dump({k: v for k, v in doc.items() if v}))
         new = load(tmp, use_cache=False, dialect="tasks")
         sync.write(new, sync.plan(new))
         if conv.target.exists():
