@@ -94,9 +94,12 @@ def sync(
     held = core_sync.carriers(bl, core_sync.removed_ids(result, bl)) if write else {}
     if held:
         tid, paths = next(iter(held.items()))
+        read_as = next((t.id for t in bl.tasks.values() if t.path == paths[0]), None)
         raise ProblemsFound(
             f"not dropping the manifest entry of {tid}: {bl.rel(paths[0])} still carries that "
             f"id ({len(held)} entr{'y' if len(held) == 1 else 'ies'} held this way)",
+            f"the file was read as task {read_as}: give it the id {tid} (ids are "
+            "case-sensitive), or delete the file, then sync again" if read_as else
             "the file was not read as a task: `taskctl validate` says why; move it into tasks/ "
             "with front matter, or delete it, then sync again")
     metrics = _metrics_change(bl, write)  # reported, never fails the dry run: it is a report

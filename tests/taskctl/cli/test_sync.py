@@ -120,3 +120,16 @@ def test_sync_keeps_the_phases_lists_in_step_with_the_files(tmp_path, taskctl):
     assert taskctl(["sync", "--tasks-dir", tasks]).code == 0  # in step: nothing more to do
     r = taskctl(["list", "--tasks-dir", tasks, "--phase", "tracking", "--json"])
     assert "T004" not in [t["id"] for t in r.json()["tasks"]]
+
+
+def test_an_entry_held_by_a_file_read_under_another_id_says_so(tmp_path, taskctl):
+    from pathlib import Path
+
+    from tests.tree_copy import copy_tracked
+
+    tasks = copy_tracked(Path(__file__).resolve().parents[3] / ".tasks", tmp_path / ".tasks")
+    f = next((tasks / "tasks").glob("T004-*"))
+    f.write_text(f.read_text().replace("id: T004", "id: t004", 1))
+    r = taskctl(["sync", "--tasks-dir", tasks, "--write", "--force"])
+    assert r.code == 1 and "not dropping the manifest entry of T004" in r.err
+    assert "read as task t004: give it the id T004" in r.err
