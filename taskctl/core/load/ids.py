@@ -15,8 +15,8 @@ from typing import Any
 MAX_ID_LEN = 64
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 _ID = re.compile(ID_PATTERN)
-ID_HINT = ("ids are 1-64 characters: a letter or digit, then letters, digits, '.', '_' or '-' "
-           "(e.g. T022)")
+ID_HINT = ("ids are 1-64 ASCII characters: a letter or digit, then letters, digits, '.', '_' "
+           "or '-' (e.g. T022)")
 
 
 def normalise_id(value: Any) -> Any:
