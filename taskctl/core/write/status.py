@@ -69,6 +69,9 @@ def record_event(root: Path, task_id: str, action: str, old: str, new: str, by: 
     return path
 
 
+_DONE_AT_ALIASES = ("completed",)  # not a status: the key alias of completed_at
+
+
 def edit_status(text: str, fmt: str, status: str, completed_at: str | None,
                 drop_completed_at: bool = False) -> str:
     """Set top-level `status:` (after `id:` when it has none) and `completed_at:` (after
@@ -76,9 +79,9 @@ def edit_status(text: str, fmt: str, status: str, completed_at: str | None,
     YAML part (`frontmatter.put`: whatever the key's YAML style); nothing else changes."""
     text = put(text, fmt, "status", status, after=("id",))
     if drop_completed_at:
-        text = put(text, fmt, "completed_at", None, ("completed",))
+        text = put(text, fmt, "completed_at", None, _DONE_AT_ALIASES)
     if completed_at:
-        text = put(text, fmt, "completed_at", f'"{completed_at}"', ("completed",),
+        text = put(text, fmt, "completed_at", f'"{completed_at}"', _DONE_AT_ALIASES,
                    after=("status",), keep_name=True)
     return text
 
