@@ -29,12 +29,28 @@ def span(text: str, fmt: str) -> tuple[int, int]:
     """(start, end) offsets of the YAML text: the front matter, or a plain YAML document up to
     its end marker (`...`) if it has one."""
     if fmt == "yaml":
-        start = text.find("\n") + 1 if text.split("\n", 1)[0].rstrip() == "---" else 0
+        start = _document_start(text)
         end = closing(text, start)
         return start, (end[0] if end else len(text))
     start = text.find("\n") + 1
     end = closing(text, start)
     return start, (end[0] if end else start)
+
+
+def _document_start(text: str) -> int:
+    """Where a plain YAML task's document begins: after its `---` start marker when only
+    blank, comment and directive (`%YAML`) lines come before it; else at the text's start."""
+    at = 0
+    while at < len(text):
+        nl = text.find("\n", at)
+        after = len(text) if nl < 0 else nl + 1
+        line = text[at:after].strip()
+        if line == "---" or line.startswith("--- "):
+            return after if line == "---" else at + 3
+        if line and line[0] not in "#%":
+            return 0
+        at = after
+    return 0
 
 
 def newline(text: str) -> str:

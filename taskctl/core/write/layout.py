@@ -92,14 +92,15 @@ def _composed(fm: str) -> Layout:
         return Layout([], "", 0)
     if not isinstance(node, yaml.MappingNode):
         raise NotWritable("the YAML is not a mapping of keys", "fix the file, then retry")
-    starts = [0]  # each line's offset (a plain YAML task may be long: found in C)
-    nl = fm.find("\n")
-    while nl >= 0:
-        starts.append(nl + 1)
-        nl = fm.find("\n", nl + 1)
+    if node.flow_style:
+        raise NotWritable("the YAML is a flow mapping ({...}); taskctl edits a mapping of "
+                          "one key a line in place", "write one key a line, then retry")
 
-    def off(mark) -> int:
-        return starts[mark.line] + mark.column
+    def off(mark) -> int:  # a mark's offset: its index counts characters, as str does
+        return mark.index
+
+    def line_start(i: int) -> int:  # offset where the line holding offset i starts
+        return fm.rfind("\n", 0, i) + 1
 
     def line_end(i: int) -> int:  # offset after the line holding offset i
         nl = fm.find("\n", i)
@@ -113,10 +114,18 @@ def _composed(fm: str) -> Layout:
             j = owners.setdefault(id(sub), i)
             if j != i:  # an alias: `sub` is defined under key j and referred to under i
                 shared.setdefault(j, i)
+    firsts = [line_start(off(k.start_mark)) for k, _v in pairs]
+    indent = fm[firsts[0]:off(pairs[0][0].start_mark)] if pairs else ""
+    for (k, _v), first in zip(pairs, firsts, strict=True):
+        if fm[first:off(k.start_mark)] != indent or indent.strip(" "):
+            # two keys on a line, an explicit `? key`, keys indented unlike the first one
+            raise NotWritable("the YAML's keys do not each start a line at one indentation; "
+                              "taskctl cannot edit it in place", "write one key a line, "
+                              "then retry")
     keys = []
     for i, (k, v) in enumerate(pairs):
-        first = starts[k.start_mark.line]
-        limit = starts[pairs[i + 1][0].start_mark.line] if i + 1 < len(pairs) else len(fm)
+        first = firsts[i]
+        limit = firsts[i + 1] if i + 1 < len(pairs) else len(fm)
         stop = _last(v, off)
         if not off(k.end_mark) <= stop <= limit:  # an alias's node lies elsewhere
             stop = _content_end(fm, line_end(off(k.end_mark)), limit)
@@ -124,12 +133,15 @@ def _composed(fm: str) -> Layout:
         while end > line_end(first) and not fm[starts_before(fm, end):end].strip():
             end = starts_before(fm, end)  # blank lines after a block scalar: not its lines
         rest = fm[stop:_text_end(fm, line_end(stop))].strip() if stop < end else ""
+        if not rest.startswith("#") and line_start(off(v.start_mark)) > first:
+            # a value under its key (`key:  # why` then its lines): the key line's comment
+            rest = fm[off(k.end_mark):_text_end(fm, line_end(first))].lstrip(" :\t").strip()
         name = k.value if isinstance(k, yaml.ScalarNode) else None
         other = shared.get(i)
         keys.append(KeySpan(name, first, end, stop, rest if rest.startswith("#") else "",
                             None if other is None else pairs[other][0].value))
     last = keys[-1].end if keys else 0
-    return Layout(keys, " " * pairs[0][0].start_mark.column if pairs else "", last)
+    return Layout(keys, indent, last)
 
 
 def _content_end(fm: str, first_end: int, limit: int) -> int:

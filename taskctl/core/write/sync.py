@@ -165,8 +165,8 @@ def phases_in_step(data: dict, bl: Backlog, ids: list[str]) -> list[str]:
     (`change.move_phase`); a task with no phase is left where the lists have it. The changes
     made, one line a task."""
     ph = data.get("phases")
-    if not isinstance(ph, list):
-        return []
+    if not isinstance(ph, list) or not any(isinstance(p, dict) for p in ph):
+        return []  # no list of phase objects: nothing to keep in step (as `move_phase`)
     member: dict[str, list[str]] = {}
     for p in ph:
         if isinstance(p, dict) and isinstance(p.get("tasks"), list):

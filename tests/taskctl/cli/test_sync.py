@@ -133,3 +133,24 @@ def test_an_entry_held_by_a_file_read_under_another_id_says_so(tmp_path, taskctl
     r = taskctl(["sync", "--tasks-dir", tasks, "--write", "--force"])
     assert r.code == 1 and "not dropping the manifest entry of T004" in r.err
     assert "read as task t004: give it the id T004" in r.err
+
+
+def test_a_phase_listing_no_tasks_yet_gets_them_and_names_only_are_left(tmp_path, taskctl):
+    from pathlib import Path
+
+    from tests.tree_copy import copy_tracked
+
+    tasks = copy_tracked(Path(__file__).resolve().parents[3] / ".tasks", tmp_path / ".tasks")
+    m = json.loads((tasks / "manifest.json").read_text())
+    eval_phase = next(p for p in m["phases"] if "T004" in p["tasks"])
+    eval_phase.pop("tasks")
+    (tasks / "manifest.json").write_text(json.dumps(m, indent=2))
+    assert taskctl(["sync", "--tasks-dir", tasks, "--write"]).code == 0
+    names = [p["name"] for p in json.loads((tasks / "manifest.json").read_text())["phases"]]
+    assert len(names) == len(set(names))  # no second phase of that name
+    assert taskctl(["sync", "--tasks-dir", tasks]).code == 0
+    m["phases"] = [p["name"] for p in m["phases"]]  # names only: left as they are
+    (tasks / "manifest.json").write_text(json.dumps(m, indent=2))
+    taskctl(["sync", "--tasks-dir", tasks, "--write"])
+    assert json.loads((tasks / "manifest.json").read_text())["phases"] == m["phases"]
+    assert taskctl(["sync", "--tasks-dir", tasks]).code == 0

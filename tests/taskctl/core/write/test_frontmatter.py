@@ -228,3 +228,43 @@ def test_a_log_line_never_lands_inside_an_open_fence():
     _y, rest, line = taskfile.split_front_matter(out)
     log = markdown.parse_sections(rest, line)["Progress Log"]
     assert log.body == "- entry one" and out.count("```") == 2
+
+
+# -- found by a second reader --------------------------------------------------------------
+@pytest.mark.parametrize("head", ["# plain yaml task\n---\n", "\n---\n", "%YAML 1.1\n---\n",
+                                  "---\n", ""])
+def test_a_plain_yaml_task_is_edited_inside_its_document(head):
+    text = head + "id: T9\ntitle: Plain\nstatus: pending\n...\n"
+    out = fm.set_key(text, "yaml", "priority", "P1")
+    out = sw.edit_status(out, "yaml", "in_progress", None)
+    assert out.startswith(head) and out.endswith("...\n")
+    a, b = fm.span(out, "yaml")
+    assert safeyaml.load(out[a:b]) == {"id": "T9", "title": "Plain", "status": "in_progress",
+                                       "priority": "P1"}
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85", "\r"])
+def test_line_breaks_yaml_counts_inside_a_value_move_no_key(brk):
+    text = doc(f'id: T9\ntitle: "Copied{brk}title"\nstatus: pending\npriority: P2\nphase: m26\n')
+    out = fm.set_key(text, "front-matter", "priority", "P1")
+    got = fm_of(out)
+    assert (got["priority"], got["phase"], out.count("priority:")) == ("P1", "m26", 1)
+    out = sw.edit_status(out, "front-matter", "blocked", None)
+    assert fm_of(out)["status"] == "blocked" and out.count("status:") == 1
+    assert fm_of(out)["priority"] == "P1"
+
+
+@pytest.mark.parametrize("front", ["{id: T1, title: x, status: pending}\n",
+                                   "? id\n: T1\nstatus: pending\n"])
+def test_shapes_it_cannot_edit_in_place_are_refused(front):
+    text = doc(front)
+    with pytest.raises(NotWritable):
+        fm.set_key(text, "front-matter", "priority", "P1")
+    with pytest.raises(NotWritable):
+        sw.edit_status(text, "front-matter", "in_progress", None)
+
+
+def test_a_comment_on_a_block_values_key_line_is_kept():
+    out = fm.set_key(doc("id: T1\ndepends_on: # agreed\n- T2\nstatus: pending\n"),
+                     "front-matter", "depends_on", ["T3"])
+    assert "depends_on: [T3]  # agreed\nstatus: pending\n" in out
