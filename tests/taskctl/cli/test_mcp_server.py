@@ -78,13 +78,14 @@ def test_mcp_session_claims_logs_and_verifies(tmp_path):
     assert "started via MCP" in next((root / "tasks").glob("T001-*")).read_text()
 
 
-async def _next_edit_next(repo, edit):
+async def _edit_between(repo, tool, args, edit):
+    """`tool` called twice in one MCP session, `edit()` made between the calls."""
     params = server(repo)
     async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
         await s.initialize()
-        first = (await s.call_tool("next", {"limit": 2})).content[0].text
+        first = (await s.call_tool(tool, args)).content[0].text
         edit()
-        second = (await s.call_tool("next", {"limit": 2})).content[0].text
+        second = (await s.call_tool(tool, args)).content[0].text
     return json.loads(first), json.loads(second)
 
 
@@ -101,7 +102,7 @@ def test_mcp_next_is_the_cli_answer_and_sees_an_edit(tmp_path):
         f = next((root / "tasks").glob("T001-*"))
         f.write_text(f.read_text().replace("title: ", "title: Renamed ", 1))
 
-    first, second = anyio.run(_next_edit_next, repo, edit)
+    first, second = anyio.run(_edit_between, repo, "next", {"limit": 2}, edit)
     assert [(t["id"], t["title"], t["priority"]) for t in first["free"]] == [
         (t["id"], t["title"], t["priority"]) for t in cli]
     assert list((root / ".cache").glob("next-*.answer"))  # through the CLI's answer cache
@@ -203,16 +204,6 @@ def test_mcp_show_is_the_cli_answer_and_sees_an_edit(tmp_path):
     assert err and "T999" in text and "[exit 2]" in text
 
 
-async def _status_edit_status(repo, edit):
-    params = server(repo)
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
-        await s.initialize()
-        first = (await s.call_tool("status", {})).content[0].text
-        edit()
-        second = (await s.call_tool("status", {})).content[0].text
-    return json.loads(first), json.loads(second)
-
-
 def test_mcp_status_is_the_cli_answer_and_sees_an_edit(tmp_path):
     """`status` through MCP: the CLI's counts (through its answer cache, no load of its own),
     who holds what judged at the call, an edit made during the session seen."""
@@ -227,7 +218,7 @@ def test_mcp_status_is_the_cli_answer_and_sees_an_edit(tmp_path):
         f = next((root / "tasks").glob("T003-*"))
         f.write_text(f.read_text().replace("status: pending", "status: blocked", 1))
 
-    first, second = anyio.run(_status_edit_status, repo, edit)
+    first, second = anyio.run(_edit_between, repo, "status", {}, edit)
     assert first["by_status"] == cli["by_status"]
     assert first["held"] == {"T001": {"by": "a1", "state": cli["claims"]["T001"]["state"]}}
     assert list((root / ".cache").glob("status-*.answer"))  # through the CLI's answer cache

@@ -137,13 +137,10 @@ def test_duplicate_top_level_keys(text, want):
 
 def test_a_duplicate_key_is_a_warning_where_it_is(tmp_path):
     from taskctl.core.load.loader import load
+    from tests.tree_copy import one_task_tree
 
     root = tmp_path / ".tasks"
-    (root / "tasks").mkdir(parents=True)
-    (root / "manifest.json").write_text(
-        '{"tasks": [{"id": "T001", "title": "One", "file": "tasks/T001-one.md"}]}\n')
-    (root / "tasks" / "T001-one.md").write_text(
-        '---\nid: T001\ntitle: One\n"status": pending\nstatus: blocked\n---\n')
+    one_task_tree(root, 'id: T001\ntitle: One\n"status": pending\nstatus: blocked\n')
     for use_cache in (True, True, False):  # computed, then from the per-file cache
         bl = load(root, use_cache=use_cache)
         dup = [p for p in bl.problems if p.rule == "duplicate-key"]

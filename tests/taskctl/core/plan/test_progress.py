@@ -94,13 +94,11 @@ def test_show_json_of_a_task_with_dates_in_its_own_keys(tmp_path):
     import subprocess
     import sys
 
+    from tests.tree_copy import one_task_tree
+
     root = tmp_path / ".tasks"
-    (root / "tasks").mkdir(parents=True)
-    (root / "manifest.json").write_text(
-        '{"tasks": [{"id": "T001", "title": "One", "file": "tasks/T001-one.md"}]}\n')
-    (root / "tasks" / "T001-one.md").write_text(
-        "---\nid: T001\ntitle: One\nstatus: pending\nreviewed_on: 2026-03-02\n"
-        "history:\n  2026-03-02: created\n---\n")
+    one_task_tree(root, "id: T001\ntitle: One\nstatus: pending\nreviewed_on: 2026-03-02\n"
+                  "history:\n  2026-03-02: created\n")
     env = {**os.environ, "TASKCTL_SERVE": "0"}
     for _ in range(2):  # computed and stored, then from the answer cache
         p = subprocess.run([sys.executable, "-m", "taskctl", "--tasks-dir", str(root), "show",
