@@ -30,7 +30,6 @@ class KeySpan(NamedTuple):
     name: str | None  # None: a key that is not a plain text (`? [a, b]`)
     start: int  # offset of its first line
     end: int  # offset after its last line (its line break included)
-    value: int  # offset where its value's text ends (before a comment)
     comment: str  # the comment after its value on that line ("" when none)
     shared: str | None  # another key referring to an anchor in its value
 
@@ -63,7 +62,7 @@ def _simple(fm: str) -> Layout | None:
         if body and body[0] != "#":
             if not line.startswith(" ") and not body.startswith("- "):  # a key at column 0
                 if name is not None:
-                    keys.append(KeySpan(name, start, last, _text_end(fm, last), "", None))
+                    keys.append(KeySpan(name, start, last, "", None))
                 m = _KEY.match(body)
                 if m is None:
                     return None
@@ -71,7 +70,7 @@ def _simple(fm: str) -> Layout | None:
             last = after
         at = after
     if name is not None:
-        keys.append(KeySpan(name, start, last, _text_end(fm, last), "", None))
+        keys.append(KeySpan(name, start, last, "", None))
     return Layout(keys, "", last)
 
 
@@ -96,9 +95,6 @@ def _composed(fm: str) -> Layout:
         raise NotWritable("the YAML is a flow mapping ({...}); taskctl edits a mapping of "
                           "one key a line in place", "write one key a line, then retry")
 
-    def off(mark) -> int:  # a mark's offset: its index counts characters, as str does
-        return mark.index
-
     def line_start(i: int) -> int:  # offset where the line holding offset i starts
         return fm.rfind("\n", 0, i) + 1
 
@@ -106,7 +102,7 @@ def _composed(fm: str) -> Layout:
         nl = fm.find("\n", i)
         return len(fm) if nl < 0 else nl + 1
 
-    pairs = node.value
+    pairs = node.value  # marks' indexes count characters, as str offsets do
     owners: dict[int, int] = {}  # node -> the first key whose value holds it
     shared: dict[int, int] = {}  # key -> another key that holds one of its nodes
     for i, (_k, v) in enumerate(pairs):
@@ -114,10 +110,10 @@ def _composed(fm: str) -> Layout:
             j = owners.setdefault(id(sub), i)
             if j != i:  # an alias: `sub` is defined under key j and referred to under i
                 shared.setdefault(j, i)
-    firsts = [line_start(off(k.start_mark)) for k, _v in pairs]
-    indent = fm[firsts[0]:off(pairs[0][0].start_mark)] if pairs else ""
+    firsts = [line_start(k.start_mark.index) for k, _v in pairs]
+    indent = fm[firsts[0]:pairs[0][0].start_mark.index] if pairs else ""
     for (k, _v), first in zip(pairs, firsts, strict=True):
-        if fm[first:off(k.start_mark)] != indent or indent.strip(" "):
+        if fm[first:k.start_mark.index] != indent or indent.strip(" "):
             # two keys on a line, an explicit `? key`, keys indented unlike the first one
             raise NotWritable("the YAML's keys do not each start a line at one indentation; "
                               "taskctl cannot edit it in place", "write one key a line, "
@@ -126,19 +122,19 @@ def _composed(fm: str) -> Layout:
     for i, (k, v) in enumerate(pairs):
         first = firsts[i]
         limit = firsts[i + 1] if i + 1 < len(pairs) else len(fm)
-        stop = _last(v, off)
-        if not off(k.end_mark) <= stop <= limit:  # an alias's node lies elsewhere
-            stop = _content_end(fm, line_end(off(k.end_mark)), limit)
+        stop = _last(v)
+        if not k.end_mark.index <= stop <= limit:  # an alias's node lies elsewhere
+            stop = _content_end(fm, line_end(k.end_mark.index), limit)
         end = min(line_end(max(stop - 1, first)), limit)
-        while end > line_end(first) and not fm[starts_before(fm, end):end].strip():
-            end = starts_before(fm, end)  # blank lines after a block scalar: not its lines
+        while end > line_end(first) and not fm[_starts_before(fm, end):end].strip():
+            end = _starts_before(fm, end)  # blank lines after a block scalar: not its lines
         rest = fm[stop:_text_end(fm, line_end(stop))].strip() if stop < end else ""
-        if not rest.startswith("#") and line_start(off(v.start_mark)) > first:
+        if not rest.startswith("#") and line_start(v.start_mark.index) > first:
             # a value under its key (`key:  # why` then its lines): the key line's comment
-            rest = fm[off(k.end_mark):_text_end(fm, line_end(first))].lstrip(" :\t").strip()
+            rest = fm[k.end_mark.index:_text_end(fm, line_end(first))].lstrip(" :\t").strip()
         name = k.value if isinstance(k, yaml.ScalarNode) else None
         other = shared.get(i)
-        keys.append(KeySpan(name, first, end, stop, rest if rest.startswith("#") else "",
+        keys.append(KeySpan(name, first, end, rest if rest.startswith("#") else "",
                             None if other is None else pairs[other][0].value))
     last = keys[-1].end if keys else 0
     return Layout(keys, indent, last)
@@ -149,26 +145,26 @@ def _content_end(fm: str, first_end: int, limit: int) -> int:
     comment ends; the key's own line (ending at `first_end`) when there is none."""
     end = limit
     while end > first_end:
-        body = fm[starts_before(fm, end):end].strip()
+        body = fm[_starts_before(fm, end):end].strip()
         if body and not body.startswith("#"):
             break
-        end = starts_before(fm, end)
+        end = _starts_before(fm, end)
     return _text_end(fm, max(end, first_end))
 
 
-def starts_before(fm: str, end: int) -> int:
+def _starts_before(fm: str, end: int) -> int:
     """The offset where the line ending at `end` (after its line break) starts."""
     return fm.rfind("\n", 0, max(end - 1, 0)) + 1
 
 
-def _last(node, off) -> int:
+def _last(node) -> int:
     """Offset after the last character of `node`'s own text: a scalar's or flow collection's
     end; a block collection's last value's."""
     value = node.value
     if isinstance(value, str) or node.flow_style or not value:
-        return off(node.end_mark)
+        return node.end_mark.index
     tail = value[-1]
-    return _last(tail[1] if isinstance(tail, tuple) else tail, off)
+    return _last(tail[1] if isinstance(tail, tuple) else tail)
 
 
 def _nodes(node, seen: set | None = None):
