@@ -32,14 +32,3 @@ def copy_tracked(src: Path, dst: Path) -> Path:
     for p in [dst, *dst.rglob("*")]:  # shared/ is read-only; the copies must be writable
         p.chmod(0o755 if p.is_dir() else 0o644)
     return dst
-
-
-def one_task_tree(root: Path, front: str, body: str = "") -> Path:
-    """A canonical tree at `root` with one task, T001 (`tasks/T001-one.md`: the front matter
-    `front`, then `body`), and its manifest entry; returns the task file."""
-    (root / "tasks").mkdir(parents=True)
-    (root / "manifest.json").write_text(
-        '{"tasks": [{"id": "T001", "title": "One", "file": "tasks/T001-one.md"}]}\n')
-    f = root / "tasks" / "T001-one.md"
-    f.write_text(f"---\n{front}---\n{body}")
-    return f

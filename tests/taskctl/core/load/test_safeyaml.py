@@ -137,7 +137,7 @@ def test_duplicate_top_level_keys(text, want):
 
 def test_a_duplicate_key_is_a_warning_where_it_is(tmp_path):
     from taskctl.core.load.loader import load
-    from tests.tree_copy import one_task_tree
+    from tests.taskctl.one_task import one_task_tree
 
     root = tmp_path / ".tasks"
     one_task_tree(root, 'id: T001\ntitle: One\n"status": pending\nstatus: blocked\n')

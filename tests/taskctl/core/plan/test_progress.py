@@ -94,7 +94,7 @@ def test_show_json_of_a_task_with_dates_in_its_own_keys(tmp_path):
     import subprocess
     import sys
 
-    from tests.tree_copy import one_task_tree
+    from tests.taskctl.one_task import one_task_tree
 
     root = tmp_path / ".tasks"
     one_task_tree(root, "id: T001\ntitle: One\nstatus: pending\nreviewed_on: 2026-03-02\n"
