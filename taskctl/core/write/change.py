@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.files import atomic, jsonread, locks
+from taskctl.core.write.phases import move_phase
 
 INTENT = "intent.json"
 # never follow a symlink, never wait on a FIFO someone put there
@@ -243,32 +244,6 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
         data.update(derived_from_entries(root, data))
         atomic.write_json(path, data)
     return True
-
-
-def move_phase(data: dict, tid: str, name: str | None) -> None:
-    """Keep the manifest's `phases` list (the form `[{name, tasks}]`) in step with a task's
-    phase: out of the others, into its own (created when missing). `mvp.phases` is a chosen
-    subset and is left alone."""
-    ph = data.get("phases")
-    if not isinstance(ph, list) or not any(isinstance(p, dict) for p in ph):
-        return  # no list of phase objects (names only, or none): nothing to keep in step
-    home = None
-    for p in ph:
-        if not isinstance(p, dict):
-            continue
-        if p.get("name") == name:
-            home = p  # a phase named but listing no tasks yet gets its list below
-        elif isinstance(p.get("tasks"), list) and tid in p["tasks"]:
-            p["tasks"].remove(tid)
-    if name is None:
-        return
-    if home is None:
-        home = {"name": name, "tasks": []}
-        ph.append(home)
-    if not isinstance(home.get("tasks"), list):
-        home["tasks"] = []
-    if tid not in home["tasks"]:
-        home["tasks"].append(tid)
 
 
 def _canonical_order(e: dict) -> None:

@@ -20,6 +20,7 @@ from taskctl.core.load.normalize import DEPENDENCY_KEYS, KEY_ALIASES
 from taskctl.core.load.taskpaths import under
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import natural_key
+from taskctl.core.write.phases import move_phase
 
 ENTRY_FIELDS = ("title", "file", "status", "priority", "phase", "milestone", "depends_on",
                 "blocks", "tags", "estimated_hours", "estimated_tokens", "actual_hours",
@@ -162,11 +163,11 @@ def plan(bl: Backlog) -> SyncResult:
 def phases_in_step(data: dict, bl: Backlog, ids: list[str]) -> list[str]:
     """Move each task whose phase its file or entry names into that phase's list of the
     manifest's `phases` (the form `[{name, tasks}]`), out of the others, as `set phase=` does
-    (`change.move_phase`); a task with no phase is left where the lists have it. The changes
+    (`phases.move_phase`); a task with no phase is left where the lists have it. The changes
     made, one line a task."""
     ph = data.get("phases")
     if not isinstance(ph, list) or not any(isinstance(p, dict) for p in ph):
-        return []  # no list of phase objects: nothing to keep in step (as `move_phase`)
+        return []  # no list of phase objects: nothing to keep in step (as `phases.move_phase`)
     member: dict[str, list[str]] = {}
     for p in ph:
         if isinstance(p, dict) and isinstance(p.get("tasks"), list):
@@ -178,8 +179,6 @@ def phases_in_step(data: dict, bl: Backlog, ids: list[str]) -> list[str]:
         name = bl.tasks[tid].phase
         was = member.get(tid, [])
         if isinstance(name, str) and name and was != [name]:
-            from taskctl.core.write.change import move_phase
-
             move_phase(data, tid, name)
             out.append(f"phases: {tid} into {name}" + (f" (from {', '.join(map(str, was))})"
                                                        if was else ""))
