@@ -63,6 +63,7 @@ from taskctl.core.model import Backlog, Manifest, Milestone, Phase, Source
 from taskctl.core.problems import Problem, Severity, problem
 
 HEAD, NAME, DELTA = "backlog-head.marshal", "backlog.marshal", "backlog-delta.marshal"
+PLAN = "backlog-plan"  # what a plan answer's early cutoff reads (`core/load/light.py`), sharded
 _HEAD_KEYS = ("id", "listing", "keys", "manifest_key", "milestones")  # what decides a fit
 FORMAT = "taskctl-backlog/1"
 MAX_CHANGED = 64  # changed files patched in; more: a full load (it parses them anyway)
@@ -186,11 +187,67 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
 
 
 def _store(root: Path, state: dict) -> None:
-    """The body first, then the head that names it; the delta of an older one goes."""
+    """The body first, then the task files' plan view, then the head that names them; the
+    delta of an older one goes."""
     head = {k: state[k] for k in _HEAD_KEYS}
     if _write(root, NAME, {k: v for k, v in state.items() if k not in _HEAD_KEYS[1:]}) \
+            and all(_write(root, plan_shard(i), part)
+                    for i, part in enumerate(plan_basis(state))) \
             and _write(root, HEAD, head):
         _drop(root, DELTA)
+
+
+def plan_shard(i: int) -> str:
+    """The name of shard `i` of the task files' plan basis (`filecache.shard_of` of a file's
+    path): a cutoff reads the shards of the files it parses again, not ~4 MB on 10,000."""
+    return f"{PLAN}-{i:02d}.marshal"
+
+
+_FIELD_AT = {f: i for i, f in enumerate(tp.FIELDS)}
+# the merged task's fields a plan answer (`next`, `ready`, `critical-path`: ranking, CPM,
+# estimates) or the cross-file checks read, besides its id and title
+_PLANNED_AT = tuple(_FIELD_AT[f] for f in (
+    "priority", "depends_on", "blocks", "milestone", "estimated_hours", "estimated_tokens"))
+
+
+def plan_view(plain: Any, front_matter: dict) -> tuple:
+    """What a plan answer reads of one merged task (`taskplain.to_plain`'s data), its title
+    aside: equal views give equal plans (`core/plan/replan.py`). The id written as an integer
+    is part of it (the reader reports those ids)."""
+    values = plain[2]
+    return (plain[0], plain[1], *(values[i] for i in _PLANNED_AT),
+            type(front_matter.get("id")) is int)
+
+
+def counts(problems: list) -> tuple[int, int]:
+    """(errors, problems) of stored problem rows (`_problem`)."""
+    return sum(p[6] == "error" for p in problems), len(problems)
+
+
+def file_basis(row: tuple, slots: dict, s: str, i: int) -> tuple | None:
+    """One task file's plan basis from its stored task row and problem slots: (plan view,
+    title, errors, problems) of the file's slot and its merge's; None when a slot is not
+    known (a delta that did not record it)."""
+    fs, ms = slots.get(("file", s)), slots.get(("entry-file", i))
+    if fs is None or ms is None:
+        return None
+    (fe, fn), (me, mn) = counts(fs), counts(ms)
+    return (plan_view(row[1], row[2]), row[1][2][_FIELD_AT["title"]], fe + me, fn + mn)
+
+
+def plan_basis(state: dict) -> list[dict]:
+    """What a plan answer's early cutoff needs of each task file merged with its entry alone
+    (`files`): (id, entry index, entry data, `file_basis`), in `filecache.SHARDS` shards."""
+    rows = {r[0]: r for r in state["tasks"]}
+    slots = {tuple(slot): ps for slot, ps in state["slots"]
+             if slot[0] in ("file", "entry-file")}
+    shards: list[dict] = [{"id": state["id"], "files": {}} for _ in range(filecache.SHARDS)]
+    for s, (tid, i, blob) in state["files"].items():
+        row = rows.get(tid)
+        if row is not None and row[3] == s:
+            shards[filecache.shard_of(s)]["files"][s] = (tid, i, blob,
+                                                        file_basis(row, slots, s, i))
+    return shards
 
 
 _pending: list = []  # the last store of this process (a callable), done when it exits

@@ -84,11 +84,43 @@ def _code_stamp() -> list[tuple[str, int]]:
     return list(codestamp.stamp())
 
 
-def key(root: Path, command: str, params: dict[str, Any]) -> str:
+def _question(root: Path, command: str, params: dict[str, Any]) -> str:
     import json
 
-    return digest(root, json.dumps([__version__, _code_stamp(), str(root), command, params],
-                                   sort_keys=True))
+    return json.dumps([__version__, _code_stamp(), str(root), command, params], sort_keys=True)
+
+
+def key(root: Path, command: str, params: dict[str, Any]) -> str:
+    return digest(root, _question(root, command, params))
+
+
+def key_of_rows(root: Path, command: str, params: dict[str, Any],
+                changed: dict[tuple, tuple]) -> str:
+    """The key `key` gives when the store's fingerprint has the rows `changed` maps the
+    current ones to (an answer's early cutoff checks with it what an earlier answer was
+    computed from: `core/plan/replan.py`). The fingerprint's bytes are spliced: in marshal's
+    version 2 a list's item is written as it is alone, and a row's path appears once."""
+    data = _rows(root)
+    for now, was in changed.items():
+        old, new = marshal.dumps(now, 2), marshal.dumps(was, 2)
+        if data.count(old) != 1:
+            raise ValueError("a fingerprint row not found once")
+        data = data.replace(old, new)
+    h = sha256(_question(root, command, params).encode("utf-8", "surrogatepass"))
+    h.update(data)
+    return h.hexdigest()
+
+
+def rows(root: Path) -> list[tuple] | None:
+    """The fingerprint `key` used, as rows; None when a resident process's token stood for
+    it (`pin`)."""
+    held = treewalk.listing(root)
+    if held is not None and held.memo.get("fingerprint", b"").startswith(b"resident\0"):
+        return None
+    _rows(root)
+    if held is not None and "rows" in held.memo:
+        return held.memo["rows"]
+    return fingerprint(root)  # outside a read answer: as `_rows` took it (not kept)
 
 
 MARKER = "serve.marker"  # in .cache/ while a resident process serves the store
@@ -123,7 +155,7 @@ def _rows(root: Path) -> bytes:
     found = fingerprint(root)
     rows = marshal.dumps(found, 2)
     if held is not None:
-        held.memo["fingerprint"], held.memo["files"] = rows, len(found)
+        held.memo["fingerprint"], held.memo["files"], held.memo["rows"] = rows, len(found), found
     else:
         _counted[str(root)] = len(found)
     return rows
@@ -146,6 +178,11 @@ def digest(root: Path, head: str) -> str:
     h = sha256(head.encode("utf-8", "surrogatepass"))
     h.update(_rows(root))
     return h.hexdigest()
+
+
+def slot_name(root: Path, command: str, params: dict[str, Any]) -> str:
+    """The file name, in `.cache/`, of the answer to `command` with `params`."""
+    return _slot(root, command, params).name
 
 
 def _slot(root: Path, command: str, params: dict[str, Any]) -> Path:

@@ -1,0 +1,62 @@
+"""The stored backlog as a plan answer's early cutoff reads it (`core/plan/replan.py`): the
+task files' listing and stat keys and the manifest's key (the stored head), and, for the few
+task files it parses again, each one's id, manifest entry and *plan basis* (what a plan reads
+of the merged task, its title, its problem counts: `snapshot.file_basis`) — never the stored
+tasks (~10 MB on 10,000).
+
+`snapshot._store` writes the bases with every stored backlog, in the per-file cache's shards
+(`backlog-plan-NN.marshal`); the delta of task files patched in since
+(`backlog-delta.marshal`) is folded in here. A file whose key is unknown (written within the
+racy window when stored), or whose problem slots the delta lacks, has no basis: a cutoff that
+needs it is not made.
+"""
+
+from __future__ import annotations
+
+from taskctl.core.load import filecache, snapshot
+
+
+class Light:
+    """The stored head (with the delta's keys), and the bases of files on demand."""
+
+    def __init__(self, root, head: dict, delta: dict | None):
+        self.root, self.id = root, head["id"]
+        self.listing: list[str] = head["listing"]
+        self.keys: dict[str, tuple | None] = dict(zip(self.listing, head["keys"], strict=True))
+        self.manifest_key = head["manifest_key"]
+        self.milestones = head["milestones"]
+        self.stored_keys = dict(self.keys)  # as the snapshot stored them, before the delta
+        self._delta = delta if delta is not None and delta.get("base") == self.id else None
+        self.patched: frozenset[str] = frozenset()  # the files the delta patched in
+        if self._delta is not None:
+            self.keys.update(self._delta["keys"])
+            self.patched = frozenset(self._delta["keys"])
+        self._shards: dict[int, dict | None] = {}
+
+    def file(self, s: str, stored: bool = False) -> tuple | None:
+        """(id, entry index, entry data, basis or None) of task file `s` at its key in `keys`
+        (`stored`: in `stored_keys`, before the delta patched it in); None: not a task file
+        merged with its entry alone, or its shard missing."""
+        i = filecache.shard_of(s)
+        if i not in self._shards:
+            part = snapshot._read(self.root, snapshot.plan_shard(i))
+            self._shards[i] = part["files"] if part is not None and part.get(
+                "id") == self.id else None
+        files = self._shards[i]
+        got = files.get(s) if files is not None else None
+        delta = self._delta
+        if stored or got is None or delta is None or s not in delta["keys"]:
+            return got
+        tid, i, blob, _was = got  # patched in since: its basis from the delta's rows
+        row = next((r for r in delta["tasks"].values() if r[3] == s), None)
+        slots = {tuple(slot): ps for slot, ps in delta["slots"].items()}
+        return (tid, i, blob, None if row is None or row[0] != tid
+                else snapshot.file_basis(row, slots, s, i))
+
+
+def read(root) -> Light | None:
+    """The stored backlog's light view, or None (none stored, or stored by other code)."""
+    head = snapshot._read(root, snapshot.HEAD)
+    if head is None:
+        return None
+    return Light(root, head, snapshot._read(root, snapshot.DELTA))

@@ -1,0 +1,217 @@
+"""A plan answer after a few task files were edited, without loading or planning again, when
+the edits cannot change the plan (an *early cutoff*, as build systems make it: a rebuilt input
+equal to the old one stops the rebuild there).
+
+`next`, `ready` and `critical-path` read of each task its id, status, priority, dependencies,
+`blocks`, milestone and estimates (the ranking, the CPM, the estimates, the cross-file checks:
+`snapshot.plan_view`), and its title (shown as is); their answer also counts the load's
+problems. When the stored answer of the question was computed from a store that differs from
+the current one only in a few task files (its key, `cache.key_of_rows`, is recomputed with
+those files' earlier stat keys: every other watched file — the manifest, claims, milestones,
+the other task files — is as it was), and each edited file, parsed and merged with its
+manifest entry as a load does (`snapshot.Restored._patch`), reads the same to the plan, the
+answer is the stored one with the edited tasks' titles and the problem counts of their file
+and merge put right. Anything else (a dependency, status or estimate edited, an id changed, a
+file added, the manifest rewritten, a stored basis missing) returns None: the caller loads and
+plans as before.
+
+Where the earlier files' plan views come from: the stored backlog's light view (`light.py`),
+or, for files an earlier cutoff already took in, the answer's companion (`<slot>.over`: the
+answer's key and those files' keys and views), which is trusted only beside the answer with
+that key. tests/taskctl/core/plan/test_replan.py compares every answer made here with one
+computed from a full load, over random edits of every front-matter field.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from taskctl.core.load import filecache, light, snapshot
+from taskctl.core.plan import cache
+
+COMMANDS = ("next", "ready", "critical-path")
+MAX_FILES = 8  # task files edited since the stored answer; more: plan again
+MAX_OVER = 64  # task files an answer's companion may carry; more: plan again
+
+
+def _over_name(slot: str) -> str:
+    return slot + ".over"
+
+
+def _stored(root: Path, slot: str) -> tuple[str, bytes, dict] | None:
+    """(key, the stored answer's bytes, companion files) of the answer in `slot`; its JSON
+    is parsed only once the cutoff holds (~1 MB on 10,000 tasks)."""
+    blob = cache.get_sealed(root, slot)
+    if blob is None or not blob.startswith(b'{"key":"'):
+        return None
+    end = blob.find(b'"', 8)
+    if end < 0:
+        return None
+    key = blob[8:end].decode("ascii", "replace")
+    over: dict = {}
+    extra = cache.get_sealed(root, _over_name(slot))
+    if extra is not None:
+        try:
+            k, files = marshal.loads(extra)
+        except (ValueError, EOFError, TypeError):
+            k, files = None, None
+        if k == key and isinstance(files, dict):
+            over = files
+    return key, blob, over
+
+
+def _answer(blob: bytes, key: str) -> dict | None:
+    """The stored plan answer in `blob` (`cache.put`'s document), when it is one."""
+    from taskctl.core.files import jsonread
+
+    try:
+        stored = jsonread.loads(blob.decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    doc = stored.get("payload")
+    if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
+        return None
+    report = doc["report"]
+    if not isinstance(report, dict) or report.get("dialect") != "tasks":
+        return None
+    return doc
+
+
+def patched(root: Path, command: str, params: dict[str, Any],
+            new_key: str) -> tuple[dict, bytes, dict] | None:
+    """(the answer, its text to store under `new_key`, its companion files) when the stored
+    answer stands after the task files edited since it was computed, made right; else
+    None."""
+    if command not in COMMANDS or set(params) != {"weight"}:
+        return None  # a forced dialect or tag: the full path
+    slot = cache.slot_name(root, command, params)
+    got = _stored(root, slot)
+    if got is None:
+        return None
+    old_key, blob, over = got
+    lt = light.read(root)
+    rows = cache.rows(root) if lt is not None else None
+    if rows is None:
+        return None
+    # the answer was computed with each task file at one of the keys a basis is known for:
+    # the companion's, else the delta's (newest), else the snapshot's — or, when the delta
+    # patched in a file since (another command's load after the edit), the snapshot's
+    keys = {**lt.keys, **{s: v[0] for s, v in over.items()}}
+    older = {**lt.keys, **lt.stored_keys, **{s: v[0] for s, v in over.items()}}
+    for assumed in (keys, older) if lt.patched else (keys,):
+        try:
+            changed = _changed(root, command, params, rows, assumed, lt.manifest_key, old_key)
+        except ValueError:  # the fingerprint's bytes not as its rows say: plan again
+            return None
+        if changed:
+            break
+    else:
+        return None
+    head = _HEAD.match(blob)
+    if head is None or head.group(1).decode() != old_key:
+        return None
+    errors, warnings = int(head.group(2)), int(head.group(3))
+    titles, files = [], dict(over)
+    for s in changed:
+        stored = lt.file(s, stored=assumed is older and s not in over)
+        if stored is None:
+            return None
+        tid, i, entry, basis = stored
+        if s in over:
+            basis = over[s][1]
+        key = filecache.file_key(s)  # taken before it is parsed (the walk's, in a read)
+        fresh = _basis(root, Path(s), tid, entry)
+        if basis is None or key is None or fresh is None or fresh[0] != basis[0]:
+            return None
+        errors += fresh[2] - basis[2]
+        warnings += (fresh[3] - fresh[2]) - (basis[3] - basis[2])
+        if fresh[1] != basis[1]:
+            titles.append((tid, basis[1], fresh[1]))
+        files[s] = (key, fresh)
+    if len(files) > MAX_OVER:
+        return None
+    # the stored text made right in place (`cache.put` wrote it, as JSON with ASCII escapes):
+    # its key and problem counts, and each row that shows an edited task's title (a row
+    # begins with the task's id, then its title; a string's text never holds a bare quote)
+    text = b'{"key":"%s","payload":{"problems":[%d,%d],' % (new_key.encode(), errors,
+                                                               warnings) + blob[head.end():]
+    for tid, was, now in titles:
+        text = text.replace(_row_head(tid, was), _row_head(tid, now))
+    doc = _answer(text, new_key)
+    return None if doc is None else (doc, text, files)
+
+
+_HEAD = re.compile(rb'\{"key":"([0-9a-f]+)","payload":\{"problems":\[(\d+),(\d+)\],')
+
+
+def _row_head(tid: str, title: str) -> bytes:
+    return f'{{"id":{json.dumps(tid)},"title":{json.dumps(title)},'.encode("ascii")
+
+
+def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple],
+             assumed: dict[str, tuple | None], manifest_key: tuple | None,
+             old_key: str) -> list[str] | None:
+    """The task files whose stat differs from the `assumed` one (their basis's), when the
+    answer under `old_key` was computed from the store's `rows` with those files at their
+    assumed stat: anything else that differs (a file added, the manifest, a claim) gives
+    None, as does a file with no assumed stat. One pass over the fingerprint the key is
+    taken from."""
+    before: dict[tuple, tuple] = {}  # a changed file's row now -> as it was
+    manifest = os.path.join(root, "manifest.json")
+    for row in rows:
+        s = row[0]
+        was = assumed.get(s)
+        if was is not None and (row[1], row[2], row[3]) != (was[0], was[1], was[3]):
+            if len(before) == MAX_FILES:
+                return None
+            before[row] = (s, was[0], was[1], was[3])
+        elif s == manifest and (manifest_key is None or (row[1], row[2], row[3]) != (
+                manifest_key[0], manifest_key[1], manifest_key[3])):
+            return None  # the entries stored are not the manifest's now
+    if not before or cache.key_of_rows(root, command, params, before) != old_key:
+        return None
+    return [row[0] for row in before]
+
+
+def store(root: Path, command: str, params: dict[str, Any], key: str, text: bytes,
+          files: dict) -> None:
+    """The answer's text (under its new key, `patched`) and its companion."""
+    slot = cache.slot_name(root, command, params)
+    cache.put_sealed(root, slot, text)
+    cache.put_sealed(root, _over_name(slot), marshal.dumps((key, files)))
+
+
+def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
+    """`snapshot.file_basis` of the task file as it is now: parsed and merged with its
+    manifest entry as a stored backlog's patch does (`snapshot.Restored._patch`); None
+    when it is no task of that id now."""
+    from taskctl.core.load import merge, specs
+    from taskctl.core.load import taskplain as tp
+    from taskctl.core.load.parsefile import parse_file
+    from taskctl.core.problems import problem
+
+    _p, task, raw, problems = parse_file(path, root, False)
+    if task is None or task.id != tid:
+        return None
+    data = marshal.loads(entry)
+    etask, _findings = specs.from_mapping(data, "entry", data["id"])
+    found = list(problems)
+
+    def add(name: str, message: str, **kw) -> None:
+        found.append(problem(name, message, **kw))
+
+    def nowhere(_key: Any) -> None:  # where in the manifest: no bearing on the counts
+        return None
+
+    merge.check_ids(add, str, data["id"], task, raw, path, "manifest.json", nowhere)
+    merge.merge(add, task, tp.to_plain(etask), data, raw, "manifest.json", nowhere)
+    plain = tp.to_plain(task)
+    errors = sum(p.severity.value == "error" for p in found)
+    return (snapshot.plan_view(plain, task.front_matter), task.title, errors, len(found))
