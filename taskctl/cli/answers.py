@@ -81,6 +81,8 @@ def answer(root: Path, command: str, opts: dict[str, Any], dialect: str | None =
 
         doc = (resident.answer(command, params(command, opts, dialect)) if resident is not None
                else served(root, command, params(command, opts, dialect)))
+        if doc is None and k is not None and resident is None:
+            doc = _cut_off(root, command, params(command, opts, dialect), k)
         if doc is None:  # a resident process's answer is kept by it: no copy stored here
             doc = compute(root, command, opts, dialect)
             cache.put(root, command, params(command, opts, dialect), k, doc)
@@ -127,18 +129,27 @@ def planned(root: Path, command: str, weight: str, dialect: str | None = None,
         doc = (resident.answer(command, params, view) if resident is not None
                else served(root, command, params, view))
         if doc is None and k is not None and resident is None:
-            # a few task files edited in ways that cannot change the plan: the stored answer
-            # made right (`core/plan/replan.py`), without loading or planning again
-            from taskctl.core.plan import replan
-
-            got = replan.patched(root, command, params, k)
-            if got is not None:
-                replan.store(root, command, params, k, *got[1:])
-                return got[0]
+            doc = _cut_off(root, command, params, k)
+            if doc is not None:
+                return doc
     if doc is None:
         doc = plan_answer(root, command, weight, dialect)
         cache.put(root, command, params, k, doc)
     return doc
+
+
+def _cut_off(root: Path, command: str, parameters: dict[str, Any], k: str) -> dict | None:
+    """A few task files edited in ways the answer cannot read: the stored answer made right
+    and stored under key `k` (`core/plan/replan.py`), without loading or planning again."""
+    from taskctl.core.plan import replan
+
+    if command not in replan.COMMANDS:
+        return None
+    got = replan.patched(root, command, parameters, k)
+    if got is None:
+        return None
+    replan.store(root, command, parameters, k, *got[1:])
+    return got[0]
 
 
 def plan_answer(root: Path, command: str, weight: str, dialect: str | None = None,

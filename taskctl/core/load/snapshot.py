@@ -205,9 +205,11 @@ def plan_shard(i: int) -> str:
 
 _FIELD_AT = {f: i for i, f in enumerate(tp.FIELDS)}
 # the merged task's fields a plan answer (`next`, `ready`, `critical-path`: ranking, CPM,
-# estimates) or the cross-file checks read, besides its id and title
+# estimates; `status`: progress by phase and milestone) or the cross-file checks read,
+# besides its id and title
 _PLANNED_AT = tuple(_FIELD_AT[f] for f in (
-    "priority", "depends_on", "blocks", "milestone", "estimated_hours", "estimated_tokens"))
+    "priority", "depends_on", "blocks", "milestone", "phase", "estimated_hours",
+    "estimated_tokens"))
 
 
 def plan_view(plain: Any, front_matter: dict) -> tuple:

@@ -1,23 +1,24 @@
-"""A plan answer after a few task files were edited, without loading or planning again, when
-the edits cannot change the plan (an *early cutoff*, as build systems make it: a rebuilt input
-equal to the old one stops the rebuild there).
+"""A read answer after a few task files were edited, without loading or planning again, when
+the edits cannot change it (an *early cutoff*, as build systems make it: a rebuilt input equal
+to the old one stops the rebuild there).
 
-`next`, `ready` and `critical-path` read of each task its id, status, priority, dependencies,
-`blocks`, milestone and estimates (the ranking, the CPM, the estimates, the cross-file checks:
-`snapshot.plan_view`), and its title (shown as is); their answer also counts the load's
-problems. When the stored answer of the question was computed from a store that differs from
-the current one only in a few task files (its key, `cache.key_of_rows`, is recomputed with
-those files' earlier stat keys: every other watched file — the manifest, claims, milestones,
-the other task files — is as it was), and each edited file, parsed and merged with its
-manifest entry as a load does (`snapshot.Restored._patch`), reads the same to the plan, the
-answer is the stored one with the edited tasks' titles and the problem counts of their file
-and merge put right. Anything else (a dependency, status or estimate edited, an id changed, a
-file added, the manifest rewritten, a stored basis missing) returns None: the caller loads and
-plans as before.
+`next`, `ready`, `critical-path` and `status` read of each task its id, status, priority,
+dependencies, `blocks`, milestone, phase and estimates (the ranking, the CPM, the estimates,
+progress by phase and milestone, the cross-file checks: `snapshot.plan_view`); `next` and
+`ready` show its title as is; every answer counts the load's problems. When the stored answer
+of the question was computed from a store that differs from the current one only in a few
+task files (its key, `cache.key_of_rows`, is taken again with those files' earlier stat keys:
+every other watched file — the manifest, claims, milestones, the other task files — is as it
+was), and each edited file, parsed and merged with its manifest entry as a load does
+(`snapshot.Restored._patch`), reads the same to the answer, the answer is the stored one with
+the edited tasks' titles and the problem counts of their file and merge put right. Anything
+else (a dependency, status, phase or estimate edited, an id changed, a file added, the
+manifest rewritten, a stored basis missing) returns None: the caller loads and plans as
+before.
 
-Where the earlier files' plan views come from: the stored backlog's light view (`light.py`),
-or, for files an earlier cutoff already took in, the answer's companion (`<slot>.over`: the
-answer's key and those files' keys and views), which is trusted only beside the answer with
+Where the earlier files' views come from: the stored backlog's plan bases (`light.py`), or,
+for files an earlier cutoff already took in, the answer's companion (`<slot>.over`: the
+answer's key and those files' keys and bases), which is trusted only beside the answer with
 that key. tests/taskctl/core/plan/test_replan.py compares every answer made here with one
 computed from a full load, over random edits of every front-matter field.
 """
@@ -34,7 +35,8 @@ from typing import Any
 from taskctl.core.load import filecache, light, snapshot
 from taskctl.core.plan import cache
 
-COMMANDS = ("next", "ready", "critical-path")
+COMMANDS = ("next", "ready", "critical-path", "status")
+TITLED = ("next", "ready")  # whose rows show tasks' titles (`status` shows milestones' only)
 MAX_FILES = 8  # task files edited since the stored answer; more: plan again
 MAX_OVER = 64  # task files an answer's companion may carry; more: plan again
 
@@ -142,7 +144,7 @@ def patched(root: Path, command: str, params: dict[str, Any],
     # begins with the task's id, then its title; a string's text never holds a bare quote)
     text = b'{"key":"%s","payload":{"problems":[%d,%d],' % (new_key.encode(), errors,
                                                                warnings) + blob[head.end():]
-    for tid, was, now in titles:
+    for tid, was, now in titles if command in TITLED else ():
         text = text.replace(_row_head(tid, was), _row_head(tid, now))
     doc = _answer(text, new_key)
     return None if doc is None else (doc, text, files)

@@ -41,8 +41,6 @@ COSMETIC = {
                                    t, count=1),
     "bad-date": lambda t, r: re.sub(r"(?m)^created_at: .*$", "created_at: someday", t, count=1),
     "duplicate-tags": lambda t, r: t.replace("title: ", "tags: [a]\ntitle: ", 1),
-    "phase": lambda t, r: re.sub(r"(?m)^phase: .*$", f"phase: phase-{r.randint(1, 9)}", t,
-                                 count=1),
     "schema-error": lambda t, r: re.sub(r"(?m)^created_at: .*$", f"created_at: {r.randint(1, 9)}",
                                         t, count=1),  # an error (E010) in a field no plan reads
     "title-list": lambda t, r: re.sub(r"(?m)^title: .*$", "title: [a, b]", t, count=1),
@@ -60,6 +58,8 @@ PLANNED = {
     "new-id": lambda t, r: re.sub(r"(?m)^id: .*$", "id: T777", t, count=1),
     "broken-yaml": lambda t, r: t.replace("title: ", "title: [unclosed\n", 1),
     "integer-id": lambda t, r: re.sub(r"(?m)^id: T0*(\d+)$", r"id: \1", t, count=1),
+    "phase": lambda t, r: re.sub(r"(?m)^phase: .*$", f"phase: phase-{r.randint(1, 9)}", t,
+                                 count=1),  # `status` groups by it
 }
 
 
@@ -93,7 +93,9 @@ class Clock:
 def reference(root: Path, command: str, monkeypatch) -> dict:
     with monkeypatch.context() as m:
         m.setenv("TASKCTL_NO_CACHE", "1")
-        return json.loads(json.dumps(answers.plan_answer(root, command, "auto")))
+        doc = (answers.compute(root, command, {"weight": "auto"}) if command == "status"
+               else answers.plan_answer(root, command, "auto"))
+        return json.loads(json.dumps(doc))
 
 
 def asked(root: Path, command: str, made: list) -> dict:
@@ -107,7 +109,9 @@ def asked(root: Path, command: str, made: list) -> dict:
 
     replan.patched = spy
     try:
-        return json.loads(json.dumps(answers.planned(root, command, "auto")))
+        doc = (answers.answer(root, command, {"weight": "auto"}) if command == "status"
+               else answers.planned(root, command, "auto"))
+        return json.loads(json.dumps(doc))
     finally:
         replan.patched = real
 
@@ -120,31 +124,30 @@ def test_every_answer_after_random_edits_is_a_full_load_s(tree, seed, monkeypatc
         clock.touch(p)
     for command in replan.COMMANDS:
         assert asked(tree, command, []) == reference(tree, command, monkeypatch)
-    cut = kept = 0
-    for _step in range(14):
-        command = rng.choice(replan.COMMANDS)
+    cut = 0
+    for step in range(12):
         picked = rng.sample(files, rng.choice([1, 1, 2, 3]))
         kinds = [rng.choice(list(COSMETIC) * 3 + list(PLANNED)) for _ in picked]
         for path, kind in zip(picked, kinds, strict=True):
-            text = path.read_text()
-            edited = {**COSMETIC, **PLANNED}[kind](text, rng)
-            path.write_text(edited)
+            path.write_text({**COSMETIC, **PLANNED}[kind](path.read_text(), rng))
             clock.touch(path)
-        made: list = []
-        got = asked(tree, command, made)
-        assert got == reference(tree, command, monkeypatch), (seed, _step, kinds)
-        if any(k in PLANNED for k in kinds):
-            assert made in ([False], []), kinds  # planned again (or another answer on hand)
-            files = sorted((tree / "tasks").iterdir())
-            for path, kind in zip(picked, kinds, strict=True):  # put back: a valid tree
+        planned = any(k in PLANNED for k in kinds)
+        for command in rng.sample(replan.COMMANDS, len(replan.COMMANDS)):
+            made: list = []
+            got = asked(tree, command, made)
+            assert got == reference(tree, command, monkeypatch), (seed, step, kinds, command)
+            # every answer was current before the edits: cut off exactly when none can read
+            # what changed
+            assert made == [not planned], (step, kinds, command)
+            cut += made == [True]
+        if planned:  # put back what leaves no task of that id: a valid tree to go on with
+            for path, kind in zip(picked, kinds, strict=True):
                 if kind in ("new-id", "broken-yaml", "integer-id"):
                     path.write_text(text_of(path, tree))
                     clock.touch(path)
-            answers.planned(tree, command, "auto")
-        else:
-            cut += made == [True]
-            kept += made == [False]
-    assert cut >= 3, (cut, kept)  # the cutoff was exercised, not only the full path
+            for command in replan.COMMANDS:
+                asked(tree, command, [])
+    assert cut >= 4, cut  # the cutoff was exercised, not only the full path
 
 
 def text_of(path: Path, root: Path) -> str:
