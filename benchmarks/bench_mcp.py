@@ -13,11 +13,13 @@ are the MCP server's own work. `--reference DIR` holds another version's `taskct
 (`bench_table.LAUNCH`).
 
 `--edit`: before each call after the first, one task file's title is edited and 0.5 s left
-to pass (an agent's edit, then its next question). `--auto`: the MCP session runs with
-`TASKCTL_SERVE` and `CI` unset, so a version that starts the store's resident process from
-MCP (`cli/autoserve.py`) does so on the first call; the timed calls begin once it answers
-(or after 60 s), and every server is stopped at the end. `--tool show`: the `show` tool (of
-the edited task) instead of `next`; `--tool status`: the `status` tool.
+to pass (an agent's edit, then its next question). The copied tree is left 2.1 s before the
+read that fills the caches, as a store's files are older than that.
+`--auto`: the MCP session runs with `TASKCTL_SERVE` and `CI` unset, so a version that
+starts the store's resident process from MCP (`cli/autoserve.py`) does so on the first call;
+the timed calls begin once it answers (or after 60 s), and every server is stopped at the end.
+`--tool show`: the `show` tool (of the edited task) instead of `next`; `--tool status`: the
+`status` tool.
 """
 
 from __future__ import annotations
@@ -118,6 +120,9 @@ def main() -> None:
         for name, launch in versions.items():
             root = tmp / name.replace(" ", "-") / ".tasks"
             shutil.copytree(tmp / "base" / ".tasks", root)
+            # a store's files are older than the 2 s within which the stored backlog does
+            # not trust a file's stat (a copy made just now would be loaded in full until then)
+            time.sleep(2.1)
             subprocess.run([*launch, "next", "--json", "--tasks-dir", str(root)],
                            capture_output=True, check=True)  # the caches filled
             try:

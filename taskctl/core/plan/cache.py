@@ -96,11 +96,15 @@ def key(root: Path, command: str, params: dict[str, Any]) -> str:
 
 def key_of_rows(root: Path, command: str, params: dict[str, Any],
                 changed: dict[tuple, tuple]) -> str:
-    """The key `key` gives when the store's fingerprint has the rows `changed` maps the
-    current ones to (an answer's early cutoff checks with it what an earlier answer was
-    computed from: `core/plan/replan.py`). The fingerprint's bytes are spliced: in marshal's
-    version 2 a list's item is written as it is alone, and a row's path appears once."""
-    data = _rows(root)
+    """The key `key` gave (for the fingerprint `rows` gives) were the rows `changed` maps
+    the current ones to as they say (an answer's early cutoff checks with it what an earlier
+    answer was computed from: `core/plan/replan.py`). The fingerprint's bytes are spliced: in
+    marshal's version 2 a list's item is written as it is alone, and a row's path appears
+    once."""
+    got = _taken(root)
+    if got is None:
+        raise ValueError("no fingerprint taken")
+    data = got[1]
     for now, was in changed.items():
         old, new = marshal.dumps(now, 2), marshal.dumps(was, 2)
         if data.count(old) != 1:
@@ -112,15 +116,34 @@ def key_of_rows(root: Path, command: str, params: dict[str, Any],
 
 
 def rows(root: Path) -> list[tuple] | None:
-    """The fingerprint `key` used, as rows; None when a resident process's token stood for
-    it (`pin`)."""
+    """The fingerprint the last `key` of `root` was taken from (inside a read answer, its
+    one walk; outside, this thread's last), as rows; None when none was taken, or a resident
+    process's token stood for it (`pin`)."""
+    got = _taken(root)
+    return None if got is None else got[0]
+
+
+def _taken(root: Path) -> tuple[list[tuple], bytes] | None:
     held = treewalk.listing(root)
-    if held is not None and held.memo.get("fingerprint", b"").startswith(b"resident\0"):
-        return None
-    _rows(root)
-    if held is not None and "rows" in held.memo:
-        return held.memo["rows"]
-    return fingerprint(root)  # outside a read answer: as `_rows` took it (not kept)
+    if held is not None:
+        return (held.memo["rows"], held.memo["fingerprint"]) if "rows" in held.memo else None
+    last = getattr(_local, "taken", None)
+    return last[1:] if last is not None and last[0] == str(root) else None
+
+
+_local: Any = None  # a `threading.local` made on first use outside a read answer
+
+
+def _remember(value: tuple) -> None:
+    """Outside a read answer, the fingerprint this thread's last key was taken from (a long-
+    lived caller, the MCP server, may answer in worker threads): the early cutoff checks the
+    rows the new key stands for, never a later walk's."""
+    global _local
+    if _local is None:
+        import threading
+
+        _local = threading.local()
+    _local.taken = value
 
 
 MARKER = "serve.marker"  # in .cache/ while a resident process serves the store
@@ -158,6 +181,7 @@ def _rows(root: Path) -> bytes:
         held.memo["fingerprint"], held.memo["files"], held.memo["rows"] = rows, len(found), found
     else:
         _counted[str(root)] = len(found)
+        _remember((str(root), found, rows))
     return rows
 
 

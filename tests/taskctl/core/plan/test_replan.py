@@ -243,3 +243,24 @@ def test_each_edit_is_cut_off_exactly_when_the_plan_cannot_read_it(tree, kind, m
         made: list = []
         assert asked(tree, command, made) == reference(tree, command, monkeypatch)
         assert made == [kind in COSMETIC], command
+
+
+def test_a_long_lived_caller_s_worker_thread_is_cut_off_too(tree, monkeypatch):
+    """The MCP server answers in worker threads, outside a read answer's one walk: the cutoff
+    checks the fingerprint that thread's key was taken from."""
+    import threading
+
+    clock = Clock()
+    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
+        clock.touch(p)
+    asked(tree, "next", [])
+    path = sorted((tree / "tasks").iterdir())[9]
+    path.write_text(path.read_text().replace("title: ", "title: Threaded ", 1))
+    clock.touch(path)
+    made: list = []
+    out: dict = {}
+    worker = threading.Thread(target=lambda: out.update(doc=asked(tree, "next", made)))
+    worker.start()
+    worker.join()
+    assert made == [True]
+    assert out["doc"] == reference(tree, "next", monkeypatch)
