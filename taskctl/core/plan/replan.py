@@ -93,15 +93,15 @@ def patched(root: Path, command: str, params: dict[str, Any],
     None."""
     if command not in COMMANDS or set(params) != {"weight"}:
         return None  # a forced dialect or tag: the full path
-    slot = cache.slot_name(root, command, params)
-    got = _stored(root, slot)
+    lt = light.read(root)
+    mkey = filecache.file_key(os.path.join(root, "manifest.json"))
+    if lt is None or lt.manifest_key is None or mkey is None or mkey[:2] != lt.manifest_key[:2]:
+        return None  # the manifest rewritten (a claim, a set): plan again, without more reads
+    rows = cache.rows(root)
+    got = _stored(root, cache.slot_name(root, command, params)) if rows is not None else None
     if got is None:
         return None
     old_key, blob, over = got
-    lt = light.read(root)
-    rows = cache.rows(root) if lt is not None else None
-    if rows is None:
-        return None
     # the answer was computed with each task file at one of the keys a basis is known for:
     # the companion's, else the delta's (newest), else the snapshot's — or, when the delta
     # patched in a file since (another command's load after the edit), the snapshot's
