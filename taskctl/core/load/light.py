@@ -37,12 +37,12 @@ class Light:
         """(id, entry index, entry data, basis or None) of task file `s` at its key in `keys`
         (`stored`: in `stored_keys`, before the delta patched it in); None: not a task file
         merged with its entry alone, or its shard missing."""
-        i = filecache.shard_of(s)
-        if i not in self._shards:
-            part = snapshot._read(self.root, snapshot.plan_shard(i))
-            self._shards[i] = part["files"] if part is not None and part.get(
+        n = filecache.shard_of(s)
+        if n not in self._shards:
+            part = snapshot._read(self.root, snapshot.plan_shard(n))
+            self._shards[n] = part["files"] if part is not None and part.get(
                 "id") == self.id else None
-        files = self._shards[i]
+        files = self._shards[n]
         got = files.get(s) if files is not None else None
         delta = self._delta
         if stored or got is None or delta is None or s not in delta["keys"]:

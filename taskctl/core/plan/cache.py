@@ -96,9 +96,9 @@ def key(root: Path, command: str, params: dict[str, Any]) -> str:
 
 def key_of_rows(root: Path, command: str, params: dict[str, Any],
                 changed: dict[tuple, tuple]) -> str:
-    """The key `key` gave (for the fingerprint `rows` gives) were the rows `changed` maps
-    the current ones to as they say (an answer's early cutoff checks with it what an earlier
-    answer was computed from: `core/plan/replan.py`). The fingerprint's bytes are spliced: in
+    """The key `key` gives for the fingerprint `rows` holds with each row in `changed` put
+    back as it was (now -> then): an answer's early cutoff checks with it what an earlier
+    answer was computed from (`core/plan/replan.py`). The fingerprint's bytes are spliced: in
     marshal's version 2 a list's item is written as it is alone, and a row's path appears
     once."""
     got = _taken(root)

@@ -10,7 +10,6 @@ import marshal
 import os
 import random
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from taskctl.cli import answers
 from taskctl.core.load import filecache
 from taskctl.core.plan import cache as cachemod
 from taskctl.core.plan import replan
-
-REPO = Path(__file__).resolve().parents[4]
+from tests.taskctl.generated import generated_tree
 
 # an edit of a task file's text, and whether the plan may read what it changes
 COSMETIC = {
@@ -65,17 +63,21 @@ PLANNED = {
 
 @pytest.fixture
 def tree(tmp_path, monkeypatch, no_racy_window):
-    """A generated 60-task tree (benchmarks/gen_tree.py), loaded once and planned."""
+    """A generated 60-task tree (benchmarks/gen_tree.py); loads store what they loaded in
+    line (not from a child forked at exit), so the next question finds it."""
     monkeypatch.setenv("TASKCTL_LOAD_JOBS", "1")
     monkeypatch.setenv("TASKCTL_SERVE", "0")
     monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)  # stored before the next
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from gen_tree import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    generate(tmp_path / "gen", 60)
-    return tmp_path / "gen" / ".tasks"
+    return generated_tree(tmp_path / "gen", 60)
+
+
+@pytest.fixture
+def clock(tree):
+    """The tree's files settled (an hour old), and the clock for later writes."""
+    c = Clock()
+    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
+        c.touch(p)
+    return c
 
 
 class Clock:
@@ -117,11 +119,9 @@ def asked(root: Path, command: str, made: list) -> dict:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_every_answer_after_random_edits_is_a_full_load_s(tree, seed, monkeypatch):
-    rng, clock = random.Random(seed), Clock()
+def test_every_answer_after_random_edits_is_a_full_load_s(tree, clock, seed, monkeypatch):
+    rng = random.Random(seed)
     files = sorted((tree / "tasks").iterdir())
-    for p in [*files, tree / "manifest.json"]:
-        clock.touch(p)
     for command in replan.COMMANDS:
         assert asked(tree, command, []) == reference(tree, command, monkeypatch)
     cut = 0
@@ -161,10 +161,7 @@ def text_of(path: Path, root: Path) -> str:
             f'estimated_hours: {entry["estimated_hours"]}\n---\n\nBody.\n')
 
 
-def test_a_cosmetic_edit_is_cut_off_and_its_title_shown(tree, monkeypatch):
-    clock = Clock()
-    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
-        clock.touch(p)
+def test_a_cosmetic_edit_is_cut_off_and_its_title_shown(tree, clock, monkeypatch):
     first = asked(tree, "next", [])
     shown = first["report"]["tasks"][0]["id"]
     path = next((tree / "tasks").glob(f"{shown}-*"))
@@ -180,10 +177,7 @@ def test_a_cosmetic_edit_is_cut_off_and_its_title_shown(tree, monkeypatch):
 
 @pytest.mark.parametrize("change", ["claim-file", "manifest-touched", "file-added",
                                     "companion-forged"])
-def test_anything_but_task_files_changing_is_planned_again(tree, change, monkeypatch):
-    clock = Clock()
-    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
-        clock.touch(p)
+def test_anything_but_task_files_changing_is_planned_again(tree, clock, change, monkeypatch):
     asked(tree, "next", [])
     path = sorted((tree / "tasks").iterdir())[5]
     path.write_text(path.read_text() + "\nnotes\n")
@@ -208,13 +202,11 @@ def test_anything_but_task_files_changing_is_planned_again(tree, change, monkeyp
     assert got == reference(tree, "next", monkeypatch)
 
 
-def test_a_load_in_between_does_not_hide_what_the_answer_was_computed_from(tree, monkeypatch):
+def test_a_load_in_between_does_not_hide_what_the_answer_was_computed_from(tree, clock,
+                                                                          monkeypatch):
     """An edit, then another command's load (which patches the edited file into the stored
     backlog's delta), then the plan: the answer was computed before the edit, at the stored
     snapshot's key of that file, and is still cut off from it."""
-    clock = Clock()
-    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
-        clock.touch(p)
     asked(tree, "next", [])
     path = sorted((tree / "tasks").iterdir())[7]
     path.write_text(path.read_text() + "\nnotes\n")
@@ -227,10 +219,7 @@ def test_a_load_in_between_does_not_hide_what_the_answer_was_computed_from(tree,
 
 
 @pytest.mark.parametrize("kind", sorted({**COSMETIC, **PLANNED}))
-def test_each_edit_is_cut_off_exactly_when_the_plan_cannot_read_it(tree, kind, monkeypatch):
-    clock = Clock()
-    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
-        clock.touch(p)
+def test_each_edit_is_cut_off_exactly_when_the_plan_cannot_read_it(tree, clock, kind, monkeypatch):
     for command in replan.COMMANDS:
         asked(tree, command, [])
     # a task `next` offers, with dependencies: what the plan reads of it matters
@@ -245,14 +234,11 @@ def test_each_edit_is_cut_off_exactly_when_the_plan_cannot_read_it(tree, kind, m
         assert made == [kind in COSMETIC], command
 
 
-def test_a_long_lived_caller_s_worker_thread_is_cut_off_too(tree, monkeypatch):
+def test_a_long_lived_caller_s_worker_thread_is_cut_off_too(tree, clock, monkeypatch):
     """The MCP server answers in worker threads, outside a read answer's one walk: the cutoff
     checks the fingerprint that thread's key was taken from."""
     import threading
 
-    clock = Clock()
-    for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
-        clock.touch(p)
     asked(tree, "next", [])
     path = sorted((tree / "tasks").iterdir())[9]
     path.write_text(path.read_text().replace("title: ", "title: Threaded ", 1))
