@@ -48,7 +48,6 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from taskctl import __version__
 from taskctl.core.files import codestamp, sealed
@@ -61,6 +60,10 @@ from taskctl.core.load.taskfile import CachedTaskFile
 from taskctl.core.load.taskpaths import task_files, under
 from taskctl.core.model import Backlog, Manifest, Milestone, Phase, Source
 from taskctl.core.problems import Problem, Severity, problem
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 HEAD, NAME, DELTA = "backlog-head.marshal", "backlog.marshal", "backlog-delta.marshal"
 PLAN = "backlog-plan"  # what a plan answer's early cutoff reads (`core/load/light.py`), sharded
@@ -86,6 +89,13 @@ def _problem(p: Problem) -> tuple:
 def _revive(t: tuple) -> Problem:
     code, message, file, line, column, hint, severity, task = t
     return Problem(code, message, file, line, column, hint, Severity(severity), task)
+
+
+def _cites(p: tuple, mrel: str) -> bool:
+    """Is stored problem `p` located in the manifest `mrel`, or does its text name a line of
+    it (an id disagreement cites the entry's `id` line)? A rewritten manifest may have moved
+    that line: the problem is found again."""
+    return p[2] == mrel or f"({mrel}:" in p[1]
 
 
 def _task(t: Any, src: Source, entry: int | None) -> tuple:
@@ -598,7 +608,7 @@ class Restored:
         mrel = self.rel(self.mpath)
         edited = {str(p) for p in changed}
         for slot, ps in st["slots"]:
-            if slot[0] in ("manifest", "milestones") or not any(p[2] == mrel for p in ps):
+            if slot[0] in ("manifest", "milestones") or not any(_cites(p, mrel) for p in ps):
                 continue  # found again always, or nothing located in the manifest
             if slot[0] in ("entry", "entry-file") and slot[1] in at:
                 again.add(slot[1])

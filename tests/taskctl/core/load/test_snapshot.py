@@ -311,6 +311,21 @@ def test_duplicate_ids_found_while_pairing_survive_a_rewrite(generated, monkeypa
     same(stored(root, monkeypatch, expect=True), full(root))
 
 
+def test_an_id_disagreement_cites_the_entry_line_a_rewrite_moved(generated, monkeypatch):
+    """Found by hypothesis: a task file whose id disagrees with its entry reports it in the
+    file, but its text names the entry's line in the manifest; an earlier entry given one
+    more key moves that line, so the file is merged again (the stored text had kept the old
+    line)."""
+    root = generated
+    _edit(_task_files(root)[63], "new-id")
+    time.sleep(0.01)  # past the edit's mtime (set 1 ms ahead): stored with its key
+    stored(root, monkeypatch)
+    assert any(p.rule == "id-mismatch" and "manifest.json:" in p.message
+               for p in full(root).problems)
+    _rewrite(root, _entry(0, assignee="agent"))
+    same(stored(root, monkeypatch, expect=True), full(root))
+
+
 def test_a_manifest_written_in_the_racy_window_is_patched_but_not_stored(generated,
                                                                         monkeypatch):
     root = generated
