@@ -16,9 +16,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from taskctl.cli.options import ANSWER_PARAMS
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def params(command: str, opts: dict[str, Any], dialect: str | None = None) -> dict[str, Any]:

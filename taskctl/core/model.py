@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from taskctl.core.status import DONE, REMAINING, TaskStatus
 
-if TYPE_CHECKING:  # an annotation only: one-task writes never build a Problem
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:  # annotations only: one-task writes never build a Problem
+    from typing import Any
+
     from taskctl.core.problems import Problem
 
 

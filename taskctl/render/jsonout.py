@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 from json import encoder as _encoder
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_VERSION = 1
 

@@ -15,7 +15,10 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_RECORD_BYTES = 4 << 20  # an evidence record or marker: a few KB in practice
 MAX_STATE_BYTES = 64 << 20  # the manifest of a very large backlog

@@ -13,10 +13,13 @@ document is small and checked every time.
 from __future__ import annotations
 
 import marshal
-from typing import Any
 
 from taskctl.core.load import schema, specs
 from taskctl.core.model import Manifest
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 TABLE = "manifest#entries"
 

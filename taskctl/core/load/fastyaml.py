@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 from taskctl.core.load import limits, scalars
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 DECLINE: Any = object()  # "not my shape": parse with PyYAML
 

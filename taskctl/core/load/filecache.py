@@ -31,10 +31,13 @@ import sys
 import time
 import zlib
 from pathlib import Path
-from typing import Any
 
 from taskctl import __version__
 from taskctl.core.files import atomic, codestamp, sealed, treewalk
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME = "task-files"  # .cache/task-files-NN.marshal
 SHARDS = 32

@@ -10,7 +10,10 @@ then letters, digits, `.`, `_` or `-`, at most 64 characters. That shuts out `..
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_ID_LEN = 64
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from taskctl.core.load import snapshot
 from taskctl.core.load.readers.scan import NON_TASK_DIRS, TASKISH
 from taskctl.core.model import Backlog
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_PATCHED = 512  # more changed files at once: a full load
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 100  # a task spec is a handful of levels deep
 MAX_NODES = 100_000  # values after alias expansion; a large spec has a few hundred

@@ -8,12 +8,15 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from taskctl.core.files import jsonread
 from taskctl.core.load import safeyaml
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Manifest, ManifestEntry, Milestone, Phase
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _NEWLINE = re.compile("\n")
 _TASKS_KEY = re.compile(r'"tasks"\s*:\s*\[')

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
 
 from taskctl.core.status import TaskStatus
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _ALIASES = {  # canonical status <- the spellings found in the wild (docs/format.md)
     TaskStatus.PENDING: ("todo", "open", "new", "not_started", "not-started", "ready"),

@@ -17,9 +17,12 @@ import re
 import stat
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from taskctl.core.load import fastyaml, limits
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_TASK_BYTES = 1 << 20  # 1 MiB: a task spec larger than this is not a spec
 MAX_MANIFEST_BYTES = 64 << 20

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_NAMES = ("task", "manifest")  # shipped files; "manifest-entry" is derived
 

@@ -6,14 +6,16 @@ that fits the source (task file line, or manifest entry line).
 
 from __future__ import annotations
 
-from typing import Any
-
 from taskctl.core.files.paths import repo_relative_problem
 from taskctl.core.load import normalize as n
 from taskctl.core.load import schema
 from taskctl.core.load import taskplain as tp
 from taskctl.core.model import AcceptanceItem, Task
 from taskctl.core.status import TaskStatus
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 Finding = tuple[str, tuple, str]  # (rule name, key path, message)
 

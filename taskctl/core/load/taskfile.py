@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from taskctl.core.load import markdown, normalize, safeyaml
 from taskctl.core.load.fences import closing
 from taskctl.core.load.safeyaml import FileIssue
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Locates:

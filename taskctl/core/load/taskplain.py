@@ -10,10 +10,13 @@ rebuilt task is the same value of the same types, and every output stays byte-id
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any
 
 from taskctl.core.model import AcceptanceItem, Task
 from taskctl.core.status import TaskStatus
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 # The fields `specs.from_mapping` sets, in order; `acceptance` and `status` are converted.
 FIELDS = ("id", "title", "priority", "depends_on", "blocks", "tags", "phase", "milestone",

@@ -10,8 +10,8 @@ reported in `Schedule.cycles` and left out, and the rest is planned as if they d
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import in_degrees, natural, natural_key
@@ -140,15 +140,11 @@ def num(v: float) -> float:
     return int(v) if v == int(v) else v
 
 
-class Cpm(NamedTuple):
-    """The result of `compute`: the critical path and every scheduled task's timing."""
-
-    total: float  # length of the critical path
-    path: list[str]  # the critical chain, first task first
-    timing: Timing
-    cycles: list[list[str]]  # left out of the rest
-    order: list[str]  # the nodes planned, in topological order
-    succ: dict[str, list[str]]  # their successors among them
+# The result of `compute`: the critical path and every scheduled task's timing — its length
+# (`total`, float), the critical chain first task first (`path`), the `timing` (Timing), the
+# `cycles` left out of the rest, the nodes planned in topological `order`, and their
+# successors among them (`succ`). A plain named tuple: typing's costs ~4 ms of a read.
+Cpm = namedtuple("Cpm", "total path timing cycles order succ")
 
 
 def successors(tasks: list[Task], weights: dict[str, float]) -> dict[str, list[str]]:

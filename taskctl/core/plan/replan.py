@@ -30,10 +30,13 @@ import marshal
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from taskctl.core.load import filecache, light, snapshot
 from taskctl.core.plan import cache
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMANDS = ("next", "ready", "critical-path", "status")
 TITLED = ("next", "ready")  # whose rows show tasks' titles (`status` shows milestones' only)

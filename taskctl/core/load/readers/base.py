@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from taskctl.core import order
 from taskctl.core.load import checks, markdown, safeyaml, specs
@@ -23,6 +22,10 @@ from taskctl.core.model import Backlog, Source, Task
 from taskctl.core.problems import problem
 from taskctl.core.status import TaskStatus
 from taskctl.errors import NotWritable
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,7 +7,10 @@ names, bases and attributes as `fastjsonschema.exceptions` (a test holds them al
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _DecimalCheck(type):
