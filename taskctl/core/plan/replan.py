@@ -51,7 +51,7 @@ def _over_name(slot: str) -> str:
 def _stored(root: Path, slot: str) -> tuple[str, bytes, dict] | None:
     """(key, the stored answer's bytes, companion files) of the answer in `slot`; its JSON
     is parsed only once the cutoff holds (~1 MB on 10,000 tasks)."""
-    blob = cache.get_sealed(root, slot)
+    blob = cache.missed(root, slot) or cache.get_sealed(root, slot)
     if blob is None or not blob.startswith(b'{"key":"'):
         return None
     end = blob.find(b'"', 8)
@@ -72,10 +72,8 @@ def _stored(root: Path, slot: str) -> tuple[str, bytes, dict] | None:
 
 def _answer(blob: bytes, key: str) -> dict | None:
     """The stored plan answer in `blob` (`cache.put`'s document), when it is one."""
-    from taskctl.core.files import jsonread
-
     try:
-        stored = jsonread.loads(blob.decode("utf-8"))
+        stored = cache.own_json(blob)
     except ValueError:
         return None
     if not isinstance(stored, dict) or stored.get("key") != key:
@@ -170,16 +168,17 @@ def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple]
     taken from."""
     before: dict[tuple, tuple] = {}  # a changed file's row now -> as it was
     manifest = os.path.join(root, "manifest.json")
-    for row in rows:
-        s = row[0]
-        was = assumed.get(s)
-        if was is not None and (row[1], row[2], row[3]) != (was[0], was[1], was[3]):
+    get = assumed.get
+    for row in rows:  # the mtime first: an edited file's differs (no tuple built a row)
+        was = get(row[0])
+        if was is None:
+            if row[0] == manifest and (manifest_key is None or (row[1], row[2], row[3]) != (
+                    manifest_key[0], manifest_key[1], manifest_key[3])):
+                return None  # the entries stored are not the manifest's now
+        elif row[2] != was[1] or row[1] != was[0] or row[3] != was[3]:
             if len(before) == MAX_FILES:
                 return None
-            before[row] = (s, was[0], was[1], was[3])
-        elif s == manifest and (manifest_key is None or (row[1], row[2], row[3]) != (
-                manifest_key[0], manifest_key[1], manifest_key[3])):
-            return None  # the entries stored are not the manifest's now
+            before[row] = (row[0], was[0], was[1], was[3])
     if not before or cache.key_of_rows(root, command, params, before) != old_key:
         return None
     return [row[0] for row in before]

@@ -149,3 +149,44 @@ def test_inside_a_read_answer_the_store_is_fingerprinted_once(tmp_path, monkeypa
     assert len(calls) == 1 and k3 != k1
     assert cache.key(root, "next", {}) == k1 and cache.key(root, "next", {}) == k1
     assert len(calls) == 3
+
+
+def test_a_missed_answer_is_handed_to_the_cutoff_once_and_only_for_its_slot(tmp_path):
+    """`get` keeps the earlier answer it read and refused (the early cutoff starts from it,
+    `core/plan/replan.py`): taken once, for the same slot and store only, inside a read
+    answer and outside one (a thread's last miss)."""
+    from taskctl.core.files import treewalk
+
+    root = make_tree(tmp_path)
+    cache.put(root, "next", {"weight": "auto"}, "an-earlier-key", {"x": 1})
+    name = cache.slot_name(root, "next", {"weight": "auto"})
+    blob = cache.get_sealed(root, name)
+    assert blob.startswith(b'{"key":"an-earlier-key"')
+    for inside in (False, True):
+        with treewalk.held() if inside else open(os.devnull):
+            assert cache.get(root, "next", {"weight": "auto"})[1] is None
+            assert cache.missed(root, cache.slot_name(root, "next", {"weight": "hours"})) is None
+            assert cache.get(root, "next", {"weight": "auto"})[1] is None
+            assert cache.missed(root, name) == blob
+            assert cache.missed(root, name) is None  # taken once
+            cache.get(root, "next", {"weight": "auto"})
+            assert cache.missed(tmp_path / "elsewhere" / ".tasks", name) is None
+    k = cache.key(root, "next", {"weight": "auto"})
+    cache.put(root, "next", {"weight": "auto"}, k, {"x": 2})
+    assert cache.get(root, "next", {"weight": "auto"}) == (k, {"x": 2})
+    assert cache.missed(root, name) is None  # a hit keeps nothing
+
+
+def test_a_sealed_answer_that_is_no_json_or_too_deep_is_a_miss(tmp_path):
+    """Sealed answers are parsed without the limits foreign JSON gets (the seal proves this
+    user's taskctl wrote them); what still cannot be parsed is a miss, never an error."""
+    root = make_tree(tmp_path)
+    k = cache.key(root, "next", {})
+    name = cache.slot_name(root, "next", {})
+    for payload in (b'{"key":"' + k.encode() + b'",' + b"[" * 100_000,
+                    b'{"key":"' + k.encode() + b'","payload":' + b"[" * 100_000 + b"]" * 100_000
+                    + b"}", b'{"key":"' + k.encode() + b'","payload":\xff}'):
+        cache.put_sealed(root, name, payload)
+        assert cache.get(root, "next", {}) == (k, None)
+    cache.put_sealed(root, name, b'{"key":"' + k.encode() + b'","payload":[1.5,NaN]}')
+    assert cache.get(root, "next", {})[1][0] == 1.5
