@@ -74,7 +74,7 @@ def tree(tmp_path, monkeypatch, no_racy_window):
 @pytest.fixture
 def clock(tree):
     """The tree's files settled (an hour old), and the clock for later writes."""
-    c = Clock()
+    c = Clock(tree)
     for p in [*(tree / "tasks").iterdir(), tree / "manifest.json"]:
         c.touch(p)
     return c
@@ -82,12 +82,16 @@ def clock(tree):
 
 class Clock:
     """A distinct, settled modification time for every write (a file's stat must change with
-    its text; two writes in one timestamp tick would not)."""
+    its text; two writes in one timestamp tick would not). The answers stored so far were
+    written before it, on the same clock (the cutoff looks at files written since its
+    answer, less the racy window)."""
 
-    def __init__(self):
-        self.ns = time.time_ns() - 3600 * 10**9
+    def __init__(self, tree: Path):
+        self.tree, self.ns = tree, time.time_ns() - 3600 * 10**9
 
     def touch(self, path: Path) -> None:
+        for answer in (self.tree / ".cache").glob("*.answer"):
+            os.utime(answer, ns=(self.ns, self.ns))
         self.ns += 10**6
         os.utime(path, ns=(self.ns, self.ns))
 
@@ -250,3 +254,28 @@ def test_a_long_lived_caller_s_worker_thread_is_cut_off_too(tree, clock, monkeyp
     worker.join()
     assert made == [True]
     assert out["doc"] == reference(tree, "next", monkeypatch)
+
+
+def test_an_edit_dated_before_the_answer_is_planned_again(tree, clock, monkeypatch):
+    """The cutoff looks only at files written since its answer (less the racy window); a
+    file whose time was set back (`touch -d`, `tar x`) is not looked at, so the answer's key
+    taken again differs and the plan is computed: never an answer that misses the edit."""
+    asked(tree, "next", [])
+    path = sorted((tree / "tasks").iterdir())[11]
+    path.write_text(re.sub(r"(?m)^status: .*$", "status: completed", path.read_text(), count=1))
+    clock.touch(path)
+    answer = next((tree / ".cache").glob("next-*.answer"))
+    old = answer.stat().st_mtime_ns - 3 * 10**9
+    os.utime(path, ns=(old, old))
+    made: list = []
+    assert asked(tree, "next", made) == reference(tree, "next", monkeypatch)
+    assert made == [False]
+    path.write_text(path.read_text() + "\nnotes\n")
+    os.utime(path, ns=(old + 10**6, old + 10**6))  # cosmetic, and dated before the answer
+    made = []
+    assert asked(tree, "next", made) == reference(tree, "next", monkeypatch)
+    assert made == [False]
+    clock.touch(path)  # the same text, written after the answer: cut off
+    made = []
+    assert asked(tree, "next", made) == reference(tree, "next", monkeypatch)
+    assert made == [True]
