@@ -38,6 +38,7 @@ def answer(argv: list[str]) -> bool:
         return False
     from taskctl.cli.replay import Entry
     from taskctl.core.files import treewalk
+    from taskctl.core.load import hold_to_exit
     from taskctl.core.plan import cache
 
     resident = None
@@ -47,7 +48,7 @@ def answer(argv: list[str]) -> bool:
         resident = channel.connect(root)
     # one walk of the store for both cache lookups, the listing of task files, the stored
     # backlog's stat keys and the files-not-read scan (`core/files/treewalk.py`)
-    with treewalk.held():
+    with treewalk.held(keep=hold_to_exit):  # its listing freed by the exit, not here
         if resident is not None:
             cache.pin(root, resident.token)  # the server's token stands for the walk
         entry = Entry(root, command, opts)

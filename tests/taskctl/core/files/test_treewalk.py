@@ -123,6 +123,16 @@ def test_outside_held_nothing_is_kept(store: Path) -> None:
     assert treewalk.key(str(store / "manifest.json")) is treewalk.MISSING
 
 
+def test_what_a_scope_held_is_handed_to_its_keeper(store: Path) -> None:
+    """A short-lived read answer hands its listings to `hold_to_exit` when the scope ends
+    (freed by the exit, not there); without a keeper they go with the scope."""
+    kept: list = []
+    with treewalk.held(keep=kept.append):
+        cache.fingerprint(store)
+    assert [list(k) for k in kept] == [[str(store)]]
+    assert len(kept[0][str(store)].dirs) >= 2 and treewalk.listing(store) is None
+
+
 def test_a_change_after_the_walk_is_seen_next_time(tmp_path: Path, monkeypatch,
                                                   no_racy_window) -> None:
     """A task file edited between the walk and the load: that answer may still be the older
