@@ -298,17 +298,29 @@ def test_problems_located_in_the_manifest_are_found_again_where_they_are_now(gen
 
 
 def test_duplicate_ids_found_while_pairing_survive_a_rewrite(generated, monkeypatch):
-    """Found by hypothesis: two task files given one id report it in the manifest's slot
-    (pairing runs before the entries); a rewritten manifest keeps that problem."""
+    """Found by hypothesis: two task files holding one id report it in the manifest's slot
+    (pairing runs before the entries); a rewritten manifest keeps that problem. Here a copy
+    of a task file under another name, with no entry of its own: nothing cites a line of the
+    manifest, so the stored backlog answers. Two files given a new id instead each disagree
+    with their entry and cite its line, one of them an entry no file is merged with alone: a
+    rewrite that moves lines is a full load."""
     root = generated
     files = _task_files(root)
-    for i in (82, 100):
-        _edit(files[i], "new-id")
-    time.sleep(0.01)  # past the edits' mtimes (set 1 ms ahead): stored with their keys
+    copy = files[82].with_name(files[82].name.split("-")[0] + "-copy.yaml")
+    copy.write_text(files[82].read_text())
+    time.sleep(0.01)  # past the copy's mtime: stored with its key
     stored(root, monkeypatch)
     assert any(p.rule == "duplicate-id" for p in full(root).problems)
     _rewrite(root, _entry(0, status="blocked"))
     same(stored(root, monkeypatch, expect=True), full(root))
+    copy.unlink()
+    for i in (82, 100):
+        _edit(files[i], "new-id")
+    time.sleep(0.01)
+    stored(root, monkeypatch)
+    assert any(p.rule == "duplicate-id" for p in full(root).problems)
+    _rewrite(root, _entry(0, assignee="agent"))  # one more line: every later entry moves
+    same(stored(root, monkeypatch, expect=False), full(root))
 
 
 def test_an_id_disagreement_cites_the_entry_line_a_rewrite_moved(generated, monkeypatch):
