@@ -1,7 +1,7 @@
 """The stored backlog as a plan answer's early cutoff reads it (`core/plan/replan.py`): the
 task files' listing and stat keys and the manifest's key (the stored head), and, for the few
 task files it parses again, each one's id, manifest entry and *plan basis* (what a plan reads
-of the merged task, its title, its problem counts: `snapshot.file_basis`) — never the stored
+of the merged task, its title, its problem counts: `stored.file_basis`) — never the stored
 tasks (~10 MB on 10,000).
 
 `snapshot._store` writes the bases with every stored backlog, in the per-file cache's shards
@@ -13,7 +13,7 @@ needs it is not made.
 
 from __future__ import annotations
 
-from taskctl.core.load import filecache, snapshot
+from taskctl.core.load import filecache, stored
 
 
 class Light:
@@ -33,30 +33,30 @@ class Light:
             self.patched = frozenset(self._delta["keys"])
         self._shards: dict[int, dict | None] = {}
 
-    def file(self, s: str, stored: bool = False) -> tuple | None:
+    def file(self, s: str, before_delta: bool = False) -> tuple | None:
         """(id, entry index, entry data, basis or None) of task file `s` at its key in `keys`
-        (`stored`: in `stored_keys`, before the delta patched it in); None: not a task file
+        (`before_delta`: in `stored_keys`, before the delta patched it in); None: not a task file
         merged with its entry alone, or its shard missing."""
         n = filecache.shard_of(s)
         if n not in self._shards:
-            part = snapshot._read(self.root, snapshot.plan_shard(n))
+            part = stored.read(self.root, stored.plan_shard(n))
             self._shards[n] = part["files"] if part is not None and part.get(
                 "id") == self.id else None
         files = self._shards[n]
         got = files.get(s) if files is not None else None
         delta = self._delta
-        if stored or got is None or delta is None or s not in delta["keys"]:
+        if before_delta or got is None or delta is None or s not in delta["keys"]:
             return got
         tid, i, blob, _was = got  # patched in since: its basis from the delta's rows
         row = next((r for r in delta["tasks"].values() if r[3] == s), None)
         slots = {tuple(slot): ps for slot, ps in delta["slots"].items()}
         return (tid, i, blob, None if row is None or row[0] != tid
-                else snapshot.file_basis(row, slots, s, i))
+                else stored.file_basis(row, slots, s, i))
 
 
 def read(root) -> Light | None:
     """The stored backlog's light view, or None (none stored, or stored by other code)."""
-    head = snapshot._read(root, snapshot.HEAD)
+    head = stored.read(root, stored.HEAD)
     if head is None:
         return None
-    return Light(root, head, snapshot._read(root, snapshot.DELTA))
+    return Light(root, head, stored.read(root, stored.DELTA))

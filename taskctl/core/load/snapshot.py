@@ -49,13 +49,15 @@ import time
 from functools import partial
 from pathlib import Path
 
-from taskctl import __version__
-from taskctl.core.files import codestamp, sealed
+from taskctl.core.files import sealed
 from taskctl.core.load import checks, entryrows, filecache, merge, milestones, specs
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
 from taskctl.core.load.parsefile import parse_file
 from taskctl.core.load.safeyaml import MAX_MANIFEST_BYTES, FileIssue, read_text
+from taskctl.core.load.stored import DELTA, HEAD, NAME, plan_basis, plan_shard
+from taskctl.core.load.stored import read as _read
+from taskctl.core.load.stored import write as _write
 from taskctl.core.load.taskfile import CachedTaskFile
 from taskctl.core.load.taskpaths import task_files, under
 from taskctl.core.model import Backlog, Manifest, Milestone, Phase, Source
@@ -65,17 +67,9 @@ TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
     from typing import Any
 
-HEAD, NAME, DELTA = "backlog-head.marshal", "backlog.marshal", "backlog-delta.marshal"
-PLAN = "backlog-plan"  # what a plan answer's early cutoff reads (`core/load/light.py`), sharded
 _HEAD_KEYS = ("id", "listing", "keys", "manifest_key", "milestones")  # what decides a fit
-FORMAT = "taskctl-backlog/1"
 MAX_CHANGED = 64  # changed files patched in; more: a full load (it parses them anyway)
 _FIXED = (("milestones",), ("checks",))  # slots computed again whenever anything changed
-
-
-def _header(root: Path) -> tuple:
-    return (FORMAT, __version__, sys.version, filecache._yaml_stamp(), codestamp.stamp(),
-            str(root))
 
 
 def _racy(key: tuple | None, now_ns: int) -> bool:
@@ -126,25 +120,6 @@ def _milestone_paths(root: Path) -> list[Path]:
     if not d.is_dir():
         return []
     return [p for p in sorted(d.iterdir()) if p.suffix in (".yaml", ".yml")]
-
-
-def _write(root: Path, name: str, value: Any) -> bool:
-    try:
-        payload = marshal.dumps((_header(root), value))
-    except ValueError:  # a value marshal cannot hold: nothing stored
-        return False
-    return sealed.write(root, name, payload)
-
-
-def _read(root: Path, name: str) -> Any:
-    payload = sealed.read(root, name, filecache.MAX_BYTES)
-    if payload is None:
-        return None
-    try:
-        header, value = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
-    return value if header == _header(root) else None
 
 
 # -- storing -------------------------------------------------------------------------------
@@ -205,61 +180,6 @@ def _store(root: Path, state: dict) -> None:
                     for i, part in enumerate(plan_basis(state))) \
             and _write(root, HEAD, head):
         _drop(root, DELTA)
-
-
-def plan_shard(i: int) -> str:
-    """The name of shard `i` of the task files' plan basis (`filecache.shard_of` of a file's
-    path): a cutoff reads the shards of the files it parses again, not ~4 MB on 10,000."""
-    return f"{PLAN}-{i:02d}.marshal"
-
-
-_FIELD_AT = {f: i for i, f in enumerate(tp.FIELDS)}
-# the merged task's fields a plan answer (`next`, `ready`, `critical-path`: ranking, CPM,
-# estimates; `status`: progress by phase and milestone) or the cross-file checks read,
-# besides its id and title
-_PLANNED_AT = tuple(_FIELD_AT[f] for f in (
-    "priority", "depends_on", "blocks", "milestone", "phase", "estimated_hours",
-    "estimated_tokens"))
-
-
-def plan_view(plain: Any, front_matter: dict) -> tuple:
-    """What a plan answer reads of one merged task (`taskplain.to_plain`'s data), its title
-    aside: equal views give equal plans (`core/plan/replan.py`). The id written as an integer
-    is part of it (the reader reports those ids)."""
-    values = plain[2]
-    return (plain[0], plain[1], *(values[i] for i in _PLANNED_AT),
-            type(front_matter.get("id")) is int)
-
-
-def counts(problems: list) -> tuple[int, int]:
-    """(errors, problems) of stored problem rows (`_problem`)."""
-    return sum(p[6] == "error" for p in problems), len(problems)
-
-
-def file_basis(row: tuple, slots: dict, s: str, i: int) -> tuple | None:
-    """One task file's plan basis from its stored task row and problem slots: (plan view,
-    title, errors, problems) of the file's slot and its merge's; None when a slot is not
-    known (a delta that did not record it)."""
-    fs, ms = slots.get(("file", s)), slots.get(("entry-file", i))
-    if fs is None or ms is None:
-        return None
-    (fe, fn), (me, mn) = counts(fs), counts(ms)
-    return (plan_view(row[1], row[2]), row[1][2][_FIELD_AT["title"]], fe + me, fn + mn)
-
-
-def plan_basis(state: dict) -> list[dict]:
-    """What a plan answer's early cutoff needs of each task file merged with its entry alone
-    (`files`): (id, entry index, entry data, `file_basis`), in `filecache.SHARDS` shards."""
-    rows = {r[0]: r for r in state["tasks"]}
-    slots = {tuple(slot): ps for slot, ps in state["slots"]
-             if slot[0] in ("file", "entry-file")}
-    shards: list[dict] = [{"id": state["id"], "files": {}} for _ in range(filecache.SHARDS)]
-    for s, (tid, i, blob) in state["files"].items():
-        row = rows.get(tid)
-        if row is not None and row[3] == s:
-            shards[filecache.shard_of(s)]["files"][s] = (tid, i, blob,
-                                                        file_basis(row, slots, s, i))
-    return shards
 
 
 _pending: list = []  # the last store of this process (a callable), done when it exits

@@ -4,7 +4,7 @@ to the old one stops the rebuild there).
 
 `next`, `ready`, `critical-path` and `status` read of each task its id, status, priority,
 dependencies, `blocks`, milestone, phase and estimates (the ranking, the CPM, the estimates,
-progress by phase and milestone, the cross-file checks: `snapshot.plan_view`); `next` and
+progress by phase and milestone, the cross-file checks: `stored.plan_view`); `next` and
 `ready` show its title as is; every answer counts the load's problems. When the stored answer
 of the question was computed from a store that differs from the current one only in a few
 task files (its key, `cache.key_of_rows`, is taken again with those files' earlier stat keys:
@@ -33,7 +33,7 @@ import re
 from pathlib import Path
 
 from taskctl.core.files.sealed import CACHE_DIR
-from taskctl.core.load import filecache, light, snapshot
+from taskctl.core.load import filecache, light, stored
 from taskctl.core.plan import cache
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
@@ -76,12 +76,12 @@ def _stored(root: Path, slot: str) -> tuple[str, bytes, dict] | None:
 def _answer(blob: bytes, key: str) -> dict | None:
     """The stored plan answer in `blob` (`cache.put`'s document), when it is one."""
     try:
-        stored = cache.own_json(blob)
+        doc = cache.own_json(blob)
     except ValueError:
         return None
-    if not isinstance(stored, dict) or stored.get("key") != key:
+    if not isinstance(doc, dict) or doc.get("key") != key:
         return None
-    doc = stored.get("payload")
+    doc = doc.get("payload")
     if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
         return None
     report = doc["report"]
@@ -132,10 +132,10 @@ def patched(root: Path, command: str, params: dict[str, Any],
     errors, warnings = int(head.group(2)), int(head.group(3))
     titles, files = [], dict(over)
     for s in changed:
-        stored = lt.file(s, stored=assumed is older and s not in over)
-        if stored is None:
+        known = lt.file(s, before_delta=assumed is older and s not in over)
+        if known is None:
             return None
-        tid, i, entry, basis = stored
+        tid, i, entry, basis = known
         if s in over:
             basis = over[s][1]
         key = filecache.file_key(s)  # taken before it is parsed (the walk's, in a read)
@@ -208,7 +208,7 @@ def store(root: Path, command: str, params: dict[str, Any], key: str, text: byte
 
 
 def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
-    """`snapshot.file_basis` of the task file as it is now: parsed and merged with its
+    """`stored.file_basis` of the task file as it is now: parsed and merged with its
     manifest entry as a stored backlog's patch does (`snapshot.Restored._patch`); None
     when it is no task of that id now."""
     from taskctl.core.load import merge, specs
@@ -233,4 +233,4 @@ def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
     merge.merge(add, task, tp.to_plain(etask), data, raw, "manifest.json", nowhere)
     plain = tp.to_plain(task)
     errors = sum(p.severity.value == "error" for p in found)
-    return (snapshot.plan_view(plain, task.front_matter), task.title, errors, len(found))
+    return (stored.plan_view(plain, task.front_matter), task.title, errors, len(found))

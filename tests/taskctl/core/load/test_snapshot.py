@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import taskctl.core.load
 from taskctl.core.load import loader, snapshot
+from taskctl.core.load import stored as stored_files
 
 REPO = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -405,7 +406,7 @@ def test_a_file_written_in_the_racy_window_is_parsed_again(generated, monkeypatc
 def test_a_changed_code_stamp_or_place_is_a_full_load(generated, monkeypatch, tmp_path):
     stored(generated, monkeypatch)
     with monkeypatch.context() as m:
-        m.setattr(snapshot, "FORMAT", "taskctl-backlog/0")
+        m.setattr(stored_files, "FORMAT", "taskctl-backlog/0")
         stored(generated, monkeypatch, expect=False)
     moved = tmp_path / "moved"
     generated.parent.rename(moved)
