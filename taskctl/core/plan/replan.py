@@ -177,9 +177,9 @@ def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple]
 
     Only rows modified at `since` or later are looked at (the stored answer's time less
     `MARGIN_NS`, for coarse timestamps: ~10,000 dictionary lookups cost ~15 ms, the filter
-    ~1 ms). That is safe:
-    the key taken again is the proof — a file changed since the answer but left out (its
-    time set back: `touch -d`, `tar x`) makes the key differ, and the plan is computed."""
+    ~1 ms). That is safe: the key taken again is the proof — a file changed since the answer
+    but left out (its time set back: `touch -d`, `tar x`) makes the key differ, and the plan
+    is computed."""
     before: dict[tuple, tuple] = {}  # a changed file's row now -> as it was
     manifest = os.path.join(root, "manifest.json")
     at = bisect.bisect_left(rows, (manifest,))
