@@ -24,7 +24,6 @@ class Light:
         self.listing: list[str] = head["listing"]
         self.keys: dict[str, tuple | None] = dict(zip(self.listing, head["keys"], strict=True))
         self.manifest_key = head["manifest_key"]
-        self.milestones = head["milestones"]
         self.stored_keys = dict(self.keys)  # as the snapshot stored them, before the delta
         self._delta = delta if delta is not None and delta.get("base") == self.id else None
         self.patched: frozenset[str] = frozenset()  # the files the delta patched in
