@@ -1,10 +1,10 @@
-"""The data model: plain dataclasses produced by the loader and consumed everywhere else."""
+"""The data model: plain records (`core/records.py`) the loader makes, used everywhere else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from taskctl.core.records import field, record
 from taskctl.core.status import DONE, REMAINING, TaskStatus
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # annotations only: one-task writes never build a Problem
     from taskctl.core.problems import Problem
 
 
-@dataclass
+@record
 class Checkbox:
     """A Markdown checklist line: `1. [x] text` or `- [ ] text`."""
 
@@ -23,7 +23,7 @@ class Checkbox:
     line: int  # 1-based line in the task file
 
 
-@dataclass
+@record
 class Scenario:
     """A `### Heading` scenario inside a body section: its title and text (line 0: unknown)."""
 
@@ -32,7 +32,7 @@ class Scenario:
     line: int
 
 
-@dataclass
+@record
 class Section:
     """A `## Heading` block of the Markdown body, kept verbatim."""
 
@@ -41,7 +41,7 @@ class Section:
     line: int
 
 
-@dataclass
+@record
 class AcceptanceItem:
     """One executable (or manual) acceptance item from the front matter `acceptance:` list."""
 
@@ -61,7 +61,7 @@ class AcceptanceItem:
         return self.run is None
 
 
-@dataclass
+@record
 class Task:
     """One task: its spec (front matter, manifest entry) and its Markdown body, normalised."""
 
@@ -106,7 +106,7 @@ class Task:
         return self.status in DONE
 
 
-@dataclass
+@record
 class Phase:
     """A phase of the manifest: its name, its task ids and its hours as written."""
 
@@ -115,7 +115,7 @@ class Phase:
     hours: str | None = None
 
 
-@dataclass
+@record
 class Milestone:
     """A milestone: the tasks it gathers and its definition of done."""
 
@@ -127,7 +127,7 @@ class Milestone:
     path: Path | None = None
 
 
-@dataclass
+@record
 class ManifestEntry:
     """One entry of the manifest's `tasks` list, with its 1-based line."""
 
@@ -136,7 +136,7 @@ class ManifestEntry:
     line: int | None
 
 
-@dataclass
+@record
 class Manifest:
     """The manifest file: its data, its task entries and the deferred ids."""
 
@@ -146,7 +146,7 @@ class Manifest:
     deferred: set[str] = field(default_factory=set)
 
 
-@dataclass
+@record
 class Source:
     """Where a task was read from: its file (if any) and its manifest entry (if any)."""
 
@@ -167,7 +167,7 @@ class Source:
         return {}
 
 
-@dataclass
+@record
 class Backlog:
     """Everything loaded from one `.tasks` directory, plus every problem met on the way."""
 

@@ -5,8 +5,9 @@ Codes are stable: tools and CI configs may match on them. Add new codes; never r
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from enum import StrEnum
+
+from taskctl.core.records import asdict, record
 
 
 class Severity(StrEnum):
@@ -14,7 +15,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     code: str
     name: str
@@ -92,7 +93,7 @@ RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in _RULES}
 
 
-@dataclass
+@record
 class Problem:
     """One finding. `file` is relative to the tasks directory's parent (the repo root)."""
 

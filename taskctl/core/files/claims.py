@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from taskctl.core.files import atomic, jsonread
+from taskctl.core.records import asdict, record
 from taskctl.errors import UsageError
 
 CLAIMS_DIR = "claims"
@@ -73,7 +73,7 @@ def fmt_time(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass
+@record
 class Claim:
     task: str
     agent: str

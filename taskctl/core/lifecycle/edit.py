@@ -3,10 +3,10 @@ in place in its front matter, mirrored in its manifest entry, with an event each
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
+from taskctl.core import records
 from taskctl.core.files import claims as cl
 from taskctl.core.lifecycle import graph
 from taskctl.core.lifecycle import tasks as tk
@@ -169,7 +169,7 @@ def deps(root: Path, task_id: str, names: list[str], add: bool, by: str) -> dict
         ch = Change(action, ref.id, [(ref.rel, text), ev])
         if bl.manifest is not None and ref.entry is not None:
             ch.entries[ref.id] = {"depends_on": after}
-            view = Backlog(root=root, tasks={**bl.tasks, ref.id: dataclasses.replace(
+            view = Backlog(root=root, tasks={**bl.tasks, ref.id: records.replace(
                 t, depends_on=after)}, manifest=None, deferred=bl.deferred)
             for d in set(before) ^ set(after):
                 if d in bl.tasks and d in ref.others:

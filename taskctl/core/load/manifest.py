@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from taskctl.core.files import jsonread
 from taskctl.core.load import safeyaml
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Manifest, ManifestEntry, Milestone, Phase
+from taskctl.core.records import record
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ _TASKS_KEY = re.compile(r'"tasks"\s*:\s*\[')
 _DECODER = json.JSONDecoder()
 
 
-@dataclass
+@record
 class LineIndex:
     """Maps task-entry indexes and keys to lines, computed only when a problem needs one:
     entries are decoded one by one only up to the last one asked for (a drift warning on

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 
+from taskctl.core.records import record
 from taskctl.core.status import TaskStatus
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
@@ -48,7 +48,7 @@ KNOWN_KEYS = frozenset(
      "acceptance", *DEPENDENCY_KEYS, *ESTIMATE_KEYS, *TIME_KEYS, *KEY_ALIASES})
 
 
-@dataclass
+@record
 class Alias:
     """One normalisation applied: where (key path) and what."""
 

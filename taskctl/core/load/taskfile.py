@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from taskctl.core.load import markdown, normalize, safeyaml
 from taskctl.core.load.fences import closing
 from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.records import record
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class _Locates:
         return safeyaml.locate(self.fm_text, path, self.fm_line - 1)
 
 
-@dataclass
+@record
 class RawTaskFile(_Locates):
     """A parsed but not yet normalised task file."""
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import functools
 from collections import namedtuple
-from dataclasses import dataclass, field
 
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import in_degrees, natural, natural_key
 from taskctl.core.plan import estimates
+from taskctl.core.records import field, record
 from taskctl.core.status import PLANNED
 
 EPS = 1e-9  # float tolerance: estimates like 1.5 + 0.1 must not produce slack 1e-16
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Times:
     earliest_start: float
     earliest_finish: float
@@ -38,7 +38,7 @@ class Times:
         return self.slack <= EPS and not self.isolated
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Timing:
     """The two passes' numbers, one plain dict per quantity keyed by task id: `next` and
     `ready` read a few of them per task, so no `Times` object is made per task for them
@@ -70,7 +70,7 @@ class Timing:
                      self.weights[v], v in self.isolated)
 
 
-@dataclass
+@record
 class Schedule:
     weight: str  # the unit: hours | tokens | count
     total: float  # length of the critical path (project duration with unlimited parallelism)

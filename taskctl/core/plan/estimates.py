@@ -9,10 +9,10 @@ critical path nor dominates it) and is named in a warning.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from taskctl.core.model import Task
 from taskctl.core.order import natural_key
+from taskctl.core.records import field, record
 
 UNITS = ("hours", "tokens", "count")
 WEIGHT_CHOICES = ("auto", *UNITS)
@@ -20,7 +20,7 @@ _FIELD = {"hours": "estimated_hours", "tokens": "estimated_tokens"}
 _SHORT = {"hours": "h", "tokens": " tok", "count": ""}
 
 
-@dataclass
+@record
 class Weights:
     unit: str  # hours | tokens | count
     values: dict[str, float]  # task id -> weight

@@ -13,21 +13,20 @@ Semantics (docs/planning.md):
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Container
-from dataclasses import dataclass
 from operator import itemgetter
 
 from taskctl.core.files import claims
 from taskctl.core.model import Backlog, Task
 from taskctl.core.order import generations, natural, natural_key, topological_order
 from taskctl.core.plan import cpm, estimates
+from taskctl.core.records import asdict, record
 from taskctl.core.status import DONE, PARKED, PLANNED, TaskStatus
 
 
-@dataclass
+@record
 class Ranked:
     task: Task
     slack: float
@@ -324,7 +323,7 @@ def next_report(bl: Backlog, weight: str = "auto", keep: list | None = None) -> 
                "weight": cpm.num(sched.timing.weights[r.task.id]), "reason": r.reason}
         c = on_file.get(r.task.id)
         if held(r.task, c):
-            row["claim"] = dataclasses.asdict(c) if c else None
+            row["claim"] = asdict(c) if c else None
             held_rows.append(row)
         else:
             tasks.append(row)

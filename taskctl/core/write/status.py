@@ -16,7 +16,6 @@ Items that passed tick their box; items that failed untick it; others are left a
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from taskctl.core import records
 from taskctl.core.files import atomic, claims, jsonread, locks
 from taskctl.core.files.paths import check_file, confined
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
@@ -180,8 +180,8 @@ def _derived(bl: Backlog, entries: list) -> dict:
                 statuses[e.get("id")] = normalize.status(e["status"], ("status",), [])
             except normalize.UnknownValue:
                 pass
-    view = dataclasses.replace(bl, tasks={
-        tid: dataclasses.replace(t, status=statuses.get(tid) or t.status)
+    view = records.replace(bl, tasks={
+        tid: records.replace(t, status=statuses.get(tid) or t.status)
         for tid, t in bl.tasks.items()})
     return sync.derived(view)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from taskctl.core import order
@@ -20,6 +19,7 @@ from taskctl.core.load.readers import scan, words
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Backlog, Source, Task
 from taskctl.core.problems import problem
+from taskctl.core.records import field, record
 from taskctl.core.status import TaskStatus
 from taskctl.errors import NotWritable
 
@@ -140,7 +140,7 @@ def json_task(obj: dict, doc=None) -> tuple[dict[str, Any], dict[str, int]]:
     return data, {k: v for k, v in lines.items() if v}
 
 
-@dataclass
+@record
 class Record:
     """One task as a reader found it: canonical keys, and where each value sits."""
 

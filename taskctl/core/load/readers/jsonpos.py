@@ -10,8 +10,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
 from json.decoder import scanstring
+
+from taskctl.core.records import field, record
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -19,14 +20,14 @@ _LITERALS = {"true": True, "false": False, "null": None}
 MAX_DEPTH = 200  # deeper than any task store; guards the recursion
 
 
-@dataclass
+@record
 class Member:
     key_at: int  # offset of the key's opening quote
     start: int  # offset of the value
     end: int  # offset just past the value
 
 
-@dataclass
+@record
 class ObjSpan:
     start: int
     end: int

@@ -8,11 +8,11 @@ those bytes and nothing else.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from taskctl.core.load import safeyaml
 from taskctl.core.load.safeyaml import FileIssue
+from taskctl.core.records import field, record
 
 KEYS = {  # canonical key <- the labels people write (cleaned: lower case, no marks)
     "status": ("status", "state", "état", "etat", "statut", "estado", "stato", "zustand",
@@ -43,7 +43,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
-@dataclass
+@record
 class MdTask:
     """What one Markdown file says about its task."""
 

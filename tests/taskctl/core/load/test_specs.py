@@ -4,7 +4,6 @@ spot give what `normalize.py` gives for them, every other spelling is read and n
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import marshal
 import sys
@@ -14,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from taskctl.core import records
 from taskctl.core.load import specs
 from taskctl.core.load import taskplain as tp
 from taskctl.core.model import Task
@@ -107,7 +107,7 @@ def test_the_task_is_the_dataclass_value() -> None:
     t, _ = norm({"id": "T1", "title": "A", "status": "blocked", "priority": "P1",
                  "depends_on": ["T0"], "phase": 2, "description": "d",
                  "acceptance": [{"criterion": "c", "run": "true"}]}, kind="task")
-    assert list(vars(t)) == [f.name for f in dataclasses.fields(Task)]
+    assert list(vars(t)) == [f.name for f in records.fields(Task)]
     built = Task(id="T1", title="A", status="blocked", priority=1, depends_on=["T0"],
                  phase="2", description="d", acceptance=t.acceptance,
                  front_matter=t.front_matter)
@@ -124,7 +124,7 @@ def test_acceptance_items_put_each_value_in_its_field() -> None:
         [raw, {"criterion": "manual"}, {"run": " ", "timeout": True, "cwd": 4, "env": [],
                                         "inputs": "x", "requires": {}, "secret_env": "S"}],
         ["TASK_SECRET"])
-    assert dataclasses.asdict(item) == {
+    assert records.asdict(item) == {
         "index": 1, "criterion": "c", "run": "make t", "timeout": 5.0, "cwd": "sub",
         "env": {"A": "1"}, "inputs": ["a/*.py"], "requires": ["gpu"],
         "secret_env": ["TASK_SECRET", "TOKEN"], "raw": raw}

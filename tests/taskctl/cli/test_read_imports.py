@@ -1,0 +1,53 @@
+"""A read command asked for `--json` with nothing cached parses every task file: what it
+imports is most of its time above the interpreter's start-up (docs/taskctl-performance.md,
+part 20). Each runs as a real process through the console entry (`cli/quick.py`) on a copy
+of the bundled backlog, with no cache and no server; the modules it loaded are read back at
+exit and checked against what must stay out of a parse: `dataclasses` and what it imports
+(`inspect`, `ast`, `dis`, `tokenize`: the model is made of `core/records.py` records),
+`typing`, and the full CLI and its renderers. (Rich tables import `dataclasses` through rich.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.taskctl.core.lifecycle.lifecycle_support import env
+from tests.tree_copy import copy_tracked
+
+REPO = Path(__file__).resolve().parents[3]
+NEVER = ("dataclasses", "inspect", "ast", "dis", "tokenize", "typing", "typer", "click",
+         "rich", "taskctl.cli.app")
+RUN = """
+import atexit, json, sys
+out = sys.argv[1]
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+sys.argv = ["taskctl", *sys.argv[2:]]
+from taskctl.cli.quick import main
+main()
+"""
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> Path:
+    return copy_tracked(REPO / ".tasks", tmp_path_factory.mktemp("repo") / ".tasks")
+
+
+@pytest.mark.parametrize("args", [
+    ("next", "--json"), ("ready", "--json"), ("list", "--json"), ("status", "--json"),
+    ("critical-path", "--json"), ("show", "T001", "--json"), ("validate", "--json"),
+])
+def test_a_json_read_with_nothing_cached_imports_no_dataclasses(tmp_path, bundled, args):
+    dump = tmp_path / "modules.json"
+    p = subprocess.run([sys.executable, "-c", RUN, str(dump), "--tasks-dir", str(bundled),
+                        *args], capture_output=True, text=True, timeout=120,
+                       env={**env(), "TASKCTL_NO_CACHE": "1", "TASKCTL_SERVE": "0"})
+    assert p.returncode == 0, p.stderr
+    mods = set(json.loads(dump.read_text()))
+    assert "taskctl.core.load.loader" in mods  # the tree was parsed, not read from a cache
+    loaded = sorted(m for m in mods if any(m == n or m.startswith(n + ".") for n in NEVER))
+    assert loaded == [], f"{args[0]} imported {loaded}"
