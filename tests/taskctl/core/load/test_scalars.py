@@ -84,6 +84,23 @@ def test_generated_scalars_resolve_and_build_as_pyyaml(value):
     check(value)
 
 
+@pytest.mark.parametrize("value", ["yes\n", "~\n", "5\n", "1.5\n", "2026-01-15\n", "T001\n",
+                                   "<<\n", "\n"])
+def test_a_final_newline_resolves_as_pyyaml(value):
+    """PyYAML's patterns end in `$`, which also matches before a final newline: `resolve`'s
+    shortcuts (exact words, decimal numbers, dates) leave such values to the table."""
+    assert scalars.resolve(value) == Resolver().resolve(ScalarNode, value, (True, False))
+
+
+def test_the_usual_scalars_are_resolved_without_compiling_the_table():
+    scalars.table.cache_clear()
+    for value in ("pending", "T001", "P3", "yes", "null", "", "120", "-3", "0.5",
+                  "2026-01-15", "phase-1"):
+        scalars.resolve(value)
+    assert scalars.table.cache_info().currsize == 0
+    assert scalars.resolve("1_000") == scalars.INT and scalars.table.cache_info().currsize == 1
+
+
 def test_the_bundled_backlog_is_read_without_importing_what_it_does_not_need(tmp_path):
     """Every file of the bundled backlog (task files, the milestone's folded description)
     takes the fast path, and none of its scalars needs PyYAML's constructor: a load of it
