@@ -12,18 +12,21 @@ with no task id or time, are skipped and counted (`Events.skipped`), never fatal
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from taskctl.core.files import jsonread
 from taskctl.core.load import normalize
+from taskctl.core.records import asdict, field, record
 from taskctl.core.write.status import UPDATES_DIR
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_EVENT_BYTES = 256 * 1024  # an event is a few hundred bytes; anything huge is not one
 
 
-@dataclass
+@record
 class Event:
     task: str
     action: str
@@ -44,7 +47,7 @@ class Event:
         return {k: v for k, v in d.items() if v not in (None, "")}
 
 
-@dataclass
+@record
 class Events:
     events: list[Event] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)

@@ -12,11 +12,14 @@ first line does (CRLF in a file saved on Windows).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from taskctl.core.load.fences import Fence, closing
 from taskctl.core.write.layout import layout
 from taskctl.errors import NotWritable
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 # yaml is imported where a value is dumped (set_key) or a front matter outside the usual shape
 # is edited (layout.py): appending a Progress Log line needs neither. Patterns compile on

@@ -21,7 +21,6 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 from taskctl.core import records
 from taskctl.core.files import atomic, claims, jsonread, locks
@@ -30,6 +29,10 @@ from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
 from taskctl.core.status import TaskStatus
 from taskctl.core.write.frontmatter import put
+
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 UPDATES_DIR = "updates"
 

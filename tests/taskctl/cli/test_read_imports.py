@@ -32,9 +32,17 @@ main()
 """
 
 
-@pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> Path:
-    return copy_tracked(REPO / ".tasks", tmp_path_factory.mktemp("repo") / ".tasks")
+@pytest.fixture(scope="module", params=["as bundled", "one task in progress"])
+def bundled(tmp_path_factory, request) -> Path:
+    """The bundled backlog; and with a task marked in progress by hand, as agents do (who
+    holds it is then read from claims, events and lock markers: more modules on the path)."""
+    root = copy_tracked(REPO / ".tasks", tmp_path_factory.mktemp("repo") / ".tasks")
+    if request.param == "one task in progress":
+        path = next(p for p in sorted((root / "tasks").rglob("*.yaml"))
+                    if "\nstatus: pending\n" in p.read_text())
+        path.write_text(path.read_text().replace("\nstatus: pending\n",
+                                                 "\nstatus: in_progress\n", 1))
+    return root
 
 
 @pytest.mark.parametrize("args", [
