@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from taskctl.core.load import specs
 from taskctl.core.load import taskplain as tp
+from taskctl.core.load.parsefile import parse_file
 from taskctl.core.load.taskpaths import filename_matches
 from taskctl.core.model import Task
 
@@ -22,6 +23,23 @@ def entry_findings(add: Callable[..., None], eid: str, findings, mpath: str, mli
     for rule, key, msg in findings:
         add(rule, f"{eid}: {msg} (manifest)", file=mpath, line=mline(key[0] if key else None),
             task=eid)
+
+
+def file_with_entry(add: Callable[..., None], rel: Callable, root, path, tid: str,
+                    entry_data: dict, mpath: str, mline) -> tuple | None:
+    """The task file at `path` read again and merged with its manifest entry (`entry_data`,
+    the entry's mapping) as a load does: (task, raw file, the file's own problems), the
+    merge's findings sent to `add`; None when the file is no task of id `tid` now (a full
+    load decides then). A stored backlog's patch (`snapshot.py`) and the plan cutoff's
+    comparison (`plan/replan.py`) both use it."""
+    _p, task, raw, problems = parse_file(path, root, False)
+    if task is None or task.id != tid:
+        return None
+    eid = entry_data["id"]
+    etask, _findings = specs.from_mapping(entry_data, "entry", eid)
+    check_ids(add, rel, eid, task, raw, path, mpath, mline)
+    merge(add, task, tp.to_plain(etask), entry_data, raw, mpath, mline)
+    return task, raw, problems
 
 
 def check_ids(add: Callable[..., None], rel: Callable, entry_id, ftask, raw, path, mpath,

@@ -53,7 +53,6 @@ from taskctl.core.files import sealed
 from taskctl.core.load import checks, entryrows, filecache, merge, milestones, specs
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
-from taskctl.core.load.parsefile import parse_file
 from taskctl.core.load.safeyaml import MAX_MANIFEST_BYTES, FileIssue, read_text
 from taskctl.core.load.stored import DELTA, HEAD, NAME, plan_basis, plan_shard
 from taskctl.core.load.stored import read as _read
@@ -577,16 +576,13 @@ class Restored:
         bl = self.bl
         tid, i, blob = self.state["files"][str(path)]
         blob = self._blobs.get(str(path), blob)
-        _p, task, raw, problems = parse_file(path, self.root, False)
-        if task is None or task.id != tid:
-            return False  # its id changed, or it is no task now: a full load
-        data = marshal.loads(blob)
-        eid = data["id"]
-        etask, _findings = specs.from_mapping(data, "entry", eid)
         self.problems = merged = []
         mline = partial(self._line, i)
-        merge.check_ids(self.add, self.rel, eid, task, raw, path, mrel, mline)
-        merge.merge(self.add, task, tp.to_plain(etask), data, raw, mrel, mline)
+        got = merge.file_with_entry(self.add, self.rel, self.root, path, tid,
+                                    marshal.loads(blob), mrel, mline)
+        if got is None:
+            return False  # its id changed, or it is no task now: a full load
+        task, raw, problems = got
         bl.tasks[tid] = task
         bl.sources[tid] = Source(self.rel(path), raw.locate, mrel, mline)
         self.fresh[("file", str(path))], self.fresh[("entry-file", i)] = problems, merged

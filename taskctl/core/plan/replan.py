@@ -211,17 +211,11 @@ def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
     """`stored.file_basis` of the task file as it is now: parsed and merged with its
     manifest entry as a stored backlog's patch does (`snapshot.Restored._patch`); None
     when it is no task of that id now."""
-    from taskctl.core.load import merge, specs
+    from taskctl.core.load import merge
     from taskctl.core.load import taskplain as tp
-    from taskctl.core.load.parsefile import parse_file
     from taskctl.core.problems import problem
 
-    _p, task, raw, problems = parse_file(path, root, False)
-    if task is None or task.id != tid:
-        return None
-    data = marshal.loads(entry)
-    etask, _findings = specs.from_mapping(data, "entry", data["id"])
-    found = list(problems)
+    found: list = []
 
     def add(name: str, message: str, **kw) -> None:
         found.append(problem(name, message, **kw))
@@ -229,8 +223,12 @@ def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
     def nowhere(_key: Any) -> None:  # where in the manifest: no bearing on the counts
         return None
 
-    merge.check_ids(add, str, data["id"], task, raw, path, "manifest.json", nowhere)
-    merge.merge(add, task, tp.to_plain(etask), data, raw, "manifest.json", nowhere)
+    got = merge.file_with_entry(add, str, root, path, tid, marshal.loads(entry),
+                                "manifest.json", nowhere)
+    if got is None:
+        return None
+    task, _raw, problems = got
+    found += problems  # counted with the merge's findings
     plain = tp.to_plain(task)
     errors = sum(p.severity.value == "error" for p in found)
     return (stored.plan_view(plain, task.front_matter), task.title, errors, len(found))
