@@ -5,7 +5,8 @@ Why not `dataclasses` here: it imports `inspect` (and with it `ast`, `dis`, `tok
 decorating a class compiles three functions one by one; on the read path's 23 classes that
 is ≈ 20 ms of a ≈ 45 ms interpreter start-up, paid by every command that parses a task file
 (docs/taskctl-performance.md, part 20). `@record` reads the same class body (annotations,
-defaults, `field(...)`) and compiles `__init__`, `__repr__` and `__eq__` in one go, with the
+defaults, `field(...)`), compiles `__init__` (the only method run per instance) and builds
+`__repr__` and `__eq__` from the field names without compiling anything, with the
 dataclass semantics the code relies on: defaults and default factories, `__post_init__`,
 `frozen` (immutable, hashable), `slots`, `repr=False` / `compare=False` / `init=False`
 fields. `fields`, `replace` and `asdict` mirror their `dataclasses` namesakes;
@@ -18,6 +19,8 @@ keyword-only fields, `__repr__`'s guard against a record that contains itself.
 """
 
 from __future__ import annotations
+
+from operator import attrgetter
 
 __all__ = ["FrozenRecordError", "asdict", "field", "fields", "is_record", "record", "replace"]
 
@@ -89,27 +92,31 @@ def _make(cls, frozen: bool, slots: bool):
                 setattr(cls, name, f.default)
         fs.append(f)
     _check_order(cls, fs)
-    ns = {"_MISSING": _MISSING, "_FACTORY": _FACTORY, "_cls": cls, "_set": object.__setattr__,
-          "_Frozen": FrozenRecordError}
-    src = [_init_src(cls, fs, frozen, ns), _repr_src(cls, fs), _eq_src(fs)]
-    if frozen:
-        src.append(_frozen_src(fs))
-    exec("\n".join(src), ns)  # one compile for the class's methods
+    ns = {"_MISSING": _MISSING, "_FACTORY": _FACTORY, "_set": object.__setattr__}
+    exec(_init_src(cls, fs, frozen, ns), ns)  # the one compile: `__init__` runs per instance
+    shown = tuple(f.name for f in fs if f.repr)
+    get = _getter(tuple(f.name for f in fs if f.compare))
     body = {"__record_fields__": tuple(fs), "__init__": ns["__init__"],
-            "__repr__": ns["__repr__"], "__eq__": ns["__eq__"],
-            "__hash__": ns["__hash__"] if frozen else None,
+            "__repr__": _repr(shown), "__eq__": _eq(get),
+            "__hash__": (lambda self: hash(get(self))) if frozen else None,
             "__match_args__": tuple(f.name for f in fs if f.init)}
     if frozen:
-        body["__setattr__"], body["__delattr__"] = ns["__setattr__"], ns["__delattr__"]
+        body["__setattr__"], body["__delattr__"] = _frozen(cls, {f.name for f in fs})
     if slots:
         return _slotted(cls, fs, body)
     for k, v in body.items():
         if k == "__hash__" and "__hash__" in cls.__dict__ and not frozen:
             continue  # a hash written by hand stays (dataclass: the same with eq=True)
         setattr(cls, k, v)
-    for fn in (ns["__init__"], ns["__repr__"], ns["__eq__"]):
-        fn.__qualname__ = f"{cls.__qualname__}.{fn.__name__}"
+    _name_methods(cls, body)
     return cls
+
+
+def _name_methods(cls, body: dict) -> None:
+    for k in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+        fn = body.get(k)
+        if fn is not None:
+            fn.__name__, fn.__qualname__ = k, f"{cls.__qualname__}.{k}"
 
 
 def _check_order(cls, fs: list[Field]) -> None:
@@ -152,33 +159,43 @@ def _init_src(cls, fs: list[Field], frozen: bool, ns: dict) -> str:
     return f"def __init__({', '.join(args)}):\n" + ("\n".join(lines) or "    pass")
 
 
-def _repr_src(cls, fs: list[Field]) -> str:
-    parts = ", ".join(f"{f.name}={{self.{f.name}!r}}" for f in fs if f.repr)
-    return ("def __repr__(self):\n"
-            f"    return f\"{{self.__class__.__qualname__}}({parts})\"")
+def _getter(names: tuple[str, ...]):
+    """The compared fields of a record, as a tuple (`attrgetter` returns a bare value for
+    one name: a tuple compares `nan` to itself, as a dataclass's equality does)."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
 
 
-def _eq_src(fs: list[Field]) -> str:
-    mine = "".join(f"self.{f.name}," for f in fs if f.compare)
-    theirs = "".join(f"other.{f.name}," for f in fs if f.compare)
-    return ("def __eq__(self, other):\n"
-            "    if other.__class__ is self.__class__:\n"
-            f"        return ({mine}) == ({theirs})\n"
-            "    return NotImplemented\n"
-            "def __hash__(self):\n"
-            f"    return hash(({mine}))")
+def _repr(names: tuple[str, ...]):
+    def __repr__(self):
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({inner})"
+    return __repr__
 
 
-def _frozen_src(fs: list[Field]) -> str:
-    names = repr(tuple(f.name for f in fs))
-    return ("def __setattr__(self, name, value):\n"
-            f"    if type(self) is _cls or name in {names}:\n"
-            "        raise _Frozen(f'cannot assign to field {name!r}')\n"
-            "    super(_cls, self).__setattr__(name, value)\n"
-            "def __delattr__(self, name):\n"
-            f"    if type(self) is _cls or name in {names}:\n"
-            "        raise _Frozen(f'cannot delete field {name!r}')\n"
-            "    super(_cls, self).__delattr__(name)")
+def _eq(get):
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return get(self) == get(other)
+        return NotImplemented
+    return __eq__
+
+
+def _frozen(cls, names: set[str]):
+    def __setattr__(self, name, value):
+        if type(self) is cls or name in names:
+            raise FrozenRecordError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if type(self) is cls or name in names:
+            raise FrozenRecordError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+    return __setattr__, __delattr__
 
 
 def _slotted(cls, fs: list[Field], body: dict):
@@ -189,8 +206,7 @@ def _slotted(cls, fs: list[Field], body: dict):
     d.update(body, __slots__=names)
     new = type(cls)(cls.__name__, cls.__bases__, d)
     new.__qualname__ = cls.__qualname__
-    for k in ("__init__", "__repr__", "__eq__"):
-        new.__dict__[k].__qualname__ = f"{cls.__qualname__}.{k}"
+    _name_methods(new, body)
     return new
 
 

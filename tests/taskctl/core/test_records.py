@@ -12,6 +12,7 @@ import pytest
 
 from taskctl.core import records
 
+NAN = float("nan")  # one object: equal to itself inside a tuple, as a dataclass compares
 BODIES = {
     "plain": '''
 class C:
@@ -37,6 +38,10 @@ class C:
         if self.hint is None:
             self.hint = "hint of " + self.code
 ''',
+    "one": '''
+class C:
+    x: float
+''',
     "empty": '''
 class C:
     """Nothing in it."""
@@ -59,6 +64,7 @@ def values(name: str) -> list[dict]:
     return {"plain": [{"a": 1}, {"a": 2, "b": "y", "c": [1], "d": {"k": 1}}],
             "options": [{"a": 1}, {"a": 1, "hidden": [2], "loose": 5}],
             "post_init": [{"code": "E1"}, {"code": "E2", "hint": "mine"}],
+            "one": [{"x": 1.5}, {"x": NAN}],  # one compared field, and NaN: a tuple's equality
             "empty": [{}]}[name]
 
 
