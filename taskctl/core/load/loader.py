@@ -8,7 +8,6 @@ manifest entry stands in for it so that planning and graph checks still see the 
 
 from __future__ import annotations
 
-import copy
 import gc
 import os
 from contextlib import contextmanager
@@ -392,6 +391,8 @@ def with_one_body(bl: Backlog, tid: str) -> Backlog | None:
     they were (a resident process's kept load shares them). `bl` itself for an unknown id
     (the caller's report says so); None where the body cannot be added (another dialect, the
     task's file no longer holds the front matter it was loaded from)."""
+    import copy  # only `show` needs it: kept off the other reads' imports
+
     from taskctl.core.load.parsefile import fill_body
 
     task = bl.tasks.get(tid)
