@@ -1,7 +1,7 @@
 """Instructions, not milliseconds: a deterministic A/B of two versions on a noisy machine.
 
     python benchmarks/bench_instructions.py --reference DIR [--count 10000] [--rounds 2]
-                                            [--scenarios edit,cold] [--command "next --json"]
+                                            [--scenarios edit,status,cold] [--command "next --json"]
 
 Wall clock on a shared two-core VM swings by ~1.8x within minutes (the same command's CPU
 550-980 ms between consecutive runs), so small changes drown in it. `valgrind --tool=callgrind`
@@ -12,6 +12,9 @@ its own copy of a generated tree (`gen_tree.py`), beside `python -c pass` counte
 
 - "edit": one task file's title edited, the racy window (2 s) waited out, the command run
   (the stored backlog patched for one file: what an agent pays after its edit);
+- "status": one task's status changed in its file alone (pending to in progress, or back),
+  the window waited out, the command run: an edit the plan reads, whose entry in the
+  manifest now disagrees (a drift warning citing the entry's line);
 - "cold": `TASKCTL_NO_CACHE=1 TASKCTL_LOAD_JOBS=1` (a full load in one process).
 
 Counts are of the command's own process (not the child that stores the backlog at exit).
@@ -59,6 +62,18 @@ def edit_title(root: Path, k: int) -> None:
     f.write_text(f.read_text().replace("title: ", "title: x", 1))
 
 
+def edit_status(root: Path, k: int) -> None:
+    """A task's status changed in its file alone (by hand, as agents do): the plan reads it,
+    and the manifest entry now disagrees (a drift warning that cites the entry's line)."""
+    names = sorted(os.listdir(root / "tasks"))
+    f = root / "tasks" / names[(k * 89 + 7919) % len(names)]
+    text = f.read_text()
+    new = re.sub(r"(?m)^status: pending$", "status: in_progress", text, count=1)
+    if new == text:
+        new = re.sub(r"(?m)^status: .*$", "status: pending", text, count=1)
+    f.write_text(new)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reference", type=Path, required=True,
@@ -94,13 +109,13 @@ def main() -> None:
                 for name, pkg in (order if r % 2 == 0 else order[::-1]):
                     root = trees[name]
                     run_env = dict(env)
-                    if scenario == "edit":
-                        edit_title(root / ".tasks", r)
+                    if scenario in ("edit", "status"):
+                        (edit_title if scenario == "edit" else edit_status)(root / ".tasks", r)
                         time.sleep(2.3)
                     elif scenario == "cold":
                         run_env.update(TASKCTL_NO_CACHE="1", TASKCTL_LOAD_JOBS="1")
                     else:
-                        raise SystemExit(f"unknown scenario {scenario!r} (edit, cold)")
+                        raise SystemExit(f"unknown scenario {scenario!r} (edit, status, cold)")
                     n = instructions([py, "-c", LAUNCH, pkg, *args.command.split()], root,
                                      run_env, out)
                     counts.setdefault((scenario, name), []).append(n)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 _NEWLINE = re.compile("\n")
 _TASKS_KEY = re.compile(r'"tasks"\s*:\s*\[')
 _DECODER = json.JSONDecoder()
+JUMP_AFTER = 64  # entries past the last decoded from which `LineIndex._jump` is tried
 
 
 @record
@@ -56,11 +57,17 @@ class LineIndex:
             return pos, None
         return end, (pos, end)
 
-    def span(self, index: int) -> tuple[int, int] | None:
-        """(start, end) of entry `index` in the text, or None."""
+    def span(self, index: int, expect: Any = None) -> tuple[int, int] | None:
+        """(start, end) of entry `index` in the text, or None. With `expect` (the entry's
+        decoded data, known to the caller) an entry far past those decoded is looked up
+        by `_jump` first."""
         if self._array is None:
             return None
         pos, spans = self._array
+        if expect is not None and index >= len(spans) + JUMP_AFTER:
+            found = self._jump(index, expect)
+            if found is not None:
+                return found
         while len(spans) <= index and pos is not None:
             pos, found = self._next_span(pos)
             if found is None:
@@ -69,6 +76,41 @@ class LineIndex:
                 spans.append(found)
         self._array = (pos, spans)
         return spans[index] if index < len(spans) else None
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        """Where the lines that open an object at the first entry's indentation open it: a
+        guess at every entry's start for a manifest written one entry per block of lines
+        (`json.dumps(indent=...)`, as taskctl and the tools seen write it), found by
+        `str.find` (a 3 MB manifest: ≈ 2 ms; decoding its entries one by one: ≈ 65 ms)."""
+        t, first = self.text, self._array[1][0][0]
+        nl = t.rfind("\n", 0, first)
+        indent = t[nl + 1:first]
+        if nl < 0 or indent.strip():
+            return []
+        opener = "\n" + indent + "{"
+        out, at = [first], t.find(opener, first)
+        while at >= 0:
+            out.append(at + len(opener) - 1)
+            at = t.find(opener, at + len(opener))
+        return out
+
+    def _jump(self, index: int, expect: Any) -> tuple[int, int] | None:
+        """Entry `index`'s span from the guessed starts, taken only when the object there
+        decodes to the entry's data (`expect`); None sends the caller to the exact scan.
+        The guess shifts when an entry shares a line with another or an object inside an
+        entry opens a line at the entries' indentation; it is then wrong only if the
+        object it lands on equals the entry asked for — the same entry twice in the
+        manifest (a duplicate id, an error reported anyway) or an object in some entry
+        equal to the whole of it."""
+        starts = self._starts
+        if index >= len(starts):
+            return None
+        try:
+            got, end = _DECODER.raw_decode(self.text, starts[index])
+        except ValueError:
+            return None
+        return (starts[index], end) if got == expect else None
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -98,8 +140,8 @@ class LineIndex:
         self._cursor = (pos, line)
         return line
 
-    def entry(self, index: int, key: str | None = None) -> int | None:
-        span = self.span(index)
+    def entry(self, index: int, key: str | None = None, expect: Any = None) -> int | None:
+        span = self.span(index, expect)
         if span is None:
             return None
         start, end = span

@@ -406,14 +406,16 @@ class Restored:
         self._blobs: dict[str, bytes] = {}  # a task file -> its rewritten entry's data
         self._refreshed: dict[tuple, list[Problem]] = {}  # its slots found again
 
-    def _line(self, i: int, key: str | None) -> int | None:
+    def _line(self, i: int, key: str | None, expect: Any = None) -> int | None:
+        """The line of entry `i` (of its `key`); `expect`, the entry's data where known,
+        lets an entry far down the manifest be found without decoding those before it."""
         if self._index is None:  # the manifest's text: only when a problem needs a line
             try:
                 text = read_text(self.mpath, self.root, limit=MAX_MANIFEST_BYTES)
             except FileIssue:
                 text = ""
             self._index = mf.LineIndex(text)
-        return self._index.entry(i, key)
+        return self._index.entry(i, key, expect)
 
     def _locate(self, tid: str, path: Path, fm: dict, fmt: str,
                 key: tuple) -> tuple[int | None, int | None]:
@@ -551,7 +553,8 @@ class Restored:
             tid = st["files"][at[i]][0]
             self.problems = found = []
             _etask, efind = specs.from_mapping(raw[i], "entry", tid)
-            merge.entry_findings(self.add, tid, efind, mrel, partial(self._line, i))
+            merge.entry_findings(self.add, tid, efind, mrel,
+                                 partial(self._line, i, expect=raw[i]))
             self._refreshed[("entry", i)] = found
         return [self.by_str[at[i]] for i in sorted(again) if at[i] not in edited]
 
@@ -577,9 +580,9 @@ class Restored:
         tid, i, blob = self.state["files"][str(path)]
         blob = self._blobs.get(str(path), blob)
         self.problems = merged = []
-        mline = partial(self._line, i)
-        got = merge.file_with_entry(self.add, self.rel, self.root, path, tid,
-                                    marshal.loads(blob), mrel, mline)
+        data = marshal.loads(blob)
+        mline = partial(self._line, i, expect=data)
+        got = merge.file_with_entry(self.add, self.rel, self.root, path, tid, data, mrel, mline)
         if got is None:
             return False  # its id changed, or it is no task now: a full load
         task, raw, problems = got

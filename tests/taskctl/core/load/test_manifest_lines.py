@@ -4,8 +4,9 @@ the lines the exact way gives, on any manifest (problems point at these lines)."
 from __future__ import annotations
 
 import json
+import re
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskctl.core.load import manifest as mf
@@ -64,3 +65,52 @@ def test_lines_asked_out_of_order_fall_back_to_the_newline_index():
     assert "_newlines" in index.__dict__ and index._counted <= 3 * len(text)
     assert [index.entry(i) for i in (7, 3, 30)] == [3 + 4 * i for i in (7, 3, 30)]
     assert index.entry(40) is None and mf.LineIndex("{}").entry(0) is None
+
+
+_UNIQUE = st.lists(st.fixed_dictionaries({"title": st.text(max_size=5)}, optional={
+    "depends_on": st.lists(_ID, max_size=2), "meta": st.fixed_dictionaries({"id": _ID})}),
+    max_size=10)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the same patch each
+@given(entries=_UNIQUE, indent=st.sampled_from([None, 1, 2]), others=st.lists(
+    st.sampled_from([0, [], "x"]), max_size=2), shared=st.integers(0, 12), order=st.randoms())
+def test_entries_found_from_their_data_are_where_the_whole_decode_puts_them(
+        monkeypatch, entries, indent, others, shared, order):
+    """With the entry's data the guessed starts are tried first (`_jump`): on any layout —
+    one line, indented, an entry sharing a line with the one before, entries that are no
+    objects (which shift the guess) — the line is the exact one, for ids unique as a valid
+    manifest's are."""
+    monkeypatch.setattr(mf, "JUMP_AFTER", 0)
+    entries = [{"id": f"T{i}", **e} for i, e in enumerate(entries)]
+    for k, other in enumerate(others):
+        entries.insert(1 + 2 * k, other)
+    text = json.dumps({"tasks": entries, "phases": [{"name": "p"}]}, indent=indent)
+    if indent and shared:
+        at = [m.start() for m in re.finditer(r"\},\n\s*\{", text)]
+        if at:
+            k = at[shared % len(at)]
+            text = text[:k] + "}, {" + text[text.index("{", k + 1) + 1:]
+    assert json.loads(text)["tasks"] == entries
+    whole = mf.LineIndex(text)
+    whole.spans  # noqa: B018 - every entry decoded first
+    lazy = mf.LineIndex(text)
+    asks = [(i, key) for i in range(len(entries)) for key in (None, "id", "title", "meta")]
+    order.shuffle(asks)
+    for i, key in asks:
+        assert lazy.entry(i, key, entries[i]) == whole.entry(i, key), (i, key)
+
+
+def test_an_entry_far_down_is_found_without_decoding_those_before():
+    entries = [{"id": f"T{i}", "title": "x", "acceptance": [{"run": "true"}]}
+               for i in range(400)]
+    text = json.dumps({"tasks": entries}, indent=2)
+    index = mf.LineIndex(text)
+    line = index.entry(350, "title", entries[350])
+    assert line == mf.LineIndex(text).entry(350, "title")
+    assert len(index._array[1]) == 1  # only the first entry decoded (its indentation)
+    # the data given does not match what sits there (the guess or the caller is off): the
+    # exact scan answers
+    assert index.entry(351, "title", entries[350]) == mf.LineIndex(text).entry(351, "title")
+    assert len(index._array[1]) == 352
