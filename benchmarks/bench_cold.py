@@ -7,7 +7,9 @@ For each command, rounds alternate `TASKCTL_LOAD_JOBS=1` (one process: the loade
 `core/load/fanout.py`) and the default (a forked helper parses ~58 % of the files), each run
 with nothing cached (`TASKCTL_NO_CACHE=1`); then the first run of a tree with an empty cache
 (the run that builds it). Each line: median wall, median CPU of the process and its helper,
-peak RSS of the whole process tree, and the ratio to `python -c pass` measured in the same run.
+peak memory of the whole process tree — its summed RSS, which counts the pages a forked helper
+or storing child shares with its parent once per process, and its summed PSS, which counts each
+page once (`proctree.measure_pss`) —, and the ratio to `python -c pass` measured in the same run.
 `--reference DIR` adds another version (with its helper), alternated with the others.
 `--written`: the tree in the shapes people also write (`gen_tree.py --written`: a folded
 summary and a shell command quoting its argument in every task file).
@@ -24,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_table import EXE, LAUNCH, Table, measure, tree  # noqa: E402
-from proctree import measure as tree_measure  # noqa: E402
+from proctree import measure_pss  # noqa: E402
 
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
@@ -85,17 +87,18 @@ def main() -> None:
                     if cache == "none":
                         env["TASKCTL_NO_CACHE"] = "1"
                     shutil.rmtree(root / ".cache", ignore_errors=True)
-                    wall, peak, _code = tree_measure(cmd, env)
+                    wall, peak, pss, _code = measure_pss(cmd, env)
                     settle()
                     shutil.rmtree(root / ".cache", ignore_errors=True)
                     cpu = measure(cmd, env)[1]  # a second run: CPU of it and its helper
                     settle()
-                    res[way].append((wall, cpu, peak))
+                    res[way].append((wall, cpu, peak, pss))
             for way, rows in res.items():
                 label = f"{' '.join(command)} {'no cache' if cache == 'none' else 'first run'}"
                 t.line(f"{label}, {way}", (statistics.median(r[0] for r in rows),
                                            statistics.median(r[1] for r in rows),
-                                           max(r[2] for r in rows)))
+                                           max(r[2] for r in rows)),
+                       f"  PSS {max(r[3] for r in rows):6.1f} MiB")
     print(f"load avg at end: {os.getloadavg()[0]:.2f}")
 
 

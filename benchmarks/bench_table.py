@@ -84,12 +84,12 @@ class Table:
     def __init__(self, floor: float):
         self.floor = floor
 
-    def line(self, label: str, res: tuple[float, float, float]) -> None:
+    def line(self, label: str, res: tuple[float, float, float], extra: str = "") -> None:
         if res[0] == float("inf"):
             print(f"  {label:<46} did not finish", flush=True)
             return
         print(f"  {label:<46} {res[0] * 1000:8.0f} ms  cpu {res[1] * 1000:7.0f} ms  "
-              f"peak {res[2]:6.1f} MiB  {res[0] / self.floor:6.1f}x floor", flush=True)
+              f"peak {res[2]:6.1f} MiB  {res[0] / self.floor:6.1f}x floor{extra}", flush=True)
 
 
 def tree(path: Path, count: int, written: bool = False) -> Path:
