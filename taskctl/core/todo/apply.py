@@ -127,5 +127,5 @@ def write_manifest(root: Path, touched: set[str]) -> None:
                 entries.append(entry)
             else:
                 entries[i] = entry
-        data.update(sync.derived(bl))
+        sync.put_derived(data, sync.derived(bl))
         atomic.write_json(path, data)

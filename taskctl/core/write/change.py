@@ -241,7 +241,9 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
             _canonical_order(e)
         for tid, name in (phases or {}).items():
             move_phase(data, tid, name)
-        data.update(derived_from_entries(root, data))
+        from taskctl.core.write import sync
+
+        sync.put_derived(data, derived_from_entries(root, data))
         atomic.write_json(path, data)
     return True
 

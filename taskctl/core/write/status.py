@@ -164,7 +164,9 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
                 if completed_at:
                     entry["completed_at"] = completed_at
                 if bl is not None:
-                    data.update(_derived(bl, tasks))
+                    from taskctl.core.write import sync
+
+                    sync.put_derived(data, _derived(bl, tasks))
                 atomic.write_json(path, data)
                 return True
     return False

@@ -1,8 +1,10 @@
 """Regenerate the manifest's index and derived data from the task files (which win).
 
 Kept as written: project, mvp, deferred_tasks, milestones, metadata and any unknown top-level
-keys; unknown keys inside an entry (e.g. completed_by) are kept too.
-Regenerated: `tasks` entries, `dependency_graph`, `stats`, `critical_path`.
+keys; unknown keys inside an entry (e.g. completed_by) are kept too, and so are the keys of
+`stats` taskctl does not compute (e.g. `mvp_tasks`: it cannot tell how another tool counted).
+Regenerated: `tasks` entries, `dependency_graph`, `stats` (total, by_status, deferred),
+`critical_path`.
 """
 
 from __future__ import annotations
@@ -102,6 +104,24 @@ def derived(bl: Backlog) -> dict[str, Any]:
     return out
 
 
+STATS_KEYS = ("total", "by_status", "deferred")  # the `stats` keys `derived` computes
+
+
+def put_derived(data: dict[str, Any], regenerated: dict[str, Any]) -> list[str]:
+    """`data.update(regenerated)`, except that the keys of the old `stats` object taskctl does
+    not compute stay, where they were, with the computed ones in their old places (new ones
+    after them). Returns the kept keys. Every write that regenerates the derived data uses it:
+    a `stats` another tool wrote is not lost to the first status change."""
+    old, new = data.get("stats"), regenerated.get("stats")
+    data.update(regenerated)
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return []
+    kept = [k for k in old if k not in new]
+    if kept:
+        data["stats"] = {**{k: new.get(k, v) for k, v in old.items()}, **new}
+    return kept
+
+
 def plan(bl: Backlog) -> SyncResult:
     path = bl.root / "manifest.json"
     old = bl.manifest.data if bl.manifest else {}  # read only
@@ -129,7 +149,8 @@ def plan(bl: Backlog) -> SyncResult:
         seen.add(tid)
         entries.append(entry_for(bl, bl.tasks[tid], old_entries.get(tid), deps))
     new["tasks"] = entries
-    new.update(regenerated)
+    new["stats"] = old.get("stats")  # put_derived keeps the old one's other keys
+    kept = put_derived(new, regenerated)
     res = SyncResult(path, new)
     res.changes += phases_in_step(new, bl, ids)
     by_id = {e["id"]: e for e in entries}
@@ -156,7 +177,9 @@ def plan(bl: Backlog) -> SyncResult:
                            f"{'is' if others == 1 else 'are'} not an object")
     for k in ("dependency_graph", "stats", "critical_path"):
         if k in new and old.get(k) != new[k]:
-            res.changes.append(f"{k}: regenerated")
+            res.changes.append(f"{k}: regenerated" + (
+                f" (kept as written: {', '.join(map(str, kept))})" if k == "stats" and kept
+                else ""))
     return res
 
 

@@ -60,6 +60,29 @@ def test_sync_write_keeps_the_documents_key_order_and_kept_parts(copy_example, t
         k: v for k, v in before.items() if k not in regenerated}
 
 
+def test_stats_keys_taskctl_does_not_compute_are_kept_by_every_write(copy_example, taskctl):
+    """agent-mvp's `stats` has `mvp_tasks` and `total_planned` (another tool's counts): sync
+    says it keeps them and regenerates its own keys beside them; a status change (`block`,
+    which regenerates the derived data in the same write) and a field edit (`set`) keep them
+    too."""
+    tasks = copy_example("agent-mvp")
+    r = taskctl(["sync", "--tasks-dir", tasks])
+    assert "stats: regenerated (kept as written: mvp_tasks, total_planned)" in r.out, r.out
+    assert taskctl(["sync", "--tasks-dir", tasks, "--write"]).code == 0
+    stats = json.loads((tasks / "manifest.json").read_text())["stats"]
+    assert list(stats) == ["mvp_tasks", "total_planned", "total", "by_status", "deferred"]
+    assert stats["mvp_tasks"] == 6 and stats["total_planned"] == 9 and stats["total"] == 6
+    assert taskctl(["sync", "--tasks-dir", tasks]).code == 0  # clean: kept keys are no change
+    pending = stats["by_status"]["pending"]
+    assert taskctl(["block", "T034", "--reason", "waiting", "--tasks-dir", tasks]).code == 0
+    assert taskctl(["set", "T033", "title=Early stopping, patience", "--tasks-dir", tasks]
+                   ).code == 0
+    stats = json.loads((tasks / "manifest.json").read_text())["stats"]
+    assert stats["mvp_tasks"] == 6 and stats["total_planned"] == 9
+    assert stats["by_status"]["pending"] == pending - 1 and stats["by_status"]["blocked"] == 1
+    assert taskctl(["sync", "--tasks-dir", tasks]).code == 0
+
+
 def test_sync_never_replaces_a_manifest_it_cannot_read(copy_example, taskctl):
     """Not JSON, or not an object: rebuilt from the task files alone it would lose the rest
     (project, phases, the entries' own keys). Refused, dry run and --write alike."""

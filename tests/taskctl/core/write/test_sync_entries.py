@@ -68,3 +68,32 @@ def test_the_dry_run_lists_each_changed_key_and_nothing_for_an_unchanged_entry(t
     changes = [c for c in res.changes if not c.endswith("regenerated")]
     assert changes == ["T2.title: 'Old two' -> 'Two'", "remove entry T9 (no task file)"]
     assert res.data["tasks"][1]["extra"] == "x"  # an unknown key is no change
+
+
+def test_put_derived_keeps_the_stats_keys_it_does_not_compute_where_they_were():
+    data = {"stats": {"mvp_tasks": 6, "total": 1, "note": "x"}, "tasks": []}
+    kept = sync.put_derived(data, {"stats": {"total": 2, "by_status": {}, "deferred": 0},
+                                   "critical_path": {"path": []}})
+    assert kept == ["mvp_tasks", "note"]
+    assert list(data["stats"].items()) == [("mvp_tasks", 6), ("total", 2), ("note", "x"),
+                                           ("by_status", {}), ("deferred", 0)]
+    assert data["critical_path"] == {"path": []}
+    for old in ({}, {"stats": [1, 2]}, {"stats": {"total": 5}}):  # nothing of its own to keep
+        assert sync.put_derived(old, {"stats": {"total": 2}}) == []
+        assert old["stats"] == {"total": 2}
+
+
+def test_a_completion_keeps_the_stats_keys_taskctl_does_not_compute(copy_example):
+    """`status.update_manifest` (verify's completion, `reopen`) regenerates the derived data in
+    the manifest's write: another tool's `stats` keys stay."""
+    import json
+
+    from taskctl.core.load import loader
+    from taskctl.core.write import status
+
+    root = copy_example("agent-mvp")
+    bl = loader.load(root, use_cache=False)
+    assert status.update_manifest(root, "T033", "completed", "2026-12-03", bl)
+    stats = json.loads((root / "manifest.json").read_text())["stats"]
+    assert stats["mvp_tasks"] == 6 and stats["total_planned"] == 9
+    assert stats["by_status"]["completed"] == 3
