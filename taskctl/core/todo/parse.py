@@ -78,6 +78,9 @@ def _indent(ws: str) -> int:
     return len(ws.replace("\t", "    "))
 
 
+_LEADING_SEPARATOR = re.compile(r"[-—–:;,]+(?:\s+|$)")  # a dash or colon then a space
+
+
 def split_text(text: str) -> tuple[str, list[str], list[str], list[str]]:
     """(title, inline notes, refs, dates) of an item text without its checkbox."""
     refs, dates = [], []
@@ -98,7 +101,9 @@ def split_text(text: str) -> tuple[str, list[str], list[str], list[str]]:
         masked = masked[:m.start()]
     notes = parens + notes
     title_part = masked
-    title = re.sub(r"\s+", " ", title_part).strip(" \t-—–:;,")
+    title = re.sub(r"\s+", " ", title_part).rstrip(" \t-—–:;,").lstrip()
+    while lead := _LEADING_SEPARATOR.match(title):  # "- [x] - text", not "-v flag"/"--json"
+        title = title[lead.end():]
     unmask = re.compile(r"\x00(\d+)\x00")
 
     def restore(s: str) -> str:

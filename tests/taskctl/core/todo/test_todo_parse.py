@@ -79,3 +79,16 @@ def test_fences_pair_as_commonmark_pairs_them():
 
     doc = parse("- [ ] one\n~~~~md\n```\n- [ ] not a task\n~~~~\n- [ ] two\n")
     assert [i.title for i in doc.items] == ["one", "two"]
+
+
+def test_a_title_that_starts_with_an_option_keeps_its_dashes():
+    """A separator after the checkbox goes ("- [x] - text", "— text"); an option or flag at
+    the start of the text is the title ("-v", "--json"), as is a dash inside or a trailing
+    note's separator is not."""
+    assert split_text("-v flag prints the version")[0] == "-v flag prints the version"
+    assert split_text("--json output for `list`")[0] == "--json output for `list`"
+    assert split_text("- dash first")[0] == "dash first"
+    assert split_text("— : two separators")[0] == "two separators"
+    assert split_text("-x, --exclude works — (soon)") == ("-x, --exclude works", ["soon"], [], [])
+    doc = parse("# M1 Launch\n\n- [ ] --dry-run writes nothing\n")
+    assert [i.title for i in doc.items] == ["--dry-run writes nothing"]
