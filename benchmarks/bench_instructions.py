@@ -2,6 +2,7 @@
 
     python benchmarks/bench_instructions.py --reference DIR [--count 10000] [--rounds 2]
                                             [--scenarios edit,status,cold] [--command "next --json"]
+                                            [--bundled]
 
 Wall clock on a shared two-core VM swings by ~1.8x within minutes (the same command's CPU
 550-980 ms between consecutive runs), so small changes drown in it. `valgrind --tool=callgrind`
@@ -16,6 +17,9 @@ its own copy of a generated tree (`gen_tree.py`), beside `python -c pass` counte
   the window waited out, the command run: an edit the plan reads, whose entry in the
   manifest now disagrees (a drift warning citing the entry's line);
 - "cold": `TASKCTL_NO_CACHE=1 TASKCTL_LOAD_JOBS=1` (a full load in one process).
+
+`--bundled`: this checkout's own `.tasks/` (its tracked files: real bodies, fences, acceptance
+lists) instead of a generated tree; `--count` is then unused.
 
 Counts are of the command's own process (not the child that stores the backlog at exit).
 Needs valgrind (`apt-get install valgrind`); runs ~40x slower than the command itself.
@@ -82,6 +86,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--scenarios", default="edit,cold")
     ap.add_argument("--command", default="next --json")
+    ap.add_argument("--bundled", action="store_true",
+                    help="this checkout's .tasks/ instead of a generated tree")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind not found (apt-get install valgrind)")
@@ -90,7 +96,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-instr-"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     try:
-        generate(tmp / "base", args.count)
+        if args.bundled:
+            shutil.copytree(HERE / ".tasks", tmp / "base" / ".tasks",
+                            ignore=shutil.ignore_patterns(".cache"))
+        else:
+            generate(tmp / "base", args.count)
         trees = {}
         for i, (name, pkg) in enumerate(versions.items()):
             trees[name] = tmp / f"v{i}"
@@ -120,7 +130,8 @@ def main() -> None:
                                      run_env, out)
                     counts.setdefault((scenario, name), []).append(n)
                     time.sleep(2.5)  # the child that stores the backlog at exit is done
-        print(f"{args.count:,} tasks, `{args.command}`, {args.rounds} round(s); "
+        size = "the bundled backlog" if args.bundled else f"{args.count:,} tasks"
+        print(f"{size}, `{args.command}`, {args.rounds} round(s); "
               f"python -c pass: {floor / 1e6:,.0f} M instructions")
         for scenario in args.scenarios.split(","):
             ref = statistics.median(counts[(scenario, "reference")])

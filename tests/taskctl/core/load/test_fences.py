@@ -58,3 +58,22 @@ def test_closing_cases(text):
 def test_split_front_matter_keeps_its_parts():
     fm, body, line = taskfile.split_front_matter("---\nid: T1\ntitle: x\n---  \n\n# Body\n")
     assert (fm, body, line) == ("id: T1\ntitle: x\n", "# Body\n", 6)
+
+
+_FENCE_PIECES = ["```", "~~~", "````", "~~~~", "`", "~", "py", "a`b", " ", "\t", "\r", "\x0c",
+                 "\x85", "\n", "\n", "\n", "x", "## H"]
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.sampled_from(_FENCE_PIECES), max_size=40))
+def test_spans_cover_the_lines_fence_says_are_inside(pieces):
+    """`fences.spans` (fed only the lines holding a fence run) marks the lines `Fence.inside`
+    marks when fed every line: each line inside lies in a span, from its start to its end."""
+    text = "".join(pieces)
+    spans, fence, at = fences.spans(text), fences.Fence(), 0
+    for line in text.split("\n"):
+        end = at + len(line)
+        covered = any(a <= at and end <= b for a, b in spans)
+        assert fence.inside(line) == covered, (text, line)
+        at = end + 1
+    assert all(a < b or a == b == len(text) for a, b in spans)
