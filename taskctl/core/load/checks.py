@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from taskctl.core.model import Backlog
 from taskctl.core.order import topological_order
-from taskctl.core.problems import problem
+from taskctl.core.problems import RULES_BY_NAME, Problem, problem
 from taskctl.core.status import DONE, TaskStatus
 
 
@@ -14,6 +14,22 @@ def run(bl: Backlog) -> None:
     _blocks(bl)
     _completed_order(bl)
     _milestones(bl)
+
+
+# the findings of the one check that reads a task's status (`_completed_order`), and of the
+# one that runs after it (`_milestones`): `run_statuses` keeps the others and finds it again
+ORDER_CODE = RULES_BY_NAME["completed-with-open-dependency"].code
+_AFTER_ORDER = frozenset({RULES_BY_NAME["milestone-task-unknown"].code})
+
+
+def run_statuses(bl: Backlog, found: list[Problem]) -> None:
+    """`run`, after edits that changed tasks' statuses alone, given what `run` found before
+    them (`found`, in its order): the findings of the checks that read no status stand, in
+    their places; the completion order is checked again between them. The caller makes sure
+    no finding it keeps lies in an edited task (whose lines may have moved)."""
+    bl.problems.extend(p for p in found if p.code != ORDER_CODE and p.code not in _AFTER_ORDER)
+    _completed_order(bl)
+    bl.problems.extend(p for p in found if p.code in _AFTER_ORDER)
 
 
 def _where(bl: Backlog, tid: str, key: tuple = ()) -> dict:

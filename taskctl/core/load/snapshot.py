@@ -15,7 +15,8 @@ The next load lists and stats the files (the per-file cache does the same) and t
 - a few task files changed (at most `MAX_CHANGED`), each one merged with its manifest entry
   (not a duplicate id, not an orphan, not a stand-in) whose new text parses to a task of the
   same id: only those files are parsed and merged again, and the milestones and the
-  cross-file checks run again over the whole backlog. Every problem keeps its place: the
+  cross-file checks run again over the whole backlog (after edits of statuses alone, only the
+  completion-order check: `checks.run_statuses`). Every problem keeps its place: the
   loader cuts its problems into slots (one per task file, per manifest entry and per entry's
   merge, then orphans, milestones, checks) and only the changed slots are replaced. What
   changed is stored beside the snapshot (`backlog-delta.marshal`, a few KB) rather than
@@ -374,6 +375,20 @@ def _checks_hold(bl: Backlog, before: dict[str, tuple | None], stored: list) -> 
     return all(_checked(tasks.get(tid)) == was for tid, was in before.items())
 
 
+def _statuses_alone(bl: Backlog, before: dict[str, tuple | None], stored: list) -> bool:
+    """Did the edits change what the cross-file checks read of each edited task in its status
+    alone (the manifest unchanged), with no stored finding but the completion order's in an
+    edited task? Then `checks.run_statuses` finds what `checks.run` would."""
+    if any(p[7] in before and p[0] != checks.ORDER_CODE for p in stored):
+        return False
+    tasks = bl.tasks
+    for tid, was in before.items():
+        now = _checked(tasks.get(tid))
+        if now is None or was is None or now[1:] != was[1:]:
+            return False
+    return True
+
+
 class LazyManifest(Manifest):
     """A restored backlog's manifest: its data and entries are parsed from the file the first
     time something reads them (the stored backlog matched its stat key)."""
@@ -480,11 +495,13 @@ class Restored:
         bl.milestones = milestones.collect(
             bl, [(Path(s), got) for s, _k, got in st["milestones"]], self.add, self.rel, mss)
         self.cut.append(len(bl.problems))
-        if changed and not (self._parsed is None and _checks_hold(bl, before,
-                                                                   fixed[("checks",)])):
-            checks.run(bl)
+        found = fixed[("checks",)]
+        if not changed or (self._parsed is None and _checks_hold(bl, before, found)):
+            bl.problems.extend(map(_revive, found))
+        elif self._parsed is None and _statuses_alone(bl, before, found):
+            checks.run_statuses(bl, list(map(_revive, found)))
         else:
-            bl.problems.extend(_revive(p) for p in fixed[("checks",)])
+            checks.run(bl)
         return bl
 
     def rewritten(self, changed: list[Path]) -> list[Path] | None:

@@ -154,30 +154,39 @@ def _with_check_findings(root: Path) -> dict[str, Path]:
     return named
 
 
-@pytest.mark.parametrize(("which", "how", "reused"), [
-    ("unrelated", "title", True),  # the checks' findings are kept as stored
-    ("unrelated", "body", True),
-    ("dangling", "body", False),  # a finding sits in the edited task: found again
-    ("unrelated", "dangling", False),  # what the checks read changed
-    ("dependency", "status", False),  # another task's finding depends on its status
-    ("blocks", "title", False),
-    ("unrelated", "milestone", False),
-    ("unrelated", "blocks", False),
-    ("unrelated", "no-deps", False),
+@pytest.mark.parametrize(("which", "how", "checked"), [
+    ("unrelated", "title", "kept"),  # the checks' findings are kept as stored
+    ("unrelated", "body", "kept"),
+    ("dangling", "body", "run"),  # a finding sits in the edited task: found again
+    ("unrelated", "dangling", "run"),  # what the checks read changed
+    ("dependency", "status", "statuses"),  # another task's finding depends on its status
+    ("completed", "status", "statuses"),  # its own completion-order finding: found again
+    ("unrelated", "status", "statuses"),
+    ("dangling", "status", "run"),  # a status, but a finding of another check sits in it
+    ("blocks", "title", "run"),
+    ("unrelated", "milestone", "run"),
+    ("unrelated", "blocks", "run"),
+    ("unrelated", "no-deps", "run"),
 ])
-def test_the_cross_file_checks_are_kept_only_while_they_hold(which, how, reused, generated,
+def test_the_cross_file_checks_are_kept_only_while_they_hold(which, how, checked, generated,
                                                             monkeypatch):
+    """Kept as stored; or, after edits of statuses alone, the completion order checked again
+    (`checks.run_statuses`); or every check run again: each gives a full load's findings."""
     root = generated
     named = _with_check_findings(root)
     first = stored(root, monkeypatch)
     assert {"E030", "E032", "W120"} <= {p.code for p in first.problems}  # the three above
     _edit(named[which], how)
     runs = []
-    real = snapshot.checks.run
-    monkeypatch.setattr(snapshot.checks, "run", lambda bl: runs.append(1) or real(bl))
+    for name in ("run", "run_statuses"):
+        real = getattr(snapshot.checks, name)
+        monkeypatch.setattr(snapshot.checks, name, lambda *a, _n=name, _f=real: (
+            runs.append(_n), _f(*a))[1])
     bl = stored(root, monkeypatch, expect=True)
-    assert (runs == []) is reused
+    assert runs == ({"kept": [], "statuses": ["run_statuses"], "run": ["run"]}[checked])
     same(bl, full(root))
+    if (which, how) == ("completed", "status"):  # in progress now: its finding went
+        assert "E032" not in {p.code for p in bl.problems}
 
 
 @settings(max_examples=25, deadline=None,
