@@ -103,14 +103,24 @@ class LineIndex:
         object it lands on equals the entry asked for — the same entry twice in the
         manifest (a duplicate id, an error reported anyway) or an object in some entry
         equal to the whole of it."""
-        starts = self._starts
-        if index >= len(starts):
-            return None
-        try:
-            got, end = _DECODER.raw_decode(self.text, starts[index])
-        except ValueError:
-            return None
-        return (starts[index], end) if got == expect else None
+        jumped = self._jumped  # a patched entry's lines are asked key by key (id, status, ...)
+        if index in jumped:
+            got, end = jumped[index]
+        else:
+            starts = self._starts
+            if index >= len(starts):
+                return None
+            try:
+                got, end = _DECODER.raw_decode(self.text, starts[index])
+            except ValueError:
+                return None
+            jumped[index] = got, end
+        return (self._starts[index], end) if got == expect else None
+
+    @cached_property
+    def _jumped(self) -> dict[int, tuple[Any, int]]:
+        """Entry index -> (the object decoded at its guessed start, where it ends)."""
+        return {}
 
     @property
     def spans(self) -> list[tuple[int, int]]:

@@ -114,3 +114,21 @@ def test_an_entry_far_down_is_found_without_decoding_those_before():
     # exact scan answers
     assert index.entry(351, "title", entries[350]) == mf.LineIndex(text).entry(351, "title")
     assert len(index._array[1]) == 352
+
+
+def test_an_entry_jumped_to_is_decoded_once_for_all_its_keys(monkeypatch):
+    """A patched entry's warnings ask its lines key by key: the object at its guessed start
+    is decoded once, and its data is still checked against each ask's."""
+    entries = [{"id": f"T{i}", "title": "x", "status": "pending"} for i in range(400)]
+    text = json.dumps({"tasks": entries}, indent=2)
+    index = mf.LineIndex(text)
+    index.entry(0, "id")  # the first entry decoded: its indentation known
+    calls = []
+    real = mf._DECODER.raw_decode
+    monkeypatch.setattr(mf, "_DECODER", type("D", (), {"raw_decode": staticmethod(
+        lambda t, pos: calls.append(pos) or real(t, pos))}))
+    whole = mf.LineIndex(text)
+    lines = [index.entry(300, key, entries[300]) for key in ("id", "title", "status", "id")]
+    assert len(calls) == 1
+    assert lines == [whole.entry(300, key) for key in ("id", "title", "status", "id")]
+    assert index.entry(300, "id", entries[301]) == whole.entry(300, "id")  # not its data
