@@ -46,7 +46,14 @@ def _children(folder: str, names: list[str]) -> list[Path]:
     child = getattr(base, "_make_child_relpath", None)
     if child is None:
         return [base / n for n in names]
-    return [child(n) for n in names]
+    out = [child(n) for n in names]
+    prefix = str(base)
+    if out and prefix not in ("/", ".") and getattr(out[0], "_str", None) is None:
+        # Python 3.11's `_make_child_relpath` leaves the text to `str()`, which joins the
+        # parts again for each path (10,000 files: ≈ 10 ms); 3.12's sets it, to this text
+        for p, n in zip(out, names, strict=True):
+            p._str = f"{prefix}{os.sep}{n}"
+    return out
 
 
 def under(path: Path | str, root: Path | str) -> str | None:

@@ -54,3 +54,19 @@ def test_stem_is_pathlibs(folder, name):
     tid = id_from_filename(path)
     assert filename_matches(path, tid) == (path.stem == tid or (
         path.stem.startswith(tid) and path.stem[len(tid)] in "-_. "))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["/r/.tasks/tasks", "tasks", "/r/./a//b/", "./tasks", ".", "/", "a/.."]),
+       st.lists(st.text(alphabet="Tt01-_. abé", min_size=1, max_size=12).filter(
+           lambda n: n not in (".", "..")), min_size=1, max_size=4))
+def test_children_are_pathlibs_paths_text_and_all(folder, names):
+    """The loader's child paths (made without parsing, their text set where Python's own
+    shortcut leaves it to `str()`) are `Path(folder) / name`: equal, same text and hash."""
+    from taskctl.core.load.taskpaths import _children
+
+    for got, name in zip(_children(folder, names), names, strict=True):
+        want = Path(folder) / name
+        assert (got, str(got), os.fspath(got), hash(got)) == (want, str(want), str(want),
+                                                              hash(want))
+        assert got.name == name and got.parent == Path(folder)
