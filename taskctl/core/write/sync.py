@@ -104,9 +104,6 @@ def derived(bl: Backlog) -> dict[str, Any]:
     return out
 
 
-STATS_KEYS = ("total", "by_status", "deferred")  # the `stats` keys `derived` computes
-
-
 def put_derived(data: dict[str, Any], regenerated: dict[str, Any]) -> list[str]:
     """`data.update(regenerated)`, except that the keys of the old `stats` object taskctl does
     not compute stay, where they were, with the computed ones in their old places (new ones
@@ -149,7 +146,8 @@ def plan(bl: Backlog) -> SyncResult:
         seen.add(tid)
         entries.append(entry_for(bl, bl.tasks[tid], old_entries.get(tid), deps))
     new["tasks"] = entries
-    new["stats"] = old.get("stats")  # put_derived keeps the old one's other keys
+    if "stats" in old:
+        new["stats"] = old["stats"]  # put_derived keeps its other keys (and reads it alone)
     kept = put_derived(new, regenerated)
     res = SyncResult(path, new)
     res.changes += phases_in_step(new, bl, ids)

@@ -97,3 +97,11 @@ def test_a_completion_keeps_the_stats_keys_taskctl_does_not_compute(copy_example
     stats = json.loads((root / "manifest.json").read_text())["stats"]
     assert stats["mvp_tasks"] == 6 and stats["total_planned"] == 9
     assert stats["by_status"]["completed"] == 3
+
+
+def test_a_manifest_without_stats_gets_the_derived_keys_after_its_own(tmp_path):
+    bl = _backlog(tmp_path, [Task("T1", title="One", status="pending")], [{"id": "T1"}])
+    bl.manifest.data["project"] = {"name": "p"}
+    res = sync.plan(bl)
+    assert list(res.data) == ["tasks", "project", "dependency_graph", "stats", "critical_path"]
+    assert res.data["stats"] == {"total": 1, "by_status": {"pending": 1}, "deferred": 0}
