@@ -18,8 +18,8 @@ its own copy of a generated tree (`gen_tree.py`), beside `python -c pass` counte
   manifest now disagrees (a drift warning citing the entry's line);
 - "cold": `TASKCTL_NO_CACHE=1 TASKCTL_LOAD_JOBS=1` (a full load in one process).
 
-`--bundled`: this checkout's own `.tasks/` (its tracked files: real bodies, fences, acceptance
-lists) instead of a generated tree; `--count` is then unused.
+`--bundled`: this checkout's own `.tasks/` (all of it but `.cache/`: real bodies, acceptance
+lists, evidence) instead of a generated tree; `--count` is then unused.
 
 Counts are of the command's own process (not the child that stores the backlog at exit).
 Needs valgrind (`apt-get install valgrind`); runs ~40x slower than the command itself.

@@ -27,26 +27,24 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _field_kb(path: str, field: str) -> int:
+    """The kB figure on the line of /proc file `path` that starts with `field` (0: none)."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _field_kb(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _field_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def tree_rss_kb(pid: int, size=_rss_kb) -> int:
