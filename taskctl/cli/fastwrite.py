@@ -113,4 +113,8 @@ def answer(argv: list[str]) -> bool:
     else:
         sys.stdout.write(line + "\n")
     sys.stdout.flush()
+    if out.get("warnings"):
+        from taskctl.render.transitions import warning_lines
+
+        sys.stderr.write(warning_lines(out))
     return True

@@ -43,10 +43,15 @@ def register(app: typer.Typer) -> None:
 
 
 def _done(payload: dict, as_json: bool, line: str) -> None:
+    from taskctl.render.transitions import warning_lines
+
     if as_json:
         emit_json(payload)
     else:
         typer.echo(line)
+    said = warning_lines(payload) + "".join(warning_lines(m) for m in payload.get("archived", ()))
+    if said:
+        typer.echo(said, err=True, nl=False)
 
 
 def new(

@@ -60,7 +60,7 @@ def _claim_next(ctx, agent, lease, pid, weight, as_json) -> None:
     from taskctl.cli.identity import agent_name, agent_pid
     from taskctl.core.files.claims import parse_duration
     from taskctl.core.lifecycle.claiming import claim_next
-    from taskctl.render.transitions import transition_line
+    from taskctl.render.transitions import transition_line, warning_lines
 
     check_weight(weight)
     out = claim_next(state(ctx).root(), agent_name(agent), parse_duration(lease),
@@ -69,6 +69,8 @@ def _claim_next(ctx, agent, lease, pid, weight, as_json) -> None:
         emit_json(out)
     else:
         typer.echo(transition_line(out))
+    if warning_lines(out):
+        typer.echo(warning_lines(out), err=True, nl=False)
 
 
 def ready(

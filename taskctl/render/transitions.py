@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def warning_lines(out: dict) -> str:
+    """What a write could not do (`out["warnings"]`), one `taskctl: warning:` line each, for
+    stderr; "" when nothing."""
+    return "".join(f"taskctl: warning: {w}\n" for w in out.get("warnings") or ())
+
+
 def transition_line(out: dict) -> str:
     line = f"{out['task']}: {out['from']} -> {out['to']} ({out['action']} by {out['by']})"
     c = out.get("claim")

@@ -43,13 +43,15 @@ def archive(root: Path, ids: list[str] | None, by: str) -> list[dict]:
             at = cl.fmt_time(now_utc())
             ev = sw.event(tid, "archive", ref.task.status, ref.task.status, by, None, at,
                           file=new_rel)
-            ch = Change("archive", tid, [(new_rel, ref.text), ev], [ref.rel])
+            ch = Change("archive", tid, [(new_rel, ref.text), ev], [ref.rel],
+                        warnings=tk.left_alone(ref))
             if ref.entry is not None:
                 ch.entries[tid] = {"file": new_rel}
             from taskctl.core.write import change
 
             change.apply(root, ch)
-            moved.append({"task": tid, "from": ref.rel, "to": new_rel, "event": ev[0]})
+            moved.append(tk.said({"task": tid, "from": ref.rel, "to": new_rel,
+                                  "event": ev[0]}, ch))
     return moved
 
 

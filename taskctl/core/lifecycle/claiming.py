@@ -64,7 +64,7 @@ def claim_next(root: Path, agent: str, lease_s: int | None, pid: int | None,
                     req = tr.Request("claim", tid, agent, None, lease_s, pid, force=True)
                     ch = tr.build(tk.find(root, tid), req, tr.now_utc(), out)
                     change.apply(root, ch)
-                    return out
+                    return tk.said(out, ch)
             except LockBusy:
                 busy += 1  # being verified right now: not free either
     parts = [f"{skipped['actionable']} actionable"]

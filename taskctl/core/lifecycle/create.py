@@ -19,7 +19,7 @@ from taskctl.core.model import Backlog
 from taskctl.core.status import TaskStatus
 from taskctl.core.write import status as sw
 from taskctl.core.write import sync
-from taskctl.core.write.change import Change
+from taskctl.core.write.change import Change, not_patched
 from taskctl.core.write.yamlout import dump
 from taskctl.errors import UsageError
 
@@ -118,8 +118,7 @@ def new(root: Path, spec: NewSpec, by: str) -> dict:
         if not c.strip() or (r is not None and not r.strip()):
             raise UsageError("an --acceptance criterion or --run command is empty")
     out: dict = {}
-    tk.run(root, lambda: _build(root, spec, by, out))
-    return out
+    return tk.said(out, tk.run(root, lambda: _build(root, spec, by, out)))
 
 
 def _build(root: Path, spec: NewSpec, by: str, out: dict) -> Change:
@@ -155,6 +154,8 @@ def _build(root: Path, spec: NewSpec, by: str, out: dict) -> Change:
         for d in spec.depends_on:
             if d in bl.tasks:
                 ch.entries[d] = {"blocks": graph.blocks_of(view, d)}
+    elif (why := tk.manifest_or_why(root)[1]) is not None:
+        ch.warnings.append(not_patched(why))
     out.update({"id": tid, "file": rel, "event": ev[0], "title": spec.title,
                 "depends_on": list(spec.depends_on)})
     return ch

@@ -102,7 +102,7 @@ def set_fields(root: Path, task_id: str, pairs: list[str], by: str) -> dict:
         at = cl.fmt_time(now_utc())
         ev = sw.event(ref.id, "set", ref.task.status, ref.task.status, by, None, at,
                       changes=changes)
-        ch = Change("set", ref.id, [(ref.rel, text), ev])
+        ch = Change("set", ref.id, [(ref.rel, text), ev], warnings=tk.left_alone(ref))
         if ref.entry is not None:
             ch.entries[ref.id] = {k: v["to"] for k, v in changes.items()}
             if "phase" in changes:
@@ -110,8 +110,7 @@ def set_fields(root: Path, task_id: str, pairs: list[str], by: str) -> dict:
         out["event"] = ev[0]
         return ch
 
-    tk.run(root, build, task_id)
-    return out
+    return tk.said(out, tk.run(root, build, task_id))
 
 
 def _current(ref: tk.TaskRef, key: str) -> Any:
@@ -166,7 +165,7 @@ def deps(root: Path, task_id: str, names: list[str], add: bool, by: str) -> dict
         action = "dep_add" if add else "dep_rm"
         ev = sw.event(ref.id, action, t.status, t.status, by, None, at,
                       dependencies=[d for d in names])
-        ch = Change(action, ref.id, [(ref.rel, text), ev])
+        ch = Change(action, ref.id, [(ref.rel, text), ev], warnings=tk.left_alone(ref))
         if bl.manifest is not None and ref.entry is not None:
             ch.entries[ref.id] = {"depends_on": after}
             view = Backlog(root=root, tasks={**bl.tasks, ref.id: records.replace(
@@ -177,5 +176,4 @@ def deps(root: Path, task_id: str, names: list[str], add: bool, by: str) -> dict
         out["event"] = ev[0]
         return ch
 
-    tk.run(root, build, task_id)
-    return out
+    return tk.said(out, tk.run(root, build, task_id))

@@ -49,6 +49,15 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def manifest_or_why(root: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(the manifest's data, None); (None, None) when there is none; (None, why) when one is
+    there that a write cannot patch (`change.read_manifest`)."""
+    path = root / "manifest.json"
+    if not path.exists():
+        return None, None
+    return change.read_manifest(path)
+
+
 def entries(data: dict[str, Any] | None) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for e in (data or {}).get("tasks", []) if isinstance((data or {}).get("tasks"), list) else []:
@@ -68,6 +77,7 @@ class TaskRef(NamedTuple):
     format: str
     entry: dict | None
     others: dict[str, dict]  # all manifest entries, by id
+    unusable: str | None = None  # why the manifest (there) cannot be patched: `left_alone`
 
     @property
     def id(self) -> str:
@@ -107,7 +117,7 @@ def locate(root: Path, tid: str, entry: dict | None) -> Path | None:
 
 def find(root: Path, tid: str) -> TaskRef:
     """The task `tid`: its file parsed (UnknownTask / UsageError when it cannot be used)."""
-    data = read_manifest(root)
+    data, unusable = manifest_or_why(root)
     ents = entries(data)
     path = locate(root, check_id(tid), ents.get(tid))
     if path is None:
@@ -127,7 +137,7 @@ def find(root: Path, tid: str) -> TaskRef:
     if task.id != tid:
         raise UsageError(f"{path.name} says id {task.id}, not {tid}", "see `taskctl validate`")
     task.path, task.format = path, raw.format
-    return TaskRef(root, task, path, raw.text, raw.format, ents.get(tid), ents)
+    return TaskRef(root, task, path, raw.text, raw.format, ents.get(tid), ents, unusable)
 
 
 def _fallback_id(data: dict, path: Path) -> str:
@@ -138,6 +148,20 @@ def _fallback_id(data: dict, path: Path) -> str:
     from taskctl.core.load import loader
 
     return loader.id_from_filename(path)
+
+
+def left_alone(ref: TaskRef) -> list[str]:
+    """The warning for a change of `ref` that would patch its manifest entry, when the
+    manifest is there but cannot be patched (the task file is written all the same)."""
+    return [change.not_patched(ref.unusable)] if ref.unusable else []
+
+
+def said(out: dict, ch: change.Change | None) -> dict:
+    """`out`, with what applying `ch` could not do (`Change.warnings`: a manifest it could
+    not read, left as it was) under "warnings", for the command to say."""
+    if ch is not None and ch.warnings:
+        out["warnings"] = list(ch.warnings)
+    return out
 
 
 @contextmanager

@@ -63,8 +63,8 @@ def transition(root: Path, req: Request) -> dict:
     if req.action in NEEDS_REASON and not (req.reason or "").strip():
         raise UsageError(f"{req.action} needs --reason", "say why, in one line")
     out: dict = {}
-    tk.run(root, lambda: build(tk.find(root, req.task), req, now_utc(), out), req.task)
-    return out
+    return tk.said(out, tk.run(root, lambda: build(tk.find(root, req.task), req, now_utc(),
+                                                   out), req.task))
 
 
 def build(ref: tk.TaskRef, req: Request, now: datetime, out: dict) -> Change:
@@ -103,7 +103,7 @@ def build(ref: tk.TaskRef, req: Request, now: datetime, out: dict) -> Change:
     if req.reason and req.action != "claim":
         text = fm.append_log(text, ref.format, _log_line(now, req.agent,
                                                           f"{req.action}: {req.reason}"))
-    ch = Change(req.action, t.id)
+    ch = Change(req.action, t.id, warnings=tk.left_alone(ref))
     if text != ref.text:
         ch.writes.append((ref.rel, text))
     claim = None
@@ -174,5 +174,4 @@ def log(root: Path, task_id: str, agent: str, message: str) -> dict:
                     "event": ch.writes[1][0]})
         return ch
 
-    tk.run(root, build_log, task_id)
-    return out
+    return tk.said(out, tk.run(root, build_log, task_id))

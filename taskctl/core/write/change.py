@@ -56,11 +56,34 @@ class Change:
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {key: value|None}
     order: list[str] = field(default_factory=list)  # ids to append as new entries, in order
     phases: dict[str, str | None] = field(default_factory=dict)  # id -> its manifest phase
+    # what `apply` could not do, for the command to say (not part of the intent record)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"op": self.op, "task": self.task, "writes": [list(w) for w in self.writes],
                 "removes": list(self.removes), "entries": self.entries, "order": self.order,
                 "phases": self.phases}
+
+
+def not_patched(why: str) -> str:
+    """The warning of a write that left the manifest as it was because of `why`."""
+    return (f"manifest.json not updated: {why}; the task file was written (fix the manifest, "
+            "then `taskctl sync --write`)")
+
+
+def read_manifest(path: Path) -> tuple[dict | None, str | None]:
+    """(the manifest's data, None), or (None, why it cannot be patched): not readable as JSON
+    within the loader's limits (a byte-order mark is fine), or not an object with a `tasks`
+    list. The caller checks that the file exists."""
+    try:
+        data = jsonread.load(path)
+    except jsonread.JsonLimit as e:
+        return None, e.message + (f" (line {e.line}, column {e.column})" if e.line else "")
+    except (OSError, ValueError) as e:
+        return None, str(e) or type(e).__name__
+    if not isinstance(data, dict) or not isinstance(data.get("tasks", []), list):
+        return None, "it is not an object with a `tasks` list"
+    return data, None
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -167,7 +190,9 @@ def _finish(root: Path, ch: Change) -> None:
         except FileNotFoundError:
             pass
     if ch.entries or ch.phases:
-        patch_manifest(root, ch.entries, ch.order, ch.phases)
+        why = patch_manifest(root, ch.entries, ch.order, ch.phases)
+        if why is not None:
+            ch.warnings.append(not_patched(why))
     _clear_intent(root)
 
 
@@ -209,20 +234,19 @@ def _committed(root: Path, commit: list, text: str) -> bool:
 
 
 def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[str],
-                   phases: dict[str, str | None] | None = None) -> bool:
+                   phases: dict[str, str | None] | None = None) -> str | None:
     """Apply entry patches (a value of None removes the key), move tasks between the
     manifest's `phases` lists, and regenerate the derived data from the patched entries.
-    No manifest (or an unreadable one): nothing to do, False."""
+    No manifest: nothing to do. One it cannot read or that is not a manifest object is left
+    as it is (the task files stay the truth; `taskctl validate` reports it) and why is
+    returned, for the command to say; else None."""
     path = root / "manifest.json"
     if not path.exists():
-        return False
+        return None
     with locks.manifest_lock(root):
-        try:  # as the loader reads it (a byte-order mark, the JSON limits)
-            data = jsonread.load(path)
-        except (OSError, ValueError):
-            return False  # `taskctl validate` reports it; the task files stay the truth
-        if not isinstance(data, dict) or not isinstance(data.get("tasks", []), list):
-            return False
+        data, why = read_manifest(path)
+        if data is None:
+            return why
         entries = data.setdefault("tasks", [])
         where = {e.get("id"): e for e in entries if isinstance(e, dict)}
         for tid in order:
@@ -245,7 +269,7 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
 
         sync.put_derived(data, derived_from_entries(root, data))
         atomic.write_json(path, data)
-    return True
+    return None
 
 
 def _canonical_order(e: dict) -> None:

@@ -274,3 +274,39 @@ def test_mcp_is_imported_only_by_its_command(tmp_path):
         p = subprocess.run([sys.executable, "-c", code, *args, "--tasks-dir", str(root)],
                            capture_output=True, text=True, timeout=120)
         assert p.stderr.strip().endswith("[]"), (args, p.stderr)
+
+
+def test_a_write_says_when_it_leaves_an_unreadable_manifest_alone(tree, taskctl, capsys):
+    """The task file is the truth and is written; a manifest that is not valid JSON (or not an
+    object with a `tasks` list) is left byte for byte, and every write that would patch it
+    says so on stderr (with the JSON error's line and column) and under "warnings" in its
+    JSON, exit 0 — through the full CLI and the fast write path alike. `log` patches no entry
+    and says nothing."""
+    from taskctl.cli import fastwrite
+
+    good = (tree / "manifest.json").read_text()
+    bad = good.replace('"tasks"', '"x": 1,, "tasks"', 1)
+    (tree / "manifest.json").write_text(bad)
+    said = "manifest.json not updated: JSON syntax error"
+    for args in (["block", "T003", "--reason", "waiting"], ["dep", "add", "T003", "T001"],
+                 ["new", "--title", "Fourth"], ["next", "--claim", "--agent", "a"]):
+        r = run(taskctl, tree, *args)
+        assert r.code == 0 and f"taskctl: warning: {said}" in r.err and "(line " in r.err, (
+            args, r.err)
+    r = run(taskctl, tree, "set", "T002", "title=Renamed", "--json")
+    assert r.code == 0 and said in r.json()["warnings"][0]
+    capsys.readouterr()
+    assert fastwrite.answer(["set", "T002", "title=Again", "--tasks-dir", str(tree)])
+    assert f"taskctl: warning: {said}" in capsys.readouterr().err
+    r = run(taskctl, tree, "log", "T002", "a note")
+    assert r.code == 0 and "warning" not in r.err
+    assert (tree / "manifest.json").read_text() == bad
+    assert "title: Again" in next((tree / "tasks").glob("T002*")).read_text()
+    (tree / "manifest.json").write_text('{"tasks": 3}')
+    r = run(taskctl, tree, "set", "T002", "title=Third", "--json")
+    assert r.json()["warnings"] == ["manifest.json not updated: it is not an object with a "
+                                    "`tasks` list; the task file was written (fix the "
+                                    "manifest, then `taskctl sync --write`)"]
+    (tree / "manifest.json").write_text(good)  # readable again: nothing to say
+    r = run(taskctl, tree, "set", "T002", "title=Fourth", "--json")
+    assert r.code == 0 and "warnings" not in r.json()
