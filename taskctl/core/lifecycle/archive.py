@@ -22,7 +22,7 @@ from taskctl.errors import UsageError
 
 def enabled(root: Path) -> bool:
     """The tree setting: manifest.json `"taskctl": {"archive": true}`."""
-    settings = (tk.read_manifest(root) or {}).get("taskctl")
+    settings = (tk.manifest_or_why(root)[0] or {}).get("taskctl")
     return isinstance(settings, dict) and settings.get("archive") is True
 
 

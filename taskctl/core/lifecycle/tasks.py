@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from taskctl.core.files import jsonread, locks
+from taskctl.core.files import locks
 from taskctl.core.load import specs, taskfile
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.model import Task
@@ -39,14 +39,6 @@ def check_agent(agent: str) -> str:
     if not a or len(a) > 100 or any(c in a for c in "\n\r\t"):
         raise UsageError(f"bad agent name {agent!r}", "one line, 1-100 characters")
     return a
-
-
-def read_manifest(root: Path) -> dict[str, Any] | None:
-    try:
-        data = jsonread.load(root / "manifest.json")
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def manifest_or_why(root: Path) -> tuple[dict[str, Any] | None, str | None]:

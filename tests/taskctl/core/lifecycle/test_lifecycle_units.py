@@ -117,3 +117,18 @@ def test_wild_agent_update_files_are_events(tmp_path):
     assert got == [("status", None, "in_progress", "claude", "agent"),
                    ("status", "in_progress", "completed", "claude", "agent")]
     assert evs.events[0].note == "on it" and evs.skipped == ["updates/c.json"]
+
+
+def test_the_archive_setting_is_read_from_a_usable_manifest_only(tmp_path):
+    """`"taskctl": {"archive": true}` in manifest.json turns archiving on; a manifest that is
+    absent, not JSON, or says anything else leaves it off."""
+    from taskctl.core.lifecycle import archive
+
+    path = tmp_path / "manifest.json"
+    assert archive.enabled(tmp_path) is False
+    for text, on in (('{"tasks": [], "taskctl": {"archive": true}}', True),
+                     ('{"tasks": [], "taskctl": {"archive": "yes"}}', False),
+                     ('{"tasks": [], "taskctl": true}', False),
+                     ('{"tasks": [],, "taskctl": {"archive": true}}', False)):
+        path.write_text(text)
+        assert archive.enabled(tmp_path) is on, text
