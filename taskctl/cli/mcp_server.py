@@ -213,7 +213,8 @@ def build(tasks_dir: str | None) -> MCPServer:
             return {"ok": rep.ok, "tasks": [
                 {"task": t.task, "outcome": t.outcome, **({"why": t.message} if t.message
                                                           else {}),
-                 "items": {str(i.index): i.status for i in t.items}} for t in rep.tasks]}
+                 "items": {str(i.index): i.status for i in t.items},
+                 **({"warnings": t.warnings} if t.warnings else {})} for t in rep.tasks]}
         return call(run)
 
     @srv.tool(description="CI gate without running anything: is every completed task still "

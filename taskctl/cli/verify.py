@@ -60,6 +60,11 @@ def _notes(notes: list[str]) -> None:
         stderr().print(f"[yellow]taskctl: {note}[/yellow]", highlight=False)
 
 
+def _warn(text: str) -> None:
+    if text:
+        typer.echo(text, err=True, nl=False)
+
+
 def _progress(as_json: bool):
     from taskctl.render.console import stderr
     from taskctl.render.verify_progress import Progress
@@ -110,6 +115,7 @@ def verify(
     else:
         for res in report.tasks:
             _print(vr.task_lines(res, verbose_items=False))
+    _warn(vr.warning_text(report.tasks))
     if report.interrupted:
         raise Interrupted("verification interrupted; nothing was marked completed by the "
                           "interrupted tasks", "run `taskctl verify` again", reported=as_json)
@@ -128,8 +134,11 @@ def _archive(root: Path, report, asked: bool) -> None:
 
     done = [t.task for t in report.tasks if t.outcome == TaskOutcome.COMPLETED]
     if done and (asked or arch.enabled(root)):
+        from taskctl.render.transitions import warning_lines
+
         for m in arch.archive(root, done, "taskctl verify"):
             typer.echo(f"archived {m['task']}: {m['to']}", err=True)
+            _warn(warning_lines(m))
 
 
 def check(
@@ -223,6 +232,7 @@ def gate(
         where = f" (shard {shard})" if shard else ""
         _print([f"gate{where}: {good}/{len(report.tasks)} completed task(s) proven"
                 + ("" if report.ok else " — FAILED")])
+    _warn(vr.warning_text(report.tasks))
     if report.interrupted:
         raise Interrupted("gate interrupted", reported=as_json)
     if report.spec_errors:

@@ -84,8 +84,19 @@ def item_dict(it: ItemResult) -> dict[str, Any]:
 
 
 def task_dict(res: TaskResult) -> dict[str, Any]:
-    return {"task": res.task, "outcome": res.outcome,
-            "ok": res.ok or res.outcome in (O.OK, O.NOT_REVERIFIED),
-            "message": res.message, "status_before": res.status_before,
-        "status_after": res.status_after, "evidence_id": res.evidence_id,
-        "items": [item_dict(i) for i in res.items]}
+    out = {"task": res.task, "outcome": res.outcome,
+           "ok": res.ok or res.outcome in (O.OK, O.NOT_REVERIFIED),
+           "message": res.message, "status_before": res.status_before,
+           "status_after": res.status_after, "evidence_id": res.evidence_id,
+           "items": [item_dict(i) for i in res.items]}
+    if res.warnings:  # as a lifecycle write's answer says them (`render/transitions.py`)
+        out["warnings"] = list(res.warnings)
+    return out
+
+
+def warning_text(results: list[TaskResult]) -> str:
+    """What the status changes of `results` could not write (a manifest left as it was), one
+    `taskctl: warning:` line each, for stderr; "" when nothing."""
+    from taskctl.render.transitions import warning_lines
+
+    return "".join(warning_lines({"warnings": r.warnings}) for r in results)

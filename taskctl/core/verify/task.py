@@ -49,6 +49,7 @@ class TaskResult:
     evidence_id: str | None = None
     status_before: str | None = None
     status_after: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what a status change could not write
 
     @property
     def ok(self) -> bool:
@@ -157,15 +158,15 @@ def verify_task(ctx: Context, task: Task) -> TaskResult:
         failed = [i.criterion for i in result.items if i.status in FAILED]
         if result.outcome == TaskOutcome.COMPLETED and ctx.mark_complete:
             result.evidence_id = ctx.run_id
-            status_writer.complete(ctx.bl, task, runner.utc_now(), ctx.by, ctx.run_id, passed,
-                                   {str(i.index): (i.record or {}).get("run_id", "")
-                                    for i in result.items})
+            result.warnings += status_writer.complete(
+                ctx.bl, task, runner.utc_now(), ctx.by, ctx.run_id, passed,
+                {str(i.index): (i.record or {}).get("run_id", "") for i in result.items})
         elif marked:
             status_writer.update_task_file(task, None, None, passed, failed, root)
             if (result.outcome == TaskOutcome.FAILED and task.status == TaskStatus.COMPLETED
                     and ctx.reopen_on_failure):
-                status_writer.reopen(ctx.bl, task, runner.utc_now(), ctx.by,
-                                     f"verify failed: {result.message}")
+                result.warnings += status_writer.reopen(
+                    ctx.bl, task, runner.utc_now(), ctx.by, f"verify failed: {result.message}")
         if marked or leftover:
             locks.remove_marker(root, task.id)
     result.status_after = task.status

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from taskctl.core import records
-from taskctl.core.files import atomic, claims, jsonread, locks
+from taskctl.core.files import atomic, claims, locks
 from taskctl.core.files.paths import check_file, confined
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
@@ -140,24 +140,29 @@ def update_task_file(task: Task, status: str | None, completed_at: str | None,
 
 
 def update_manifest(root: Path, task_id: str, status: str, completed_at: str | None,
-                    bl: Backlog | None = None, drop_completed_at: bool = False) -> bool:
+                    bl: Backlog | None = None, drop_completed_at: bool = False) -> str | None:
     """Read-modify-write of the manifest entry under the manifest lock. With `bl`, the derived
-    data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean."""
+    data (stats, critical path) is regenerated in the same write, so `taskctl sync` stays clean.
+    Returns the warning to say when the manifest is there but cannot be patched (not JSON, not
+    an object with a `tasks` list: `change.read_manifest`); it is left as it is, the task file
+    stays the truth and `taskctl validate` reports it. None otherwise (patched, or nothing to
+    patch: no manifest, no entry, the entry already says so)."""
+    from taskctl.core.write import change
+
     path = confined(root, "manifest.json")
     if not path.exists():
-        return False
+        return None
     with locks.manifest_lock(root):
-        try:
-            data = jsonread.load(path)
-        except (OSError, ValueError):
-            return False  # `taskctl validate` reports it; the task file stays the truth
-        tasks = data.get("tasks") if isinstance(data, dict) else None
-        for entry in tasks if isinstance(tasks, list) else []:
+        data, why = change.read_manifest(path)
+        if data is None:
+            return change.not_patched(why or "it cannot be read")
+        tasks = data.get("tasks", [])
+        for entry in tasks:
             if isinstance(entry, dict) and entry.get("id") == task_id:
                 if entry.get("status") == status and (
                         completed_at is None or entry.get("completed_at")) and not (
                         drop_completed_at and "completed_at" in entry):
-                    return False
+                    return None
                 entry["status"] = status
                 if drop_completed_at:
                     entry.pop("completed_at", None)
@@ -168,8 +173,8 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
 
                     sync.put_derived(data, _derived(bl, tasks))
                 atomic.write_json(path, data)
-                return True
-    return False
+                return None
+    return None
 
 
 def _derived(bl: Backlog, entries: list) -> dict:
@@ -192,8 +197,9 @@ def _derived(bl: Backlog, entries: list) -> dict:
 
 
 def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
-             passed: list[str], items: dict[str, str]) -> str:
-    """Mark `task` completed (event, task file, manifest). Returns the previous status."""
+             passed: list[str], items: dict[str, str]) -> list[str]:
+    """Mark `task` completed (event, task file, manifest). Returns the warnings of what could
+    not be written (a manifest left as it was: `update_manifest`)."""
     old = task.status
     done = TaskStatus.COMPLETED
     if in_dialect(task):  # write first: a store that cannot take it records nothing
@@ -202,23 +208,25 @@ def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
             record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at,
                          items=items)
         task.status = done
-        return old
+        return []
     if old != done:
         record_event(bl.root, task.id, "complete", old, done, by, evidence_id, at, items=items)
     update_task_file(task, done, at if old != done else None, passed, [], bl.root)
-    update_manifest(bl.root, task.id, done, at if old != done else None, bl)
+    why = update_manifest(bl.root, task.id, done, at if old != done else None, bl)
     claims.remove(bl.root, task.id)  # done work holds nobody
     task.status = done
-    return old
+    return [why] if why else []
 
 
-def reopen(bl: Backlog, task: Task, at: str, by: str, reason: str) -> None:
+def reopen(bl: Backlog, task: Task, at: str, by: str, reason: str) -> list[str]:
     """A completed task whose acceptance failed again goes back to pending (event, task file
-    without `completed_at`, manifest). The failing evidence is already recorded."""
+    without `completed_at`, manifest). The failing evidence is already recorded. Returns the
+    warnings of what could not be written, as `complete` does."""
     old, new = task.status, TaskStatus.PENDING
     record_event(bl.root, task.id, "reopen", old, new, by, None, at, reason=reason)
     if task.path is not None and task.format != "manifest":
         text = task.path.read_text(encoding="utf-8")
         atomic.write_text(task.path, edit_status(text, task.format, new, None, True))
-    update_manifest(bl.root, task.id, new, None, bl, drop_completed_at=True)
+    why = update_manifest(bl.root, task.id, new, None, bl, drop_completed_at=True)
     task.status, task.completed_at = new, None
+    return [why] if why else []

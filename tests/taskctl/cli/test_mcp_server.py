@@ -258,3 +258,19 @@ def test_mcp_reads_count_the_files_a_read_counts(tmp_path):
         assert serving(root) is None and not (root / ".cache" / autoserve.TRIED).exists()
     finally:
         stop_servers(root)
+
+
+def test_mcp_verify_says_it_left_a_broken_manifest_alone(tmp_path):
+    """A completion whose manifest was broken during the run: the result says so, as the
+    CLI's `--json` does (tests/taskctl/core/verify/test_verify_manifest.py)."""
+    from tests.taskctl.core.verify.test_verify_manifest import BREAK
+    from tests.taskctl.core.verify.verify_support import front_matter, make_tree
+
+    root = make_tree(tmp_path, {"T1": {"items": [{"criterion": "breaks the manifest",
+                                                  "run": BREAK}]}})
+    got = anyio.run(session, tmp_path, [("verify", "verify", {"task_ids": ["T1"]})])
+    err, text = got["verify"]
+    task = json.loads(text)["tasks"][0]
+    assert not err and task["outcome"] == "completed", text
+    assert len(task["warnings"]) == 1 and "line 1, column 2" in task["warnings"][0]
+    assert front_matter(root, "T1")["status"] == "completed"

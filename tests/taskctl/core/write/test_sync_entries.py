@@ -93,7 +93,7 @@ def test_a_completion_keeps_the_stats_keys_taskctl_does_not_compute(copy_example
 
     root = copy_example("agent-mvp")
     bl = loader.load(root, use_cache=False)
-    assert status.update_manifest(root, "T033", "completed", "2026-12-03", bl)
+    assert status.update_manifest(root, "T033", "completed", "2026-12-03", bl) is None
     stats = json.loads((root / "manifest.json").read_text())["stats"]
     assert stats["mvp_tasks"] == 6 and stats["total_planned"] == 9
     assert stats["by_status"]["completed"] == 3
