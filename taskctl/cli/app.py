@@ -12,7 +12,7 @@ import typer
 
 from taskctl import __version__
 from taskctl.cli.common import RAW_ARGS, State
-from taskctl.errors import ExitCode, TaskctlError, UsageError
+from taskctl.errors import ExitCode, FileRefused, TaskctlError, UsageError
 
 app = typer.Typer(
     name="taskctl",
@@ -111,6 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if debug:
             raise
+        refused = FileRefused.from_os(e) if isinstance(e, OSError) else None
+        if refused is not None:  # permissions, a full disk: the environment, not a bug
+            _report(refused.message, refused.hint, refused.exit_code, "--json" in args)
+            sys.exit(refused.exit_code)
         _report(f"internal error: {type(e).__name__}: {e}",
                 "this is a bug in taskctl; rerun with --debug and report the traceback",
                 ExitCode.INTERNAL, "--json" in args)
