@@ -163,8 +163,13 @@ def parse(text: str) -> TodoDoc:
                 items[parent].notes.append(_ANY_COMMENT.sub(" ", body).strip())
             stack.append((ind, None))
             continue
-        items.append(_item(n, box.group(1), box.group(2), milestone, phase,
-                           " / ".join(s for _, s in sections) or None, parent))
+        item = _item(n, box.group(1), box.group(2), milestone, phase,
+                     " / ".join(s for _, s in sections) or None, parent)
+        if not item.title:  # `- [ ]` with no text: no task to make of it
+            skipped.append(n)
+            stack.append((ind, None))
+            continue
+        items.append(item)
         stack.append((ind, len(items) - 1))
     return TodoDoc(items, skipped)
 

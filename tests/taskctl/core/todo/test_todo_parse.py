@@ -92,3 +92,12 @@ def test_a_title_that_starts_with_an_option_keeps_its_dashes():
     assert split_text("-x, --exclude works — (soon)") == ("-x, --exclude works", ["soon"], [], [])
     doc = parse("# M1 Launch\n\n- [ ] --dry-run writes nothing\n")
     assert [i.title for i in doc.items] == ["--dry-run writes nothing"]
+
+
+def test_an_empty_checkbox_is_no_task():
+    """`- [ ]` with no text makes no item (a task with an empty title); its sub-items hang on
+    the item above it, as under a plain bullet."""
+    doc = parse("- [ ] \n- [ ] ok\n- [x]\n  - [ ] child\n- [ ] <!-- a comment only -->\n")
+    assert [(i.line, i.title, i.parent) for i in doc.items] == [(2, "ok", None),
+                                                                (4, "child", None)]
+    assert doc.skipped == [1, 3, 5]
