@@ -41,12 +41,23 @@ def formats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         typer.echo(f"(* = {root} is read as {found})")
 
 
+def _default_target(root: Path) -> Path:
+    """`.tasks` in the project: the store's own folder when you are in it and it is the
+    project's (`--tasks-dir .` beside a `tasks.json`), else beside the store's folder (a
+    `.taskmaster/` or `.beads/` lies in the project)."""
+    store, here = root.resolve(), Path.cwd().resolve()
+    if store == here and not store.name.startswith("."):
+        return store / ".tasks"
+    return store.parent / ".tasks"
+
+
 def convert(
     ctx: typer.Context,
     to: Annotated[str, typer.Option("--to", help="Target dialect (only `tasks`).")] = "tasks",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR",
-        help="The new .tasks directory (default: .tasks beside the store).")] = None,
+        help="The new .tasks directory (default: .tasks in the project: beside the store's "
+        "folder, or in it when you run taskctl there).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files; write nothing.")]
     = False,
     as_json: JsonOpt = False,
@@ -62,7 +73,7 @@ def convert(
         raise UsageError(f"cannot convert to {to!r}", "only `--to tasks` (the canonical "
                          "dialect) is supported")
     bl = state(ctx).backlog(warn=True)
-    target = (output or bl.repo_root / ".tasks").resolve()
+    target = (output or _default_target(bl.root)).resolve()
     if target == bl.root.resolve():
         raise UsageError(f"{target} is the store being converted",
                          "pass --output DIR for the canonical copy")

@@ -94,16 +94,16 @@ def _milestone_files(bl: Backlog) -> list:
             and (seeded is None or m.path != seeded)]
 
 
-def _manifest_seed(bl: Backlog) -> dict:
+def _manifest_seed(bl: Backlog, target: Path) -> dict:
     """What the new manifest starts from: a canonical source's own manifest (its project,
     phases, milestones, other keys and its entries' own fields, which `sync` keeps while it
-    regenerates the rest), else a project named after the source."""
+    regenerates the rest), else a project named after the folder the new tree lies in."""
     import copy
 
     data = bl.manifest.data if bl.manifest is not None and bl.dialect == "tasks" else None
     if isinstance(data, dict) and isinstance(data.get("tasks", []), list):
         return copy.deepcopy(data)
-    return {"project": {"name": bl.repo_root.name, "converted_from": bl.dialect}, "tasks": []}
+    return {"project": {"name": target.parent.name, "converted_from": bl.dialect}, "tasks": []}
 
 
 def write(conv: Conversion, bl: Backlog) -> Backlog:
@@ -116,7 +116,7 @@ def write(conv: Conversion, bl: Backlog) -> Backlog:
     try:
         for rel, text in conv.files.items():
             atomic.write_text(tmp / rel, text)
-        atomic.write_json(tmp / "manifest.json", _manifest_seed(bl))
+        atomic.write_json(tmp / "manifest.json", _manifest_seed(bl, conv.target))
         for m in _milestone_files(bl):
             doc = {"id": m.id, "title": m.title, "description": m.description,
                    "definition_of_done": m.definition_of_done, "tasks": list(m.tasks)}

@@ -207,3 +207,18 @@ def test_taskmaster_tag_is_part_of_the_plan_cache_key(project, taskctl):
     assert first["tasks"][0]["id"] == "2.2"
     other = taskctl(["next", "--json"], cwd=cwd, env={"TASKCTL_TAG": "feature-qr"}).json()
     assert [t["title"] for t in other["tasks"]] == ["QR code images"]
+
+
+def test_convert_writes_into_the_project_you_are_in(tmp_path, taskctl):
+    """`--tasks-dir .` beside a `tasks.json`: the new tree is that folder's `.tasks`, named
+    after it — not its parent's (outside the project)."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "tasks.json").write_text(json.dumps({"tasks": [
+        {"id": "1", "title": "a", "status": "done"},
+        {"id": "2", "title": "b", "status": "todo", "dependsOn": ["1"]}]}))
+    r = taskctl(["--tasks-dir", ".", "convert"], cwd=proj)
+    assert r.code == 0, r.err
+    assert not (tmp_path / ".tasks").exists()
+    data = json.loads((proj / ".tasks" / "manifest.json").read_text())
+    assert data["project"]["name"] == "proj" and len(data["tasks"]) == 2
