@@ -15,6 +15,7 @@ interrupted is finished or dropped through its intent before the second attempt.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 # command -> (flags, options taking a value, positional count: exact or (min,))
@@ -54,8 +55,8 @@ def parse(argv: list[str]) -> tuple[str, list[str], dict, str | None] | None:
     want = GRAMMAR[command][2]
     if (len(pos) != want) if isinstance(want, int) else (len(pos) < want[0]):
         return None
-    if command == "claim" and "--agent" not in opts:
-        return None  # the full CLI says the option is missing
+    if command == "claim" and "--agent" not in opts and not os.environ.get("TASKCTL_AGENT"):
+        return None  # the full CLI says an agent is missing
     if "--pid" in opts and not str(opts["--pid"]).isdigit():
         return None
     return command, pos, opts, tasks_dir

@@ -180,11 +180,20 @@ def start(ctx: typer.Context, task_id: Id, agent: AgentOpt = None, lease: LeaseO
 
 
 def claim(ctx: typer.Context, task_id: Id,
-          agent: Annotated[str, typer.Option("--agent", help="Who claims it.")],
+          agent: Annotated[str | None, typer.Option(
+              "--agent", help="Who claims it (default: $TASKCTL_AGENT; one of them is "
+              "needed).")] = None,
           lease: LeaseOpt = "2h", pid: PidOpt = None, force: ForceOpt = False,
           as_json: JsonOpt = False) -> None:
     """Claim a task for an agent (renews your own claim; takes over an expired one).
     Exit 3: another agent holds a live claim."""
+    import os
+
+    if not agent and not os.environ.get("TASKCTL_AGENT"):
+        from taskctl.errors import UsageError
+
+        raise UsageError("claim needs an agent: --agent NAME or $TASKCTL_AGENT",
+                         "say who holds the claim, e.g. --agent agent-3")
     _change(ctx, "claim", task_id, agent, None, lease, pid, force, as_json)
 
 

@@ -136,7 +136,13 @@ def _archive(root: Path, report, asked: bool) -> None:
     if done and (asked or arch.enabled(root)):
         from taskctl.render.transitions import warning_lines
 
-        for m in arch.archive(root, done, "taskctl verify"):
+        try:
+            moved = arch.archive(root, done, "taskctl verify")
+        except UsageError as e:  # the tasks are completed all the same: say why, exit as is
+            why = e.message + (f" ({e.hint})" if e.hint else "")
+            _warn(warning_lines({"warnings": [f"not archived: {why}"]}))
+            return
+        for m in moved:
             typer.echo(f"archived {m['task']}: {m['to']}", err=True)
             _warn(warning_lines(m))
 

@@ -25,6 +25,7 @@ from taskctl.errors import UsageError
 CLAIMS_DIR = "claims"
 DEFAULT_LEASE_S = 2 * 3600  # long enough for a working session; renew by claiming again
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_LEASE_S = 36500 * 86400  # a hundred years: longer is a typo (0 or none: no expiry)
 # patterns compile on first use (re's own cache), not at import
 _DURATION = r"(\d+(?:\.\d+)?)([smhd])"
 _ID_SAFE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -45,7 +46,11 @@ def parse_duration(text: str) -> int | None:
     if not parts or "".join(a + b for a, b in parts) != t:
         raise UsageError(f"bad duration {text!r}", "write it like 2h, 30m, 1h30m, 90s or 1d "
                          "(0 or none: no expiry)")
-    return int(sum(float(n) * _UNITS[u] for n, u in parts))
+    seconds = int(sum(float(n) * _UNITS[u] for n, u in parts))
+    if seconds > MAX_LEASE_S:  # a lease's end must be a date (datetime stops at year 9999)
+        raise UsageError(f"bad duration {text!r}: longer than {MAX_LEASE_S // 86400} days",
+                         "0 or none: no expiry")
+    return seconds
 
 
 def fmt_duration(seconds: float) -> str:

@@ -8,6 +8,7 @@ is updated anyway. The new file is written first (the commit point), then the ol
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from taskctl.core.files import claims as cl
@@ -27,12 +28,15 @@ def enabled(root: Path) -> bool:
 
 
 def archive(root: Path, ids: list[str] | None, by: str) -> list[dict]:
-    """Move the named completed tasks (all completed ones under tasks/ when `ids` is None)."""
+    """Move the named completed tasks (all completed ones under tasks/ when `ids` is None).
+    Every task is checked before any is moved: one that is not completed, or whose name is
+    taken in completed/ (by another file: never overwritten), refuses the whole call."""
     moved: list[dict] = []
     with tk.locked(root):
         if ids is None:
             ids = _completed_in_tasks(root)
-        for tid in ids:
+        todo = []
+        for tid in dict.fromkeys(ids):  # each once
             ref = tk.find(root, tid)
             if ref.task.status != TaskStatus.COMPLETED:
                 raise UsageError(f"{tid} is {ref.task.status}, not completed",
@@ -40,6 +44,11 @@ def archive(root: Path, ids: list[str] | None, by: str) -> list[dict]:
             if ref.path.parent.name == COMPLETED_DIR:
                 continue
             new_rel = f"{COMPLETED_DIR}/{ref.path.name}"
+            if os.path.lexists(root / new_rel):
+                raise UsageError(f"{tid}: {new_rel} already exists; nothing archived",
+                                 "move or rename that file, then archive again")
+            todo.append((tid, ref, new_rel))
+        for tid, ref, new_rel in todo:
             at = cl.fmt_time(now_utc())
             ev = sw.event(tid, "archive", ref.task.status, ref.task.status, by, None, at,
                           file=new_rel)

@@ -25,7 +25,7 @@ from taskctl.core.load import loader
 from taskctl.core.plan import cpm, ranking
 from taskctl.core.status import TaskStatus
 from taskctl.core.write import change
-from taskctl.errors import LockBusy, NothingToClaim
+from taskctl.errors import LockBusy, NothingToClaim, UsageError
 
 
 def candidates(root: Path, weight: str = "auto") -> tuple[list[str], dict]:
@@ -56,15 +56,23 @@ def claim_next(root: Path, agent: str, lease_s: int | None, pid: int | None,
     tk.check_agent(agent)
     with tk.locked(root):
         order, skipped = candidates(root, weight)
-        busy = 0
+        busy, unusable = 0, []
         for tid in order:
             try:
                 with locks.task_lock(root, tid):
                     out: dict = {}
                     req = tr.Request("claim", tid, agent, None, lease_s, pid, force=True)
-                    ch = tr.build(tk.find(root, tid), req, tr.now_utc(), out)
+                    try:
+                        ref = tk.find(root, tid)
+                    except UsageError as e:  # its file is missing or unreadable: the next
+                        unusable.append(f"not claimed: {e.message}")
+                        continue
+                    ch = tr.build(ref, req, tr.now_utc(), out)
                     change.apply(root, ch)
-                    return tk.said(out, ch)
+                    out = tk.said(out, ch)
+                    if unusable:  # passed over on the way: said, not hidden
+                        out["warnings"] = unusable + out.get("warnings", [])
+                    return out
             except LockBusy:
                 busy += 1  # being verified right now: not free either
     parts = [f"{skipped['actionable']} actionable"]
@@ -74,5 +82,7 @@ def claim_next(root: Path, agent: str, lease_s: int | None, pid: int | None,
         parts.append(f"{skipped['in_progress_unclaimed']} in progress without a claim")
     if busy:
         parts.append(f"{busy} being verified")
+    if unusable:
+        parts.append(f"{len(unusable)} with no usable task file ({'; '.join(unusable)})")
     raise NothingToClaim("nothing left to claim: " + ", ".join(parts),
                          "wait for work to finish (`taskctl next` shows who holds what)")

@@ -104,7 +104,12 @@ def _suffix(root: Path) -> str:
 
 
 def slug(title: str, limit: int = 40) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    """The file name part of a title: ASCII letters and digits (accents dropped: "Émoji" ->
+    "emoji"), runs of anything else as one `-`."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     return s[:limit].rstrip("-") or "task"
 
 
@@ -114,6 +119,11 @@ def new(root: Path, spec: NewSpec, by: str) -> dict:
     if not title:
         raise UsageError("--title is required and cannot be empty")
     spec.title = title
+    # each once, in the order given; tags as `set tags=a,b` reads them (commas split, blanks
+    # dropped)
+    spec.depends_on = list(dict.fromkeys(d.strip() for d in spec.depends_on if d.strip()))
+    spec.tags = list(dict.fromkeys(t.strip() for tags in spec.tags for t in tags.split(",")
+                                   if t.strip()))
     for c, r in spec.acceptance:
         if not c.strip() or (r is not None and not r.strip()):
             raise UsageError("an --acceptance criterion or --run command is empty")

@@ -114,7 +114,17 @@ def set_fields(root: Path, task_id: str, pairs: list[str], by: str) -> dict:
 
 
 def _current(ref: tk.TaskRef, key: str) -> Any:
-    t = ref.task
+    """The task's value of `key` as a load merges it: the file's, else (the file says
+    nothing) its manifest entry's — which `set key=` then removes from the entry."""
+    v = _value(ref.task, key)
+    if v is None and ref.entry:
+        from taskctl.core.load import specs
+
+        v = _value(specs.from_mapping(ref.entry, "entry", ref.id)[0], key)
+    return v
+
+
+def _value(t: Any, key: str) -> Any:
     if key == "priority":
         return t.priority_label if t.priority is not None else None
     v = getattr(t, key)

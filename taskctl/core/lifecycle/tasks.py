@@ -9,7 +9,6 @@ task files (docs/agents.md).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,13 +23,15 @@ from taskctl.errors import UnknownTask, UsageError
 
 # Not imported here: the loader (its module graph costs more than a one-task write). Only a
 # task whose file is not where its manifest entry says needs its file search (`locate`).
-ID_RE = r"^[A-Za-z][A-Za-z0-9._-]{0,63}$"  # compiled on first use, by re's own cache
 
 
 def check_id(tid: str) -> str:
-    if not re.match(ID_RE, tid or ""):
-        raise UsageError(f"bad task id {tid!r}",
-                         "an id starts with a letter; then letters, digits, '.', '_' or '-'")
+    """`tid` when it is a task id by THE grammar (`core/load/ids.py`: what the loader accepts;
+    a newline at its end is refused too), else UsageError (exit 2)."""
+    from taskctl.core.load import ids
+
+    if ids.id_problem(tid) is not None:
+        raise UsageError(f"bad task id {tid!r}", ids.ID_HINT)
     return tid
 
 
@@ -88,41 +89,47 @@ class TaskRef(NamedTuple):
         return t.status
 
 
-def locate(root: Path, tid: str, entry: dict | None) -> Path | None:
+def candidates(root: Path, tid: str, entry: dict | None) -> Iterator[Path]:
+    """The files that may hold task `tid`, the likeliest first: its entry's `file`, that
+    name in tasks/ or completed/ (moved), then every task file whose name says `tid`."""
     declared = entry.get("file") if entry else None
     if isinstance(declared, str) and declared:
         p = Path(os.path.normpath(root / declared))
         if root in p.parents and p.is_file():
-            return p
+            yield p
     from taskctl.core.load import loader
 
     if isinstance(declared, str) and declared:
         for sub in loader.TASK_DIRS:
             alt = root / sub / Path(declared).name
             if alt.is_file():
-                return alt
+                yield alt
     for p in loader.task_files(root):
         if loader.filename_matches(p, tid):
-            return p
-    return None
+            yield p
 
 
 def find(root: Path, tid: str) -> TaskRef:
-    """The task `tid`: its file parsed (UnknownTask / UsageError when it cannot be used)."""
+    """The task `tid`: its file parsed (UnknownTask / UsageError when it cannot be used). A
+    completion summary in completed/ (no front matter, or none with an id: the loader skips
+    those too) is passed over for the next candidate."""
     data, unusable = manifest_or_why(root)
     ents = entries(data)
-    path = locate(root, check_id(tid), ents.get(tid))
-    if path is None:
+    raw = None
+    for path in candidates(root, check_id(tid), ents.get(tid)):
+        summary_allowed = _in_completed(path, root)
+        try:
+            raw = taskfile.read(path, root, require_front_matter=not summary_allowed)
+        except FileIssue as e:
+            at = f"{path.relative_to(root.parent)}" + (f":{e.line}" if e.line else "")
+            raise UsageError(f"{at}: {e.message}; not changed",
+                             "fix the file first (`taskctl validate`)") from None
+        if raw is not None and not (summary_allowed and "id" not in raw.data):
+            break
+        raw = None
+    if raw is None:
         raise UnknownTask(f"unknown task id {tid}" if tid not in ents else
                           f"{tid} has no task file", "see `taskctl list` for the ids")
-    try:
-        raw = taskfile.read(path, root)
-    except FileIssue as e:
-        at = f"{path.relative_to(root.parent)}" + (f":{e.line}" if e.line else "")
-        raise UsageError(f"{at}: {e.message}; not changed",
-                         "fix the file first (`taskctl validate`)") from None
-    if raw is None:
-        raise UnknownTask(f"{tid} has no task file", "see `taskctl list`")
     # "entry": the same normalisation without the schema check (a compiled validator costs
     # more than the edit; `validate` reports schema problems)
     task, _ = specs.from_mapping(raw.data, "entry", _fallback_id(raw.data, path))
@@ -130,6 +137,12 @@ def find(root: Path, tid: str) -> TaskRef:
         raise UsageError(f"{path.name} says id {task.id}, not {tid}", "see `taskctl validate`")
     task.path, task.format = path, raw.format
     return TaskRef(root, task, path, raw.text, raw.format, ents.get(tid), ents, unusable)
+
+
+def _in_completed(path: Path, root: Path) -> bool:
+    from taskctl.core.load.taskpaths import rel_parts
+
+    return rel_parts(path, root)[1]
 
 
 def _fallback_id(data: dict, path: Path) -> str:

@@ -14,16 +14,29 @@ from taskctl.errors import UsageError
 
 def parse_estimate(text: str) -> tuple[str, float]:
     """`2h`, `1.5h`, `90m` -> ("estimated_hours", h); `30k-tokens`, `1.2M tokens` ->
-    ("estimated_tokens", n)."""
+    ("estimated_tokens", n). Whole token counts stay exact; a value the loader would refuse
+    (above `limits.MAX_INT`) is refused here."""
     t = text.strip().lower().replace(" ", "-")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)-?tokens?", t)
     if m:
-        return "estimated_tokens", float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6}[m.group(2)]
+        scale = {"": 1, "k": 1000, "m": 1000000}[m.group(2)]
+        n = m.group(1)
+        return "estimated_tokens", _bounded(text, int(n) * scale if "." not in n
+                                            else float(n) * scale)
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hours?|m|min|minutes?)?", t)
     if m:
         v = float(m.group(1))
-        return "estimated_hours", v / 60 if (m.group(2) or "h").startswith("m") else v
+        return "estimated_hours", _bounded(text, v / 60 if (m.group(2) or "h").startswith("m")
+                                           else v)
     raise UsageError(f"bad estimate {text!r}", "write it like 2h, 90m or 30k-tokens")
+
+
+def _bounded(text: str, v: float) -> float:
+    from taskctl.core.load.limits import MAX_INT
+
+    if v > MAX_INT:
+        raise UsageError(f"bad estimate {text!r}: out of range", f"at most {MAX_INT:.0e}")
+    return v
 
 
 def priority_label(text: str) -> str:

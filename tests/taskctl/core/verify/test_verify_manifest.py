@@ -54,3 +54,15 @@ def test_archiving_after_it_says_so_as_well(tmp_path):
     said = [line for line in p.stderr.splitlines() if line.startswith(WARNING)]
     assert len(said) == 2, p.stderr  # the completion's, then the archive's
     assert (root / "manifest.json").read_text() == "{oops"
+
+
+def test_verify_archive_leaves_a_taken_name_alone_and_says_so(tmp_path):
+    root = make_tree(tmp_path, {"T1": {"items": [{"criterion": "passes",
+                                                  "run": "python -c pass"}]}})
+    (root / "completed").mkdir()
+    (root / "completed" / "T1-task.yaml").write_text("just notes\n")
+    p = taskctl(tmp_path, "verify", "T1", "--archive", check=0)  # completed all the same
+    assert front_matter(root, "T1")["status"] == "completed"
+    assert (root / "completed" / "T1-task.yaml").read_text() == "just notes\n"
+    said = [line for line in p.stderr.splitlines() if "not archived" in line]
+    assert len(said) == 1 and "already exists" in said[0], p.stderr
