@@ -5,7 +5,7 @@ place (`taskctl/cli/app.py:main`); README.md "Exit codes" repeats this table (a 
 |------|-------------|---------|
 | 0    | OK          | success |
 | 1    | PROBLEMS    | problems found: validation errors (or warnings under --strict), failing, stale or missing evidence, verification that did not complete, manifest out of date (sync dry run) |
-| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown or malformed task id, schema or format name, a file that cannot be read, a file the system refuses to read or write (permissions, a read-only or full disk), no usable signing key, a malformed .tasks/trust.yaml, a write the store's dialect cannot take, a write refused for leaving .tasks/ (symlinked state folder, escaping id or glob) |
+| 2    | USAGE       | usage error: bad option or value, tasks directory not found, unknown or malformed task id, schema or format name, a file that cannot be read, no usable signing key, a malformed .tasks/trust.yaml, a write the store's dialect cannot take, a write refused for leaving .tasks/ (symlinked state folder, escaping id or glob) |
 | 3    | BUSY        | state conflict: another taskctl process holds the lock this command needs (or the tree lock was not had in time), another agent holds a live claim on the task, or the state change does not apply to its status |
 | 4    | NOTHING_LEFT | nothing left: `next --claim` found no actionable task that nobody holds |
 | 70   | INTERNAL    | internal error: a bug in taskctl (rerun with --debug and report it) |
@@ -63,25 +63,6 @@ class NotWritable(UsageError):
 
 class UnsafePath(UsageError):
     """A write would leave the tasks directory (hostile id, symlinked state folder, glob)."""
-
-
-class FileRefused(UsageError):
-    """The system refused a file taskctl had to read or write: permissions, a read-only or
-    full disk, a quota. The environment, not a bug (`from_os` makes it from the OSError)."""
-
-    # errno names, not numbers: the same on every platform `errno` knows them on
-    CAUSES = ("EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT")
-
-    @classmethod
-    def from_os(cls, e: OSError) -> FileRefused | None:
-        """The error to report for `e`, or None when `e` is not the environment's refusal."""
-        import errno
-
-        if e.errno is None or errno.errorcode.get(e.errno) not in cls.CAUSES:
-            return None
-        where = f"{e.filename}: " if e.filename else ""
-        return cls(f"{where}{e.strerror or e}", "check the file's permissions and the disk; "
-                   "a change left half-done is finished by the next taskctl write")
 
 
 class ProblemsFound(TaskctlError):

@@ -12,7 +12,7 @@ import typer
 
 from taskctl import __version__
 from taskctl.cli.common import RAW_ARGS, State
-from taskctl.errors import ExitCode, FileRefused, TaskctlError, UsageError
+from taskctl.errors import ExitCode, TaskctlError, UsageError
 
 app = typer.Typer(
     name="taskctl",
@@ -111,14 +111,30 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if debug:
             raise
-        refused = FileRefused.from_os(e) if isinstance(e, OSError) else None
+        refused = _refused(e) if isinstance(e, OSError) else None
         if refused is not None:  # permissions, a full disk: the environment, not a bug
-            _report(refused.message, refused.hint, refused.exit_code, "--json" in args)
-            sys.exit(refused.exit_code)
+            _report(refused, "check the file's permissions and the disk; a change left "
+                    "half-done is finished by the next taskctl write", ExitCode.USAGE,
+                    "--json" in args)
+            sys.exit(ExitCode.USAGE)
         _report(f"internal error: {type(e).__name__}: {e}",
                 "this is a bug in taskctl; rerun with --debug and report the traceback",
                 ExitCode.INTERNAL, "--json" in args)
         sys.exit(ExitCode.INTERNAL)
+
+
+# the system's refusals of a file taskctl had to read or write: the environment, not a bug
+_REFUSALS = ("EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT")
+
+
+def _refused(e: OSError) -> str | None:
+    """The one-line error for `e` when the system refused a file (permissions, a read-only or
+    full disk, a quota: exit 2, USAGE's "a file that cannot be read" or written), else None."""
+    import errno
+
+    if e.errno is None or errno.errorcode.get(e.errno) not in _REFUSALS:
+        return None
+    return (f"{e.filename}: " if e.filename else "") + (e.strerror or str(e))
 
 
 def interrupted() -> None:
