@@ -86,7 +86,7 @@ def front_matter(tid: str, spec: NewSpec, created: str) -> dict:
 def body(spec: NewSpec, created: str) -> str:
     """Every Markdown section of the format, with the known parts filled in."""
     fill = {
-        "Description": spec.description or spec.title,
+        "Description": _nested(spec.description) if spec.description else spec.title,
         "Business Context": "**Problem**: \n\n**Value**: \n\n**User Story**: ",
         "Acceptance Criteria": "\n".join(f"- [ ] {c}" for c, _ in spec.acceptance),
         "Test Scenarios": "### Scenario 1\n- **Given** \n- **When** \n- **Then** ",
@@ -96,6 +96,19 @@ def body(spec: NewSpec, created: str) -> str:
                                 "- [ ] Progress Log says what was done",
     }
     return "".join(f"\n## {s}\n\n{fill.get(s, '')}".rstrip(" ") + "\n" for s in SECTIONS)
+
+
+def _nested(text: str) -> str:
+    """A description's `#` and `##` headings made `###`, outside code: the file's own
+    sections are `##` (a `## Progress Log` in it would take `log`'s lines, a `## Acceptance
+    Criteria` its checkboxes)."""
+    from taskctl.core.load.fences import Fence
+
+    fence, out = Fence(), []
+    for line in text.split("\n"):
+        m = None if fence.inside(line) else re.match(r" {0,3}(#{1,2})(?=[ \t]|$)", line)
+        out.append(line if m is None else "#" * (3 - len(m.group(1))) + line.lstrip(" "))
+    return "\n".join(out)
 
 
 def _suffix(root: Path) -> str:

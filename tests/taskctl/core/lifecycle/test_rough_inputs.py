@@ -202,3 +202,19 @@ def test_the_full_cli_claims_for_the_environment_agent_too(tmp_path, taskctl, mo
     r = taskctl(["--tasks-dir", root, "claim", "T001"], env={"TASKCTL_AGENT": "env-agent"})
     assert r.code == 0, r.err
     assert json.loads((root / "claims" / "T001.json").read_text())["agent"] == "env-agent"
+
+
+def test_headings_in_a_description_stay_inside_it(tmp_path):
+    """`new --description` with `## Progress Log` in it: the file keeps one such section (the
+    template's), so `log` writes there and the description reads as written, one level down."""
+    root = _tree(tmp_path)
+    desc = "x\n## Progress Log\nsneaky\n```\n## in code\n```"
+    out = json.loads(tc(tmp_path, "new", "--title", "t", "--description", desc, "--json",
+                        check=0).stdout)
+    tc(tmp_path, "log", out["id"], "hello", check=0)
+    text = (root / out["file"]).read_text()
+    assert text.count("\n## Progress Log\n") == 1 and "\n### Progress Log\nsneaky\n" in text
+    assert "\n## in code\n" in text  # code is code
+    log = text.split("\n## Progress Log\n", 1)[1]
+    assert "hello" in log and "hello" not in text.split("\n## Progress Log\n", 1)[0]
+    assert_consistent(root)
