@@ -108,7 +108,8 @@ def _pair_acceptance(ctx: typer.Context, crits: list[str], runs: list[str]):
             ci += 1
         else:
             if not pairs or pairs[-1][1] is not None:
-                raise UsageError("each --run must follow the --acceptance it proves")
+                raise UsageError("each --run must follow the --acceptance it proves",
+                                 "e.g. --acceptance 'tests pass' --run 'pytest -q'")
             pairs[-1] = (pairs[-1][0], runs[ri])
             ri += 1
     return pairs

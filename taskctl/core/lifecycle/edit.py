@@ -62,7 +62,8 @@ def parse_pairs(pairs: list[str]) -> dict[str, Any]:
             out[k] = _num(n)
         elif not val:
             if key == "title":
-                raise UsageError("the title cannot be empty")
+                raise UsageError("the title cannot be empty",
+                                 "give one, e.g. title='Train the tiny model'")
             out[key] = None
         elif key == "title":
             out[key] = fm.one_line(val)
@@ -137,7 +138,7 @@ def deps(root: Path, task_id: str, names: list[str], add: bool, by: str) -> dict
     """Add or remove dependencies of one task; a cycle is refused with the cycle printed."""
     tk.check_agent(by)
     if not names:
-        raise UsageError("name at least one dependency")
+        raise UsageError("name at least one dependency", "e.g. taskctl dep add T002 T001")
     out: dict = {}
 
     def build() -> Change | None:
@@ -153,7 +154,8 @@ def deps(root: Path, task_id: str, names: list[str], add: bool, by: str) -> dict
                 raise UsageError(f"unknown dependency: {', '.join(unknown)}",
                                  "depend on existing task ids (`taskctl list`)")
             if ref.id in names:
-                raise UsageError(f"{ref.id} cannot depend on itself")
+                raise UsageError(f"{ref.id} cannot depend on itself",
+                                 "name the tasks it waits on (`taskctl list`)")
             after = before + [d for d in dict.fromkeys(names) if d not in before]
             graph_deps = {x.id: list(x.depends_on) for x in bl.tasks.values()}
             graph_deps[ref.id] = after

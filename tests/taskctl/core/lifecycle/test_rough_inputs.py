@@ -218,3 +218,13 @@ def test_headings_in_a_description_stay_inside_it(tmp_path):
     log = text.split("\n## Progress Log\n", 1)[1]
     assert "hello" in log and "hello" not in text.split("\n## Progress Log\n", 1)[0]
     assert_consistent(root)
+
+
+def test_every_refusal_says_what_to_do(tmp_path):
+    _tree(tmp_path)
+    for args in (("set", "T001", "title="), ("dep", "add", "T001", "T001"),
+                 ("new", "--title", "x", "--run", "true")):
+        p = tc(tmp_path, *args, check=2)
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 2 and lines[0].startswith("taskctl: error: "), p.stderr
+        assert lines[1].startswith("  hint: "), p.stderr
