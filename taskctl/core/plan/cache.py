@@ -1,9 +1,9 @@
 """Content-keyed cache of planning results, so `taskctl next` answers without loading anything.
 
-Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode) of every file in
-the store (any dialect keeps its tasks somewhere else; evidence/, updates/ and .cache/ do not
-change a plan and are left out) + the command's parameters. Any edit, added or removed file
-changes the key. Values are JSON documents (never pickles) in
+Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode, ctime_ns) of every
+file in the store (any dialect keeps its tasks somewhere else; evidence/, updates/ and .cache/
+do not change a plan and are left out) + the command's parameters. Any edit, added or removed
+file changes the key. Values are JSON documents (never pickles) in
 `.tasks/.cache/<command>-<params hash>.answer`, one per command and parameters (so the
 directory stays small), written atomically and sealed like every cache (a committed answer
 would otherwise be printed as the plan); a stored answer whose key differs is refused from its
@@ -14,8 +14,11 @@ Rendered outputs (`cli/replay.py`) live beside the answers as sealed blobs (`get
 Import-light, as the warm reads that use it are ~45 ms in all: no hashlib (its OpenSSL binding
 costs ~3 ms; `_sha256` gives the same digests), no typing, json only where answers are read.
 
+The change time is in the key because the modification time is not proof: `touch -r`, `cp -p`,
+`rsync -t` and `tar x` set it back after a same-size edit, and only the kernel sets ctime.
 Limit: an edit that keeps a file's size and lands within the filesystem's timestamp granularity
-of the previous write is invisible; the inode check catches editors that replace the file.
+of the previous write (ctime included: a clock tick, or a second on coarse filesystems) is
+invisible; the inode check catches editors that replace the file.
 """
 
 from __future__ import annotations
@@ -54,13 +57,14 @@ def _walk(d: str, out: list, skip: frozenset = frozenset()) -> None:
                     _walk(e.path, out)
                 else:
                     st = e.stat()  # follows symlinks: a retargeted link changes the key
-                    out.append((e.path, st.st_size, st.st_mtime_ns, st.st_ino))
+                    out.append((e.path, st.st_size, st.st_mtime_ns, st.st_ino,
+                                st.st_ctime_ns))
             except OSError:
-                out.append((e.path, -1, 0, 0))
+                out.append((e.path, -1, 0, 0, 0))
 
 
 def fingerprint(root: Path) -> list[tuple]:
-    """(path, size, mtime_ns, inode) of every watched file, sorted."""
+    """(path, size, mtime_ns, inode, ctime_ns) of every watched file, sorted."""
     out: list[tuple] = []
     held = treewalk.listing(root)  # a read answer's one walk of the store
     if held is None:
@@ -69,9 +73,9 @@ def fingerprint(root: Path) -> list[tuple]:
         for path, e in held.files(str(root), UNWATCHED):
             try:
                 st = e.stat()  # follows symlinks: a retargeted link changes the key
-                out.append((path, st.st_size, st.st_mtime_ns, st.st_ino))
+                out.append((path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
             except OSError:
-                out.append((path, -1, 0, 0))
+                out.append((path, -1, 0, 0, 0))
     sidecar = os.path.join(os.path.dirname(str(root)), ".taskctl", "acceptance.yaml")
     if os.path.exists(sidecar):
         _walk(os.path.dirname(sidecar), out)

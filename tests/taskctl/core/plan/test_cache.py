@@ -190,3 +190,53 @@ def test_a_sealed_answer_that_is_no_json_or_too_deep_is_a_miss(tmp_path):
         assert cache.get(root, "next", {}) == (k, None)
     cache.put_sealed(root, name, b'{"key":"' + k.encode() + b'","payload":[1.5,NaN]}')
     assert cache.get(root, "next", {})[1][0] == 1.5
+
+
+def test_a_same_size_edit_with_its_time_set_back_misses(tmp_path):
+    """`touch -r`, `cp -p`, `rsync -t`, `tar x` put the old mtime back after an edit of the
+    same size, in place (same inode): the change time, which only the kernel sets, tells."""
+    import time
+
+    root = make_tree(tmp_path)
+    f = root / "tasks" / "T001.yaml"
+    st = f.stat()
+    k0 = cache.key(root, "next", {})
+    time.sleep(0.02)  # past the kernel's timestamp tick
+    with open(f, "r+") as fh:  # in place: same inode
+        fh.write("id: T002\n")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = f.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        st.st_size, st.st_mtime_ns, st.st_ino)
+    assert cache.key(root, "next", {}) != k0
+
+
+def test_every_read_sees_an_edit_whose_time_was_set_back(copy_example):
+    """End to end through the console entry (answers, drawn output, the early cutoff): each
+    read after such an edit prints what a run with nothing cached prints."""
+    import subprocess
+    import sys
+    import time
+
+    root = copy_example("agent-mvp")
+    env = {**os.environ, "TASKCTL_SERVE": "0", "NO_COLOR": "1", "COLUMNS": "100"}
+    reads = (["list"], ["next", "--json"], ["status", "--json"], ["validate", "--json"],
+             ["show", "T033"])
+
+    def run(args, **extra):
+        return subprocess.run([sys.executable, "-m", "taskctl", "--tasks-dir", str(root),
+                               *args], capture_output=True, text=True,
+                              env={**env, **extra}).stdout
+
+    for args in reads * 2:  # answers and drawn outputs stored
+        run(args)
+    f = next((root / "tasks").glob("T033-*"))
+    st, text = f.stat(), f.read_text()
+    assert "status: pending" in text
+    time.sleep(0.02)
+    with open(f, "r+") as fh:
+        fh.write(text.replace("status: pending", "status: blocked"))  # same size, in place
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    for args in reads:
+        assert run(args) == run(args, TASKCTL_NO_CACHE="1"), args
+    assert "blocked" in run(["show", "T033"])
