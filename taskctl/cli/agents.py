@@ -55,11 +55,12 @@ def history(ctx: typer.Context, task_id: Id, as_json: JsonOpt = False) -> None:
     if task_id not in bl.tasks and not rows:
         raise UnknownTask(f"unknown task id {task_id}", "see `taskctl list` for the ids")
     if as_json:
-        emit_json({"task": task_id, "events": rows})
-        return
-    from taskctl.render.lifecycle import history_table
+        emit_json({"task": task_id, "events": rows, "skipped_files": evs.skipped})
+    else:
+        from taskctl.render.lifecycle import history_table
 
-    _print(history_table(task_id, rows))
+        _print(history_table(task_id, rows))
+    _not_events(evs.skipped)
 
 
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -70,10 +71,19 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     rep = report(state(ctx).backlog(warn=False, bodies=False))
     if as_json:
         emit_json(rep)
-        return
-    from taskctl.render.lifecycle import stats_view
+    else:
+        from taskctl.render.lifecycle import stats_view
 
-    _print(stats_view(rep))
+        _print(stats_view(rep))
+    _not_events(rep["skipped_files"])
+
+
+def _not_events(skipped: list[str]) -> None:
+    """A warning on stderr for update files that are not events (skipped, never fatal)."""
+    if skipped:
+        more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+        typer.echo(f"taskctl: warning: {len(skipped)} file(s) in updates/ are not events and "
+                   f"were skipped: {', '.join(skipped[:5])}{more}", err=True)
 
 
 def mcp(ctx: typer.Context) -> None:

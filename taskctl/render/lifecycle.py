@@ -61,7 +61,4 @@ def stats_view(rep: dict):
         for w in rep["weeks"]:
             t.add_row(w["week"], str(w["completed"]), ", ".join(w["tasks"]))  # not a status
         parts.append(t)
-    if rep.get("skipped_files"):
-        parts.append(Text(f"{len(rep['skipped_files'])} file(s) in updates/ are not events: "
-                          + ", ".join(rep["skipped_files"][:5]), style="yellow"))
     return Group(*parts)

@@ -259,8 +259,14 @@ class _Loader:
                 if path is None:
                     declared = entry.data.get("file")
                     where = f"file {declared!r} does not exist" if declared else "no task file"
+                    hint = {}
+                    if isinstance(declared, str) and declared and self.root not in Path(
+                            os.path.normpath(self.root / declared)).parents:
+                        where = f"file {declared!r} lies outside {self.root.name}/: not read"
+                        hint = {"hint": "move the task file under tasks/ and name it there"}
                     self.add("missing-file", f"manifest entry {entry.id}: {where}", file=mpath,
-                             line=index.entry(i, "file" if declared else "id"), task=entry.id)
+                             line=index.entry(i, "file" if declared else "id"), task=entry.id,
+                             **hint)
                     etask = tp.from_plain(norm[0], dict(entry.data))  # JSON: no dates
                     etask.format = "manifest"
                     self._put(etask, Source(None, None, mpath, mline), i)
@@ -339,7 +345,7 @@ class _Loader:
             if p in files:
                 return p
             self.looked_outside = True  # a file not listed: its existence is an input too
-            if p.is_file():
+            if self.root in p.parents and p.is_file():  # outside .tasks/: never read
                 return p
             for sub in TASK_DIRS:  # files move to completed/ when done
                 alt = self.root / sub / Path(declared).name

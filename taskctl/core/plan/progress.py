@@ -155,7 +155,10 @@ def task_report(bl: Backlog, tid: str) -> dict:
         "sections": [{"title": s.title, "body": s.body} for s in t.sections.values()],
         "dependencies": [ref(i) for i in t.depends_on],
         "dependents": [ref(i) for i in dependents],
-        "extra": json_ready(t.extra),
+        # an entry standing in for its file: its `file` is the manifest's pointer, said (or
+        # not, the file missing) by "file" above, not one of the task's own keys
+        "extra": json_ready({k: v for k, v in t.extra.items()
+                             if not (k == "file" and t.format == "manifest")}),
     }
 
 

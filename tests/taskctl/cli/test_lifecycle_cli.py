@@ -310,3 +310,17 @@ def test_a_write_says_when_it_leaves_an_unreadable_manifest_alone(tree, taskctl,
     (tree / "manifest.json").write_text(good)  # readable again: nothing to say
     r = run(taskctl, tree, "set", "T002", "title=Fourth", "--json")
     assert r.code == 0 and "warnings" not in r.json()
+
+
+def test_update_files_that_are_not_events_are_said_on_stderr(tree, taskctl):
+    (tree / "updates").mkdir(exist_ok=True)
+    (tree / "updates" / "2026-02-02T10-00-00Z-T001.json").write_text("{bad")
+    for args in (("stats",), ("stats", "--json"), ("history", "T001"),
+                 ("history", "T001", "--json")):
+        r = run(taskctl, tree, *args)
+        assert r.code == 0, r.err
+        assert "not events" not in r.out, args  # stdout holds the report alone
+        assert "taskctl: warning: 1 file(s) in updates/ are not events" in r.err, args
+        assert "updates/2026-02-02T10-00-00Z-T001.json" in r.err
+    assert run(taskctl, tree, "history", "T001", "--json").json()["skipped_files"] == [
+        "updates/2026-02-02T10-00-00Z-T001.json"]

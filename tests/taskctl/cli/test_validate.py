@@ -166,3 +166,34 @@ def test_a_handed_over_answer_serves_the_next_question_only(copy_example, monkey
     answers.hand_over(root, "validate", opts, stale)
     answers.answer(root, "status", {"weight": "auto"})  # another question drops it
     assert answers.answer(root, "validate", opts) is not stale
+
+
+def test_an_entry_whose_file_lies_outside_the_store_is_an_error(copy_example, taskctl):
+    """A manifest `file` that leaves `.tasks/` is never read (a write must not follow it
+    either): it is said, located, not taken silently as a manifest-only task."""
+    root = copy_example("agent-mvp")
+    ext = root.parent / "ext"
+    ext.mkdir()
+    (root / "tasks" / "T033-early-stopping.yaml").rename(ext / "T033-early-stopping.yaml")
+    m = root / "manifest.json"
+    m.write_text(m.read_text().replace('"tasks/T033-early-stopping.yaml"',
+                                       '"../ext/T033-early-stopping.yaml"'))
+    r = taskctl(["--tasks-dir", root, "validate", "--json"], env={"TASKCTL_NO_CACHE": "1"})
+    found = [p for p in r.json()["problems"] if p["code"] == "E022"]
+    assert r.code == 1 and len(found) == 1, r.out
+    assert "lies outside .tasks/: not read" in found[0]["message"]
+    assert found[0]["file"].endswith("manifest.json") and found[0]["line"] > 1
+    shown = taskctl(["--tasks-dir", root, "show", "T033", "--json"]).json()["task"]
+    assert shown["file"] is None and "file" not in shown["extra"]
+
+
+def test_show_names_a_file_once(copy_example, taskctl):
+    """An entry standing in for its file (missing, or unparseable): its `file` is not shown
+    again among the task's own keys."""
+    root = copy_example("broken")
+    for tid, file in (("T003", ".tasks/tasks/T003-batching.yaml"), ("T005", None)):
+        r = taskctl(["--tasks-dir", root, "show", tid, "--json"])
+        assert r.json()["task"]["file"] == file and "file" not in r.json()["task"]["extra"]
+        text = taskctl(["--tasks-dir", root, "show", tid], env={"NO_COLOR": "1"}).out
+        rows = [line for line in text.splitlines() if line.startswith("│ file ")]
+        assert len(rows) == (1 if file else 0), text
