@@ -63,10 +63,12 @@ def next_table(report: dict, explain: bool = False):
     if report.get("held"):  # claimed / in progress: never shown as free work
         parts.append(held_table(report["held"]))
     if explain and report["tasks"]:
-        why = Text()
+        why, width = Text(), _width()
         for i, r in enumerate(report["tasks"], 1):
-            why.append(f"{i}. {r['id']}: ", style="bold")
-            why.append(r["reason"] + "\n")
+            head = f"{i}. {r['id']}: "
+            lines = _wrapped(head + r["reason"], width, " " * len(f"{i}. "))
+            why.append(head, style="bold")
+            why.append("\n".join(lines)[len(head):] + "\n")
         parts.append(why)
     if explain and report.get("not_listed"):
         rows = [[r["id"], status_text(r["status"]), escape(r["reason"])]
@@ -107,9 +109,20 @@ def cpm_table(report: dict, width: int | None = None) -> FittedTable:
             cells = [Text(c, style="bold red") for c in cells]
         rows.append([cells[0], status_text(r.get("status") or ""), *cells[1:]])
     cols = ["id", "status", "weight", "ES", "EF", "LS", "LF", "slack"]
-    return fitted_table(f"Critical path: {' → '.join(report['path']) or '(none)'}  "
-                        f"total {fmt(report['total'], unit)}", cols, rows, width or _width(),
-                        "id", right=tuple(cols[2:]))
+    width = width or _width()
+    title = (f"Critical path: {' → '.join(report['path']) or '(none)'}  "
+             f"total {fmt(report['total'], unit)}")
+    return fitted_table("\n".join(_wrapped(title, width, "  ")), cols, rows, width, "id",
+                        right=tuple(cols[2:]))
+
+
+def _wrapped(text: str, width: int, indent: str) -> list[str]:
+    """`text` in lines of at most `width` characters (later lines indented), broken at spaces
+    only: the console prints soft-wrapped (it never cuts), so long lines are wrapped here."""
+    import textwrap
+
+    return textwrap.wrap(text, max(width, 20), subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [""]
 
 
 WIDE = 120  # from this width on, `list` also shows phase, milestone and tags

@@ -247,3 +247,21 @@ def test_a_failing_validate_loads_the_tree_once_without_a_cache(mvp, taskctl, mo
     assert quick.answer(["validate", "--strict", "--tasks-dir", str(mvp)]) is False
     assert taskctl(["validate", "--strict", "--tasks-dir", mvp]).code == 1
     assert len(loads) == 1
+
+
+def test_long_lines_of_people_output_fit_80_columns(tmp_path):
+    """`next --explain` reasons and a long critical path title are wrapped at the console's
+    width (the console prints soft-wrapped: what is not wrapped here runs past it)."""
+    import os
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, str(repo / "benchmarks" / "gen_tree.py"), str(tmp_path),
+                    "--count", "60"], check=True, capture_output=True)
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TASKCTL_SERVE": "0"}
+    for args in (["next", "--explain"], ["critical-path"]):
+        out = subprocess.run([sys.executable, "-m", "taskctl", "--tasks-dir",
+                              str(tmp_path / ".tasks"), *args], capture_output=True,
+                             text=True, env=env, check=True).stdout
+        assert max(len(line) for line in out.splitlines()) <= 80, out
+        assert "task(s)" in out or "total" in out
