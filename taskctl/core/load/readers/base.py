@@ -157,14 +157,16 @@ def refs(value: Any, known: dict[str, str] | None = None) -> list[str]:
     """Dependency ids from a list or free text ("Task 01, #3", "TASK-001 and TASK-002").
 
     A token that names a known id is that id; a bare number matches the one known id with
-    that number ("3" -> "03" or "TASK-003"); other tokens count only if they hold a digit
-    (words like "none" or "and" are not ids)."""
+    that number ("3" -> "03" or "TASK-003"); other tokens of free text count only if they hold
+    a digit (words like "none" or "and" are not ids) — a list's items are ids as written
+    (`["A", "bd-abcd"]`: a JSON store's ids need no digit)."""
     if value is None:
         return []
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = [value]
-    if isinstance(value, list):
-        toks = [str(v if not isinstance(v, float) or not v.is_integer() else int(v))
+    listed = isinstance(value, list)
+    if listed:
+        toks = [str(v if not isinstance(v, float) or not v.is_integer() else int(v)).strip()
                 for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
     elif isinstance(value, str):
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value)  # [TASK-1](link) -> TASK-1
@@ -179,7 +181,7 @@ def refs(value: Any, known: dict[str, str] | None = None) -> list[str]:
         tid = tok if tok in known.values() else known.get(tok.lower())
         if tid is None and tok.isdigit():
             tid = known.get(str(int(tok)))
-        if tid is None and not any(c.isdigit() for c in tok):
+        if tid is None and not listed and not any(c.isdigit() for c in tok):
             continue
         tid = tid or tok
         if tid not in out:

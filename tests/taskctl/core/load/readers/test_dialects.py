@@ -169,3 +169,22 @@ def test_a_board_without_entries_loads_as_no_tasks(tmp_path):
     bl = load(root, use_cache=False)
     assert bl.dialect == "lanes-md" and not bl.tasks
     assert any(p.code == "W161" or "no tasks" in p.message for p in bl.problems)
+
+
+def test_listed_dependencies_are_ids_as_written(tmp_path):
+    """A JSON store's dependency list names ids, digits or not (beads hash ids like
+    `bd-abcd`, letter ids): none is dropped, a cycle and a dangling id are reported."""
+    import json
+
+    (tmp_path / "tasks.json").write_text(json.dumps({"tasks": [
+        {"id": "A", "title": "a", "status": "pending", "dependsOn": ["B"]},
+        {"id": "B", "title": "b", "status": "pending", "dependsOn": ["C"]},
+        {"id": "C", "title": "c", "status": "pending", "dependsOn": ["A", " ghost ", "none"]},
+    ]}))
+    bl = load(tmp_path, use_cache=False)
+    assert {t.id: t.depends_on for t in bl.tasks.values()} == {
+        "A": ["B"], "B": ["C"], "C": ["A", "ghost"]}
+    assert {p.code for p in bl.errors} == {"E030", "E031"}
+    from taskctl.core.load.readers.base import refs
+
+    assert refs("A and bd-abcd, T3") == ["T3"]  # free text: words need a digit, as before
