@@ -41,6 +41,7 @@ from taskctl.core.resident.watch import Gone, Unwatchable, Watcher
 QUIET = 0.05  # seconds without events before the recent questions are answered again
 RECENT = 8  # distinct questions kept warm
 REQUEST_TIMEOUT = 5.0  # a client that connects and sends nothing is dropped after this
+LOOK_S = 30.0  # the store's own path looked at at least this often (see `_still_there`)
 
 
 class AlreadyServed(Exception):
@@ -74,6 +75,7 @@ class Server:
             os.environ.pop(k, None)  # the answers of the default dialect, with the caches
         self.root, self.idle = Path(os.path.abspath(root)), idle
         self.watcher = Watcher(str(self.root))  # before the first load: no change missed
+        self.inode = os.stat(self.root).st_ino
         self.kept = kept.KEEPER = kept.Kept(self.root)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         try:
@@ -254,12 +256,14 @@ class Server:
             if not self.mark():
                 self.stop(f"cannot write {self.root / sealed.CACHE_DIR / channel.MARKER}")
             while not self.stopping:
+                self._still_there()
                 if self.dirty_at is not None:
                     wait = max(0.0, self.dirty_at + QUIET - time.monotonic())
                 else:
                     wait = max(0.0, self.last_question + self.idle - time.monotonic())
                 try:
-                    ready, _, _ = select.select([self.sock, self.watcher], [], [], wait)
+                    ready, _, _ = select.select([self.sock, self.watcher], [], [],
+                                                min(wait, LOOK_S))
                 except InterruptedError:
                     continue
                 if self.watcher in ready:
@@ -291,6 +295,19 @@ class Server:
         finally:
             self.close()
         return self.why_stopped
+
+    def _still_there(self) -> None:
+        """Raise Gone when the store's path no longer names the folder it watches. The
+        watch's own event (IN_DELETE_SELF) comes only once nothing holds the folder: a
+        server started in the background writes its log in `.cache/`, and that open file
+        keeps a deleted store's folders alive — so the path is looked at after every event,
+        question and at least every LOOK_S seconds."""
+        try:
+            same = os.stat(self.root).st_ino == self.inode
+        except OSError:
+            same = False
+        if not same:
+            raise Gone(str(self.root))
 
     def mark(self) -> bool:
         """Leave the marker by which readers know a server answers for the store."""

@@ -271,3 +271,29 @@ def test_next_served_in_part_draws_what_it_draws_alone(served):
     f.write_text(f.read_text().replace("title: ", "title: Again ", 1))
     same_as_alone(root, views)
     assert not list((root / ".cache").glob("next-*.answer"))  # a part is never stored
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_background_server_stops_when_its_store_is_deleted(copy_example, how):
+    """Started in the background, its log is open in the store's `.cache/`, which keeps the
+    deleted folders alive (no IN_DELETE_SELF until it closes): it looks at the path instead.
+    A store deleted and made again at the same path is another folder: it stops too."""
+    root = copy_example("agent-mvp")
+    assert tc(root, "serve", "start").returncode == 0
+    pid = status(root)["pid"]
+    copy = root.parent / "copy"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".cache"))
+    shutil.rmtree(root)
+    if how == "replaced":
+        copy.rename(root)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break  # exited; its parent (the test's `serve start`) is gone
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"server {pid} still runs after its store was {how}")
