@@ -54,8 +54,15 @@ def model(bl: Backlog, sched: Schedule) -> GraphModel:
 
 
 def _mid(s: str) -> str:
-    """A Mermaid-safe node id (ids like `T-1.2` or `end` would break the syntax)."""
-    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", s)
+    """A Mermaid-safe node id (ids like `T-1.2` or `end` would break the syntax), one per
+    task id: `_` is written `__`, another character `_` and its hex code (`api-1` ->
+    `n_api_2d1`, `api.1` -> `n_api_2e1`, `api_1` -> `n_api__1`)."""
+    return "n_" + re.sub(r"[^A-Za-z0-9]", _escaped, s)
+
+
+def _escaped(m: re.Match) -> str:
+    c = m.group(0)
+    return "__" if c == "_" else f"_{ord(c):02x}" if ord(c) < 256 else f"_u{ord(c):x}_"
 
 
 def _mlabel(s: str) -> str:

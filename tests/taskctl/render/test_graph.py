@@ -26,12 +26,12 @@ def test_mermaid_structure(small):
     text = rg.mermaid(rg.model(bl, s))
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
-    assert '    n_B_1["B-1<br/>task B-1"]:::pending' in lines  # unsafe id made safe
+    assert '    n_B_2d1["B-1<br/>task B-1"]:::pending' in lines  # unsafe id made safe
     assert '    n_C["C<br/>say #quot;hi#quot; #lt;b#gt;"]:::pending' in lines
     assert '    n_GONE["GONE<br/>missing"]:::missing' in lines
     edges = [ln.strip() for ln in lines if "-->" in ln or "==>" in ln]
-    assert edges == ["n_A --> n_B_1", "n_B_1 ==> n_C", "n_GONE --> n_C"]
-    assert "    class n_B_1,n_C critical" in lines
+    assert edges == ["n_A --> n_B_2d1", "n_B_2d1 ==> n_C", "n_GONE --> n_C"]
+    assert "    class n_B_2d1,n_C critical" in lines
     assert "    linkStyle 1 stroke:#d32f2f,stroke-width:3px" in lines  # index of B-1 ==> C
     assert all(f"classDef {st} " in text for st in ("completed", "blocked", "missing"))
 
@@ -53,7 +53,7 @@ def test_gantt_follows_the_schedule(small):
     assert text.splitlines()[:4] == [
         "gantt", "    title Remaining work, earliest start (unit: hours, total 3)",
         "    dateFormat X", "    axisFormat %s"]
-    assert "    B-1 task B-1 :crit, n_B_1, 0, 2" in text
+    assert "    B-1 task B-1 :crit, n_B_2d1, 0, 2" in text
     assert '    C say "hi" <b> :crit, n_C, 2, 3' in text
     assert "    D task D :n_D, 0, 1" in text
 
@@ -172,3 +172,27 @@ def test_without_igraph_pictures_say_what_to_install(copy_example, taskctl, tmp_
     assert r.code == 0, r.err
     page = (tmp_path / "site" / "index.html").read_text()
     assert "Graph not drawn: drawing the dependency graph needs igraph" in page
+
+
+def test_mermaid_node_ids_are_one_per_task_id():
+    """Ids that differ only in punctuation stay apart (they were all `n_api_1`)."""
+    from taskctl.render.graph import _mid
+
+    ids = ["api-1", "api.1", "api_1", "api__1", "api_2d1", "api-2d1", "é-1", "a_u" + "e9_"]
+    mids = [_mid(i) for i in ids]
+    assert len(set(mids)) == len(ids), mids
+    assert all(re.fullmatch(r"n_[A-Za-z0-9_]+", m) for m in mids)
+
+
+def test_mermaid_node_ids_are_injective_on_any_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from taskctl.render.graph import _mid
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=8), st.text(max_size=8))
+    def check(a, b):
+        assert (_mid(a) == _mid(b)) == (a == b)
+
+    check()
