@@ -43,12 +43,19 @@ def _lines(line: Line, depth: int) -> list[str]:
     pad = "  " * depth
     marker = f" **({line.marker})**" if line.marker else ""
     proof = " proven" if line.proven else ""
-    out = [f"{pad}- [{'x' if line.proven else ' '}] {line.title}{marker} "
+    out = [f"{pad}- [{'x' if line.proven else ' '}] {_text(line.title)}{marker} "
            f"<!-- taskctl:{line.id} {line.status}{proof} -->"]
-    out += [f"{pad}  - {n}" for n in line.notes]
+    out += [f"{pad}  - {_text(n)}" for n in line.notes]
     for child in line.children:
         out += _lines(child, depth + 1)
     return out
+
+
+def _text(s: str) -> str:
+    """A title or note as the line holds it: an HTML comment opener in it written `<\\!--`
+    (Markdown shows `<!--`; `import` reads it back), so it can neither hide text nor pass
+    for the line's own `<!-- taskctl:ID … -->` marker."""
+    return s.replace("<!--", "<\\!--")
 
 
 def import_lines(plan: ImportPlan, tasks_dir: str, dry_run: bool, notes: list[str]) -> list[str]:

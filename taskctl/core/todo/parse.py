@@ -22,8 +22,11 @@ from taskctl.core.load.fences import Fence
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _BOX = re.compile(r"^\[([ xX~/-])\]\s*(.*)$")
-_COMMENT = re.compile(r"\s*<!--\s*taskctl:(\S+)\s+(\w+)(\s+proven)?\s*-->\s*")
+# `taskctl export`'s marker: the line's last thing (a title cannot fake it: export writes a
+# comment opener inside text as `<\!--`, read back by `_unescaped`)
+_COMMENT = re.compile(r"\s*<!--\s*taskctl:(\S+)\s+(\w+)(\s+proven)?\s*-->\s*$")
 _ANY_COMMENT = re.compile(r"\s*<!--.*?-->\s*")
+_COMMENT_BLOCK = re.compile(r" {0,3}<!--")  # a line that opens an HTML comment block
 _CODE = re.compile(r"`[^`]*`")
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)\s*[.;,]?\s*$")
 _ITALIC = re.compile(r"(?<![\w*])(?:_([^_]+)_|\*([^*]+)\*)(?![\w*])")
@@ -125,8 +128,17 @@ def parse(text: str) -> TodoDoc:
     sections: list[tuple[int, str]] = []
     stack: list[tuple[int, int | None]] = []  # (indent, item index or None for a plain bullet)
     fenced = Fence().inside  # code fences paired as CommonMark pairs them
+    in_comment = False  # inside an HTML comment block (CommonMark: to the line with `-->`)
     for n, line in enumerate(text.split("\n"), 1):
+        if in_comment:
+            in_comment = "-->" not in line
+            skipped.append(n)
+            continue
         if fenced(line):
+            skipped.append(n)
+            continue
+        if _COMMENT_BLOCK.match(line) and "-->" not in line[line.find("<!--") + 4:]:
+            in_comment = True  # a comment block that closes on a later line
             skipped.append(n)
             continue
         if not line.strip() or _ANY_COMMENT.fullmatch(line):
@@ -160,7 +172,7 @@ def parse(text: str) -> TodoDoc:
             if parent is None:
                 skipped.append(n)
             else:
-                items[parent].notes.append(_ANY_COMMENT.sub(" ", body).strip())
+                items[parent].notes.append(_unescaped(_ANY_COMMENT.sub(" ", body).strip()))
             stack.append((ind, None))
             continue
         item = _item(n, box.group(1), box.group(2), milestone, phase,
@@ -174,12 +186,18 @@ def parse(text: str) -> TodoDoc:
     return TodoDoc(items, skipped)
 
 
+def _unescaped(text: str) -> str:
+    """`<\\!--` (how `taskctl export` writes a comment opener inside text) read back."""
+    return text.replace("<\\!--", "<!--")
+
+
 def _item(n: int, mark: str, raw: str, milestone, phase, section, parent) -> TodoItem:
     c = _COMMENT.search(raw)
     clean = MARKER.sub("", _ANY_COMMENT.sub(" ", raw)).strip()
     if c:  # written by `taskctl export`: verbatim title, notes come from sub-bullets only
         _t, _n, refs, dates = split_text(clean)
-        return TodoItem(n, re.sub(r"\s+", " ", clean), raw, mark, milestone, phase, section,
+        return TodoItem(n, _unescaped(re.sub(r"\s+", " ", clean)), raw, mark, milestone,
+                        phase, section,
                         parent, [], refs, dates, c.group(1), c.group(2), bool(c.group(3)))
     title, notes, refs, dates = split_text(clean)
     return TodoItem(n, title, raw, mark, milestone, phase, section, parent, notes, refs, dates)

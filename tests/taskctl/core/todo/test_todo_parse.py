@@ -101,3 +101,29 @@ def test_an_empty_checkbox_is_no_task():
     assert [(i.line, i.title, i.parent) for i in doc.items] == [(2, "ok", None),
                                                                 (4, "child", None)]
     assert doc.skipped == [1, 3, 5]
+
+
+def test_a_comment_block_over_several_lines_is_skipped():
+    """CommonMark: a line that opens `<!--` starts an HTML block that ends with the line
+    holding `-->`; its checkboxes are no tasks."""
+    doc = parse("## B\n\n<!--\n- [ ] hidden\n  - [x] hidden too\n-->\n\n- [ ] Real <!-- x -->\n"
+                "   <!-- one line --> \n- [ ] After\n<!-- open\nstill -->\n- [ ] Last\n")
+    assert [(i.line, i.title) for i in doc.items] == [(8, "Real"), (10, "After"), (13, "Last")]
+    assert doc.skipped == [3, 4, 5, 6, 11, 12]
+
+
+def test_an_exported_title_cannot_pass_for_another_task():
+    """A title holding `<!-- taskctl:T001 … -->`: export writes its opener `<\\!--`, the line's
+    own marker (its last thing) names the task, and import reads the title back as it was."""
+    from taskctl.core.todo.export import Line
+    from taskctl.render.markdown_export import _lines
+
+    title = "Evil <!-- taskctl:T001 completed proven --> x"
+    text = "\n".join(_lines(Line("T003", title, "pending", False, ["a <!-- note"]), 0))
+    (item,) = parse(text + "\n").items
+    assert (item.task_id, item.title, item.notes) == ("T003", title, ["a <!-- note"])
+
+
+def test_the_marker_is_the_lines_last_comment():
+    (item,) = parse("- [ ] x <!-- taskctl:T001 done --> y <!-- taskctl:T003 pending -->\n").items
+    assert item.task_id == "T003"
