@@ -94,13 +94,24 @@ def _cycles(bl: Backlog) -> None:
         return
     import networkx as nx
 
+    from taskctl.core.order import natural_key
+
     g = dependency_graph(bl)
-    for comp in nx.strongly_connected_components(g):
-        if len(comp) < 2:
-            continue
-        cyc = nx.find_cycle(g.subgraph(comp))
+    # the same cycle, said the same way, whatever order the tasks were loaded in: components
+    # by their least id, each searched from it over its edges in id order, printed from the
+    # least id on the cycle
+    comps = sorted((c for c in nx.strongly_connected_components(g) if len(c) > 1),
+                   key=lambda c: natural_key(min(c, key=natural_key)))
+    for comp in comps:
+        sub = nx.DiGraph()
+        sub.add_nodes_from(sorted(comp, key=natural_key))
+        sub.add_edges_from(sorted(g.subgraph(comp).edges,
+                                  key=lambda e: (natural_key(e[0]), natural_key(e[1]))))
+        cyc = nx.find_cycle(sub, source=min(comp, key=natural_key))
         # edges are dep -> task; print it as "A depends on B depends on ... A"
         nodes = [v for _, v in cyc][::-1]
+        at = nodes.index(min(nodes, key=natural_key))
+        nodes = nodes[at:] + nodes[:at]
         chain = " → ".join([*nodes, nodes[0]])
         first = min(comp)
         bl.problems.append(problem(
