@@ -24,7 +24,8 @@ def _read(path: Path) -> str:
     try:  # utf-8-sig: a byte-order mark (Windows editors) is not part of the first line
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
+        raise UsageError(f"no such file: {path}",
+                         "give the path of a Markdown checklist (e.g. TODO.md)") from None
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read {path}: {e}", "give a UTF-8 Markdown file") from None
 

@@ -223,7 +223,7 @@ def test_headings_in_a_description_stay_inside_it(tmp_path):
 def test_every_refusal_says_what_to_do(tmp_path):
     _tree(tmp_path)
     for args in (("set", "T001", "title="), ("dep", "add", "T001", "T001"),
-                 ("new", "--title", "x", "--run", "true")):
+                 ("new", "--title", "x", "--run", "true"), ("import", "nope.md")):
         p = tc(tmp_path, *args, check=2)
         lines = p.stderr.strip().splitlines()
         assert len(lines) == 2 and lines[0].startswith("taskctl: error: "), p.stderr
