@@ -91,17 +91,21 @@ def sync(
                             "only manifest-side problems (orphan files, duplicate or stale "
                             "entries, drift)")
     result = core_sync.plan(bl)
-    held = core_sync.carriers(bl, core_sync.removed_ids(result, bl)) if write else {}
+    # the dry run says what the write would do, a refusal included
+    held = core_sync.carriers(bl, core_sync.removed_ids(result, bl))
+    refused = None
     if held:
         tid, paths = next(iter(held.items()))
         read_as = next((t.id for t in bl.tasks.values() if t.path == paths[0]), None)
-        raise ProblemsFound(
+        refused = ProblemsFound(
             f"not dropping the manifest entry of {tid}: {bl.rel(paths[0])} still carries that "
             f"id ({len(held)} entr{'y' if len(held) == 1 else 'ies'} held this way)",
             f"the file was read as task {read_as}: give it the id {tid} (ids are "
             "case-sensitive), or delete the file, then sync again" if read_as else
             "the file was not read as a task: `taskctl validate` says why; move it into tasks/ "
             "with front matter, or delete it, then sync again")
+        if write:
+            raise refused
     metrics = _metrics_change(bl, write)  # reported, never fails the dry run: it is a report
     if write and result.changed:
         core_sync.write(bl, result)
@@ -112,7 +116,8 @@ def sync(
     if as_json:
         emit_json({"changed": result.changed, "written": write and result.changed,
                    "changes": result.changes, "path": bl.rel(result.path),
-                   "metrics": metrics})
+                   "metrics": metrics,
+                   **({"write_refused": refused.message} if refused is not None else {})})
     else:
         if metrics:
             typer.echo(f"  {metrics}" + ("" if write else " (with --write)"))
@@ -122,9 +127,12 @@ def sync(
             typer.echo(f"{bl.rel(result.path)} is up to date")
         elif write:
             typer.echo(f"wrote {bl.rel(result.path)} ({len(result.changes)} change(s))")
-        else:
+        elif refused is None:
             typer.echo(f"{bl.rel(result.path)} is out of date ({len(result.changes)} change(s)); "
                        "rerun with --write")
+        else:
+            typer.echo(f"{bl.rel(result.path)} is out of date ({len(result.changes)} change(s)), "
+                       f"but --write would refuse: {refused.message}\n  hint: {refused.hint}")
     if result.changed and not write:
         raise ProblemsFound("the manifest is out of date", "rerun with --write", reported=True)
 

@@ -177,3 +177,19 @@ def test_a_phase_listing_no_tasks_yet_gets_them_and_names_only_are_left(tmp_path
     taskctl(["sync", "--tasks-dir", tasks, "--write"])
     assert json.loads((tasks / "manifest.json").read_text())["phases"] == m["phases"]
     assert taskctl(["sync", "--tasks-dir", tasks]).code == 0
+
+
+def test_the_dry_run_says_when_the_write_would_refuse(copy_example, taskctl):
+    """The broken example's T004 entry is held by a file read as T044: the dry run lists the
+    removal and says that `--write` refuses it, as the write then does."""
+    root = copy_example("broken")
+    r = taskctl(["--tasks-dir", root, "sync"])
+    assert r.code == 1 and "but --write would refuse: not dropping the manifest entry of T004" \
+        in r.out, r.out
+    doc = taskctl(["--tasks-dir", root, "sync", "--json"]).json()
+    assert doc["write_refused"].startswith("not dropping the manifest entry of T004")
+    w = taskctl(["--tasks-dir", root, "sync", "--write", "--force"])
+    assert w.code == 1 and "not dropping the manifest entry of T004" in w.err
+    synced = copy_example("agent-mvp")
+    taskctl(["--tasks-dir", synced, "sync", "--write"])
+    assert "write_refused" not in taskctl(["--tasks-dir", synced, "sync", "--json"]).json()
