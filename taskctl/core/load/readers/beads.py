@@ -36,6 +36,13 @@ def store(root: Path) -> Path:
         else root / LEGACY
 
 
+# an issue's keys read into the task (its fields, its body's sections); the others are kept
+# in its `extra` as they are
+_MODELLED = frozenset({"id", "title", "status", "priority", "dependencies", "labels",
+                       "description", "created_at", "updated_at", "closed_at", "design",
+                       "acceptance_criteria", "notes"})
+
+
 class BeadsReader(Reader):
     name = "beads"
     label = "beads (.beads/issues.jsonl)"
@@ -91,8 +98,8 @@ class BeadsReader(Reader):
                 if st == "closed" and issue.get("close_reason") in ("wontfix", "won't fix",
                                                                     "duplicate"):
                     task.status = TaskStatus.CANCELLED
-                task.extra.update({k: issue[k] for k in ("issue_type", "assignee")
-                                   if k in issue})
+                # what taskctl does not model stays the task's own (`show`, `convert`)
+                task.extra.update({k: v for k, v in issue.items() if k not in _MODELLED})
                 if other:
                     task.extra["links"] = other
         return b.finish()

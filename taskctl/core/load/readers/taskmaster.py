@@ -85,6 +85,12 @@ def task_list(data: object, tag: str) -> tuple[list | None, dict[str, int]]:
             else None), others
 
 
+# a task's keys read into the task (its fields, body sections, subtasks); the others are kept
+# in its `extra` as they are
+_MODELLED = frozenset({"id", "title", "status", "priority", "dependencies", "description",
+                       "details", "testStrategy", "subtasks"})
+
+
 class TaskmasterReader(Reader):
     name = "taskmaster"
     label = "Task Master (.taskmaster/tasks/tasks.json)"
@@ -150,6 +156,8 @@ class TaskmasterReader(Reader):
         if task is None:
             return
         task.phase = f"task {pid}" if parent else None
+        # what taskctl does not model stays the task's own (`show`, `convert`)
+        task.extra.update({k: v for k, v in t.items() if k not in _MODELLED})
         cmd = runnable(t.get("testStrategy"))
         if cmd:
             from taskctl.core.load.specs import acceptance_items

@@ -188,3 +188,36 @@ def test_listed_dependencies_are_ids_as_written(tmp_path):
     from taskctl.core.load.readers.base import refs
 
     assert refs("A and bd-abcd, T3") == ["T3"]  # free text: words need a digit, as before
+
+
+def test_keys_a_tool_store_holds_beyond_the_model_stay_the_tasks_own(dialect_tree, taskctl):
+    """Task Master and beads keys taskctl does not model are the task's `extra`, so `show`
+    prints them and `convert` carries them into the front matter (they were dropped)."""
+    import json
+
+    import yaml
+
+    tm = dialect_tree("taskmaster")
+    f = tm / "tasks" / "tasks.json"
+    doc = json.loads(f.read_text())
+    doc["master"]["tasks"][0]["customField"] = {"a": 1}
+    f.write_text(json.dumps(doc))
+    bd = dialect_tree("beads")
+    g = bd / "issues.jsonl"
+    lines = g.read_text().splitlines()
+    first = json.loads(lines[0])
+    first.update({"external_ref": "gh-12", "close_reason": "done right"})
+    g.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    for store, tid, want in ((tm, "1", {"customField": {"a": 1}}),
+                             (bd, "bd-a1", {"external_ref": "gh-12",
+                                            "close_reason": "done right",
+                                            "issue_type": "task"})):
+        bl = load(store, use_cache=False)
+        assert want.items() <= bl.tasks[tid].extra.items()
+        assert not {"details", "testStrategy", "subtasks", "design"} & bl.tasks[tid].extra.keys()
+        out = store.parent / "converted"
+        r = taskctl(["--tasks-dir", store, "convert", "-o", out])
+        assert r.code == 0, r.err
+        (path,) = (out / "tasks").glob(f"{tid}-*")
+        fm = yaml.safe_load(path.read_text().split("---\n")[1])
+        assert want.items() <= fm.items(), fm
