@@ -188,6 +188,21 @@ def check(
         typer.echo(f"run `taskctl verify {t.id}` to complete the task")
 
 
+def _junit_target(path: Path) -> Path:
+    """Where `--junit PATH` is written: a symlink's target (the link stays), a new or regular
+    file (its folders made); a folder, a device or a FIFO is refused (exit 2) — an atomic
+    write would replace it with a file."""
+    import os
+
+    if not str(path):
+        raise UsageError("--junit needs a file name", "e.g. --junit reports/gate.xml")
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        raise UsageError(f"--junit {path}: not a regular file",
+                         "give a file name, e.g. --junit reports/gate.xml")
+    return target
+
+
 def gate(
     ctx: typer.Context,
     junit: Annotated[Path | None, typer.Option("--junit", metavar="PATH",
@@ -213,6 +228,7 @@ def gate(
     from taskctl.core.verify import gate as core
     from taskctl.render import verify_report as vr
 
+    junit = _junit_target(junit) if junit is not None else None  # refused before any run
     bl = state(ctx).backlog(warn=False)
     from taskctl.core.verify.proving import parse_jobs, parse_shard
 
@@ -225,7 +241,11 @@ def gate(
     if junit is not None:
         from taskctl.render.junit import render
 
-        atomic.write_bytes(junit, render(report))
+        try:
+            atomic.write_bytes(junit, render(report))
+        except OSError as e:
+            raise UsageError(f"--junit {junit}: cannot write it: {e.strerror or e}",
+                             "give a file in a folder you can write") from None
     if as_json:
         emit_json({"ok": report.ok, "interrupted": report.interrupted,
                    "spec_errors": report.spec_errors,

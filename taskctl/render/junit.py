@@ -3,6 +3,7 @@ acceptance item. Cached passes are passes with a `cached` property, never skippe
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from taskctl.core.status import ItemOutcome, TaskOutcome
@@ -65,5 +66,20 @@ def render(report: GateReport) -> bytes:
     root.set("failures", str(fails))
     root.set("errors", "0")
     root.set("skipped", str(skips))  # not a status
+    for el in root.iter():  # command output holds terminal escapes: XML 1.0 refuses them
+        if el.text:
+            el.text = _legal(el.text)
+        for k, v in el.attrib.items():
+            el.set(k, _legal(v))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+# characters XML 1.0 cannot hold, even escaped: C0 controls but tab, LF and CR; surrogates;
+# U+FFFE and U+FFFF
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _legal(text: str) -> str:
+    """`text` with each character XML cannot hold written as `\\xNN` (ESC as `\\x1b`)."""
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

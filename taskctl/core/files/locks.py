@@ -65,6 +65,14 @@ def manifest_lock(root: Path) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def policy_lock(root: Path) -> Iterator[None]:
+    """Exclusive, waiting lock for read-modify-write of trust.yaml (`keys trust` run side by
+    side, the first verifies of a tree each making its repo_id)."""
+    with _flock(confined(lock_dir(root), "global.trust.lock"), blocking=True):
+        yield
+
+
 # a plain namedtuple: one-task writes and reads of in-progress tasks import this module, and
 # neither `dataclasses` nor `typing.NamedTuple` (typing ≈ 4 ms) is worth its import here
 class Marker(namedtuple("Marker", "pid host run_id")):  # pid: int, host: str, run_id: str

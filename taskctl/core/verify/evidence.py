@@ -74,12 +74,11 @@ def well_formed(data: Any) -> bool:
 
 def read_bytes(path: Path) -> bytes:
     """A record file's bytes; OSError when unreadable or larger than MAX_RECORD_BYTES (a
-    record is a few KB: never slurp a planted gigabyte)."""
-    with open(path, "rb") as f:
-        data = f.read(MAX_RECORD_BYTES + 1)
-    if len(data) > MAX_RECORD_BYTES:
-        raise OSError(27, f"larger than {MAX_RECORD_BYTES >> 20} MiB")  # EFBIG
-    return data
+    record is a few KB: never slurp a planted gigabyte), or not a regular file (a FIFO planted
+    there would block the read forever: `files/regular.py`)."""
+    from taskctl.core.files import regular
+
+    return regular.read_bytes(path, MAX_RECORD_BYTES)
 
 
 def read_unchecked(root: Path, task_id: str, index: int) -> dict[str, Any] | None:

@@ -54,11 +54,14 @@ def parse_jobs(value: str | int) -> int:
     return n
 
 
+MAX_SHARDS = 1024  # CI matrices stop far below (GitHub Actions: 256 jobs)
+
+
 def parse_shard(value: str) -> tuple[int, int]:
-    """`K/N` with 1 <= K <= N."""
-    m = _SHARD.match(value)
-    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
-        raise UsageError(f"--shard {value!r}: want K/N with 1 <= K <= N",
+    """`K/N` with 1 <= K <= N <= MAX_SHARDS."""
+    m = _SHARD.fullmatch(value.strip())
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)) <= MAX_SHARDS:
+        raise UsageError(f"--shard {value!r}: want K/N with 1 <= K <= N <= {MAX_SHARDS}",
                          "e.g. --shard 2/4 in the second of four CI jobs")
     return int(m.group(1)), int(m.group(2))
 

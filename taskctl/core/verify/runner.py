@@ -103,6 +103,16 @@ class _Sink:
         os.fsync(self.log.fileno())
 
 
+def signal_name(n: int) -> str:
+    """`SIGTERM`, or for a signal Python's enum does not name (the real-time ones, 34-64 on
+    Linux) `SIGRTMIN+5` / `SIG70`: the record names what ended the command, never a crash."""
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        lo, hi = getattr(signal, "SIGRTMIN", 0), getattr(signal, "SIGRTMAX", -1)
+        return f"SIGRTMIN+{n - lo}" if lo <= n <= hi else f"SIG{n}"
+
+
 def run(command: str, cwd: Path, env: Mapping[str, str], timeout: float, log_path: Path,
         redactor: Redactor, cancel: threading.Event | None = None,
         on_start: Callable[[int], None] | None = None, grace: float = GRACE_S,
@@ -177,9 +187,7 @@ def run(command: str, cwd: Path, env: Mapping[str, str], timeout: float, log_pat
         kill_all(signal.SIGKILL)
         tracker.reap()
         sink.close()
-    sig = None
-    if rc < 0:
-        sig = signal.Signals(-rc).name
+    sig = signal_name(-rc) if rc < 0 else None
     if status is None:
         # a signalled command is never a pass
         status = ItemOutcome.PASS if rc == 0 else ItemOutcome.FAIL

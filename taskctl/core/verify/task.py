@@ -189,11 +189,39 @@ def command_env(item_env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def signing_key_texts(environ: dict[str, str] | None = None) -> list[str]:
+    """The runner's private key as a command could print it — `$TASKCTL_SIGNING_KEY`'s value
+    (removed from the command's environment, but a child can read its parent's), the key
+    file's text, each line of their PEM body, a base64 value decoded — for the redactor:
+    the key never reaches a log or a record."""
+    import base64
+    import binascii
+
+    env = os.environ if environ is None else environ
+    texts = [env.get(keys.SIGNING_KEY_ENV, "")]
+    try:
+        from taskctl.core.files import regular
+
+        texts.append(regular.read_bytes(keys.key_file(env), 1 << 16).decode("utf-8",
+                                                                             "replace"))
+    except OSError:
+        pass
+    for t in list(texts):
+        try:
+            texts.append(base64.b64decode(t.strip(), validate=True).decode("utf-8"))
+        except (binascii.Error, ValueError):
+            pass
+    out = [t for t in texts if t.strip()]
+    out += [line.strip() for t in out for line in t.splitlines()
+            if len(line.strip()) >= 16 and not line.startswith("-----")]
+    return out
+
+
 def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint) -> ItemResult:
     """Run one item and store its evidence record (before any status change)."""
     bl = ctx.bl
     env = command_env(item.env)
-    redactor = Redactor(secret_values(env, item.secret_env))
+    redactor = Redactor(secret_values(env, item.secret_env) + signing_key_texts())
     log = evidence.log_path(bl.root, task.id, ctx.run_id, item.index)
     cwd = (bl.repo_root / (item.cwd or ".")).resolve()
     timeout = item.timeout or fpm.DEFAULT_TIMEOUT
@@ -209,10 +237,10 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
             raise FileNotFoundError(f"cwd {item.cwd!r} is outside the repository")
         run = runner.run(trace.wrap(item.run.replace("{tmp}", tmp), tr), cwd, env, timeout,
                          log, redactor, ctx.cancel, grace=ctx.grace)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: a NUL or `=` the OS cannot take
         run = runner.RunResult(ItemOutcome.FAIL, None, None, runner.utc_now(), 0.0,
                                redactor.redact_text(str(e)), "", 0, 0)
-        reasons.append(str(e))
+        reasons.append(redactor.redact_text(str(e)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     read = trace.collect(tr, bl.repo_root, cwd) if cwd.is_dir() else []

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from taskctl.core.files import atomic
+from taskctl.core.files import atomic, locks
 from taskctl.core.load import safeyaml
 from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.verify import attest, capabilities, keys
@@ -100,19 +100,22 @@ def path_of(root: Path) -> Path:
 def load(root: Path) -> Policy:
     """The policy of the tasks dir `root` (an empty, non-existent one when the file is absent).
     Raises TrustPolicyError when the file exists but is malformed."""
+    from taskctl.core.files import regular
+
     path = path_of(root)
-    try:
-        text = path.read_text(encoding="utf-8")
+    fix = "fix or remove it; `taskctl keys trust` writes this file (docs/verify.md)"
+    try:  # a regular file only, within its limit: a FIFO or /dev/zero there never blocks
+        text = regular.read_bytes(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Policy(path)
+    except regular.NotRegular as e:
+        raise TrustPolicyError(f"{path}: {e.strerror}; not a trust policy", fix) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise TrustPolicyError(f"{path}: cannot read the trust policy: {e}") from None
-    if len(text) > MAX_BYTES:
-        raise TrustPolicyError(f"{path}: larger than {MAX_BYTES} bytes; not a trust policy")
+        raise TrustPolicyError(f"{path}: cannot read the trust policy: {e}", fix) from None
     try:
         data = safeyaml.load(text)  # the loader's limits (aliases, nesting) apply here too
     except FileIssue as e:
-        raise TrustPolicyError(f"{path}:{e.line or 1}: {e.message}") from None
+        raise TrustPolicyError(f"{path}:{e.line or 1}: {e.message}", fix) from None
     return _parse(path, data)
 
 
@@ -124,7 +127,7 @@ def _parse(path: Path, data: Any) -> Policy:
     if not isinstance(data, dict):
         raise bad("expected a mapping with repo_id and keys")
     repo_id = data.get("repo_id")
-    if not isinstance(repo_id, str) or not _REPO_ID.match(repo_id):
+    if not isinstance(repo_id, str) or not _REPO_ID.fullmatch(repo_id):
         raise bad("repo_id must be 32 lowercase hex digits")
     entries = data.get("keys")
     entries = [] if entries is None else entries
@@ -160,7 +163,13 @@ def save(policy: Policy) -> None:
 
 
 def ensure(root: Path) -> tuple[Policy, bool]:
-    """The policy, created (with a fresh repo_id and no keys) when absent. (policy, created)."""
+    """The policy, created (with a fresh repo_id and no keys) when absent. (policy, created).
+    Under the policy lock: verifies started side by side in a new tree make one repo_id."""
+    with locks.policy_lock(root):
+        return _ensure(root)
+
+
+def _ensure(root: Path) -> tuple[Policy, bool]:
     policy = load(root)
     if policy.exists:
         return policy, False
@@ -177,23 +186,26 @@ def trust(root: Path, public_key: str, name: str | None,
         raise TrustPolicyError(f"unknown capability: {', '.join(unknown)}",
                                f"known: {', '.join(capabilities.KNOWN)}")
     pub = keys.public_from_text(public_key)
-    policy, _ = ensure(root)
-    keyid = keys.keyid_of(keys.raw_public(pub))
-    old = policy.keys.get(keyid, TrustedKey(keyid, ""))
-    entry = TrustedKey(keyid, keys.public_text(pub), old.name if name is None else name,
-                       old.capabilities if caps is None else tuple(dict.fromkeys(caps)))
-    policy.keys[entry.keyid] = entry
-    save(policy)
+    with locks.policy_lock(root):  # read, change, write as one step (no update lost)
+        policy, _ = _ensure(root)
+        keyid = keys.keyid_of(keys.raw_public(pub))
+        old = policy.keys.get(keyid, TrustedKey(keyid, ""))
+        entry = TrustedKey(keyid, keys.public_text(pub), old.name if name is None else name,
+                           old.capabilities if caps is None else tuple(dict.fromkeys(caps)))
+        policy.keys[entry.keyid] = entry
+        save(policy)
     return policy, entry
 
 
 def untrust(root: Path, keyid: str) -> TrustedKey:
     """Remove the key whose id starts with `keyid` (a unique prefix of 8+ digits)."""
-    policy = load(root)
-    hits = [k for k in policy.keys if k.startswith(keyid.lower())] if len(keyid) >= 8 else []
-    if len(hits) != 1:
-        raise TrustPolicyError(f"no single trusted key with id {keyid!r}",
-                               "give 8+ leading digits of a keyid from `taskctl keys show`")
-    entry = policy.keys.pop(hits[0])
-    save(policy)
+    with locks.policy_lock(root):
+        policy = load(root)
+        hits = [k for k in policy.keys if k.startswith(keyid.lower())] if len(keyid) >= 8 \
+            else []
+        if len(hits) != 1:
+            raise TrustPolicyError(f"no single trusted key with id {keyid!r}",
+                                   "give 8+ leading digits of a keyid from `taskctl keys show`")
+        entry = policy.keys.pop(hits[0])
+        save(policy)
     return entry

@@ -76,3 +76,19 @@ def test_gate_rerun_no_evidence_and_spec_errors(tmp_path):
     p = taskctl(tmp_path, "gate", "--junit", "j.xml", check=1)
     assert "spec error" in p.stdout
     ET.parse(tmp_path / "j.xml")
+
+
+def test_junit_goes_through_a_link_and_never_replaces_what_is_no_file(tmp_path):
+    import os
+
+    make_tree(tmp_path, {"T001": {"items": [{"criterion": "ok", "run": "true"}]}})
+    taskctl(tmp_path, "verify", "T001", check=0)
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "adir").mkdir()
+    for bad in ("adir", "fifo", "/dev/null", ""):
+        p = taskctl(tmp_path, "gate", "--check", "--junit", bad, check=2)
+        assert "--junit" in p.stderr and "Traceback" not in p.stderr
+    assert (tmp_path / "fifo").is_fifo() and (tmp_path / "adir").is_dir()
+    (tmp_path / "link.xml").symlink_to(tmp_path / "real.xml")
+    taskctl(tmp_path, "gate", "--check", "--junit", "link.xml", check=0)
+    assert (tmp_path / "link.xml").is_symlink() and (tmp_path / "real.xml").read_bytes()

@@ -37,7 +37,8 @@ def test_jobs_and_shard_parsing():
         with pytest.raises(UsageError):
             proving.parse_jobs(bad)
     assert proving.parse_shard("2/4") == (2, 4)
-    for bad in ("0/2", "3/2", "1", "a/b"):
+    assert proving.parse_shard("1024/1024") == (1024, 1024)
+    for bad in ("0/2", "3/2", "1", "a/b", "1/1025", "1/99999999999999999999"):
         with pytest.raises(UsageError):
             proving.parse_shard(bad)
 

@@ -67,6 +67,7 @@ def test_capabilities_are_checked_per_key(tmp_path):
     ("repo_id: " + "a" * 32 + "\nkeys: [{public_key: nope}]\n", "not a base64 ed25519"),
     ("repo_id: " + "a" * 32 + "\nkeys: {}\n", "keys must be a list"),
     ("repo_id: [\n", "trust.yaml:"),
+    ('repo_id: "' + "a" * 32 + '\\n"\nkeys: []\n', "repo_id must be"),  # a newline after
 ])
 def test_malformed_trust_policy_is_a_located_error(tmp_path, text, msg):
     (tmp_path / "trust.yaml").write_text(text)
@@ -115,3 +116,34 @@ def test_signing_key_sources(tmp_path):
     assert not created and again.keyid == made.keyid
     assert keys.config_dir({"XDG_CONFIG_HOME": "/x"}).as_posix() == "/x/taskctl"
     assert keys.config_dir({"XDG_CONFIG_HOME": "/x", keys.CONFIG_DIR_ENV: "/c"}).as_posix() == "/c"
+
+
+
+@pytest.mark.parametrize("plant", ["fifo", "zero", "dir"])
+def test_a_trust_policy_that_is_no_regular_file_is_refused_at_once(tmp_path, plant):
+    """A FIFO (a read would wait forever), /dev/zero (an endless read) or a folder where
+    trust.yaml should be: a one-line refusal with a hint, without reading."""
+    import os
+
+    path = tmp_path / "trust.yaml"
+    if plant == "fifo":
+        os.mkfifo(path)
+    elif plant == "zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    with pytest.raises(TrustPolicyError) as e:
+        trust.load(tmp_path)
+    assert "not a regular file" in e.value.message or "cannot read" in e.value.message
+    assert e.value.hint
+
+
+def test_an_evidence_file_that_is_a_fifo_is_unreadable_not_a_hang(tmp_path):
+    import os
+
+    from taskctl.core.verify import evidence
+
+    path = tmp_path / "item-01.json"
+    os.mkfifo(path)
+    with pytest.raises(OSError):
+        evidence.read_bytes(path)

@@ -191,3 +191,62 @@ def test_spec_errors_cannot_run_busy_and_dry_run(tmp_path):
     assert not (tmp_path / "ran").exists() and not (root / "evidence" / "T003").exists()
     taskctl(tmp_path, "verify", "T404", check=2)
     taskctl(tmp_path, "verify", check=2)
+
+
+def test_the_signing_key_never_reaches_a_log_or_a_record(tmp_path):
+    """A command that prints the runner's key — from its parent's environment (removed from
+    its own) or from the key file — finds it redacted in the log, the record and the output;
+    also from a key passed base64-encoded."""
+    import base64
+
+    from taskctl.core.verify import keys
+
+    key_text = keys.key_file().read_text()
+    body = [ln for ln in key_text.splitlines() if not ln.startswith("-----")]
+    make_tree(tmp_path, {"T001": {"items": [{"criterion": "leaks", "run": (
+        'tr "\\0" "\\n" < /proc/$PPID/environ | grep -A3 SIGNING; '
+        f'cat "{keys.key_file()}"; sed -n 2p "{keys.key_file()}"')}]}})
+    for value in (key_text, base64.b64encode(key_text.encode()).decode()):
+        p = taskctl(tmp_path, "verify", "T001", "--force",
+                    env={keys.SIGNING_KEY_ENV: value}, check=0)
+        for f in (tmp_path / ".tasks").rglob("*"):
+            if f.is_file():
+                data = f.read_bytes()
+                assert not any(line.encode() in data for line in body), f
+                assert value.encode() not in data, f
+        assert not any(line in p.stdout + p.stderr for line in body)
+    log = sorted((tmp_path / ".tasks" / "logs").rglob("*.log"))[-1].read_text()
+    assert "[REDACTED]" in log and "SIGNING" in log  # it did print them: redacted
+
+
+def test_a_command_ended_by_a_real_time_signal_fails_in_order(tmp_path):
+    make_tree(tmp_path, {"T001": {"items": [{"criterion": "rt",
+                                             "run": "kill -s RTMIN+5 $$"}]}})
+    p = taskctl(tmp_path, "verify", "T001", "--json", check=1)
+    item = json.loads(p.stdout)["tasks"][0]["items"][0]
+    assert item["status"] == "FAIL" and item["signal"] == "SIGRTMIN+5"
+    assert not list((tmp_path / ".tasks" / ".locks").glob("*.inprogress.json"))
+
+
+def test_an_environment_the_os_cannot_take_fails_the_item(tmp_path):
+    make_tree(tmp_path, {"T001": {"items": [{"criterion": "bad env", "run": "true",
+                                             "env": {"A=B": "1"}}]}})
+    p = taskctl(tmp_path, "verify", "T001", "--json", check=1)
+    item = json.loads(p.stdout)["tasks"][0]["items"][0]
+    assert item["status"] == "FAIL" and "Traceback" not in p.stderr
+
+
+def test_keys_trusted_side_by_side_are_all_kept(tmp_path):
+    """`keys trust` run twelve times at once: every key is in trust.yaml (a read-modify-write
+    without a lock kept about half), with one repo_id."""
+    from taskctl.core.verify import keys, trust
+
+    root = make_tree(tmp_path, {"T001": {"items": []}}, trusted=False)
+    pubs = [keys.public_text(keys.ephemeral().public) for _ in range(12)]
+    procs = [subprocess.Popen([*TASKCTL, "--tasks-dir", str(root), "keys", "trust", p,
+                               "--name", f"k{i}"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, cwd=tmp_path)
+             for i, p in enumerate(pubs)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 12
+    policy = trust.load(root)
+    assert {k.public_key for k in policy.keys.values()} == set(pubs)
