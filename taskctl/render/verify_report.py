@@ -46,8 +46,8 @@ def task_lines(res: TaskResult, verbose_items: bool = True) -> list[str]:
         head += f": {res.message}"
     out = [head]
     if res.status_before != res.status_after and res.status_after:
-        out.append(f"  status: {res.status_before} -> {res.status_after} "
-                   f"(evidence {res.evidence_id})")
+        out.append(f"  status: {res.status_before} -> {res.status_after}"
+                   + (f" (evidence {res.evidence_id})" if res.evidence_id else ""))
     for it in res.items:
         if verbose_items or not it.ok:
             out.append(item_line(res.task, it))

@@ -21,14 +21,14 @@ from pathlib import Path
 
 from taskctl.core.files import atomic, jsonread
 from taskctl.core.files.claims import hostname
-from taskctl.core.files.paths import confined, confined_dir
+from taskctl.core.files.paths import confined, confined_dir, git_ignored
 from taskctl.errors import LockBusy
 
 LOCK_DIR = ".locks"
 
 
 def lock_dir(root: Path) -> Path:
-    return confined_dir(root, LOCK_DIR)
+    return git_ignored(confined_dir(root, LOCK_DIR))
 
 
 @contextmanager

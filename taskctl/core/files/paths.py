@@ -64,6 +64,20 @@ def confined_dir(root: Path, *parts: str) -> Path:
     return d
 
 
+def git_ignored(d: Path) -> Path:
+    """`d` with a `.gitignore` of `*` in it (written once): what taskctl keeps there is this
+    machine's (locks, run logs), never committed."""
+    ignore = d / ".gitignore"
+    if not os.path.lexists(ignore):
+        from taskctl.core.files import atomic
+
+        try:
+            atomic.write_text(ignore, "*\n", durable=False)
+        except OSError:
+            pass  # a read-only tree: nothing to commit by mistake either
+    return d
+
+
 STATE_DIRS = ("evidence", "updates", "logs", ".locks", "claims", "tasks",  # not a status:
               "completed", "milestones")  # not a status: folders
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskctl.core.files import locks
+from taskctl.core.files import locks, paths
 from taskctl.core.model import AcceptanceItem, Backlog, Task
 from taskctl.core.status import FAILED, PASSING, ItemOutcome, TaskOutcome, TaskStatus
 from taskctl.core.verify import capabilities, evidence, keys, proving, runner, trace, trust
@@ -223,6 +223,7 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
     env = command_env(item.env)
     redactor = Redactor(secret_values(env, item.secret_env) + signing_key_texts())
     log = evidence.log_path(bl.root, task.id, ctx.run_id, item.index)
+    paths.git_ignored(paths.confined_dir(bl.root, evidence.LOG_DIR))  # run logs: this machine's
     cwd = (bl.repo_root / (item.cwd or ".")).resolve()
     timeout = item.timeout or fpm.DEFAULT_TIMEOUT
     tmp = tempfile.mkdtemp(prefix=f"taskctl-{task.id}-{item.index}-")
@@ -232,7 +233,8 @@ def execute(ctx: Context, task: Task, item: AcceptanceItem, fp: fpm.Fingerprint)
     reasons: list[str] = []
     try:
         if not cwd.is_dir():
-            raise FileNotFoundError(f"cwd {item.cwd!r} does not exist")
+            raise FileNotFoundError(f"cwd {item.cwd!r} " + (
+                "is not a folder" if cwd.exists() else "does not exist"))
         if not cwd.is_relative_to(bl.repo_root.resolve()):
             raise FileNotFoundError(f"cwd {item.cwd!r} is outside the repository")
         run = runner.run(trace.wrap(item.run.replace("{tmp}", tmp), tr), cwd, env, timeout,

@@ -250,3 +250,17 @@ def test_keys_trusted_side_by_side_are_all_kept(tmp_path):
     assert [p.wait(timeout=120) for p in procs] == [0] * 12
     policy = trust.load(root)
     assert {k.public_key for k in policy.keys.values()} == set(pubs)
+
+
+def test_locks_and_run_logs_are_never_committed(tmp_path):
+    """A repository with no ignore rules of its own: `git status` after a verify lists the
+    evidence and events (to commit), never `.locks/` or `logs/` (this machine's)."""
+    root = make_tree(tmp_path, {"T001": {"items": [{"criterion": "ok", "run": "true"}]}})
+    (tmp_path / ".gitignore").unlink()
+    taskctl(tmp_path, "verify", "T001", check=0)
+    assert (root / "logs" / ".gitignore").read_text() == "*\n"
+    assert (root / ".locks" / ".gitignore").read_text() == "*\n"
+    out = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain", "-uall"],
+                         capture_output=True, text=True, check=True).stdout
+    assert ".tasks/evidence/T001/item-01.json" in out
+    assert "logs/" not in out and ".locks/" not in out, out

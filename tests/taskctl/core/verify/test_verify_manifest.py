@@ -36,6 +36,13 @@ def test_a_reopening_says_it_too_in_json(tmp_path):
     assert WARNING in p.stderr
 
 
+def test_a_reopening_names_no_evidence(tmp_path):
+    make_tree(tmp_path, {"T1": {"status": "completed", "items": [
+        {"criterion": "fails", "run": "exit 1"}]}})
+    p = taskctl(tmp_path, "verify", "T1", check=1)
+    assert "status: completed -> pending\n" in p.stdout and "None" not in p.stdout
+
+
 def test_a_readable_manifest_gives_no_warnings(tmp_path):
     root = make_tree(tmp_path, {"T1": {"items": [{"criterion": "passes",
                                                   "run": "python -c pass"}]}})
