@@ -185,16 +185,17 @@ def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple]
     at = bisect.bisect_left(rows, (manifest,))
     if at < len(rows) and rows[at][0] == manifest and assumed.get(manifest) is None and (
             manifest_key is None or rows[at][1:] != (
-            manifest_key[0], manifest_key[1], manifest_key[3], manifest_key[2])):
+            manifest_key[0], manifest_key[1], manifest_key[3],
+            manifest_key[2] - manifest_key[1])):
         return None  # the entries stored are not the manifest's now
     get = assumed.get
-    for row in [r for r in rows if r[2] >= since]:  # (path, size, mtime_ns, inode, ctime_ns)
+    for row in [r for r in rows if r[2] >= since]:  # (path, size, mtime, inode, ctime - mtime)
         was = get(row[0])  # a stat key: (size, mtime_ns, ctime_ns, inode)
         if was is not None and (row[2] != was[1] or row[1] != was[0] or row[3] != was[3]
-                                or row[4] != was[2]):
+                                or row[4] != was[2] - was[1]):
             if len(before) == MAX_FILES:
                 return None
-            before[row] = (row[0], was[0], was[1], was[3], was[2])
+            before[row] = (row[0], was[0], was[1], was[3], was[2] - was[1])
     if not before or cache.key_of_rows(root, command, params, before) != old_key:
         return None
     return [row[0] for row in before]
