@@ -42,13 +42,15 @@ def formats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 def _default_target(root: Path) -> Path:
-    """`.tasks` in the project: the store's own folder when you are in it and it is the
-    project's (`--tasks-dir .` beside a `tasks.json`), else beside the store's folder (a
-    `.taskmaster/` or `.beads/` lies in the project)."""
-    store, here = root.resolve(), Path.cwd().resolve()
-    if store == here and not store.name.startswith("."):
-        return store / ".tasks"
-    return store.parent / ".tasks"
+    """`.tasks` in the project: beside a store that is a tool's own folder (`.taskmaster/`,
+    `.beads/`, Backlog.md's `backlog/`, any dot-folder), else in the store's folder, which is
+    then the project's (`--tasks-dir proj` on a `proj/tasks.json`) — wherever taskctl runs."""
+    from taskctl.core.load.discovery import STORES
+
+    store = root.resolve()
+    if store.name in STORES or store.name.startswith("."):
+        return store.parent / ".tasks"
+    return store / ".tasks"
 
 
 def convert(
@@ -56,8 +58,8 @@ def convert(
     to: Annotated[str, typer.Option("--to", help="Target dialect (only `tasks`).")] = "tasks",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR",
-        help="The new .tasks directory (default: .tasks in the project: beside the store's "
-        "folder, or in it when you run taskctl there).")] = None,
+        help="The new .tasks directory (default: .tasks in the project: beside a tool's "
+        "folder such as .taskmaster/, else in the store's folder).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files; write nothing.")]
     = False,
     as_json: JsonOpt = False,

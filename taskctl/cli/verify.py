@@ -194,8 +194,6 @@ def _junit_target(path: Path) -> Path:
     write would replace it with a file."""
     import os
 
-    if not str(path):
-        raise UsageError("--junit needs a file name", "e.g. --junit reports/gate.xml")
     target = Path(os.path.realpath(path))
     if target.exists() and not target.is_file():
         raise UsageError(f"--junit {path}: not a regular file",
@@ -228,6 +226,8 @@ def gate(
     from taskctl.core.verify import gate as core
     from taskctl.render import verify_report as vr
 
+    if junit is not None and not str(junit).strip() or junit == Path(""):
+        raise UsageError("--junit needs a file name", "e.g. --junit reports/gate.xml")
     junit = _junit_target(junit) if junit is not None else None  # refused before any run
     bl = state(ctx).backlog(warn=False)
     from taskctl.core.verify.proving import parse_jobs, parse_shard

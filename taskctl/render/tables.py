@@ -66,8 +66,8 @@ def next_table(report: dict, explain: bool = False):
         why, width = Text(), _width()
         for i, r in enumerate(report["tasks"], 1):
             head = f"{i}. {r['id']}: "
-            lines = _wrapped(head + r["reason"], width, " " * len(f"{i}. "))
-            why.append(head, style="bold")
+            lines = _wrapped(r["reason"], width, " " * len(f"{i}. "), first=head)
+            why.append(head, style="bold")  # the first line begins with it, never split
             why.append("\n".join(lines)[len(head):] + "\n")
         parts.append(why)
     if explain and report.get("not_listed"):
@@ -116,13 +116,14 @@ def cpm_table(report: dict, width: int | None = None) -> FittedTable:
                         right=tuple(cols[2:]))
 
 
-def _wrapped(text: str, width: int, indent: str) -> list[str]:
-    """`text` in lines of at most `width` characters (later lines indented), broken at spaces
-    only: the console prints soft-wrapped (it never cuts), so long lines are wrapped here."""
+def _wrapped(text: str, width: int, indent: str, first: str = "") -> list[str]:
+    """`first` + `text` in lines of at most `width` characters (later lines indented), broken
+    at spaces of `text` only (`first` is kept whole): the console prints soft-wrapped (it
+    never cuts), so long lines are wrapped here."""
     import textwrap
 
-    return textwrap.wrap(text, max(width, 20), subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False) or [""]
+    return textwrap.wrap(text, max(width, 20), initial_indent=first, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [first]
 
 
 WIDE = 120  # from this width on, `list` also shows phase, milestone and tags

@@ -22,9 +22,10 @@ from taskctl.core.load.fences import Fence
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _BOX = re.compile(r"^\[([ xX~/-])\]\s*(.*)$")
-# `taskctl export`'s marker: the line's last thing (a title cannot fake it: export writes a
-# comment opener inside text as `<\!--`, read back by `_unescaped`)
-_COMMENT = re.compile(r"\s*<!--\s*taskctl:(\S+)\s+(\w+)(\s+proven)?\s*-->\s*$")
+# `taskctl export`'s marker: the line's last one counts (a title cannot fake it: export writes
+# a comment opener inside text as `<\!--`, read back by `_unescaped`); text a user typed after
+# it does not hide it
+_COMMENT = re.compile(r"\s*<!--\s*taskctl:(\S+)\s+(\w+)(\s+proven)?\s*-->\s*")
 _ANY_COMMENT = re.compile(r"\s*<!--.*?-->\s*")
 _COMMENT_BLOCK = re.compile(r" {0,3}<!--")  # a line that opens an HTML comment block
 _CODE = re.compile(r"`[^`]*`")
@@ -192,7 +193,8 @@ def _unescaped(text: str) -> str:
 
 
 def _item(n: int, mark: str, raw: str, milestone, phase, section, parent) -> TodoItem:
-    c = _COMMENT.search(raw)
+    found = list(_COMMENT.finditer(raw))
+    c = found[-1] if found else None  # the last marker on the line
     clean = MARKER.sub("", _ANY_COMMENT.sub(" ", raw)).strip()
     if c:  # written by `taskctl export`: verbatim title, notes come from sub-bullets only
         _t, _n, refs, dates = split_text(clean)

@@ -222,3 +222,9 @@ def test_convert_writes_into_the_project_you_are_in(tmp_path, taskctl):
     assert not (tmp_path / ".tasks").exists()
     data = json.loads((proj / ".tasks" / "manifest.json").read_text())
     assert data["project"]["name"] == "proj" and len(data["tasks"]) == 2
+    shutil.rmtree(proj / ".tasks")  # the same from the parent folder, and from elsewhere
+    for args, cwd in ((["--tasks-dir", "proj"], tmp_path), (["--tasks-dir", proj], proj.root)):
+        r = taskctl([*args, "convert"], cwd=cwd)
+        assert r.code == 0 and (proj / ".tasks" / "manifest.json").is_file(), r.err
+        assert not (tmp_path / ".tasks").exists()
+        shutil.rmtree(proj / ".tasks")

@@ -127,3 +127,8 @@ def test_an_exported_title_cannot_pass_for_another_task():
 def test_the_marker_is_the_lines_last_comment():
     (item,) = parse("- [ ] x <!-- taskctl:T001 done --> y <!-- taskctl:T003 pending -->\n").items
     assert item.task_id == "T003"
+
+
+def test_text_typed_after_the_marker_does_not_hide_it():
+    (item,) = parse("- [x] Alpha <!-- taskctl:T012 pending --> (done today)\n").items
+    assert item.task_id == "T012"
