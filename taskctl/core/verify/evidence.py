@@ -76,9 +76,16 @@ def read_bytes(path: Path) -> bytes:
     """A record file's bytes; OSError when unreadable or larger than MAX_RECORD_BYTES (a
     record is a few KB: never slurp a planted gigabyte), or not a regular file (a FIFO planted
     there would block the read forever: `files/regular.py`)."""
+    import errno
+
     from taskctl.core.files import regular
 
-    return regular.read_bytes(path, MAX_RECORD_BYTES)
+    try:
+        return regular.read_bytes(path, MAX_RECORD_BYTES)
+    except regular.NotRegular as e:
+        if e.errno == errno.EFBIG:
+            raise OSError(errno.EFBIG, f"larger than {MAX_RECORD_BYTES >> 20} MiB") from None
+        raise
 
 
 def read_unchecked(root: Path, task_id: str, index: int) -> dict[str, Any] | None:

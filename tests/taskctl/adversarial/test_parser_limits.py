@@ -131,7 +131,7 @@ def test_forged_marker_pid_is_no_marker(tmp_path, pid):
     import socket
 
     box = Box(tmp_path, {"T001": {"items": ITEM}})
-    (box.root / ".locks").mkdir()
+    (box.root / ".locks").mkdir(exist_ok=True)  # `keys trust` may have made it (its lock)
     (box.root / ".locks" / "task.T001.inprogress.json").write_text(json.dumps(
         {"pid": pid, "host": socket.gethostname(), "run_id": "r"}))
     for args in (["verify", "T001"], ["gate", "--check"], ["show", "T001"]):
