@@ -248,20 +248,26 @@ def render_validate(doc: dict, opts: dict[str, Any]) -> bool:
             "problems": rep["problems"]}) + "\n")
         sys.stdout.flush()
         return failed
-    from rich.markup import escape
-
     from taskctl.render import problems as rp
-    from taskctl.render.console import stdout
 
     probs = [Problem(d["code"], d["message"], d["file"], d["line"], d["column"], d["hint"],
                      Severity(d["severity"]), d["task"]) for d in rep["problems"]]
-    out = stdout()
-    out.print(f"read {escape(rep['root'])} as the {rep['dialect']} dialect: "
-              f"{escape(rep['label'])}")
-    for line in rp.lines(probs, strict, opts["verbose"]):
-        out.print(rp.styled(line))
-    out.print(f"{'FAILED' if failed else 'OK'}: {rep['tasks']} task(s), "
-              f"{rp.summary(probs, strict)}")
+    lines = [f"read {rep['root']} as the {rep['dialect']} dialect: {rep['label']}",
+             *rp.lines(probs, strict, opts["verbose"]),
+             f"{'FAILED' if failed else 'OK'}: {rep['tasks']} task(s), "
+             f"{rp.summary(probs, strict)}"]
+    from taskctl.render import plain
+
+    if not plain.write_lines(lines):  # rich: colour, or text it must measure
+        from rich.markup import escape
+
+        from taskctl.render.console import stdout
+
+        out = stdout()
+        out.print(escape(lines[0]))
+        for line in lines[1:-1]:
+            out.print(rp.styled(line))
+        out.print(lines[-1])
     return failed
 
 
@@ -340,23 +346,35 @@ def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = No
         sys.stdout.write(document(rep) + "\n")
         sys.stdout.flush()
         return
+    if command == "list":
+        from taskctl.render import blocks, plain
+        from taskctl.render.planning import print_rich
+
+        width = plain.width()  # None: rich draws (a terminal in colour, ...)
+        w = width or _rich_width()
+        parts = [blocks.list_view(rep["tasks"], w)]
+        held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
+        if held:
+            parts.append(blocks.claims(held, w))
+        for view in parts:
+            if width is None or not plain.write(view, width, soft_wrap=False):
+                print_rich(view, soft_wrap=False)
+        return
     from taskctl.render import views
     from taskctl.render.console import stdout
 
     out = stdout()
-    held: dict = {}
-    if command == "list":
-        from taskctl.render.tables import list_table
-
-        view = list_table(rep["tasks"], out.width)
-        held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
-    elif command == "show":
-        view = views.task_view(rep["task"])
-    else:
-        view = views.status_view(rep)
-        held = rep.get("claims") or {}
-    out.print(view, soft_wrap=False)
-    if held:
+    if command == "show":
+        out.print(views.task_view(rep["task"]), soft_wrap=False)
+        return
+    out.print(views.status_view(rep), soft_wrap=False)
+    if rep.get("claims"):
         from taskctl.render.tables import claims_table
 
-        out.print(claims_table(held, out.width), soft_wrap=False)
+        out.print(claims_table(rep["claims"], out.width), soft_wrap=False)
+
+
+def _rich_width() -> int:
+    from taskctl.render.console import stdout
+
+    return stdout().width

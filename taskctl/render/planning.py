@@ -57,9 +57,27 @@ def show(command: str, rep: dict, opts: dict[str, Any]) -> None:
         sys.stdout.write(document(rep) + "\n")
         sys.stdout.flush()
         return
-    from taskctl.render import tables
+    from taskctl.render import blocks, plain
+
+    width = plain.width()  # None: rich draws (a terminal in colour, ...)
+    w = width or _rich_width()
+    view = {"next": lambda r: blocks.next_view(r, w, bool(opts.get("explain"))),
+            "ready": lambda r: blocks.waves_view(r, w),
+            "critical-path": lambda r: blocks.cpm_view(r, w)}[command](rep)
+    # tables fit the width; prose lines stay whole (soft wrap)
+    if width is None or not plain.write(view, width, soft_wrap=True):
+        print_rich(view, soft_wrap=True)
+
+
+def _rich_width() -> int:
     from taskctl.render.console import stdout
 
-    view = {"next": lambda r: tables.next_table(r, bool(opts.get("explain"))),
-            "ready": tables.waves_view, "critical-path": tables.cpm_table}[command](rep)
-    stdout().print(view, soft_wrap=True)  # tables fit the width; prose lines stay whole
+    return stdout().width
+
+
+def print_rich(view, soft_wrap: bool) -> None:
+    """A `render/blocks.py` view printed by rich on taskctl's stdout console."""
+    from taskctl.render.console import stdout
+    from taskctl.render.tables import to_rich
+
+    stdout().print(to_rich(view), soft_wrap=soft_wrap)

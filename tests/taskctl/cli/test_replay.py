@@ -220,18 +220,23 @@ def test_a_changed_renderer_or_path_is_a_different_drawing(monkeypatch, tmp_path
     assert replay.surroundings() != before  # another rich could be imported
 
 
-def test_a_real_hit_imports_no_rich(quiet):
-    """Subprocesses: the second `next` (a table) is written without importing rich."""
+@pytest.mark.parametrize("colour", [True, False])
+def test_a_real_hit_imports_no_rich(quiet, colour):
+    """Subprocesses: the second `next` (a table) is written without importing rich; the first
+    imports it only to draw in colour (a pipe gets render/plain.py's text)."""
     code = ("import atexit, sys\n@atexit.register\ndef heavy():\n"  # at exit: main() ends it
             "    heavy = [m for m in ('rich', 'typer', 'yaml', 'json', 'hashlib', 'typing',"
             " 'socket', '_socket')"
             " if m in sys.modules]\n    print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
             "from taskctl.cli.quick import main\nmain()\n")
     env = {k: v for k, v in os.environ.items() if k not in replay.ENV}
+    if colour:
+        env["FORCE_COLOR"] = "1"
     args = [sys.executable, "-c", code, "next", "--tasks-dir", str(quiet)]
     first = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
     second = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
-    assert "rich" in first.stderr
+    assert ("rich" in first.stderr.split("HEAVY=")[1]) == colour
+    assert ("\x1b[" in first.stdout) == colour
     assert second.stderr.endswith("HEAVY=\n"), second.stderr
     assert first.stdout == second.stdout and "T033" in first.stdout
     assert first.stderr.split("HEAVY=")[0] == second.stderr.split("HEAVY=")[0]

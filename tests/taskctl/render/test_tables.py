@@ -1,4 +1,4 @@
-"""Wrapping of people's lines (`render/tables.py` `_wrapped`): the head stays whole on the
+"""Wrapping of people's lines (`render/blocks.py` `wrapped`): the head stays whole on the
 first line, nothing is lost, lines fit the width unless one word cannot."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskctl.render.tables import _wrapped
+from taskctl.render.blocks import wrapped as _wrapped
 
 WORD = st.text("abcdefghij-;()", min_size=1, max_size=30)
 

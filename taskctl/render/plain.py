@@ -1,0 +1,146 @@
+"""The planning views (`render/blocks.py`) written as the text rich prints where it prints no
+styles at all — stdout is a pipe or a file, or NO_COLOR is set — without importing rich.
+
+Importing rich costs ~75 ms on a 2-core machine, more than the interpreter's start-up; agents
+and CI read taskctl through pipes, and every read after an edit draws again (`cli/replay.py`
+keeps only unchanged drawings). Only the shapes whose bytes are certain are written here: a
+console width and stream as rich would see them (`width`), `Grid`s that fit it with one line
+a row, `Para`s, and text of characters one cell wide (`blocks.narrow`). Anything else returns
+None and rich draws it. tests/taskctl/render/test_plain.py draws random views both ways.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+
+from taskctl.render.blocks import Grid, Para, narrow, plain
+
+_DUMB = ("dumb", "unknown")
+
+
+def width() -> int | None:
+    """The width of taskctl's stdout console (`render/console.py`) when it would print no
+    style (not a terminal, or NO_COLOR), on a UTF-8 stream, as rich decides both; None when
+    rich must draw (a terminal in colour, another encoding, Windows, a notebook)."""
+    out, env = sys.stdout, os.environ
+    if out is None or sys.platform == "win32" or hasattr(builtins, "get_ipython"):
+        return None
+    if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
+        return None  # rich draws ASCII boxes
+    terminal = _terminal(out, env)
+    no_color = env.get("NO_COLOR", "") != ""
+    if terminal and (not no_color or env.get("TERM", "").lower() in _DUMB):
+        return None  # colour, or a dumb terminal's own width rules
+    columns = env.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        w = int(columns)
+    else:
+        w = 0
+        for fd in (0, 1, 2):
+            try:
+                w = os.get_terminal_size(fd).columns
+            except (AttributeError, ValueError, OSError):
+                continue
+            break
+        w = w or 80
+    return w if w >= 20 else None
+
+
+def _terminal(out, env) -> bool:
+    """rich's `Console.is_terminal` for taskctl's consoles (no forced terminal)."""
+    if getattr(sys.stdin, "__module__", "").startswith("idlelib"):
+        return False
+    compatible = env.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    if env.get("FORCE_COLOR") is not None:
+        return env["FORCE_COLOR"] != ""
+    isatty = getattr(out, "isatty", None)
+    try:
+        return False if isatty is None else bool(isatty())
+    except ValueError:
+        return False
+
+
+def write(view, console_width: int, soft_wrap: bool) -> bool:
+    """Write `view` to stdout as rich would print it and return True; False (nothing written)
+    when rich must draw it."""
+    text = draw(view, console_width, soft_wrap)
+    if text is None:
+        return False
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return True
+
+
+def write_lines(lines: list[str]) -> bool:
+    """Write lines of prose as rich prints each (soft-wrapped: as they are) and return True;
+    False (nothing written) when rich must print them."""
+    if width() is None or not all(narrow(ln) and "\\" not in ln for ln in lines):
+        return False  # a backslash: rich's markup escaping is not exact there
+    sys.stdout.write("".join(ln + "\n" for ln in lines))
+    sys.stdout.flush()
+    return True
+
+
+def draw(view, console_width: int, soft_wrap: bool) -> str | None:
+    """The text rich prints for `view` on an unstyled console `console_width` wide, or None."""
+    parts = view if isinstance(view, list) else [view]
+    out = []
+    for p in parts:
+        text = _grid(p, console_width, soft_wrap) if isinstance(p, Grid) else _para(
+            p, console_width, soft_wrap)
+        if text is None:
+            return None
+        out.append(text)
+    return "".join(out)
+
+
+def _para(p: Para, console_width: int, soft_wrap: bool) -> str | None:
+    text = p.plain
+    lines = text.split("\n")
+    if not all(map(narrow, lines)):
+        return None
+    if not soft_wrap and any(len(ln) > console_width for ln in lines):
+        return None  # rich wraps it
+    return text + "\n"
+
+
+def _grid(g: Grid, console_width: int, soft_wrap: bool) -> str | None:
+    cols = g.columns
+    total = sum(c.width for c in cols) + 3 * len(cols) - 1
+    if not g.rows or total > console_width:
+        return None  # rich draws an empty table, and shrinks one too wide
+    head = [_fit(c.name, c, cut=True) for c in cols]
+    if None in head:
+        return None
+    lines = []
+    for t in g.title.split("\n") if g.title else ():  # rich shows no empty title
+        if not narrow(t) or (not soft_wrap and len(t) > total):
+            return None
+        lines.append(t if soft_wrap else t.ljust(total))
+    lines += [" " * total, " " + "   ".join(head) + " ", " " + "─" * (total - 2) + " "]
+    for r in g.rows:
+        cells = [_fit(plain(cell), c, cut=not c.wrap) for cell, c in zip(r, cols, strict=True)]
+        if None in cells:
+            return None
+        lines.append(" " + "   ".join(cells) + " ")
+    lines.append(" " * total)
+    return "\n".join(lines) + "\n"
+
+
+def _fit(text: str, col, cut: bool) -> str | None:
+    """`text` as rich justifies it in the column (right: trailing blanks dropped), cut with …
+    when `cut` and too long (`Text.truncate`); None when rich must draw it."""
+    if not narrow(text):
+        return None
+    if col.justify == "right":
+        text = text.rstrip()
+    if len(text) > col.width:
+        if not cut:
+            return None
+        text = text[:col.width - 1] + "…"
+    gap = " " * (col.width - len(text))
+    return gap + text if col.justify == "right" else text + gap

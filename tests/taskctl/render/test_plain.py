@@ -1,0 +1,187 @@
+"""render/plain.py writes the planning views without rich: byte for byte what rich prints on an
+unstyled console, or nothing (rich draws)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from taskctl.core.status import TaskStatus
+from taskctl.render import blocks, plain
+from taskctl.render.blocks import Para
+from taskctl.render.tables import to_rich
+
+WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " lead", "", "é",
+         "…", "→", "·", "🙂", "x" * 40, "long title " * 6, "T001", "[brackets]", "50%", "\\",
+         "bell\x07", "tab\there", "\u2028sep", "soft\xadhyphen", "e\u0301", "[/x]"]
+
+
+def rich_draw(view, width: int, soft_wrap: bool) -> str:
+    """As taskctl's stdout console prints it where it prints no style."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, no_color=True, emoji=False,
+                      highlight=False, legacy_windows=False, soft_wrap=True)
+    console.print(to_rich(view), soft_wrap=soft_wrap)
+    return out.getvalue()
+
+
+NARROW = [w for w in WORDS if blocks.narrow(w)] + ["–", "Ω", "Жук"]  # what plain.py draws
+text = st.one_of(*[st.lists(st.sampled_from(NARROW), max_size=4).map(" ".join)] * 3,
+                 st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join))
+para = st.builds(lambda a, b, style: Para(a, style).append(b, "bold"), text, text,
+                 st.sampled_from(["", "green", "bold red"]))
+cell = st.one_of(text, para, st.sampled_from(list(TaskStatus)).map(blocks.status),
+                 st.text(alphabet="ab c-é→", max_size=40))
+
+
+@st.composite
+def grids(draw):
+    n = draw(st.integers(1, 5))
+    names = [f"c{i}" + "x" * draw(st.integers(0, 6)) for i in range(n)]
+    rows = draw(st.lists(st.lists(cell, min_size=n, max_size=n), max_size=8))
+    title = draw(st.one_of(text, st.lists(text, min_size=1, max_size=3).map("\n".join)))
+    right = tuple(c for c in names if draw(st.booleans()))
+    width = draw(st.sampled_from([20, 40, 80, 131]))
+    return blocks.fitted(title, names, rows, width, draw(st.sampled_from(names)), right,
+                         draw(st.booleans()))
+
+
+view = st.one_of(grids(), para, st.lists(st.one_of(grids(), para), min_size=1, max_size=3))
+
+
+@settings(max_examples=400, deadline=None)
+@given(v=view, width=st.sampled_from([20, 24, 40, 80, 131]), soft_wrap=st.booleans())
+def test_same_bytes_as_rich_or_none(v, width, soft_wrap):
+    got = plain.draw(v, width, soft_wrap)
+    if got is not None:
+        assert got == rich_draw(v, width, soft_wrap)
+
+
+def report(n: int, title: str = "a task") -> dict:
+    tasks = [{"id": f"T{i:03}", "priority": "P1", "status": "pending", "critical": i == 0,
+              "slack": 0.5 * i, "unblocks": 1.0, "unblocks_count": i, "title": f"{title} {i}",
+              "reason": "ready: every dependency is done " * 3, "weight": 1.0, "held_by": [],
+              "earliest_start": 0, "earliest_finish": 1, "latest_start": 0,
+              "latest_finish": 1} for i in range(n)]
+    return {"weight": "hours", "total": 3.0, "tasks": tasks, "tasks_total": n,
+            "waves": [{"wave": 1, "tasks": tasks, "weight": 1.0}], "max_parallel": n,
+            "path": [t["id"] for t in tasks[:2]]}
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+@pytest.mark.parametrize("soft_wrap", [True, False])
+def test_the_planning_views_are_written_without_rich(width, soft_wrap):
+    rep = report(12, "Tracking – tracker interface · café [v2]")
+    rows = [{**t, "depends_on": ["T000"], "phase": "p1", "milestone": None, "tags": ["a"]}
+            for t in rep["tasks"]]
+    for v in (blocks.next_view(rep, width), blocks.waves_view(rep, width),
+              blocks.cpm_view(rep, width), blocks.list_view(rows, width),
+              blocks.next_view({**rep, "tasks": []}, width)):
+        got = plain.draw(v, width, soft_wrap)
+        assert got is not None  # the common shapes never need rich
+        assert got == rich_draw(v, width, soft_wrap)
+
+
+def test_what_only_rich_draws_is_left_to_it():
+    rep = report(3)
+    assert plain.draw(blocks.next_view(rep, 80, explain=False), 30, True) is None  # too wide
+    wide = report(3, "漢字")
+    assert plain.draw(blocks.next_view(wide, 80), 80, True) is None  # two cells a character
+    assert plain.draw(blocks.list_view([], 80), 80, True) is None  # rich's empty table
+    assert plain.draw(Para("tab\there"), 80, True) is None
+
+
+def test_narrow_characters_are_one_cell_that_rich_keeps():
+    narrow = [chr(c) for c in range(0x20, 0x3000) if blocks.narrow(chr(c))]
+    assert len(narrow) > 1400 and "–" in narrow and "█" in narrow and "\xad" not in narrow
+    for c in narrow:
+        assert cell_len(c) == 1 and Text(c).plain == c and c.isprintable(), repr(c)
+
+
+PROBE = """
+import json, sys
+from taskctl.render import console, plain
+print(json.dumps([plain.width(), console.stdout().width, console.stdout().color_system]))
+"""
+
+
+def probe(env: dict, stdin_tty: bool = False) -> tuple:
+    """(plain.width(), rich's width, rich's colour system) in a child whose stdout is a pipe
+    (and stdin a terminal when asked)."""
+    keep = {k: v for k, v in os.environ.items()
+            if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE",
+                         "TERM")}
+    stdin = None
+    if stdin_tty:
+        master, slave = pty.openpty()
+        os.set_blocking(master, False)
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 97, 0, 0))
+        stdin = slave
+    try:
+        out = subprocess.run([sys.executable, "-c", PROBE], env={**keep, **env}, stdin=stdin,
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        if stdin_tty:
+            os.close(master)
+            os.close(slave)
+    return tuple(json.loads(out))
+
+
+@pytest.mark.parametrize("env,stdin_tty", [
+    ({}, False), ({}, True), ({"COLUMNS": "123"}, False), ({"COLUMNS": "123"}, True),
+    ({"COLUMNS": "abc"}, True), ({"COLUMNS": "5"}, False), ({"COLUMNS": "0", "LINES": "9"}, False),
+    ({"TERM": "dumb"}, False), ({"FORCE_COLOR": "1"}, False), ({"FORCE_COLOR": ""}, True),
+    ({"TTY_COMPATIBLE": "1"}, False), ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, False),
+    ({"NO_COLOR": "1", "FORCE_COLOR": "1", "COLUMNS": "70"}, False),
+    ({"NO_COLOR": "1", "TTY_COMPATIBLE": "1", "TERM": "dumb"}, False),
+])
+def test_the_width_is_the_one_rich_uses_when_it_prints_no_style(env, stdin_tty):
+    mine, theirs, colours = probe(env, stdin_tty)
+    if mine is not None:
+        assert colours is None and mine == theirs
+    else:  # rich draws: colour, a dumb terminal's rules, or a console too narrow
+        assert colours is not None or env.get("TERM") == "dumb" or theirs < 20
+
+
+@pytest.mark.parametrize("argv", [["next"], ["next", "-n", "0", "--explain"], ["ready"],
+                                  ["ready", "--waves"], ["critical-path"], ["list"],
+                                  ["validate"], ["validate", "--strict", "-v"]], ids=" ".join)
+@pytest.mark.parametrize("env", [{"COLUMNS": "80"}, {"COLUMNS": "131"},
+                                 {"NO_COLOR": "1", "COLUMNS": "100"}], ids=str)
+def test_the_cli_writes_what_rich_prints(copy_example, taskctl, monkeypatch, argv, env):
+    """A read command in a pipe (the tests' captured stdout): the same bytes whether
+    render/plain.py writes them or rich prints them."""
+    from taskctl.render import console
+
+    root = copy_example("agent-mvp")
+    for k in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TERM"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("TASKCTL_NO_CACHE", "1")
+    console.stdout.cache_clear()
+    drawn = []
+    for name in ("draw", "write_lines"):  # what plain.py wrote itself
+        real = getattr(plain, name)
+        monkeypatch.setattr(plain, name, lambda *a, real=real: drawn.append(real(*a)) or drawn[-1])
+    mine = taskctl([*argv, "--tasks-dir", root], env=env)
+    assert any(drawn) and mine.code in (0, 1)  # validate --strict fails on its warnings
+    monkeypatch.setattr(plain, "width", lambda: None)
+    console.stdout.cache_clear()
+    theirs = taskctl([*argv, "--tasks-dir", root], env=env)
+    console.stdout.cache_clear()
+    assert (mine.out, mine.err, mine.code) == (theirs.out, theirs.err, theirs.code)
+    assert mine.out.count("\n") > 2
