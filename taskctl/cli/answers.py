@@ -346,32 +346,28 @@ def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = No
         sys.stdout.write(document(rep) + "\n")
         sys.stdout.flush()
         return
-    if command == "list":
-        from taskctl.render import blocks, plain
-        from taskctl.render.planning import print_rich
-
-        width = plain.width()  # None: rich draws (a terminal in colour, ...)
-        w = width or _rich_width()
-        parts = [blocks.list_view(rep["tasks"], w)]
-        held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
-        if held:
-            parts.append(blocks.claims(held, w))
-        for view in parts:
-            if width is None or not plain.write(view, width, soft_wrap=False):
-                print_rich(view, soft_wrap=False)
-        return
-    from taskctl.render import views
-    from taskctl.render.console import stdout
-
-    out = stdout()
     if command == "show":
-        out.print(views.task_view(rep["task"]), soft_wrap=False)
-        return
-    out.print(views.status_view(rep), soft_wrap=False)
-    if rep.get("claims"):
-        from taskctl.render.tables import claims_table
+        from taskctl.render import views
+        from taskctl.render.console import stdout
 
-        out.print(claims_table(rep["claims"], out.width), soft_wrap=False)
+        stdout().print(views.task_view(rep["task"]), soft_wrap=False)
+        return
+    from taskctl.render import blocks, plain
+    from taskctl.render.planning import print_rich
+
+    width = plain.width()  # None: rich draws (a terminal in colour, ...)
+    w = width or _rich_width()
+    if command == "list":
+        views = [blocks.list_view(rep["tasks"], w)]
+        held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
+    else:
+        views = [blocks.status_view(rep, w)]
+        held = rep.get("claims") or {}
+    if held:
+        views.append(blocks.claims(held, w))
+    for view in views:
+        if width is None or not plain.write(view, width, soft_wrap=False):
+            print_rich(view, soft_wrap=False)
 
 
 def _rich_width() -> int:

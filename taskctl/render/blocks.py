@@ -1,13 +1,14 @@
 """The planning views as plain data, composed without rich: `Para` (styled text, as rich's
 `Text`), `Grid` (a fitted table: fixed column widths) and lists of them (a `Group`).
 
-`next`, `ready`, `critical-path`, `list` and the claims table are composed here once. Two
+`next`, `ready`, `critical-path`, `list`, `status` and the claims table are composed here once. Two
 drawers take them: `render/tables.py` turns them into rich renderables (a terminal, colour),
 `render/plain.py` writes them as the text rich would print where it prints no styles (a pipe,
 NO_COLOR), byte for byte, without importing rich — 75 ms on a 2-core machine, more than the
 interpreter's own start-up, paid by every read that is not replayed (after any edit).
 
 Cells are plain text as shown (never rich markup: the rich drawer escapes them) or `Para`s.
+`status` also has a `Boxed` table (natural widths, rich's default box).
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ class Para:
     def __init__(self, text: str = "", style: str = ""):
         self.style, self.spans = style, [(text, "")] if text else []
 
-    def append(self, text: str, style: str = "") -> Para:
+    def append(self, text: str | Para, style: str = "") -> Para:
+        """`text` in `style`, or a whole `Para` in its own styles (as rich's `Text.append`)."""
         if text:
             self.spans.append((text, style))
         return self
 
     @property
     def plain(self) -> str:
-        return "".join(t for t, _ in self.spans)
+        return "".join(t if isinstance(t, str) else t.plain for t, _ in self.spans)
 
 
 class Column:
@@ -63,6 +65,16 @@ class Grid:
     __slots__ = ("title", "columns", "rows")
 
     def __init__(self, title: str, columns: list[Column], rows: list[list]):
+        self.title, self.columns, self.rows = title, columns, rows
+
+
+class Boxed:
+    """A small table at its natural width in rich's default heavy-headed box (`status`'s
+    counts): a title, (name, justify) columns, rows."""
+
+    __slots__ = ("title", "columns", "rows")
+
+    def __init__(self, title: str, columns: list[tuple[str, str]], rows: list[list]):
         self.title, self.columns, self.rows = title, columns, rows
 
 
@@ -228,3 +240,39 @@ def list_view(rows: list[dict], width: int = 80) -> Grid:
               *((r["phase"] or "", r["milestone"] or "", ", ".join(r["tags"])) if wide else ()),
               r["title"]] for r in rows]
     return fitted(f"{len(rows)} task(s)", cols, cells, width, "title")
+
+
+def progress(title: str, rows: list[dict], unit: str, width: int,
+             name_key: str = "name") -> Grid:
+    """One line per phase or milestone at any width: the name takes what is left."""
+    cols = ["name", "progress", "done", "remaining", "parked", "left"]
+    cells = [[str(r[name_key]) + (f" {r['title']}" if r.get("title") else ""),
+              bar(r["percent"]), f"{r['done']}/{r['total']}", str(r["remaining"]),
+              str(r["parked"]), fmt(r["remaining_weight"], unit)] for r in rows]
+    return fitted(title, cols, cells, width, "name", right=tuple(cols[2:]))
+
+
+def status_view(rep: dict, width: int) -> list:
+    unit = rep["weight"]
+    head = Para(f"{rep['store']} read as the {rep['dialect']} dialect")
+    if not rep["tasks"]:
+        return [head, Para(f"no tasks found in {rep['store']}", "yellow")]
+    counts = Boxed(f"{rep['tasks']} task(s) by status", [("status", "left"), ("count", "right")],
+                   [[status(s), str(n)] for s, n in rep["by_status"].items()])
+    parts: list = [head, counts, Para("overall  ").append(bar(rep["overall"]["percent"]))]
+    if rep.get("files_not_read"):
+        parts.insert(1, Para(f"{rep['files_not_read']} file(s) look like tasks but were not "
+                             "read (`taskctl validate` lists them)", "yellow"))
+    if rep["phases"]:
+        parts.append(progress("Phases", rep["phases"], unit, width))
+    if rep["milestones"]:
+        parts.append(progress("Milestones", rep["milestones"], unit, width, "id"))
+    if rep.get("mvp"):
+        parts.append(progress("MVP subset", [{"name": "MVP", **rep["mvp"]}], unit, width))
+    parts.append(Para(f"remaining estimate: {fmt(rep['remaining_estimate'], unit)}; critical "
+                      f"path {fmt(rep['critical_path_total'], unit)}: "
+                      f"{' → '.join(rep['critical_path']) or '(none)'}"))
+    if rep["unverified"]:
+        parts.append(Para(f"completed but unverified: {', '.join(rep['unverified'])}",
+                          "yellow"))
+    return parts

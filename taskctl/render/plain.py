@@ -15,7 +15,7 @@ import builtins
 import os
 import sys
 
-from taskctl.render.blocks import Grid, Para, narrow, plain
+from taskctl.render.blocks import Boxed, Grid, Para, narrow, plain
 
 _DUMB = ("dumb", "unknown")
 
@@ -90,8 +90,8 @@ def draw(view, console_width: int, soft_wrap: bool) -> str | None:
     parts = view if isinstance(view, list) else [view]
     out = []
     for p in parts:
-        text = _grid(p, console_width, soft_wrap) if isinstance(p, Grid) else _para(
-            p, console_width, soft_wrap)
+        draw_part = _grid if isinstance(p, Grid) else _boxed if isinstance(p, Boxed) else _para
+        text = draw_part(p, console_width, soft_wrap)
         if text is None:
             return None
         out.append(text)
@@ -128,6 +128,38 @@ def _grid(g: Grid, console_width: int, soft_wrap: bool) -> str | None:
             return None
         lines.append(" " + "   ".join(cells) + " ")
     lines.append(" " * total)
+    return "\n".join(lines) + "\n"
+
+
+def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
+    """rich's default table (heavy head, edges, one-cell padding) at its natural width."""
+    cells = [[plain(c) for c in r] for r in b.rows]
+    texts = [name for name, _ in b.columns] + [c for r in cells for c in r]
+    if not b.rows or not all(map(narrow, texts)):
+        return None
+    widths = [max(len(name), *(len(r[i]) for r in cells)) for i, (name, _) in
+              enumerate(b.columns)]
+    total = sum(widths) + 3 * len(widths) + 1
+    if total > console_width:
+        return None  # rich shrinks it
+
+    def line(row: list[str], edge: str, divider: str) -> str:
+        out = []
+        for text, w, (_, justify) in zip(row, widths, b.columns, strict=True):
+            text = text.rstrip() if justify == "right" else text
+            out.append(f" {text.rjust(w) if justify == 'right' else text.ljust(w)} ")
+        return edge + divider.join(out) + edge
+
+    lines = []
+    for t in b.title.split("\n") if b.title else ():
+        if not narrow(t) or len(t) > total:
+            return None  # rich wraps a title wider than its table
+        lines.append(t if soft_wrap else t.ljust(total))
+    lines.append("┏" + "┳".join("━" * (w + 2) for w in widths) + "┓")
+    lines.append(line([name for name, _ in b.columns], "┃", "┃"))
+    lines.append("┡" + "╇".join("━" * (w + 2) for w in widths) + "┩")
+    lines += [line(r, "│", "│") for r in cells]
+    lines.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘")
     return "\n".join(lines) + "\n"
 
 

@@ -18,18 +18,29 @@ def to_rich(view):
     """A `blocks` view (a `Para`, a `Grid` or a list of them) as rich draws it."""
     if isinstance(view, list):
         return Group(*map(to_rich, view))
+    if isinstance(view, blocks.Boxed):
+        t = Table(title=_title(view.title), title_justify="left")
+        for name, justify in view.columns:
+            t.add_column(name, justify=justify)
+        for r in view.rows:
+            t.add_row(*map(_cell, r))
+        return t
     if isinstance(view, blocks.Grid):
-        # a title as text (rich styles a markup title so; `escape` is not exact on backslashes)
-        title = Text(view.title, style="table.title") if view.title else None
-        return FittedTable(_frame(title, view.columns),
+        return FittedTable(_frame(_title(view.title), view.columns),
                            [[_cell(c) for c in r] for r in view.rows])
     return _text(view)
+
+
+def _title(title: str) -> Text | None:
+    """A title as text, styled as rich styles a markup one (`escape` is not exact on
+    backslashes)."""
+    return Text(title, style="table.title") if title else None
 
 
 def _text(p: blocks.Para) -> Text:
     t = Text(style=p.style)
     for s, style in p.spans:
-        t.append(s, style=style or None)
+        t.append(s if isinstance(s, str) else _text(s), style=style or None)
     return t
 
 

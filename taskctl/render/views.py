@@ -8,46 +8,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from taskctl.render import blocks
 from taskctl.render.console import stdout
-from taskctl.render.tables import bar, fitted_table, fmt, status_text
+from taskctl.render.tables import bar, fmt, status_text, to_rich
 
 
 def _progress_table(title: str, rows: list[dict], unit: str, name_key: str = "name"):
-    """One line per phase or milestone at any width: the name takes what is left."""
-    cols = ["name", "progress", "done", "remaining", "parked", "left"]
-    cells = [[escape(str(r[name_key])) + (f" {escape(r['title'])}" if r.get("title") else ""),
-              bar(r["percent"]), f"{r['done']}/{r['total']}", str(r["remaining"]),
-              str(r["parked"]), fmt(r["remaining_weight"], unit)] for r in rows]
-    return fitted_table(title, cols, cells, stdout().width, "name", right=tuple(cols[2:]))
+    return to_rich(blocks.progress(title, rows, unit, stdout().width, name_key))
 
 
 def status_view(rep: dict):
-    unit = rep["weight"]
-    head = Text(f"{rep['store']} read as the {rep['dialect']} dialect")
-    if not rep["tasks"]:
-        return Group(head, Text(f"no tasks found in {rep['store']}", style="yellow"))
-    counts = Table(title=f"{rep['tasks']} task(s) by status", title_justify="left")
-    counts.add_column("status")
-    counts.add_column("count", justify="right")
-    for s, n in rep["by_status"].items():
-        counts.add_row(status_text(s), str(n))
-    parts = [head, counts, Text("overall  ").append(bar(rep["overall"]["percent"]))]
-    if rep.get("files_not_read"):
-        parts.insert(1, Text(f"{rep['files_not_read']} file(s) look like tasks but were not "
-                             "read (`taskctl validate` lists them)", style="yellow"))
-    if rep["phases"]:
-        parts.append(_progress_table("Phases", rep["phases"], unit))
-    if rep["milestones"]:
-        parts.append(_progress_table("Milestones", rep["milestones"], unit, "id"))
-    if rep.get("mvp"):
-        parts.append(_progress_table("MVP subset", [{"name": "MVP", **rep["mvp"]}], unit))
-    parts.append(Text(f"remaining estimate: {fmt(rep['remaining_estimate'], unit)}; critical "
-                      f"path {fmt(rep['critical_path_total'], unit)}: "
-                      f"{' → '.join(rep['critical_path']) or '(none)'}"))
-    if rep["unverified"]:
-        parts.append(Text(f"completed but unverified: {', '.join(rep['unverified'])}",
-                          style="yellow"))
-    return Group(*parts)
+    return to_rich(blocks.status_view(rep, stdout().width))
 
 
 def _acceptance(items: list[dict]) -> Text:

@@ -57,7 +57,17 @@ def grids(draw):
                          draw(st.booleans()))
 
 
-view = st.one_of(grids(), para, st.lists(st.one_of(grids(), para), min_size=1, max_size=3))
+@st.composite
+def boxed(draw):
+    n = draw(st.integers(1, 3))
+    columns = [(f"c{i}" + "x" * draw(st.integers(0, 6)), draw(st.sampled_from(["left", "right"])))
+               for i in range(n)]
+    rows = draw(st.lists(st.lists(cell, min_size=n, max_size=n), max_size=6))
+    return blocks.Boxed(draw(text), columns, rows)
+
+
+part = st.one_of(grids(), boxed(), para, para.map(lambda p: Para("head ").append(p)))
+view = st.one_of(part, st.lists(part, min_size=1, max_size=3))
 
 
 @settings(max_examples=400, deadline=None)
@@ -87,7 +97,14 @@ def test_the_planning_views_are_written_without_rich(width, soft_wrap):
             for t in rep["tasks"]]
     for v in (blocks.next_view(rep, width), blocks.waves_view(rep, width),
               blocks.cpm_view(rep, width), blocks.list_view(rows, width),
-              blocks.next_view({**rep, "tasks": []}, width)):
+              blocks.next_view({**rep, "tasks": []}, width), *[blocks.status_view({
+                  "weight": "hours", "store": ".tasks", "dialect": "tasks", "tasks": 12,
+                  "by_status": {"pending": 11, "completed?": 1}, "overall": {"percent": 8.3},
+                  "files_not_read": 2, "remaining_estimate": 11.0, "critical_path_total": 3.0,
+                  "critical_path": ["T000", "T001"], "unverified": ["T011"], "mvp": None,
+                  "phases": [{"name": "p1", "percent": 50.0, "done": 1, "total": 2,
+                              "remaining": 1, "parked": 0, "remaining_weight": 1.0}],
+                  "milestones": []}, width)] * (width >= 80)):  # at 60: a line rich wraps
         got = plain.draw(v, width, soft_wrap)
         assert got is not None  # the common shapes never need rich
         assert got == rich_draw(v, width, soft_wrap)
@@ -160,7 +177,8 @@ def test_the_width_is_the_one_rich_uses_when_it_prints_no_style(env, stdin_tty):
 
 @pytest.mark.parametrize("argv", [["next"], ["next", "-n", "0", "--explain"], ["ready"],
                                   ["ready", "--waves"], ["critical-path"], ["list"],
-                                  ["validate"], ["validate", "--strict", "-v"]], ids=" ".join)
+                                  ["validate"], ["validate", "--strict", "-v"], ["status"]],
+                         ids=" ".join)
 @pytest.mark.parametrize("env", [{"COLUMNS": "80"}, {"COLUMNS": "131"},
                                  {"NO_COLOR": "1", "COLUMNS": "100"}], ids=str)
 def test_the_cli_writes_what_rich_prints(copy_example, taskctl, monkeypatch, argv, env):
