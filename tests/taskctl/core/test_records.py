@@ -203,3 +203,48 @@ def test_the_helpers_refuse_what_is_not_a_record():
     with pytest.raises(TypeError):
         records.asdict(records.record(type("C", (), {"__annotations__": {}})))
     assert not records.is_record(1) and records.is_record(both("plain")[1])
+
+
+def test_generated_inits_are_compiled_once_then_read_back(tmp_path, monkeypatch):
+    """The `__init__` code of a record is kept beside the bytecode: a later process reads it
+    instead of compiling; a damaged or foreign file is compiled around, never trusted."""
+    path = tmp_path / "records-init.marshal"
+    compiled = []
+    monkeypatch.setattr(records, "_codes_path", lambda: str(path))
+    monkeypatch.setattr(records, "compile",
+                        lambda *a: compiled.append(a[0]) or compile(*a), raising=False)
+    monkeypatch.setattr(records.sys, "dont_write_bytecode", False)
+
+    def make():
+        @records.record(frozen=True)
+        class Point:
+            x: int
+            y: int = 2
+            tags: list = records.field(default_factory=list)
+
+        return Point
+
+    def fresh_process():
+        monkeypatch.setattr(records, "_CODES", None)
+        compiled.clear()
+
+    fresh_process()
+    assert make()(1).y == 2 and len(compiled) == 1 and path.is_file()
+    fresh_process()
+    p = make()(1, 3)
+    assert compiled == [] and (p.x, p.y, p.tags) == (1, 3, [])  # read back, not compiled
+    import marshal
+
+    version, codes = marshal.loads(path.read_bytes())
+    not_code = marshal.dumps((version, {k: "raise SystemExit(3)" for k in codes}))
+    for damage in (b"garbage", path.read_bytes()[:40], b"", not_code):
+        path.write_bytes(damage)
+        fresh_process()
+        assert make()(5).x == 5 and len(compiled) == 1  # compiled again, file rewritten
+    monkeypatch.setattr(records.sys, "version", "another interpreter")
+    fresh_process()
+    assert make()(5).x == 5 and len(compiled) == 1
+    path.unlink()
+    monkeypatch.setattr(records.sys, "dont_write_bytecode", True)
+    fresh_process()
+    assert make()(5).x == 5 and not path.exists()  # PYTHONDONTWRITEBYTECODE: nothing written
