@@ -11,6 +11,7 @@ parsed, the plan computed); "warm" = a second run with nothing changed.
 
 Figures:
 - read commands on the bundled backlog (`.tasks/` of this checkout, copied to a tmp dir);
+  with `--reference DIR`, their cold runs beside that version's, alternated;
 - `next`, `list --json`, `list` (the table), `validate` on a generated 10,000-task tree, cold,
   with peak memory;
   then one task file edited, then the manifest rewritten with one entry changed;
@@ -102,7 +103,10 @@ def tree(path: Path, count: int, written: bool = False) -> Path:
     return root
 
 
-def bundled(t: Table, n: int, tmp: Path) -> None:
+def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
+    """Each read command cold and warm; with `reference`, cold runs only, that version and
+    this checkout alternated run by run (both started by `LAUNCH`, without the editable
+    install's finder, so they start alike)."""
     copy = tmp / "bundled"
     shutil.copytree(REPO / ".tasks", copy / ".tasks", ignore=shutil.ignore_patterns(".cache"))
     root = str(copy / ".tasks")
@@ -111,6 +115,26 @@ def bundled(t: Table, n: int, tmp: Path) -> None:
           f" median of {n}:")
     commands = [["next"], ["next", "--json"], ["ready"], ["list"], ["list", "--json"],
                 ["show", first], ["status"], ["critical-path"], ["validate"]]
+    if reference is not None:
+        versions = {"reference": [sys.executable, "-c", LAUNCH, reference],
+                    "this checkout": [sys.executable, "-c", LAUNCH, str(REPO)]}
+        floor, lines = [], []  # `python -c pass` in every round too: a busy spell moves all
+        for c in commands:
+            got: dict[str, list] = {name: [] for name in versions}
+            for i in range(n):
+                floor.append(measure([sys.executable, "-c", "pass"]))
+                for name in (list(versions) if i % 2 else list(versions)[::-1]):
+                    got[name].append(measure([*versions[name], *c, "--tasks-dir", root],
+                                             NO_CACHE))
+            lines += [(f"{' '.join(c)} cold, {name}",
+                       (statistics.median(o[0] for o in out),
+                        statistics.median(o[1] for o in out), max(o[2] for o in out)))
+                      for name, out in got.items()]
+        t.floor = statistics.median(f[0] for f in floor)
+        print(f"  (floor measured between the runs: {t.floor * 1000:.0f} ms)")
+        for label, res in lines:
+            t.line(label, res)
+        return
     for c in commands:
         cmd = [EXE, *c, "--tasks-dir", root]
         cold = runs(cmd, n, NO_CACHE)
@@ -256,8 +280,8 @@ def main() -> None:
     ap.add_argument("--sync", default="2000,8000")
     ap.add_argument("--sync-timeout", type=float, default=120)
     ap.add_argument("--sync-warm", type=int, default=1, help="warm sync runs after the cold one")
-    ap.add_argument("--reference", help="another version's taskctl package (sync only): `git "
-                    "archive <rev> taskctl | tar -x -C DIR`")
+    ap.add_argument("--reference", help="another version's taskctl package (sync, and the "
+                    "bundled backlog's cold runs): `git archive <rev> taskctl | tar -x -C DIR`")
     ap.add_argument("--skip-stale", action="store_true")
     ap.add_argument("--only", choices=("bundled", "large", "sync", "stale"))
     ap.add_argument("--clone", type=Path, help="a checkout with fresh evidence (for stale)")
@@ -271,7 +295,7 @@ def main() -> None:
     t = Table(floor[0])
     with tempfile.TemporaryDirectory() as tmp:
         if a.only in (None, "bundled"):
-            bundled(t, a.runs, Path(tmp))
+            bundled(t, a.runs, Path(tmp), a.reference)
         if a.only in (None, "large"):
             large(t, max(1, a.runs // 3), a.count)
         if a.only in (None, "sync"):
