@@ -41,6 +41,14 @@ class Para:
     def __init__(self, text: str = "", style: str = ""):
         self.style, self.spans = style, [(text, "")] if text else []
 
+    @classmethod
+    def of(cls, style: str, spans: list) -> Para:
+        """A `Para` in `style` made of (text, style) `spans`."""
+        p = cls(style=style)
+        for text, st in spans:
+            p.append(text, st)
+        return p
+
     def append(self, text: str | Para, style: str = "") -> Para:
         """`text` in `style`, or a whole `Para` in its own styles (as rich's `Text.append`)."""
         if text:
@@ -216,7 +224,7 @@ def held(rows: list[dict], width: int) -> Grid:
     """Actionable work somebody holds (`next` lists it apart from free work)."""
     from taskctl.render.claims import claim_cell
 
-    cells = [[r["id"], status(r["status"]), claim_cell(r.get("claim")), r["title"]]
+    cells = [[r["id"], status(r["status"]), Para.of(*claim_cell(r.get("claim"))), r["title"]]
              for r in rows]
     return fitted("Held (claimed or in progress: not free work)",
                   ["id", "status", "held by", "title"], cells, width, "held by")

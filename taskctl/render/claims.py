@@ -1,33 +1,32 @@
-"""Cells for claims (plain text and `blocks.Para`): owner, age, lease left, or that the claim
-can be taken over."""
+"""Cells for claims: owner, age, lease left, or that the claim can be taken over (plain text,
+and styled spans that `render/blocks.py` makes a `Para` of)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from taskctl.core.files.claims import Claim, fmt_duration
-from taskctl.render.blocks import Para
 
 FIELDS = ("task", "agent", "claimed_at", "host", "pid", "lease_s", "expires_at")
 
 
-def claim_cell(claim: dict | None, now: datetime | None = None) -> Para:
-    """`agent · 12m old · 1h48m left` (or `lease expired` / `agent gone`: can be taken over).
-    The lease is judged now, when shown (a cached `next` report holds the claim as written)."""
+def claim_cell(claim: dict | None, now: datetime | None = None) -> tuple[str, list]:
+    """`agent · 12m old · 1h48m left` (or `lease expired` / `agent gone`: can be taken over)
+    as (style of the whole, [(text, style), ...]). The lease is judged now, when shown (a
+    cached `next` report holds the claim as written)."""
     if not claim:
-        return Para("in progress, no claim", "yellow")
+        return "yellow", [("in progress, no claim", "")]
     c = Claim(**{k: claim[k] for k in FIELDS if k in claim})
     now = now or datetime.now(UTC)
     st = c.state(now)
-    t = Para(c.agent, "bold")
-    t.append(f" · {fmt_duration(c.age_s(now))} old")
+    spans = [(c.agent, ""), (f" · {fmt_duration(c.age_s(now))} old", "")]
     if st == "expired":
-        t.append(" · lease expired: can be taken over", "yellow")
+        spans.append((" · lease expired: can be taken over", "yellow"))
     elif st == "dead":
-        t.append(" · agent gone: can be taken over", "yellow")
+        spans.append((" · agent gone: can be taken over", "yellow"))
     elif (left := c.left_s(now)) is not None:
-        t.append(f" · {fmt_duration(left)} left")
-    return t
+        spans.append((f" · {fmt_duration(left)} left", ""))
+    return "bold", spans
 
 
 def holder_row(tid: str, h: dict) -> list:
