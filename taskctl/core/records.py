@@ -23,6 +23,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+import zlib
 from operator import attrgetter
 
 __all__ = ["FrozenRecordError", "asdict", "field", "fields", "is_record", "record", "replace"]
@@ -130,7 +131,8 @@ def _compiled(src: str):
     """The code of a generated `__init__`: compiling one costs ≈ 0.3 ms, 23 of them on the
     read path ≈ 6 ms of every cold command, so they are kept beside the module's own
     bytecode (`__pycache__`, trusted as the .pyc files there are; keyed by the source text
-    and the interpreter's version; not written when Python writes no bytecode)."""
+    and the interpreter's version, behind a CRC-32 of its bytes; not written when Python
+    writes no bytecode)."""
     global _CODES
     if _CODES is None:
         _CODES = _load(_codes_path())
@@ -152,13 +154,17 @@ def _load(path: str | None) -> dict:
         return {}
     try:
         with open(path, "rb") as f:  # noqa: PTH123 - import cost
-            version, codes = marshal.loads(f.read())
+            data = f.read()
+        # a checksum first: marshal decodes damaged bytes into code that runs (or crashes)
+        if len(data) < 4 or zlib.crc32(data[4:]).to_bytes(4, "big") != data[:4]:
+            return {}
+        version, codes = marshal.loads(data[4:])
         if version != sys.version or not isinstance(codes, dict):
             return {}  # another interpreter's
         return {k: v for k, v in codes.items()
                 if isinstance(k, str) and isinstance(v, _CODE_TYPE)}
-    except (OSError, TypeError, ValueError, EOFError):
-        return {}  # none yet, or damaged: compiled again
+    except Exception:  # noqa: BLE001 - none yet, unreadable or damaged: compiled again
+        return {}
 
 
 def _store(path: str | None) -> None:
@@ -166,8 +172,9 @@ def _store(path: str | None) -> None:
         return
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
+        payload = marshal.dumps((sys.version, _CODES))
         with open(tmp, "wb") as f:  # noqa: PTH123 - import cost
-            marshal.dump((sys.version, _CODES), f)
+            f.write(zlib.crc32(payload).to_bytes(4, "big") + payload)
         os.replace(tmp, path)  # whole or not at all: readers never see half a file
     except (OSError, ValueError):
         try:

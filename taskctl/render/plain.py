@@ -23,12 +23,15 @@ _DUMB = ("dumb", "unknown")
 def width() -> int | None:
     """The width of taskctl's stdout console (`render/console.py`) when it would print no
     style (not a terminal, or NO_COLOR), on a UTF-8 stream, as rich decides both; None when
-    rich must draw (a terminal in colour, another encoding, Windows, a notebook)."""
+    rich must draw (a terminal in colour, another encoding, Windows, a notebook, a rich
+    other than the one whose output is written here)."""
     out, env = sys.stdout, os.environ
     if out is None or sys.platform == "win32" or hasattr(builtins, "get_ipython"):
         return None
     if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
         return None  # rich draws ASCII boxes
+    if not rich_known():
+        return None  # another rich draws and decides otherwise: it draws
     terminal = _terminal(out, env)
     no_color = env.get("NO_COLOR", "") != ""
     if terminal and (not no_color or env.get("TERM", "").lower() in _DUMB):
@@ -46,6 +49,30 @@ def width() -> int | None:
             break
         w = w or 80
     return w if w >= 20 else None
+
+
+RICH = "15"  # the major version of rich whose output this module writes (constraints.txt)
+
+
+def rich_known() -> bool:
+    """Is the rich that a drawing would import version RICH? Found as the import system
+    finds it on `sys.path` (its folder, then its `.dist-info` beside it), without importing
+    it; unknown (vendored, zipped, found by another finder): no."""
+    return rich_version() is not None and rich_version().split(".")[0] == RICH
+
+
+def rich_version() -> str | None:
+    for entry in sys.path:
+        base = entry or os.getcwd()
+        if not os.path.isfile(os.path.join(base, "rich", "__init__.py")):
+            continue
+        try:
+            names = os.listdir(base)
+        except OSError:
+            return None
+        found = [n[5:-10] for n in names if n.startswith("rich-") and n.endswith(".dist-info")]
+        return found[0] if len(found) == 1 else None
+    return None
 
 
 def _terminal(out, env) -> bool:
@@ -70,9 +97,20 @@ def write(view, console_width: int, soft_wrap: bool) -> bool:
     text = draw(view, console_width, soft_wrap)
     if text is None:
         return False
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    _out(text)
     return True
+
+
+def _out(text: str) -> None:
+    """Write to stdout; a reader gone (`| head`) ends the process as rich's console does:
+    stdout to /dev/null, exit 1 (the same status whichever of the two drew)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 def write_lines(lines: list[str]) -> bool:
@@ -80,8 +118,7 @@ def write_lines(lines: list[str]) -> bool:
     False (nothing written) when rich must print them."""
     if width() is None or not all(narrow(ln) and "\\" not in ln for ln in lines):
         return False  # a backslash: rich's markup escaping is not exact there
-    sys.stdout.write("".join(ln + "\n" for ln in lines))
-    sys.stdout.flush()
+    _out("".join(ln + "\n" for ln in lines))
     return True
 
 

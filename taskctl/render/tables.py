@@ -45,8 +45,8 @@ def _text(p: blocks.Para) -> Text:
 
 
 def _cell(c):
-    if isinstance(c, str):  # rich's escape doubles a last backslash that markup keeps
-        return Text(c) if c.endswith("\\") else escape(c)
+    if isinstance(c, str):  # markup is not exact on backslashes (`\\[`, a last `\\`): text
+        return Text(c) if "\\" in c else escape(c)
     return _text(c)
 
 

@@ -234,10 +234,15 @@ def test_generated_inits_are_compiled_once_then_read_back(tmp_path, monkeypatch)
     p = make()(1, 3)
     assert compiled == [] and (p.x, p.y, p.tags) == (1, 3, [])  # read back, not compiled
     import marshal
+    import zlib
 
-    version, codes = marshal.loads(path.read_bytes())
-    not_code = marshal.dumps((version, {k: "raise SystemExit(3)" for k in codes}))
-    for damage in (b"garbage", path.read_bytes()[:40], b"", not_code):
+    version, codes = marshal.loads(path.read_bytes()[4:])
+    payload = marshal.dumps((version, {k: "raise SystemExit(3)" for k in codes}))
+    not_code = zlib.crc32(payload).to_bytes(4, "big") + payload
+    good = path.read_bytes()
+    flipped = good[:len(good) // 2] + bytes([good[len(good) // 2] ^ 0x20]) + good[
+        len(good) // 2 + 1:]  # still decodes as marshal: the checksum refuses it
+    for damage in (b"garbage", good[:40], b"", not_code, flipped):
         path.write_bytes(damage)
         fresh_process()
         assert make()(5).x == 5 and len(compiled) == 1  # compiled again, file rewritten

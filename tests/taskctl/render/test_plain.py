@@ -22,7 +22,8 @@ from taskctl.render import blocks, plain
 from taskctl.render.blocks import Para
 from taskctl.render.tables import to_rich
 
-WORDS = ["fix", "loader", "漢字の", "[bold]x[/bold]", "a  b", "trailing ", " lead", "", "é",
+WORDS = ["fix", "loader", "\\[0-9]", "a\\[red]b", "漢字の", "[bold]x[/bold]", "a  b",
+         "trailing ", " lead", "", "é",
          "…", "→", "·", "🙂", "x" * 40, "long title " * 6, "T001", "[brackets]", "50%", "\\",
          "bell\x07", "tab\there", "\u2028sep", "soft\xadhyphen", "e\u0301", "[/x]"]
 
@@ -42,7 +43,7 @@ text = st.one_of(*[st.lists(st.sampled_from(NARROW), max_size=4).map(" ".join)] 
 para = st.builds(lambda a, b, style: Para(a, style).append(b, "bold"), text, text,
                  st.sampled_from(["", "green", "bold red"]))
 cell = st.one_of(text, para, st.sampled_from(list(TaskStatus)).map(blocks.status),
-                 st.text(alphabet="ab c-é→", max_size=40))
+                 st.text(alphabet="ab c-é→\\[]", max_size=40))
 
 
 @st.composite
@@ -203,3 +204,35 @@ def test_the_cli_writes_what_rich_prints(copy_example, taskctl, monkeypatch, arg
     console.stdout.cache_clear()
     assert (mine.out, mine.err, mine.code) == (theirs.out, theirs.err, theirs.code)
     assert mine.out.count("\n") > 2
+
+
+def test_only_the_rich_whose_output_is_written_is_stood_in_for(monkeypatch):
+    from importlib.metadata import version
+
+    assert plain.rich_version() == version("rich") and plain.rich_known()
+    monkeypatch.setenv("COLUMNS", "80")
+    assert plain.width() == 80 or os.isatty(1)
+    monkeypatch.setattr(plain, "rich_version", lambda: "14.0.0")
+    assert plain.width() is None  # another rich draws (and decides colour) itself
+    monkeypatch.setattr(plain, "rich_version", lambda: None)
+    assert plain.width() is None
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_a_reader_gone_ends_with_the_same_status_either_way(copy_example, colour):
+    """`taskctl list | head -0`: rich's console exits 1 when its reader is gone; a pipe
+    written by plain.py does the same, with nothing on stderr."""
+    root = copy_example("agent-mvp")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    env.update(TASKCTL_NO_CACHE="1", TASKCTL_SERVE="0", **({"FORCE_COLOR": "1"} if colour
+                                                            else {}))
+    exe = os.path.join(os.path.dirname(sys.executable), "taskctl")
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before a byte is written
+    try:
+        proc = subprocess.run([exe, "list", "--tasks-dir", str(root)], stdout=w,
+                              stderr=subprocess.PIPE, env=env, text=True, timeout=60)
+    finally:
+        os.close(w)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
