@@ -108,19 +108,33 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         interrupted()
+    except BrokenPipeError as e:
+        from taskctl.render.console import GONE
+
+        if GONE:  # stdout's reader had read enough (`| head`): no error
+            sys.exit(ExitCode.OK)
+        if debug:
+            raise
+        _unexpected(e, args)  # another pipe than stdout's: an error like any other
     except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         if debug:
             raise
-        refused = _refused(e) if isinstance(e, OSError) else None
-        if refused is not None:  # permissions, a full disk: the environment, not a bug
-            _report(refused, "check the file's permissions and the disk; a change left "
-                    "half-done is finished by the next taskctl write", ExitCode.USAGE,
-                    "--json" in args)
-            sys.exit(ExitCode.USAGE)
-        _report(f"internal error: {type(e).__name__}: {e}",
-                "this is a bug in taskctl; rerun with --debug and report the traceback",
-                ExitCode.INTERNAL, "--json" in args)
-        sys.exit(ExitCode.INTERNAL)
+        _unexpected(e, args)
+
+
+def _unexpected(e: Exception, args: list[str]) -> None:
+    """Exit for an exception no command reported: the system's refusal of a file (2), else a
+    bug (70)."""
+    refused = _refused(e) if isinstance(e, OSError) else None
+    if refused is not None:  # permissions, a full disk: the environment, not a bug
+        _report(refused, "check the file's permissions and the disk; a change left "
+                "half-done is finished by the next taskctl write", ExitCode.USAGE,
+                "--json" in args)
+        sys.exit(ExitCode.USAGE)
+    _report(f"internal error: {type(e).__name__}: {e}",
+            "this is a bug in taskctl; rerun with --debug and report the traceback",
+            ExitCode.INTERNAL, "--json" in args)
+    sys.exit(ExitCode.INTERNAL)
 
 
 # the system's refusals of a file taskctl had to read or write: the environment, not a bug

@@ -6,6 +6,7 @@ terminal. `emoji=False`: text from task files is shown as written (rich would tu
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 
 
@@ -13,8 +14,23 @@ from functools import cache
 def stdout():
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False, no_color=_no_color(), soft_wrap=True,
-                   color_system=None if _no_color() else "auto")
+    c = Console(highlight=False, emoji=False, no_color=_no_color(), soft_wrap=True,
+                color_system=None if _no_color() else "auto")
+    c.on_broken_pipe = reader_gone  # not rich's own exit: taskctl chooses its exit codes
+    return c
+
+
+GONE: list[bool] = []  # set when stdout's reader went away (a `| head` that has read enough)
+
+
+def reader_gone() -> None:
+    """stdout's reader is gone: what is still written goes to /dev/null, and the
+    BrokenPipeError goes on to the entry point, which ends the command without an error
+    (`cli/quick.py`, `cli/app.py`)."""
+    GONE.append(True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise BrokenPipeError("stdout's reader is gone")
 
 
 @cache

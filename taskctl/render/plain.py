@@ -102,15 +102,15 @@ def write(view, console_width: int, soft_wrap: bool) -> bool:
 
 
 def _out(text: str) -> None:
-    """Write to stdout; a reader gone (`| head`) ends the process as rich's console does:
-    stdout to /dev/null, exit 1 (the same status whichever of the two drew)."""
+    """Write to stdout; a reader gone (`| head`) is handled as taskctl's rich console handles
+    it (`console.reader_gone`), so the exit is the same whichever of the two drew."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(1) from None
+        from taskctl.render.console import reader_gone
+
+        reader_gone()
 
 
 def write_lines(lines: list[str]) -> bool:
