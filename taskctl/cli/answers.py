@@ -352,11 +352,11 @@ def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = No
 
         stdout().print(views.task_view(rep["task"]), soft_wrap=False)
         return
-    from taskctl.render import blocks, plain
+    from taskctl.render import blocks, console, plain
     from taskctl.render.planning import print_rich
 
     width = plain.width()  # None: rich draws (a terminal in colour, ...)
-    w = width or _rich_width()
+    w = width or console.width()
     if command == "list":
         views = [blocks.list_view(rep["tasks"], w)]
         held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
@@ -368,9 +368,3 @@ def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = No
     for view in views:
         if width is None or not plain.write(view, width, soft_wrap=False):
             print_rich(view, soft_wrap=False)
-
-
-def _rich_width() -> int:
-    from taskctl.render.console import stdout
-
-    return stdout().width

@@ -20,6 +20,11 @@ def stdout():
     return c
 
 
+def width() -> int:
+    """The width rich draws stdout's views at."""
+    return stdout().width
+
+
 GONE: list[bool] = []  # set when stdout's reader went away (a `| head` that has read enough)
 
 

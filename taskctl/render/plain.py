@@ -58,7 +58,8 @@ def rich_known() -> bool:
     """Is the rich that a drawing would import version RICH? Found as the import system
     finds it on `sys.path` (its folder, then its `.dist-info` beside it), without importing
     it; unknown (vendored, zipped, found by another finder): no."""
-    return rich_version() is not None and rich_version().split(".")[0] == RICH
+    version = rich_version()
+    return version is not None and version.split(".")[0] == RICH
 
 
 def rich_version() -> str | None:
@@ -153,11 +154,9 @@ def _grid(g: Grid, console_width: int, soft_wrap: bool) -> str | None:
     head = [_fit(c.name, c, cut=True) for c in cols]
     if None in head:
         return None
-    lines = []
-    for t in g.title.split("\n") if g.title else ():  # rich shows no empty title
-        if not narrow(t) or (not soft_wrap and len(t) > total):
-            return None
-        lines.append(t if soft_wrap else t.ljust(total))
+    lines = _title(g.title, total, soft_wrap)
+    if lines is None:
+        return None
     lines += [" " * total, " " + "   ".join(head) + " ", " " + "─" * (total - 2) + " "]
     for r in g.rows:
         cells = [_fit(plain(cell), c, cut=not c.wrap) for cell, c in zip(r, cols, strict=True)]
@@ -187,17 +186,26 @@ def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
             out.append(f" {text.rjust(w) if justify == 'right' else text.ljust(w)} ")
         return edge + divider.join(out) + edge
 
-    lines = []
-    for t in b.title.split("\n") if b.title else ():
-        if not narrow(t) or len(t) > total:
-            return None  # rich wraps a title wider than its table
-        lines.append(t if soft_wrap else t.ljust(total))
+    lines = _title(b.title, total, soft_wrap)
+    if lines is None:
+        return None
     lines.append("┏" + "┳".join("━" * (w + 2) for w in widths) + "┓")
     lines.append(line([name for name, _ in b.columns], "┃", "┃"))
     lines.append("┡" + "╇".join("━" * (w + 2) for w in widths) + "┩")
     lines += [line(r, "│", "│") for r in cells]
     lines.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘")
     return "\n".join(lines) + "\n"
+
+
+def _title(title: str, total: int, soft_wrap: bool) -> list[str] | None:
+    """A table's title lines as rich prints them over a table `total` wide (none for an empty
+    title), or None: rich wraps a line wider than its table unless soft-wrapping."""
+    lines = []
+    for t in title.split("\n") if title else ():
+        if not narrow(t) or (not soft_wrap and len(t) > total):
+            return None
+        lines.append(t if soft_wrap else t.ljust(total))
+    return lines
 
 
 def _fit(text: str, col, cut: bool) -> str | None:

@@ -57,22 +57,16 @@ def show(command: str, rep: dict, opts: dict[str, Any]) -> None:
         sys.stdout.write(document(rep) + "\n")
         sys.stdout.flush()
         return
-    from taskctl.render import blocks, plain
+    from taskctl.render import blocks, console, plain
 
     width = plain.width()  # None: rich draws (a terminal in colour, ...)
-    w = width or _rich_width()
+    w = width or console.width()
     view = {"next": lambda r: blocks.next_view(r, w, bool(opts.get("explain"))),
             "ready": lambda r: blocks.waves_view(r, w),
             "critical-path": lambda r: blocks.cpm_view(r, w)}[command](rep)
     # tables fit the width; prose lines stay whole (soft wrap)
     if width is None or not plain.write(view, width, soft_wrap=True):
         print_rich(view, soft_wrap=True)
-
-
-def _rich_width() -> int:
-    from taskctl.render.console import stdout
-
-    return stdout().width
 
 
 def print_rich(view, soft_wrap: bool) -> None:

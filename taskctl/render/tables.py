@@ -11,6 +11,7 @@ from rich.text import Text
 
 from taskctl.render import blocks
 from taskctl.render.blocks import MAX_COL, STATUS_STYLE, WIDE, fmt  # noqa: F401 - their API
+from taskctl.render.console import width as _width
 from taskctl.render.rows import FittedTable
 
 
@@ -64,12 +65,6 @@ def status_text(status: str) -> Text:
 
 def bar(percent: float | None, width: int = 10) -> Text:
     return _text(blocks.bar(percent, width))
-
-
-def _width() -> int:
-    from taskctl.render.console import stdout
-
-    return stdout().width
 
 
 def next_table(report: dict, explain: bool = False):
