@@ -346,18 +346,16 @@ def render(command: str, doc: dict, opts: dict[str, Any], root: Path | None = No
         sys.stdout.write(document(rep) + "\n")
         sys.stdout.flush()
         return
-    if command == "show":
-        from taskctl.render import views
-        from taskctl.render.console import stdout
-
-        stdout().print(views.task_view(rep["task"]), soft_wrap=False)
-        return
     from taskctl.render import blocks, console, plain
     from taskctl.render.planning import print_rich
 
     width = plain.width()  # None: rich draws (a terminal in colour, ...)
     w = width or console.width()
-    if command == "list":
+    if command == "show":
+        from taskctl.render.taskview import task_view
+
+        views, held = [task_view(rep["task"])], {}
+    elif command == "list":
         views = [blocks.list_view(rep["tasks"], w)]
         held = {r["id"]: r["held_by"] for r in rep["tasks"] if r.get("held_by")}
     else:

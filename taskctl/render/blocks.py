@@ -1,7 +1,8 @@
 """The planning views as plain data, composed without rich: `Para` (styled text, as rich's
 `Text`), `Grid` (a fitted table: fixed column widths) and lists of them (a `Group`).
 
-`next`, `ready`, `critical-path`, `list`, `status` and the claims table are composed here once. Two
+`next`, `ready`, `critical-path`, `list`, `status` and the claims table are composed here once
+(`show`'s task view in `render/taskview.py`, with `Panel` and `Fields`). Two
 drawers take them: `render/tables.py` turns them into rich renderables (a terminal, colour),
 `render/plain.py` writes them as the text rich would print where it prints no styles (a pipe,
 NO_COLOR), byte for byte, without importing rich — 75 ms on a 2-core machine, more than the
@@ -84,6 +85,26 @@ class Boxed:
 
     def __init__(self, title: str, columns: list[tuple[str, str]], rows: list[list]):
         self.title, self.columns, self.rows = title, columns, rows
+
+
+class Panel:
+    """A box as wide as the console (rich's `Panel`: rounded corners, one-cell padding) with
+    `title` at its left, around a `Para` or `Fields` (`show`)."""
+
+    __slots__ = ("title", "body")
+
+    def __init__(self, title: str, body: Para | Fields):
+        self.title, self.body = title, body
+
+
+class Fields:
+    """(name, value) rows in two borderless columns two cells apart, names in bold (rich's
+    `Table.grid(padding=(0, 2))`): a task's fields in `show`."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[tuple[str, str | Para]]):
+        self.rows = rows
 
 
 def plain(cell) -> str:

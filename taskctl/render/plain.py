@@ -15,7 +15,8 @@ import builtins
 import os
 import sys
 
-from taskctl.render.blocks import Boxed, Grid, Para, narrow, plain
+from taskctl.render import wrap
+from taskctl.render.blocks import Boxed, Fields, Grid, Panel, Para, narrow, plain
 
 _DUMB = ("dumb", "unknown")
 
@@ -128,7 +129,7 @@ def draw(view, console_width: int, soft_wrap: bool) -> str | None:
     parts = view if isinstance(view, list) else [view]
     out = []
     for p in parts:
-        draw_part = _grid if isinstance(p, Grid) else _boxed if isinstance(p, Boxed) else _para
+        draw_part = _DRAW.get(type(p), _para)
         text = draw_part(p, console_width, soft_wrap)
         if text is None:
             return None
@@ -138,12 +139,60 @@ def draw(view, console_width: int, soft_wrap: bool) -> str | None:
 
 def _para(p: Para, console_width: int, soft_wrap: bool) -> str | None:
     text = p.plain
-    lines = text.split("\n")
-    if not all(map(narrow, lines)):
+    if not all(map(narrow, text.split("\n"))):
         return None
-    if not soft_wrap and any(len(ln) > console_width for ln in lines):
-        return None  # rich wraps it
-    return text + "\n"
+    if soft_wrap:
+        return text + "\n"
+    return "\n".join(wrap.lines(text, console_width)) + "\n"
+
+
+def _panel(p: Panel, console_width: int, soft_wrap: bool) -> str | None:
+    """rich's `Panel` as wide as the console, its title at the left (cut to fit)."""
+    inner = console_width - 4  # borders and a cell of padding each side
+    if soft_wrap or not narrow(p.title):
+        return None  # soft-wrapped: rich wraps nothing inside; never asked here
+    if isinstance(p.body, Fields):
+        body = _fields(p.body, inner)
+    else:
+        text = p.body.plain
+        body = wrap.lines(text, inner) if all(map(narrow, text.split("\n"))) else None
+    if body is None:
+        return None
+    title = f" {p.title} "[:inner] if p.title else ""
+    top = (f"╭─{title}{'─' * (inner - len(title))}─╮" if title
+           else f"╭{'─' * (console_width - 2)}╮")
+    lines = [top, *(f"│ {ln.ljust(inner)} │" for ln in body), f"╰{'─' * (console_width - 2)}╯"]
+    return "\n".join(lines) + "\n"
+
+
+def _fields(f: Fields, width: int) -> list[str] | None:
+    """rich's `Table.grid(padding=(0, 2))` of two columns `width` wide at most (the padding
+    collapsed: two cells between them): each column as wide as its widest line, the names'
+    with its padding; too wide, the values' column gives up the
+    excess when that leaves it at least as wide as the names' (rich's `_collapse_widths` in
+    one step), and its cells wrap (a word too long cut with …)."""
+    names = [n for n, _ in f.rows]
+    values = [plain(v) for _, v in f.rows]
+    if not f.rows or not all(map(narrow, names)) or not all(
+            narrow(ln) for v in values for ln in v.split("\n")):
+        return None
+    first = min(max(len(n) for n in names) + 2, width)
+    second = min(max(max((len(ln) for ln in v.splitlines()), default=0) for v in values) or 1,
+                 width)
+    excess = first + second - width
+    if excess > 0:
+        if excess > second - first:
+            return None  # rich narrows both columns
+        second -= excess
+    out = []
+    for name, value in zip(names, values, strict=True):
+        left = wrap.lines(name, first - 2, fold=False)
+        right = wrap.lines(value, second, fold=False)
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else ""
+            b = right[i] if i < len(right) else ""
+            out.append(f"{a.ljust(first - 2)}  {b.ljust(second)}")
+    return out
 
 
 def _grid(g: Grid, console_width: int, soft_wrap: bool) -> str | None:
@@ -168,33 +217,52 @@ def _grid(g: Grid, console_width: int, soft_wrap: bool) -> str | None:
 
 
 def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
-    """rich's default table (heavy head, edges, one-cell padding) at its natural width."""
+    """rich's default table (heavy head, edges, one-cell padding) at its natural width; too
+    wide, its widest column gives up the excess when that leaves it at least as wide as the
+    next (rich's `_collapse_widths` in one step), and its cells wrap (a word too long cut
+    with …)."""
+    names = [name for name, _ in b.columns]
     cells = [[plain(c) for c in r] for r in b.rows]
-    texts = [name for name, _ in b.columns] + [c for r in cells for c in r]
-    if not b.rows or not all(map(narrow, texts)):
+    if not b.rows or not all(map(narrow, names + [c for r in cells for c in r])):
         return None
-    widths = [max(len(name), *(len(r[i]) for r in cells)) for i, (name, _) in
-              enumerate(b.columns)]
-    total = sum(widths) + 3 * len(widths) + 1
-    if total > console_width:
-        return None  # rich shrinks it
+    room = console_width - len(names) - 1  # the borders
+    widths = [min(max(len(name), *(len(r[i]) for r in cells)) + 2, room)
+              for i, name in enumerate(names)]  # with the padding
+    excess = sum(widths) - room
+    if excess > 0:
+        top = max(widths)
+        if widths.count(top) > 1 or excess > top - max((w for w in widths if w != top),
+                                                        default=0):
+            return None  # rich narrows more than one column
+        widths[widths.index(top)] -= excess
+    total = sum(widths) + len(widths) + 1
 
-    def line(row: list[str], edge: str, divider: str) -> str:
+    def lines(row: list[str], edge: str, divider: str) -> list[str]:
+        wrapped = [wrap.lines(text, w - 2, fold=False) for text, w in zip(row, widths,
+                                                                           strict=True)]
         out = []
-        for text, w, (_, justify) in zip(row, widths, b.columns, strict=True):
-            text = text.rstrip() if justify == "right" else text
-            out.append(f" {text.rjust(w) if justify == 'right' else text.ljust(w)} ")
-        return edge + divider.join(out) + edge
+        for i in range(max(map(len, wrapped))):
+            parts = []
+            for got, w, (_, justify) in zip(wrapped, widths, b.columns, strict=True):
+                text = got[i] if i < len(got) else ""
+                parts.append(f" {text.rstrip().rjust(w - 2)} " if justify == "right"
+                             else f" {text.ljust(w - 2)} ")
+            out.append(edge + divider.join(parts) + edge)
+        return out
 
-    lines = _title(b.title, total, soft_wrap)
-    if lines is None:
+    out = _title(b.title, total, soft_wrap)
+    if out is None:
         return None
-    lines.append("┏" + "┳".join("━" * (w + 2) for w in widths) + "┓")
-    lines.append(line([name for name, _ in b.columns], "┃", "┃"))
-    lines.append("┡" + "╇".join("━" * (w + 2) for w in widths) + "┩")
-    lines += [line(r, "│", "│") for r in cells]
-    lines.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘")
-    return "\n".join(lines) + "\n"
+    out.append("┏" + "┳".join("━" * w for w in widths) + "┓")
+    out += lines(names, "┃", "┃")
+    out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
+    for r in cells:
+        out += lines(r, "│", "│")
+    out.append("└" + "┴".join("─" * w for w in widths) + "┘")
+    return "\n".join(out) + "\n"
+
+
+_DRAW = {Grid: _grid, Boxed: _boxed, Panel: _panel, Para: _para}
 
 
 def _title(title: str, total: int, soft_wrap: bool) -> list[str] | None:

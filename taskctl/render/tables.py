@@ -16,7 +16,8 @@ from taskctl.render.rows import FittedTable
 
 
 def to_rich(view):
-    """A `blocks` view (a `Para`, a `Grid` or a list of them) as rich draws it."""
+    """A `blocks` view (a `Para`, a `Grid`, a `Boxed`, a `Panel`, `Fields` or a list of them)
+    as rich draws it."""
     if isinstance(view, list):
         return Group(*map(to_rich, view))
     if isinstance(view, blocks.Boxed):
@@ -26,6 +27,18 @@ def to_rich(view):
         for r in view.rows:
             t.add_row(*map(_cell, r))
         return t
+    if isinstance(view, blocks.Panel):
+        from rich.panel import Panel
+
+        return Panel(to_rich(view.body), title=Text(view.title) if view.title else None,
+                     title_align="left")
+    if isinstance(view, blocks.Fields):
+        g = Table.grid(padding=(0, 2))
+        g.add_column(style="bold")
+        g.add_column()
+        for name, value in view.rows:
+            g.add_row(_cell(name), _cell(value))
+        return g
     if isinstance(view, blocks.Grid):
         return FittedTable(_frame(_title(view.title), view.columns),
                            [[_cell(c) for c in r] for r in view.rows])

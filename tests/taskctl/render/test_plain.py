@@ -67,7 +67,17 @@ def boxed(draw):
     return blocks.Boxed(draw(text), columns, rows)
 
 
-part = st.one_of(grids(), boxed(), para, para.map(lambda p: Para("head ").append(p)))
+# prose as people write it: words of any length, runs of blanks, blank lines, trailing blanks
+prose = st.lists(st.one_of(st.sampled_from(NARROW), st.sampled_from(["\n", "  ", "\n\n", " "]),
+                           st.text(alphabet="ab-/.", min_size=1, max_size=90)),
+                 max_size=30).map(" ".join)
+long_para = st.builds(lambda a, b: Para(a, "yellow").append(b, "dim"), prose, prose)
+fields = st.lists(st.tuples(st.one_of(st.sampled_from(["status", "file", "estimated_hours"]),
+                                      text), st.one_of(cell, prose)),
+                  min_size=1, max_size=6).map(blocks.Fields)
+panel = st.builds(blocks.Panel, st.one_of(text, st.just("")), st.one_of(long_para, fields))
+part = st.one_of(grids(), boxed(), para, para.map(lambda p: Para("head ").append(p)),
+                 long_para, panel)
 view = st.one_of(part, st.lists(part, min_size=1, max_size=3))
 
 
@@ -178,7 +188,8 @@ def test_the_width_is_the_one_rich_uses_when_it_prints_no_style(env, stdin_tty):
 
 @pytest.mark.parametrize("argv", [["next"], ["next", "-n", "0", "--explain"], ["ready"],
                                   ["ready", "--waves"], ["critical-path"], ["list"],
-                                  ["validate"], ["validate", "--strict", "-v"], ["status"]],
+                                  ["validate"], ["validate", "--strict", "-v"], ["status"],
+                                  ["show", "T016"], ["show", "T022"]],
                          ids=" ".join)
 @pytest.mark.parametrize("env", [{"COLUMNS": "80"}, {"COLUMNS": "131"},
                                  {"NO_COLOR": "1", "COLUMNS": "100"}], ids=str)
