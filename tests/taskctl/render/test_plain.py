@@ -76,6 +76,16 @@ fields = st.lists(st.tuples(st.one_of(st.sampled_from(["status", "file", "estima
                                       text), st.one_of(cell, prose)),
                   min_size=1, max_size=6).map(blocks.Fields)
 panel = st.builds(blocks.Panel, st.one_of(text, st.just("")), st.one_of(long_para, fields))
+@st.composite
+def wide_boxed(draw):
+    """Tables wider than the console: rich shrinks their widest columns."""
+    n = draw(st.integers(1, 3))
+    long = st.text(alphabet="ab -→", min_size=0, max_size=70)
+    rows = draw(st.lists(st.lists(long, min_size=n, max_size=n), min_size=1, max_size=4))
+    return blocks.Boxed("Depends on", [(f"c{i}", draw(st.sampled_from(["left", "right"])))
+                                       for i in range(n)], rows)
+
+
 part = st.one_of(grids(), boxed(), para, para.map(lambda p: Para("head ").append(p)),
                  long_para, panel)
 view = st.one_of(part, st.lists(part, min_size=1, max_size=3))
@@ -87,6 +97,18 @@ def test_same_bytes_as_rich_or_none(v, width, soft_wrap):
     got = plain.draw(v, width, soft_wrap)
     if got is not None:
         assert got == rich_draw(v, width, soft_wrap)
+
+
+@settings(max_examples=300, deadline=None)
+@given(v=st.one_of(panel, fields.map(lambda f: blocks.Panel("T1  title", f)), boxed(),
+                   wide_boxed()),
+       width=st.sampled_from([20, 24, 40, 80, 131]))
+def test_panels_and_boxed_tables_are_written_as_rich_draws_them(v, width):
+    """`show`'s panels and tables on their own (in the views above they are two shapes of
+    six)."""
+    got = plain.draw(v, width, False)
+    if got is not None:
+        assert got == rich_draw(v, width, False)
 
 
 def report(n: int, title: str = "a task") -> dict:
