@@ -9,7 +9,8 @@ NO_COLOR), byte for byte, without importing rich — 75 ms on a 2-core machine, 
 interpreter's own start-up, paid by every read that is not replayed (after any edit).
 
 Cells are plain text as shown (never rich markup: the rich drawer escapes them) or `Para`s.
-`status` also has a `Boxed` table (natural widths, rich's default box).
+`status` and `show` also have `Boxed` tables (rich's default box at natural widths, narrowed
+by rich when too wide).
 """
 
 from __future__ import annotations

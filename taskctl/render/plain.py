@@ -1,12 +1,16 @@
-"""The planning views (`render/blocks.py`) written as the text rich prints where it prints no
-styles at all — stdout is a pipe or a file, or NO_COLOR is set — without importing rich.
+"""The views composed in `render/blocks.py` and `render/taskview.py` written as the text rich
+prints where it prints no styles at all — stdout is a pipe or a file, or NO_COLOR is set —
+without importing rich.
 
 Importing rich costs ~75 ms on a 2-core machine, more than the interpreter's start-up; agents
 and CI read taskctl through pipes, and every read after an edit draws again (`cli/replay.py`
-keeps only unchanged drawings). Only the shapes whose bytes are certain are written here: a
-console width and stream as rich would see them (`width`), `Grid`s that fit it with one line
-a row, `Para`s, and text of characters one cell wide (`blocks.narrow`). Anything else returns
-None and rich draws it. tests/taskctl/render/test_plain.py draws random views both ways.
+keeps only unchanged drawings). Only the shapes whose bytes are certain are written here, on a
+console width and stream as rich would see them (`width`), in text of characters one cell
+wide (`blocks.narrow`): `Grid`s that fit with one line a row; `Boxed` tables at their natural
+width, or with their widest column narrowed and wrapped as rich narrows it in one step;
+`Panel`s of wrapped text or of `Fields`; `Para`s, wrapped as rich wraps them
+(`render/wrap.py`). Anything else returns None and rich draws it.
+tests/taskctl/render/test_plain.py draws random views both ways.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from taskctl.render import wrap
 from taskctl.render.blocks import Boxed, Fields, Grid, Panel, Para, narrow, plain
 
 _DUMB = ("dumb", "unknown")
+MIN_WIDTH = 20  # narrower consoles are left to rich
 
 
 def width() -> int | None:
@@ -49,7 +54,7 @@ def width() -> int | None:
                 continue
             break
         w = w or 80
-    return w if w >= 20 else None
+    return w if w >= MIN_WIDTH else None
 
 
 RICH = "15"  # the major version of rich whose output this module writes (constraints.txt)
@@ -128,9 +133,11 @@ def draw(view, console_width: int, soft_wrap: bool) -> str | None:
     """The text rich prints for `view` on an unstyled console `console_width` wide, or None."""
     parts = view if isinstance(view, list) else [view]
     out = []
+    if console_width < MIN_WIDTH:
+        return None
     for p in parts:
-        draw_part = _DRAW.get(type(p), _para)
-        text = draw_part(p, console_width, soft_wrap)
+        draw_part = _DRAW.get(type(p))
+        text = None if draw_part is None else draw_part(p, console_width, soft_wrap)
         if text is None:
             return None
         out.append(text)
@@ -153,9 +160,11 @@ def _panel(p: Panel, console_width: int, soft_wrap: bool) -> str | None:
         return None  # soft-wrapped: rich wraps nothing inside; never asked here
     if isinstance(p.body, Fields):
         body = _fields(p.body, inner)
-    else:
+    elif isinstance(p.body, Para):
         text = p.body.plain
         body = wrap.lines(text, inner) if all(map(narrow, text.split("\n"))) else None
+    else:
+        return None  # no view puts anything else in a panel
     if body is None:
         return None
     title = f" {p.title} "[:inner] if p.title else ""
@@ -184,6 +193,8 @@ def _fields(f: Fields, width: int) -> list[str] | None:
         if excess > second - first:
             return None  # rich narrows both columns
         second -= excess
+    if first < 3 or second < 1:
+        return None  # a column with no room for a character
     out = []
     for name, value in zip(names, values, strict=True):
         left = wrap.lines(name, first - 2, fold=False)
@@ -237,11 +248,17 @@ def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
         widths[widths.index(top)] -= excess
     total = sum(widths) + len(widths) + 1
 
-    def lines(row: list[str], edge: str, divider: str) -> list[str]:
+    if min(widths) < 3:
+        return None  # a column with no room for a character
+
+    def lines(row: list[str], edge: str, divider: str, head: bool = False) -> list[str]:
         wrapped = [wrap.lines(text, w - 2, fold=False) for text, w in zip(row, widths,
                                                                            strict=True)]
+        height = max(map(len, wrapped))
+        if head:  # rich aligns the header's cells at the bottom, the others at the top
+            wrapped = [[""] * (height - len(got)) + got for got in wrapped]
         out = []
-        for i in range(max(map(len, wrapped))):
+        for i in range(height):
             parts = []
             for got, w, (_, justify) in zip(wrapped, widths, b.columns, strict=True):
                 text = got[i] if i < len(got) else ""
@@ -254,7 +271,7 @@ def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
     if out is None:
         return None
     out.append("┏" + "┳".join("━" * w for w in widths) + "┓")
-    out += lines(names, "┃", "┃")
+    out += lines(names, "┃", "┃", head=True)
     out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
     for r in cells:
         out += lines(r, "│", "│")

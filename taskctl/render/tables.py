@@ -23,7 +23,7 @@ def to_rich(view):
     if isinstance(view, blocks.Boxed):
         t = Table(title=_title(view.title), title_justify="left")
         for name, justify in view.columns:
-            t.add_column(name, justify=justify)
+            t.add_column(_cell(name), justify=justify)
         for r in view.rows:
             t.add_row(*map(_cell, r))
         return t

@@ -16,10 +16,6 @@ def _progress_table(title: str, rows: list[dict], unit: str, name_key: str = "na
     return to_rich(blocks.progress(title, rows, unit, stdout().width, name_key))
 
 
-def status_view(rep: dict):
-    return to_rich(blocks.status_view(rep, stdout().width))
-
-
 def milestone_view(rep: dict):
     unit = rep["weight"]
     if "milestones" in rep:

@@ -1,7 +1,7 @@
 """rich's word wrapping (`Text.wrap` with `rich._wrap.divide_line`) for text of characters one
 cell wide (`blocks.narrow`: its only blank is the space), without importing rich: what
 `render/plain.py` writes where rich wraps a paragraph, a panel's text or a table cell.
-tests/taskctl/render/test_plain.py compares it with rich on random text and widths."""
+tests/taskctl/render/test_wrap.py compares it with rich on random text and widths."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ _WORD = re.compile(r" *[^ ]+ *")  # rich's `\s*\S+\s*`: a word with the blanks a
 
 
 def lines(text: str, width: int, fold: bool = True) -> list[str]:
-    """`text`'s lines as rich wraps each in `width` cells: a word longer than a line is
-    folded onto the next (`fold`: rich's overflow "fold") or cut with … ("ellipsis", a table
-    cell's)."""
+    """`text`'s lines as rich wraps each in `width` cells (at least one): a word longer than
+    a line is folded onto the next (`fold`: rich's overflow "fold") or cut with …
+    ("ellipsis", a table cell's)."""
+    if width < 1:
+        raise ValueError(f"no room to wrap text in {width} cell(s)")
     return [piece for line in text.split("\n") for piece in _wrap(line, width, fold)]
 
 

@@ -82,8 +82,10 @@ def wide_boxed(draw):
     n = draw(st.integers(1, 3))
     long = st.text(alphabet="ab -→", min_size=0, max_size=70)
     rows = draw(st.lists(st.lists(long, min_size=n, max_size=n), min_size=1, max_size=4))
-    return blocks.Boxed("Depends on", [(f"c{i}", draw(st.sampled_from(["left", "right"])))
-                                       for i in range(n)], rows)
+    names = draw(st.lists(st.one_of(st.sampled_from(["id", "status", "waiting on"]), long),
+                          min_size=n, max_size=n))  # a name wraps too (to the bottom)
+    return blocks.Boxed("Depends on", [(name, draw(st.sampled_from(["left", "right"])))
+                                       for name in names], rows)
 
 
 part = st.one_of(grids(), boxed(), para, para.map(lambda p: Para("head ").append(p)),
@@ -109,6 +111,20 @@ def test_panels_and_boxed_tables_are_written_as_rich_draws_them(v, width):
     got = plain.draw(v, width, False)
     if got is not None:
         assert got == rich_draw(v, width, False)
+
+
+@pytest.mark.parametrize("v,width", [
+    # a header that wraps is aligned at the bottom of its row, the other cells at the top
+    (blocks.Boxed("", [("aa bb cc", "left"), ("dddddd", "left")], [["x" * 30, "e"]]), 20),
+    (blocks.Boxed("Needed by", [("id", "left"), ("status", "left"), ("title", "left")],
+                  [["T2", Para("pending"), "a long title that wraps " * 4]]), 40),
+    (blocks.Panel("T1  a title longer than the panel is wide, cut to fit it",
+                  blocks.Fields([("status", Para("pending")), ("notes", "- a\n- b"),
+                                 ("file", "x/" * 40)])), 40),
+])
+def test_the_shapes_show_draws_are_written_as_rich_draws_them(v, width):
+    got = plain.draw(v, width, False)
+    assert got is not None and got == rich_draw(v, width, False)
 
 
 def report(n: int, title: str = "a task") -> dict:
@@ -144,6 +160,9 @@ def test_the_planning_views_are_written_without_rich(width, soft_wrap):
 
 
 def test_what_only_rich_draws_is_left_to_it():
+    odd = blocks.Panel("x", blocks.Panel("y", Para("z")))  # shapes no view makes
+    assert plain.draw(odd, 80, False) is None and plain.draw(blocks.Fields([]), 80, False) is None
+    assert plain.draw(Para("x"), 19, False) is None  # a console narrower than plain.py draws
     rep = report(3)
     assert plain.draw(blocks.next_view(rep, 80, explain=False), 30, True) is None  # too wide
     wide = report(3, "漢字")
