@@ -131,10 +131,10 @@ def write_lines(lines: list[str]) -> bool:
 
 def draw(view, console_width: int, soft_wrap: bool) -> str | None:
     """The text rich prints for `view` on an unstyled console `console_width` wide, or None."""
-    parts = view if isinstance(view, list) else [view]
-    out = []
     if console_width < MIN_WIDTH:
         return None
+    parts = view if isinstance(view, list) else [view]
+    out = []
     for p in parts:
         draw_part = _DRAW.get(type(p))
         text = None if draw_part is None else draw_part(p, console_width, soft_wrap)
@@ -177,9 +177,9 @@ def _panel(p: Panel, console_width: int, soft_wrap: bool) -> str | None:
 def _fields(f: Fields, width: int) -> list[str] | None:
     """rich's `Table.grid(padding=(0, 2))` of two columns `width` wide at most (the padding
     collapsed: two cells between them): each column as wide as its widest line, the names'
-    with its padding; too wide, the values' column gives up the
-    excess when that leaves it at least as wide as the names' (rich's `_collapse_widths` in
-    one step), and its cells wrap (a word too long cut with …)."""
+    with its padding; too wide, the values' column gives up the excess when that leaves it at
+    least as wide as the names' (rich's `_collapse_widths` in one step), and its cells wrap
+    (a word too long cut with …)."""
     names = [n for n, _ in f.rows]
     values = [plain(v) for _, v in f.rows]
     if not f.rows or not all(map(narrow, names)) or not all(
@@ -246,10 +246,9 @@ def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
                                                         default=0):
             return None  # rich narrows more than one column
         widths[widths.index(top)] -= excess
-    total = sum(widths) + len(widths) + 1
-
     if min(widths) < 3:
         return None  # a column with no room for a character
+    total = sum(widths) + len(widths) + 1
 
     def lines(row: list[str], edge: str, divider: str, head: bool = False) -> list[str]:
         wrapped = [wrap.lines(text, w - 2, fold=False) for text, w in zip(row, widths,

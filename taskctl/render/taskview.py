@@ -13,6 +13,7 @@ FIELDS = ("status", "priority", "phase", "milestone", "tags", "estimated_hours",
 
 
 def task_view(r: dict) -> list:
+    """The parts of `show`'s view of task report `r` (`core/plan/progress.task_report`)."""
     rows: list[tuple[str, str | Para]] = []
     for k in FIELDS:
         v = r.get(k)
