@@ -177,9 +177,8 @@ def _panel(p: Panel, console_width: int, soft_wrap: bool) -> str | None:
 def _fields(f: Fields, width: int) -> list[str] | None:
     """rich's `Table.grid(padding=(0, 2))` of two columns `width` wide at most (the padding
     collapsed: two cells between them): each column as wide as its widest line, the names'
-    with its padding; too wide, the values' column gives up the excess when that leaves it at
-    least as wide as the names' (rich's `_collapse_widths` in one step), and its cells wrap
-    (a word too long cut with …)."""
+    with its padding; too wide, the wider column gives up the excess (`_collapse`), and its
+    cells wrap (a word too long cut with …)."""
     names = [n for n, _ in f.rows]
     values = [plain(v) for _, v in f.rows]
     if not f.rows or not all(map(narrow, names)) or not all(
@@ -188,11 +187,10 @@ def _fields(f: Fields, width: int) -> list[str] | None:
     first = min(max(len(n) for n in names) + 2, width)
     second = min(max(max((len(ln) for ln in v.splitlines()), default=0) for v in values) or 1,
                  width)
-    excess = first + second - width
-    if excess > 0:
-        if excess > second - first:
-            return None  # rich narrows both columns
-        second -= excess
+    widths = _collapse([first, second], width)
+    if widths is None:
+        return None
+    first, second = widths
     if first < 3 or second < 1:
         return None  # a column with no room for a character
     out = []
@@ -229,24 +227,16 @@ def _grid(g: Grid, console_width: int, soft_wrap: bool) -> str | None:
 
 def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
     """rich's default table (heavy head, edges, one-cell padding) at its natural width; too
-    wide, its widest column gives up the excess when that leaves it at least as wide as the
-    next (rich's `_collapse_widths` in one step), and its cells wrap (a word too long cut
-    with …)."""
+    wide, its widest column gives up the excess (`_collapse`), and its cells wrap (a word too
+    long cut with …)."""
     names = [name for name, _ in b.columns]
     cells = [[plain(c) for c in r] for r in b.rows]
     if not b.rows or not all(map(narrow, names + [c for r in cells for c in r])):
         return None
     room = console_width - len(names) - 1  # the borders
-    widths = [min(max(len(name), *(len(r[i]) for r in cells)) + 2, room)
-              for i, name in enumerate(names)]  # with the padding
-    excess = sum(widths) - room
-    if excess > 0:
-        top = max(widths)
-        if widths.count(top) > 1 or excess > top - max((w for w in widths if w != top),
-                                                        default=0):
-            return None  # rich narrows more than one column
-        widths[widths.index(top)] -= excess
-    if min(widths) < 3:
+    widths = _collapse([min(max(len(name), *(len(r[i]) for r in cells)) + 2, room)
+                        for i, name in enumerate(names)], room)  # with the padding
+    if widths is None or min(widths) < 3:
         return None  # a column with no room for a character
     total = sum(widths) + len(widths) + 1
 
@@ -276,6 +266,19 @@ def _boxed(b: Boxed, console_width: int, soft_wrap: bool) -> str | None:
         out += lines(r, "│", "│")
     out.append("└" + "┴".join("─" * w for w in widths) + "┘")
     return "\n".join(out) + "\n"
+
+
+def _collapse(widths: list[int], room: int) -> list[int] | None:
+    """Column widths that fit `room` as rich's `Table._collapse_widths` makes them when one
+    step is enough: the single widest column gives up the excess, down to the next widest at
+    most; None when rich would narrow more than one column."""
+    excess = sum(widths) - room
+    if excess <= 0:
+        return widths
+    top = max(widths)
+    if widths.count(top) > 1 or excess > top - max((w for w in widths if w != top), default=0):
+        return None
+    return [w - excess if i == widths.index(top) else w for i, w in enumerate(widths)]
 
 
 _DRAW = {Grid: _grid, Boxed: _boxed, Panel: _panel, Para: _para}
