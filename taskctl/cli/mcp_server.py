@@ -206,6 +206,7 @@ def build(tasks_dir: str | None) -> MCPServer:
     def verify(task_ids: list[str], agent: str | None = None) -> str:
         def run():
             from taskctl.core.verify import batch
+            from taskctl.render.verify_report import notes
 
             bl = backlog()
             rep = batch.verify(bl, batch.select(bl, task_ids, False),
@@ -214,7 +215,8 @@ def build(tasks_dir: str | None) -> MCPServer:
                 {"task": t.task, "outcome": t.outcome, **({"why": t.message} if t.message
                                                           else {}),
                  "items": {str(i.index): i.status for i in t.items},
-                 **({"warnings": t.warnings} if t.warnings else {})} for t in rep.tasks]}
+                 **({"warnings": t.warnings} if t.warnings else {})} for t in rep.tasks],
+                **notes(rep)}
         return call(run)
 
     @srv.tool(description="CI gate without running anything: is every completed task still "
@@ -223,13 +225,14 @@ def build(tasks_dir: str | None) -> MCPServer:
         def run():
             from taskctl.core.status import TaskOutcome
             from taskctl.core.verify import gate
+            from taskctl.render.verify_report import notes
 
             rep = gate.gate(backlog(), gate.GateOptions(check=True))
             good = (TaskOutcome.OK, TaskOutcome.NOT_REVERIFIED)
             bad = [{"task": t.task, "outcome": t.outcome, "why": t.message}
                    for t in rep.tasks if t.outcome not in good]
             return {"ok": rep.ok, "spec_errors": len(rep.spec_errors),
-                    "completed": len(rep.tasks), "failing": bad}
+                    "completed": len(rep.tasks), "failing": bad, **notes(rep)}
         return call(run)
 
     return srv

@@ -111,7 +111,7 @@ def verify(
     if as_json:
         emit_json({"ok": report.ok, "run_id": report.run_id, "interrupted": report.interrupted,
                    "capabilities": report.capabilities,
-                   "tasks": [vr.task_dict(t) for t in report.tasks]})
+                   "tasks": [vr.task_dict(t) for t in report.tasks], **vr.notes(report)})
     else:
         for res in report.tasks:
             _print(vr.task_lines(res, verbose_items=False))
@@ -249,7 +249,7 @@ def gate(
     if as_json:
         emit_json({"ok": report.ok, "interrupted": report.interrupted,
                    "spec_errors": report.spec_errors,
-                   "tasks": [vr.task_dict(t) for t in report.tasks]})
+                   "tasks": [vr.task_dict(t) for t in report.tasks], **vr.notes(report)})
     else:
         _print([f"[red]spec error[/red] {vr._esc(e)}" for e in report.spec_errors])
         for res in report.tasks:

@@ -94,6 +94,14 @@ def task_dict(res: TaskResult) -> dict[str, Any]:
     return out
 
 
+def notes(report: Any) -> dict[str, list[str]]:
+    """A verify or gate report's notes on the trust setup (a trust policy created, this
+    runner's key not trusted: its records are then never reused nor accepted by `gate`) for
+    a `--json` or MCP answer, under `"notes"`; nothing when there are none. A program must
+    read them: the runs passed, yet the evidence will not count."""
+    return {"notes": list(report.notes)} if report.notes else {}
+
+
 def warning_text(results: list[TaskResult]) -> str:
     """What the status changes of `results` could not write (a manifest left as it was), one
     `taskctl: warning:` line each, for stderr; "" when nothing."""

@@ -274,3 +274,28 @@ def test_mcp_verify_says_it_left_a_broken_manifest_alone(tmp_path):
     assert not err and task["outcome"] == "completed", text
     assert len(task["warnings"]) == 1 and "line 1, column 2" in task["warnings"][0]
     assert front_matter(root, "T1")["status"] == "completed"
+
+
+def test_mcp_verify_and_gate_say_the_key_is_not_trusted(tmp_path):
+    """An agent reads the tool's result, not the server's stderr: a verify that passed with a
+    key the tree does not trust (trust.yaml created by it, with no keys) says its records will
+    not count (until the key is trusted, as the note says), and `gate_check` before it says
+    no stored record counts; with the key trusted, neither result has `notes`."""
+    from tests.taskctl.core.verify.verify_support import make_tree, trust_test_key
+
+    make_tree(tmp_path, {"T1": {"items": [{"criterion": "ok", "run": "true"}]},
+                         "T2": {"items": [{"criterion": "ok", "run": "true"}]}}, trusted=False)
+    got = anyio.run(session, tmp_path, [("gate", "gate_check", {}),
+                                        ("verify", "verify", {"task_ids": ["T1"]})])
+    gate = json.loads(got["gate"][1])
+    assert gate["ok"] and gate["notes"][0].startswith("no .tasks/trust.yaml: no stored record")
+    rep = json.loads(got["verify"][1])
+    assert rep["ok"] and rep["tasks"][0]["outcome"] == "completed"
+    assert rep["notes"][0].startswith("created .tasks/trust.yaml (repo id ")
+    assert "is not trusted in .tasks/trust.yaml" in rep["notes"][1]
+    trust_test_key(tmp_path / ".tasks")
+    got = anyio.run(session, tmp_path, [("verify", "verify", {"task_ids": ["T2"]}),
+                                        ("gate", "gate_check", {})])
+    rep, gate = json.loads(got["verify"][1]), json.loads(got["gate"][1])
+    assert rep["ok"] and "notes" not in rep and "notes" not in gate
+    assert gate["ok"] and gate["completed"] == 2 and gate["failing"] == []  # T1's counts now

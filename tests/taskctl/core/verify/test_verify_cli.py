@@ -252,6 +252,29 @@ def test_keys_trusted_side_by_side_are_all_kept(tmp_path):
     assert {k.public_key for k in policy.keys.values()} == set(pubs)
 
 
+def test_json_answers_say_what_stderr_says_of_an_untrusted_key(tmp_path):
+    """A first verify in a tree without trust.yaml creates it with no keys: the run passes,
+    yet its records will not count. `--json` carries the notes stderr prints (an agent reads
+    stdout only); with the key trusted there are none, and no `notes` key."""
+    make_tree(tmp_path, {"T001": {"items": [{"criterion": "ok", "run": "true"}]},
+                         "T002": {"items": [{"criterion": "ok", "run": "true"}]}}, trusted=False)
+    gate = json.loads(taskctl(tmp_path, "gate", "--check", "--json", check=0).stdout)
+    assert gate["notes"] == ["no .tasks/trust.yaml: no stored record counts; only what this "
+                             "gate runs can prove a task"]
+    p = taskctl(tmp_path, "verify", "T001", "--json", check=0)
+    doc = json.loads(p.stdout)
+    assert doc["ok"] and doc["tasks"][0]["outcome"] == "completed"
+    created, untrusted = doc["notes"]
+    assert created.startswith("created .tasks/trust.yaml (repo id ")
+    assert "is not trusted in .tasks/trust.yaml" in untrusted and "keys trust" in untrusted
+    assert all(f"taskctl: {n}" in p.stderr for n in doc["notes"])
+    gate = json.loads(taskctl(tmp_path, "gate", "--check", "--json", check=1).stdout)
+    assert gate["tasks"][0]["outcome"] != "ok" and "notes" not in gate  # a policy, no key
+    taskctl(tmp_path, "keys", "trust", "--name", "me", check=0)
+    doc = json.loads(taskctl(tmp_path, "verify", "T002", "--json", check=0).stdout)
+    assert doc["ok"] and "notes" not in doc
+
+
 def test_locks_and_run_logs_are_never_committed(tmp_path):
     """A repository with no ignore rules of its own: `git status` after a verify lists the
     evidence and events (to commit), never `.locks/` or `logs/` (this machine's)."""
