@@ -8,8 +8,6 @@ compares the typer commands' parameters with it. Import-light on purpose: no typ
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 TYPE_CHECKING = False  # typing costs ~3 ms of a ~40 ms warm read: annotations only
 if TYPE_CHECKING:
     from typing import Any
@@ -17,15 +15,24 @@ if TYPE_CHECKING:
 WEIGHTS = ("auto", "hours", "tokens", "count")  # == core.plan.estimates.WEIGHT_CHOICES (tested)
 
 
-class Opt(namedtuple("Opt", "names dest default help kind", defaults=(str,))):
-    """One option. A plain namedtuple: immutable, and cheaper to define than a frozen dataclass
-    or a typing.NamedTuple on every fast path (cli/quick.py imports this first).
+class Opt:
+    """One option. A plain class with slots: cheaper to define than a namedtuple (whose
+    `collections` import a warm read would otherwise be the only one to pay), a frozen
+    dataclass or a typing.NamedTuple on every fast path (cli/quick.py imports this first).
 
     names: long name last ("--limit" is the canonical spelling of -n); dest: the parameter
     name in the command function and key in the opts dict; kind: bool for a flag, int/str
     for an option that takes one value."""
 
-    __slots__ = ()
+    __slots__ = ("names", "dest", "default", "help", "kind")
+
+    def __init__(self, names: tuple[str, ...], dest: str, default: Any, help: str,  # noqa: A002
+                 kind: type = str):
+        self.names, self.dest, self.default, self.help, self.kind = (names, dest, default, help,
+                                                                     kind)
+
+    def __repr__(self) -> str:
+        return f"Opt({self.names!r}, {self.dest!r}, {self.default!r})"
 
     @property
     def flag(self) -> bool:

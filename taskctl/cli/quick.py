@@ -29,12 +29,11 @@ def answer(argv: list[str]) -> bool:
     command, opts, tasks_dir = parsed
     if os.environ.get("TASKCTL_FORMAT") or os.environ.get("TASKCTL_TAG"):
         return False  # a forced dialect or tag: the full CLI keys the cache with it
-    from taskctl.core.load.discovery import discover
-    from taskctl.errors import TaskctlError
+    from taskctl.core.load.discovery import find
 
-    try:
-        root = discover(tasks_dir)
-    except TaskctlError:
+    try:  # a string: a replayed answer needs no pathlib (nor taskctl.errors)
+        root = find(tasks_dir)
+    except Exception:  # noqa: BLE001 - no store, an unsafe link: the full CLI reports it
         return False
     from taskctl.cli.replay import Entry
     from taskctl.core.files import treewalk
@@ -68,10 +67,13 @@ def _draw(entry, root, command: str, opts: dict, resident=None) -> bool:
     """The answer (cached, else computed — by the store's resident process when one runs —
     and stored) drawn with rich, and the drawing kept for `replay` when it does not depend
     on the clock."""
+    from pathlib import Path
+
     from taskctl.cli.options import PLANNING
     from taskctl.cli.process import fewer_collections
 
     fewer_collections()
+    root = Path(root)  # what the loader and the answers take
     from taskctl.cli import answers
 
     if command not in PLANNING:  # status, list, show, validate: cli/answers.py

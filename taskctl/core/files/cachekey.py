@@ -17,8 +17,6 @@ tag, and BLAKE2b ~15 ms, with no copy of the payload. Same tags as
 from __future__ import annotations
 
 import os
-from functools import cache
-from pathlib import Path
 
 TAG_BYTES = 32
 
@@ -50,29 +48,47 @@ def _equal(a: bytes, b: bytes) -> bool:
     return _compare_digest(a, b)
 
 
-def _key_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "taskctl" / "cache-key"
+def _key_path() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "taskctl", "cache-key")
 
 
-@cache
+def _read(path: str) -> bytes | None:
+    with open(path, "rb") as f:  # noqa: PTH123 - no pathlib on a warm read
+        data = f.read(33)
+    return data if len(data) == 32 else None
+
+
+_key: list = []  # memo (no functools: a warm read imports nothing it does not use)
+
+
 def key() -> bytes | None:
-    """The key, created on first use; None when it can be neither read nor created."""
+    """The key, created on first use; None when it can be neither read nor created. Read
+    once a process (`forget` reads it again)."""
+    if not _key:
+        _key.append(_load())
+    return _key[0]
+
+
+def forget() -> None:
+    """Read the key again on next use (a test that changes `XDG_CACHE_HOME`)."""
+    _key.clear()
+
+
+def _load() -> bytes | None:
     path = _key_path()
     try:
-        data = path.read_bytes()
-        return data if len(data) == 32 else None
+        return _read(path)
     except FileNotFoundError:
         pass
     except OSError:
         return None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:  # another taskctl created it first
         try:
-            data = path.read_bytes()
-            return data if len(data) == 32 else None
+            return _read(path)
         except OSError:
             return None
     except OSError:

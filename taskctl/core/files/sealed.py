@@ -7,10 +7,13 @@ the tree, in a folder git ignores. Import-light: a warm read only unseals."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from taskctl.core.files import cachekey
 from taskctl.core.files.regular import read_bytes
+
+TYPE_CHECKING = False  # pathlib for annotations only: a warm read imports none
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CACHE_DIR = ".cache"
 

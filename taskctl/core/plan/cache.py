@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import marshal
 import os
-from pathlib import Path
 
 from taskctl import __version__
 from taskctl.core.files import codestamp, treewalk
@@ -34,6 +33,7 @@ from taskctl.core.files.sealed import CACHE_DIR
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git"})  # no bearing on a plan
@@ -249,14 +249,10 @@ def digest(root: Path, head: str) -> str:
 
 def slot_name(root: Path, command: str, params: dict[str, Any]) -> str:
     """The file name, in `.cache/`, of the answer to `command` with `params`."""
-    return _slot(root, command, params).name
-
-
-def _slot(root: Path, command: str, params: dict[str, Any]) -> Path:
     import json
 
     ph = sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    return Path(root) / CACHE_DIR / f"{command}-{ph}.answer"
+    return f"{command}-{ph}.answer"
 
 
 def _head(k: str) -> bytes:
@@ -271,7 +267,7 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str | None, A
     if not enabled():
         return None, None
     k = key(root, command, params)
-    name = _slot(root, command, params).name
+    name = slot_name(root, command, params)
     blob = get_sealed(root, name)
     if blob is None:
         return k, None
@@ -295,11 +291,12 @@ def put(root: Path, command: str, params: dict[str, Any], k: str | None, payload
     import json
 
     text = json.dumps({"key": k, "payload": payload}, separators=(",", ":"))
-    slot = _slot(root, command, params)
-    put_sealed(root, slot.name, text.encode("utf-8"))
+    name = slot_name(root, command, params)
+    put_sealed(root, name, text.encode("utf-8"))
     from taskctl.core.files import sealed
 
-    sealed.drop_legacy(slot.with_suffix(".json"))  # earlier versions' unsealed answer
+    # earlier versions' unsealed answer
+    sealed.drop_legacy(os.path.join(root, CACHE_DIR, name.removesuffix(".answer") + ".json"))
 
 
 def own_json(blob: bytes) -> Any:

@@ -182,7 +182,7 @@ def test_forged_or_foreign_entries_are_ignored(quiet, taskctl, capsys, monkeypat
 
     terminal(NO_COLOR="1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
-    cachekey.key.cache_clear()
+    cachekey.forget()
     try:
         fast(quiet, ["next"], capsys)
         [entry] = (quiet / ".cache").glob("out-next-*")
@@ -191,12 +191,12 @@ def test_forged_or_foreign_entries_are_ignored(quiet, taskctl, capsys, monkeypat
         entry.write_bytes(cachekey.seal(forged))  # well-formed, under the wrong key
     finally:
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "me"))
-        cachekey.key.cache_clear()
+        cachekey.forget()
     out, _ = fast(quiet, ["next"], capsys)
     assert "T666" not in out and "T033" in out
     entry.write_bytes(entry.read_bytes()[:-3] + b"zzz")  # corrupted under my own key
     assert fast(quiet, ["next"], capsys)[0] == out
-    cachekey.key.cache_clear()
+    cachekey.forget()
 
 
 def test_env_lists_what_rich_reads():

@@ -90,6 +90,25 @@ def test_missing_tasks_dir_exits_2_with_hint(taskctl, tmp_path, monkeypatch):
     assert r.code == 2 and r.json()["error"].startswith("tasks directory not found")
 
 
+@pytest.mark.parametrize("command", ["next", "validate"])
+def test_a_removed_working_directory_exits_2_with_hint(command, tmp_path, monkeypatch):
+    """A shell whose folder was deleted under it: the usual error (exit 2, a hint), not a
+    traceback nor an internal error (the fast entry and the full CLI alike)."""
+    import shlex
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("TASKCTL_DIR", raising=False)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    run = shlex.join([sys.executable, "-m", "taskctl", command])
+    p = subprocess.run(["bash", "-c", f"cd {shlex.quote(str(gone))} && rmdir -- \"$PWD\" && "
+                        f"exec {run}"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("taskctl: error: the working directory no longer exists")
+    assert "hint:" in p.stderr and "Traceback" not in p.stderr
+
+
 def test_unknown_option_is_a_usage_error(taskctl, copy_example):
     r = taskctl(["validate", "--no-such-flag", "--tasks-dir", copy_example("agent-mvp")])
     assert r.code == 2

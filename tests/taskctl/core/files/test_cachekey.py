@@ -16,7 +16,7 @@ def test_tag_is_keyed_blake2b():
 
 def test_seal_round_trip_and_any_changed_byte_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    cachekey.key.cache_clear()
+    cachekey.forget()
     try:
         payload = os.urandom(1000)
         blob = cachekey.seal(payload)
@@ -29,4 +29,4 @@ def test_seal_round_trip_and_any_changed_byte_is_refused(tmp_path, monkeypatch):
         other = cachekey.mac(os.urandom(32), payload) + payload  # another user's key
         assert cachekey.unseal(other) is None
     finally:
-        cachekey.key.cache_clear()
+        cachekey.forget()

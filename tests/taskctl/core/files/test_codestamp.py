@@ -10,11 +10,11 @@ from taskctl.core.files import codestamp
 def _stamp(monkeypatch, core, schemas):
     monkeypatch.setattr(codestamp, "CORE", str(core))
     monkeypatch.setattr(codestamp, "SCHEMAS", str(schemas))
-    codestamp.stamp.cache_clear()
+    codestamp.forget()
     try:
         return codestamp.stamp()
     finally:
-        codestamp.stamp.cache_clear()
+        codestamp.forget()
 
 
 def test_stamp_changes_with_a_module_or_a_schema(tmp_path, monkeypatch):

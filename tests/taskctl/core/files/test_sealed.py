@@ -12,9 +12,9 @@ from taskctl.core.files import cachekey, sealed
 @pytest.fixture(autouse=True)
 def own_key(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
-    cachekey.key.cache_clear()
+    cachekey.forget()
     yield
-    cachekey.key.cache_clear()
+    cachekey.forget()
 
 
 def test_round_trip_in_an_ignored_folder(tmp_path):
