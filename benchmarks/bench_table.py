@@ -6,12 +6,16 @@
 
 Each line: median wall time, median CPU time of the process (and its children), max peak RSS,
 and the ratio of the median wall time to the `python -c pass` median measured in the same run
-(so a busy machine moves both). "cold" = TASKCTL_NO_CACHE=1 (nothing cached: every file
+(so a busy machine moves both) in a venv with nothing installed (`bare.py`: the dev venv's
+editable install imports `pathlib`, `re`, ... in its own `python -c pass`, ≈ 20 ms that a
+regular install does not have). "cold" = TASKCTL_NO_CACHE=1 (nothing cached: every file
 parsed, the plan computed); "warm" = a second run with nothing changed.
 
 Figures:
-- read commands on the bundled backlog (`.tasks/` of this checkout, copied to a tmp dir);
-  with `--reference DIR`, their cold runs beside that version's, alternated;
+- read commands on the bundled backlog (`.tasks/` of this checkout, copied to a tmp dir),
+  started from that bare venv by pip's console script and by uv's (`bare.py`); with
+  `--reference DIR`, cold and warm runs through pip's script beside that version's,
+  alternated (each version on its own copy);
 - `next`, `list --json`, `list` (the table), `validate` on a generated 10,000-task tree, cold,
   with peak memory;
   then one task file edited, then the manifest rewritten with one entry changed;
@@ -35,6 +39,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bare import SCRIPTS, Bare  # noqa: E402
 from gen_tree import generate  # noqa: E402
 from proctree import measure as tree_measure  # noqa: E402
 
@@ -104,9 +109,11 @@ def tree(path: Path, count: int, written: bool = False) -> Path:
 
 
 def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
-    """Each read command cold and warm; with `reference`, cold runs only, that version and
-    this checkout alternated run by run (both started by `LAUNCH`, without the editable
-    install's finder, so they start alike)."""
+    """Each read command cold and warm, started by pip's and by uv's console script from a
+    bare venv (`bare.py`: no editable install's finder in the start-up; the floor is that
+    venv's `python -c pass`); with `reference`, cold runs only through pip's script, that
+    version and this checkout alternated run by run."""
+    bare = Bare(tmp)
     copy = tmp / "bundled"
     shutil.copytree(REPO / ".tasks", copy / ".tasks", ignore=shutil.ignore_patterns(".cache"))
     root = str(copy / ".tasks")
@@ -116,32 +123,47 @@ def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
     commands = [["next"], ["next", "--json"], ["ready"], ["list"], ["list", "--json"],
                 ["show", first], ["status"], ["critical-path"], ["validate"]]
     if reference is not None:
-        versions = {"reference": [sys.executable, "-c", LAUNCH, reference],
-                    "this checkout": [sys.executable, "-c", LAUNCH, str(REPO)]}
+        versions = {"reference": reference, "this checkout": str(REPO)}
+        roots = {name: str(_copy(copy, name)) for name in versions}  # a cache each
         floor, lines = [], []  # `python -c pass` in every round too: a busy spell moves all
+        script = bare.script("pip script")
         for c in commands:
-            got: dict[str, list] = {name: [] for name in versions}
+            for name in versions:  # each version's drawing stored, the racy window waited out
+                measure([*script, *c, "--tasks-dir", roots[name]], bare.env(versions[name]))
+            time.sleep(2.1)
+            got: dict[tuple[str, str], list] = {}
             for i in range(n):
-                floor.append(measure([sys.executable, "-c", "pass"]))
+                floor.append(measure(bare.floor(), bare.env(REPO)))
                 for name in (list(versions) if i % 2 else list(versions)[::-1]):
-                    got[name].append(measure([*versions[name], *c, "--tasks-dir", root],
-                                             NO_CACHE))
-            lines += [(f"{' '.join(c)} cold, {name}",
+                    for kind, base in (("cold", NO_CACHE), ("warm", None)):
+                        got.setdefault((kind, name), []).append(measure(
+                            [*script, *c, "--tasks-dir", roots[name]],
+                            bare.env(versions[name], base)))
+            lines += [(f"{' '.join(c)} {kind}, {name}",
                        (statistics.median(o[0] for o in out),
                         statistics.median(o[1] for o in out), max(o[2] for o in out)))
-                      for name, out in got.items()]
+                      for (kind, name), out in sorted(got.items())]
         t.floor = statistics.median(f[0] for f in floor)
-        print(f"  (floor measured between the runs: {t.floor * 1000:.0f} ms)")
+        print(f"  (pip script; floor measured between the runs: {t.floor * 1000:.0f} ms)")
         for label, res in lines:
             t.line(label, res)
         return
+    env, cold_env = bare.env(REPO), bare.env(REPO, NO_CACHE)
     for c in commands:
-        cmd = [EXE, *c, "--tasks-dir", root]
-        cold = runs(cmd, n, NO_CACHE)
-        measure(cmd)
-        warm = runs(cmd, n)
-        t.line(f"{' '.join(c)} cold", cold)
-        t.line(f"{' '.join(c)} warm", warm)
+        for kind in SCRIPTS:
+            cmd = [*bare.script(kind), *c, "--tasks-dir", root]
+            cold = runs(cmd, n, cold_env)
+            measure(cmd, env)
+            warm = runs(cmd, n, env)
+            t.line(f"{' '.join(c)} cold, {kind}", cold)
+            t.line(f"{' '.join(c)} warm, {kind}", warm)
+
+
+def _copy(tree_dir: Path, name: str) -> Path:
+    """A copy of the `.tasks` in `tree_dir` for one version (its caches its own)."""
+    dest = tree_dir.parent / f"{tree_dir.name}-{name.replace(' ', '-')}" / ".tasks"
+    shutil.copytree(tree_dir / ".tasks", dest, ignore=shutil.ignore_patterns(".cache"))
+    return dest
 
 
 def large(t: Table, n: int, count: int) -> None:
@@ -287,13 +309,17 @@ def main() -> None:
     ap.add_argument("--clone", type=Path, help="a checkout with fresh evidence (for stale)")
     ap.add_argument("--before-rev", default="c61fdc2", help="the backlog before issue 15")
     a = ap.parse_args()
-    floor = runs([sys.executable, "-c", "pass"], a.runs)
-    print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   python: "
-          f"{sys.version.split()[0]}")
-    print(f"floor: python -c pass                             {floor[0] * 1000:8.0f} ms  "
-          f"cpu {floor[1] * 1000:7.0f} ms  peak {floor[2]:6.1f} MiB")
-    t = Table(floor[0])
     with tempfile.TemporaryDirectory() as tmp:
+        bare = Bare(Path(tmp))
+        floor = runs(bare.floor(), a.runs, bare.env(REPO))
+        dev = runs([sys.executable, "-c", "pass"], a.runs)
+        print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   python: "
+              f"{sys.version.split()[0]}")
+        print(f"floor: python -c pass, bare venv                  {floor[0] * 1000:8.0f} ms  "
+              f"cpu {floor[1] * 1000:7.0f} ms  peak {floor[2]:6.1f} MiB")
+        print(f"(the dev venv's python -c pass, its editable finder: {dev[0] * 1000:.0f} ms; "
+              "ratios are to the bare floor)")
+        t = Table(floor[0])
         if a.only in (None, "bundled"):
             bundled(t, a.runs, Path(tmp), a.reference)
         if a.only in (None, "large"):
