@@ -48,9 +48,14 @@ def _equal(a: bytes, b: bytes) -> bool:
     return _compare_digest(a, b)
 
 
-def _key_path() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "taskctl", "cache-key")
+def _key_path() -> str | None:
+    """Where the key lives; None without an absolute place for it (a relative
+    `XDG_CACHE_HOME` is ignored, as the XDG spec says; no home: `~` stays unexpanded, and a
+    key must never land in a folder named `~` under the working directory)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "taskctl", "cache-key") if os.path.isabs(base) else None
 
 
 def _read(path: str) -> bytes | None:
@@ -77,6 +82,8 @@ def forget() -> None:
 
 def _load() -> bytes | None:
     path = _key_path()
+    if path is None:
+        return None
     try:
         return _read(path)
     except FileNotFoundError:

@@ -14,7 +14,9 @@ answer replayed) imports neither `pathlib` (with `re`, `fnmatch`, `urllib.parse`
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 TYPE_CHECKING = False  # pathlib only for annotations and where a Path is returned
 if TYPE_CHECKING:
@@ -36,6 +38,31 @@ def _within(path: str, base: str) -> bool:
     return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
 
 
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what pathlib reads as False
+
+
+def _mode(p: str) -> int | None:
+    """`p`'s st_mode (links followed); None where `Path.is_dir`/`Path.exists` say False. Any
+    other error (a folder that cannot be searched, a name too long) stops the search with a
+    clear error: going on upward would find another project's store."""
+    try:
+        return os.stat(p).st_mode
+    except ValueError:  # a NUL in the name
+        return None
+    except OSError as e:
+        if e.errno in _ABSENT:
+            return None
+        from taskctl.errors import TasksDirNotFound
+
+        raise TasksDirNotFound(f"cannot look for a task store in {p}: {e.strerror}",
+                               "check its permissions, or pass --tasks-dir PATH") from None
+
+
+def _is_dir(p: str) -> bool:
+    m = _mode(p)
+    return m is not None and stat.S_ISDIR(m)
+
+
 def _refuse_escaping_link(tasks: str, repo: str) -> None:
     """A committed `.tasks` symlink pointing out of its repository would make every write
     land there: refuse it (an explicit --tasks-dir is the user's own choice)."""
@@ -52,7 +79,7 @@ def _store_in(d: str) -> str | None:
     for name in STORES:
         p = os.path.join(d, name)
         marker = _MARKERS.get(name)
-        if os.path.isdir(p) and (not marker or os.path.exists(os.path.join(p, marker))):
+        if _is_dir(p) and (not marker or _mode(os.path.join(p, marker)) is not None):
             return p
     return None
 
@@ -64,9 +91,14 @@ def _given(explicit: str | os.PathLike | None, stores: bool = True) -> str | Non
     if not given:
         return None
     p = os.path.expanduser(os.fspath(given))
-    if os.path.isdir(p) and _name(p) not in STORES:
+    if p.startswith("~"):  # no such user, or no home
+        from taskctl.errors import TasksDirNotFound
+
+        raise TasksDirNotFound(f"cannot expand {p.split(os.sep)[0]} in {given}",
+                               "give the path in full")
+    if _is_dir(p) and _name(p) not in STORES:
         dot = os.path.join(p, ".tasks")
-        inner = _store_in(p) if stores else (dot if os.path.isdir(dot) else None)
+        inner = _store_in(p) if stores else (dot if _is_dir(dot) else None)
         p = inner or p
     return p
 
@@ -83,8 +115,12 @@ def discover_or_new(explicit: str | os.PathLike | None = None) -> Path:
         return Path(os.path.realpath(p))
     try:
         return discover()
-    except TasksDirNotFound:
-        return Path(os.path.realpath(os.path.join(os.getcwd(), ".tasks")))
+    except TasksDirNotFound as e:
+        try:
+            cwd = os.getcwd()
+        except FileNotFoundError:  # removed under the shell: `find` said so
+            raise e from None
+        return Path(os.path.realpath(os.path.join(cwd, ".tasks")))
 
 
 def find(explicit: str | os.PathLike | None = None, cwd: str | None = None) -> str:
@@ -92,7 +128,7 @@ def find(explicit: str | os.PathLike | None = None, cwd: str | None = None) -> s
     `TasksDirNotFound` (or `UnsafePath` for a `.tasks` link out of its repository)."""
     p = _given(explicit)
     if p is not None:
-        if not os.path.isdir(p):
+        if not _is_dir(p):
             from taskctl.errors import TasksDirNotFound
 
             given = explicit or os.environ.get("TASKCTL_DIR")

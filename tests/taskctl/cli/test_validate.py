@@ -109,6 +109,17 @@ def test_a_removed_working_directory_exits_2_with_hint(command, tmp_path, monkey
     assert "hint:" in p.stderr and "Traceback" not in p.stderr
 
 
+def test_a_folder_that_cannot_be_looked_in_is_exit_2_not_a_traceback(taskctl, tmp_path):
+    """What the OS refuses (a name too long; an unreadable folder the same way) stops the
+    search with a located error, as `~` with no such user does: never a traceback, and never
+    a walk on upward to another project's store."""
+    r = taskctl(["validate", "--tasks-dir", str(tmp_path / ("x" * 300))])
+    assert r.code == 2 and "cannot look for a task store in" in r.err
+    assert "File name too long" in r.err and "hint:" in r.err
+    r = taskctl(["validate", "--tasks-dir", "~no-such-user-here/proj"])
+    assert r.code == 2 and "cannot expand ~no-such-user-here in" in r.err
+
+
 def test_unknown_option_is_a_usage_error(taskctl, copy_example):
     r = taskctl(["validate", "--no-such-flag", "--tasks-dir", copy_example("agent-mvp")])
     assert r.code == 2

@@ -30,3 +30,31 @@ def test_seal_round_trip_and_any_changed_byte_is_refused(tmp_path, monkeypatch):
         assert cachekey.unseal(other) is None
     finally:
         cachekey.forget()
+
+
+def test_no_absolute_home_means_no_key_and_nothing_written(tmp_path, monkeypatch):
+    """No home to expand `~` to (HOME unset and no passwd entry, or HOME relative) and no
+    absolute XDG_CACHE_HOME (a relative one is ignored, as the XDG spec says): no key, so no
+    cache — never a key file under a folder named `~` in the working directory."""
+    monkeypatch.chdir(tmp_path)
+    for home, xdg in (("relative-home", None), ("relative-home", "relative-cache"),
+                      ("~", None)):
+        monkeypatch.setenv("HOME", home)
+        if xdg is None:
+            monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+        cachekey.forget()
+        try:
+            assert cachekey.key() is None and cachekey.seal(b"x") is None
+        finally:
+            cachekey.forget()
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("HOME", "relative-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # absolute: used
+    cachekey.forget()
+    try:
+        assert len(cachekey.key()) == 32
+        assert (tmp_path / "cache" / "taskctl" / "cache-key").stat().st_mode & 0o777 == 0o600
+    finally:
+        cachekey.forget()
