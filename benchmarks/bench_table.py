@@ -153,7 +153,7 @@ def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
     for c in commands:
         for kind in SCRIPTS:
             cmd = [*bare.script(kind), *c, "--tasks-dir", root]
-            floor += [measure(bare.floor(), env) for _ in range(n // 2)]
+            floor += [measure(bare.floor(), env) for _ in range(max(1, n // 2))]
             cold = runs(cmd, n, cold_env)
             measure(cmd, env)
             warm = runs(cmd, n, env)
@@ -327,6 +327,10 @@ def main() -> None:
         t = Table(floor[0])
         if a.only in (None, "bundled"):
             bundled(t, a.runs, Path(tmp), a.reference)
+        if a.only in (None, "large", "sync"):  # run from the dev venv: ratios to its floor
+            t.floor = dev[0]
+            print(f"(from here on, ratios to the dev venv's python -c pass: {dev[0] * 1000:.0f} "
+                  "ms)")
         if a.only in (None, "large"):
             large(t, max(1, a.runs // 3), a.count)
         if a.only in (None, "sync"):
