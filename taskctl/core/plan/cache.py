@@ -247,7 +247,7 @@ def digest(root: Path, head: str) -> str:
     return h.hexdigest()
 
 
-def slot_name(root: Path, command: str, params: dict[str, Any]) -> str:
+def slot_name(command: str, params: dict[str, Any]) -> str:
     """The file name, in `.cache/`, of the answer to `command` with `params`."""
     import json
 
@@ -267,7 +267,7 @@ def get(root: Path, command: str, params: dict[str, Any]) -> tuple[str | None, A
     if not enabled():
         return None, None
     k = key(root, command, params)
-    name = slot_name(root, command, params)
+    name = slot_name(command, params)
     blob = get_sealed(root, name)
     if blob is None:
         return k, None
@@ -291,7 +291,7 @@ def put(root: Path, command: str, params: dict[str, Any], k: str | None, payload
     import json
 
     text = json.dumps({"key": k, "payload": payload}, separators=(",", ":"))
-    name = slot_name(root, command, params)
+    name = slot_name(command, params)
     put_sealed(root, name, text.encode("utf-8"))
     from taskctl.core.files import sealed
 

@@ -102,7 +102,7 @@ def patched(root: Path, command: str, params: dict[str, Any],
     if lt is None or lt.manifest_key is None or mkey is None or mkey[:2] != lt.manifest_key[:2]:
         return None  # the manifest rewritten (a claim, a set): plan again, without more reads
     rows = cache.rows(root)
-    slot = cache.slot_name(root, command, params)
+    slot = cache.slot_name(command, params)
     got = _stored(root, slot) if rows is not None else None
     if got is None:
         return None
@@ -204,7 +204,7 @@ def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple]
 def store(root: Path, command: str, params: dict[str, Any], key: str, text: bytes,
           files: dict) -> None:
     """The answer's text (under its new key, `patched`) and its companion."""
-    slot = cache.slot_name(root, command, params)
+    slot = cache.slot_name(command, params)
     cache.put_sealed(root, slot, text)
     cache.put_sealed(root, _over_name(slot), marshal.dumps((key, files)))
 

@@ -159,13 +159,13 @@ def test_a_missed_answer_is_handed_to_the_cutoff_once_and_only_for_its_slot(tmp_
 
     root = make_tree(tmp_path)
     cache.put(root, "next", {"weight": "auto"}, "an-earlier-key", {"x": 1})
-    name = cache.slot_name(root, "next", {"weight": "auto"})
+    name = cache.slot_name("next", {"weight": "auto"})
     blob = cache.get_sealed(root, name)
     assert blob.startswith(b'{"key":"an-earlier-key"')
     for inside in (False, True):
         with treewalk.held() if inside else open(os.devnull):
             assert cache.get(root, "next", {"weight": "auto"})[1] is None
-            assert cache.missed(root, cache.slot_name(root, "next", {"weight": "hours"})) is None
+            assert cache.missed(root, cache.slot_name("next", {"weight": "hours"})) is None
             assert cache.get(root, "next", {"weight": "auto"})[1] is None
             assert cache.missed(root, name) == blob
             assert cache.missed(root, name) is None  # taken once
@@ -182,7 +182,7 @@ def test_a_sealed_answer_that_is_no_json_or_too_deep_is_a_miss(tmp_path):
     user's taskctl wrote them); what still cannot be parsed is a miss, never an error."""
     root = make_tree(tmp_path)
     k = cache.key(root, "next", {})
-    name = cache.slot_name(root, "next", {})
+    name = cache.slot_name("next", {})
     for payload in (b'{"key":"' + k.encode() + b'",' + b"[" * 100_000,
                     b'{"key":"' + k.encode() + b'","payload":' + b"[" * 100_000 + b"]" * 100_000
                     + b"}", b'{"key":"' + k.encode() + b'","payload":\xff}'):

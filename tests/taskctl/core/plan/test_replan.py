@@ -195,7 +195,7 @@ def test_anything_but_task_files_changing_is_planned_again(tree, clock, change, 
         (tree / "tasks" / "T999-extra.md").write_text(text_of(path, tree).replace(
             path.name.split("-")[0], "T999"))
     else:  # a companion sealed by this user but not of this answer: not trusted
-        slot = cachemod.slot_name(tree, "next", {"weight": "auto"})
+        slot = cachemod.slot_name("next", {"weight": "auto"})
         key = filecache.file_key(str(path))
         poison = (key, (("x",), "poisoned", 0, 0))  # "unchanged", with another view
         cachemod.put_sealed(tree, slot + ".over", marshal.dumps(("another key",
