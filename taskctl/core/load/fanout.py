@@ -23,9 +23,7 @@ can leave the child holding a lock no one releases), and `TASKCTL_LOAD_JOBS` not
 from __future__ import annotations
 
 import marshal
-import mmap
 import os
-import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,9 +83,11 @@ class Split:
     make both parse one chunk (the loader keeps its own result), never leave one unparsed —
     a side stops only at a chunk the other has already written as taken."""
 
-    _COUNT = struct.Struct("q")
-
     def __init__(self, n: int):
+        import mmap  # here: a small tree's load makes no Split (≈ 0.6 ms with struct)
+        import struct
+
+        self._count = struct.Struct("q")
         self.n = n
         self.size = max(1, min(CHUNK, n // 64))  # ~64 chunks or more: the last one is short
         self.chunks = -(-n // self.size)
@@ -96,17 +96,17 @@ class Split:
         self.mem = mmap.mmap(-1, 24)
 
     def _taken(self, side: int) -> int:
-        return self._COUNT.unpack_from(self.mem, 8 * side)[0]
+        return self._count.unpack_from(self.mem, 8 * side)[0]
 
     def _chunk(self, side: int, taken: int, c: int) -> range:
-        self._COUNT.pack_into(self.mem, 8 * side, taken)  # written before it is parsed
+        self._count.pack_into(self.mem, 8 * side, taken)  # written before it is parsed
         return range(c * self.size, min(self.n, (c + 1) * self.size))
 
     def written(self) -> int:
-        return self._COUNT.unpack_from(self.mem, 16)[0]
+        return self._count.unpack_from(self.mem, 16)[0]
 
     def wrote(self, end: int) -> None:
-        self._COUNT.pack_into(self.mem, 16, end)
+        self._count.pack_into(self.mem, 16, end)
 
     def front(self) -> Iterator[range]:
         """The loader's chunks (positions in the file list), first to last, until it meets
@@ -133,8 +133,6 @@ class Helper:
     while the helper still parses, not after — and `finish` waits only for the chunk the
     helper was at. `cancel()` stops it. `start` gives None when no process could be started
     (no file descriptors, a process limit): the loader then parses everything itself."""
-
-    _LEN = struct.Struct("<q")
 
     def __init__(self, pid: int, fd: int, split: Split):
         self.pid: int | None = pid  # None once reaped
@@ -189,7 +187,7 @@ class Helper:
         out: dict[int, tuple] = {}
         at, size = 0, len(blob)
         while at + 8 <= size:
-            (n,) = self._LEN.unpack_from(blob, at)
+            n = int.from_bytes(blob[at:at + 8], "little", signed=True)
             if n < 0 or at + 8 + n > size:
                 break
             try:
@@ -316,7 +314,7 @@ def send(out: dict[int, tuple], fd: int, split: Split) -> None:
         blob = marshal.dumps(out)
     except ValueError:  # a value marshal cannot carry: those files are parsed by the loader
         blob = marshal.dumps({k: v for k, v in out.items() if marshallable(v)})
-    data = memoryview(Helper._LEN.pack(len(blob)) + blob)
+    data = memoryview(len(blob).to_bytes(8, "little", signed=True) + blob)
     end = split.written()
     while data:
         n = os.pwrite(fd, data, end)

@@ -236,13 +236,14 @@ def at_exit() -> None:
     else in line. The process does not wait for it: the child, orphaned, is reaped by init.
     It holds no descriptor of the command (its output pipe, its locks), writes atomically
     and ends without running anything of the command's."""
-    import threading
-
     if not _pending:
         return
     job = _pending.pop()
+    # not imported: no thread was started with it (≈ 1 ms a small tree's read does not pay)
+    threading = sys.modules.get("threading")
     reaper = sys.modules.get("taskctl.core.files.procctl")
-    if threading.active_count() > 1 or (reaper is not None and reaper.is_subreaper()):
+    if (threading is not None and threading.active_count() > 1) or (
+            reaper is not None and reaper.is_subreaper()):
         job()
         return
     try:
