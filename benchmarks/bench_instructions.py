@@ -7,9 +7,11 @@
 Wall clock on a shared two-core VM swings by ~1.8x within minutes (the same command's CPU
 550-980 ms between consecutive runs), so small changes drown in it. `valgrind --tool=callgrind`
 counts the instructions a process executes; for the same work the count repeats to ~0.2 %.
-Each run is one whole process, as the console script starts it (`bench_table.LAUNCH`), this
-checkout and the reference (`git archive <rev> taskctl | tar -x -C DIR`) alternated, each on
-its own copy of a generated tree (`gen_tree.py`), beside `python -c pass` counted the same way:
+Each run is one whole process started by taskctl's installed script (`bin/taskctl`) from a
+venv with nothing installed (`bare.py`: no editable install's finder in the start-up), the
+package imported from this checkout or from the reference (`git archive <rev> taskctl | tar -x
+-C DIR`) through `PYTHONPATH`, the two alternated, each on its own copy of a generated tree
+(`gen_tree.py`), beside that venv's `python -c pass` counted the same way:
 
 - "edit": one task file's title edited, the racy window (2 s) waited out, the command run
   (the stored backlog patched for one file: what an agent pays after its edit);
@@ -39,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_table import LAUNCH  # noqa: E402
+from bare import Bare  # noqa: E402
 from gen_tree import generate  # noqa: E402
 
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
@@ -91,11 +93,12 @@ def main() -> None:
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind not found (apt-get install valgrind)")
-    py = sys.executable
     versions = {"reference": str(args.reference), "this checkout": str(HERE)}
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-instr-"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     try:
+        bare = Bare(tmp)
+        # the same launcher for both: the versions differ in the package alone
+        taskctl = [bare.python, *bare.script("taskctl script", HERE), *args.command.split()]
         if args.bundled:
             shutil.copytree(HERE / ".tasks", tmp / "base" / ".tasks",
                             ignore=shutil.ignore_patterns(".cache"))
@@ -107,18 +110,17 @@ def main() -> None:
             shutil.copytree(tmp / "base", trees[name])
             for _ in range(2):  # the caches built and stored (bytecode compiled too)
                 time.sleep(2.3)
-                subprocess.run([py, "-c", LAUNCH, pkg, *args.command.split()],
-                               cwd=trees[name], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                subprocess.run(taskctl, cwd=trees[name], env=bare.env(pkg),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         out = tmp / "cg.out"
         counts: dict[tuple[str, str], list[int]] = {}
-        floor = instructions([py, "-c", "pass"], tmp, env, out)
+        floor = instructions(bare.floor(), tmp, bare.env(HERE), out)
         for r in range(args.rounds):
             for scenario in args.scenarios.split(","):
                 order = list(versions.items())
                 for name, pkg in (order if r % 2 == 0 else order[::-1]):
                     root = trees[name]
-                    run_env = dict(env)
+                    run_env = bare.env(pkg)
                     if scenario in ("edit", "status"):
                         (edit_title if scenario == "edit" else edit_status)(root / ".tasks", r)
                         time.sleep(2.3)
@@ -126,8 +128,7 @@ def main() -> None:
                         run_env.update(TASKCTL_NO_CACHE="1", TASKCTL_LOAD_JOBS="1")
                     else:
                         raise SystemExit(f"unknown scenario {scenario!r} (edit, status, cold)")
-                    n = instructions([py, "-c", LAUNCH, pkg, *args.command.split()], root,
-                                     run_env, out)
+                    n = instructions(taskctl, root, run_env, out)
                     counts.setdefault((scenario, name), []).append(n)
                     time.sleep(2.5)  # the child that stores the backlog at exit is done
         size = "the bundled backlog" if args.bundled else f"{args.count:,} tasks"
