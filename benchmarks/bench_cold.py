@@ -10,7 +10,10 @@ with nothing cached (`TASKCTL_NO_CACHE=1`); then the first run of a tree with an
 peak memory of the whole process tree — its summed RSS, which counts the pages a forked helper
 or storing child shares with its parent once per process, and its summed PSS, which counts each
 page once (`proctree.measure_pss`) —, and the ratio to `python -c pass` measured in the same run.
-`--reference DIR` adds another version (with its helper), alternated with the others.
+Every process starts from a venv with nothing installed, through `bin/taskctl` (`bare.py`: the
+dev venv's editable install adds ≈ 20 ms of imports to each start-up, the floor's included).
+`--reference DIR` adds another version (with its helper), alternated with the others: the same
+script, that version's package first on `PYTHONPATH`.
 `--written`: the tree in the shapes people also write (`gen_tree.py --written`: a folded
 summary and a shell command quoting its argument in every task file).
 """
@@ -18,14 +21,17 @@ summary and a shell command quoting its argument in every task file).
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_table import EXE, LAUNCH, Table, measure, tree  # noqa: E402
+from bare import REPO, Bare  # noqa: E402
+from bench_table import Table, measure, tree  # noqa: E402
 from proctree import measure_pss  # noqa: E402
 
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
@@ -65,14 +71,17 @@ def main() -> None:
                     help="the read commands to time, comma-separated")
     args = ap.parse_args()
     become_subreaper()
-    ways = {w: ([EXE], env) for w, env in WAYS.items()
+    tmp = tempfile.mkdtemp(prefix="taskctl-bench-cold-")
+    atexit.register(shutil.rmtree, tmp, True)
+    bare = Bare(Path(tmp))
+    launch = bare.script("taskctl script")
+    ways = {w: (REPO, env) for w, env in WAYS.items()
             if not (args.no_serial and w == "one process")}
     if args.reference:
-        ways = {"reference": ([sys.executable, "-c", LAUNCH, args.reference],
-                              WAYS["with a helper"]), **ways}
+        ways = {"reference": (args.reference, WAYS["with a helper"]), **ways}
     print(f"cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.2f}   "
           f"python: {sys.version.split()[0]}")
-    floor = statistics.median(measure([sys.executable, "-c", "pass"])[0] for _ in range(9))
+    floor = statistics.median(measure(bare.floor(), bare.env(REPO))[0] for _ in range(9))
     t = Table(floor)
     print(f"floor: python -c pass {floor * 1000:.0f} ms")
     suffix = "-written" if args.written else ""
@@ -81,9 +90,9 @@ def main() -> None:
         for cache in ("none", "empty"):
             res: dict[str, list] = {w: [] for w in ways}
             for _ in range(args.runs):
-                for way, (launch, extra) in ways.items():
+                for way, (pkg, extra) in ways.items():
                     cmd = [*launch, *command, "--tasks-dir", str(root)]
-                    env = {**os.environ, **extra}
+                    env = bare.env(pkg, {**os.environ, **extra})
                     if cache == "none":
                         env["TASKCTL_NO_CACHE"] = "1"
                     shutil.rmtree(root / ".cache", ignore_errors=True)
