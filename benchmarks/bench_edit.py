@@ -20,8 +20,10 @@ checkout with the server left to start on its own (`TASKCTL_SERVE=auto`, `cli/au
 the first read of the large store starts it, while the caches are filled), as a person or an
 agent gets it; every other version runs with `TASKCTL_SERVE=0`.
 
+Every process starts from a venv with nothing installed, through `bin/taskctl` (`bare.py`: the
+dev venv's editable install adds ≈ 20 ms of imports to each start-up, the floor's included).
 `--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
--x -C DIR`); it runs as its console script would (`bench_table.LAUNCH`). Each version gets
+-x -C DIR`), run by the same script with that package first on `PYTHONPATH`. Each version gets
 its own copy of a generated tree (their caches differ). Figures: median wall and CPU of the
 process, `python -c pass` measured in the same run.
 """
@@ -38,17 +40,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_table import LAUNCH, measure, rewrite_one_entry  # noqa: E402
+from bare import REPO, Bare  # noqa: E402
+from bench_table import measure, rewrite_one_entry  # noqa: E402
 from gen_tree import generate  # noqa: E402
 
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
 
-EXE = str(Path(sys.executable).with_name("taskctl"))
 
-
-def run(argv: list[str], env: dict | None = None) -> tuple[float, float]:
+def run(argv: list[str], env: dict) -> tuple[float, float]:
     """(wall s, CPU s) of one process."""
-    wall, cpu, _peak = measure(argv, {**os.environ, **(env or {})})
+    wall, cpu, _peak = measure(argv, env)
     return wall, cpu
 
 
@@ -84,16 +85,19 @@ def main() -> None:
     roots: dict[str, Path] = {}
     try:
         generate(tmp / "base", args.count)
-        # how each version is started: the console script, or the reference's package
-        versions: dict[str, list[str]] = {"this checkout": [EXE]}
+        bare = Bare(tmp)
+        exe = bare.script("taskctl script")  # every version: the package on PYTHONPATH differs
+        packages: dict[str, Path] = {"this checkout": REPO}
         if args.reference:
-            versions["reference"] = [sys.executable, "-c", LAUNCH, str(args.reference.resolve())]
+            packages["reference"] = args.reference.resolve()
         if args.serve:
-            versions["served"] = [EXE]
+            packages["served"] = REPO
         if args.auto:
-            versions["auto-served"] = [EXE]
-        envs = {name: {"TASKCTL_SERVE": "auto" if name == "auto-served" else "0"}
-                for name in versions}
+            packages["auto-served"] = REPO
+        versions = {name: exe for name in packages}
+        envs = {name: bare.env(pkg, {**os.environ, "TASKCTL_SERVE": "auto"
+                                     if name == "auto-served" else "0"})
+                for name, pkg in packages.items()}
         for name in versions:
             d = tmp / name.replace(" ", "-")
             shutil.copytree(tmp / "base" / ".tasks", d / ".tasks")
@@ -103,13 +107,13 @@ def main() -> None:
             import json
             import subprocess
 
-            out = subprocess.run([EXE, "serve", "start", "--json", "--tasks-dir",
+            out = subprocess.run([*exe, "serve", "start", "--json", "--tasks-dir",
                                   str(roots["served"])], capture_output=True, text=True,
-                                 check=True).stdout
+                                 check=True, env=envs["served"]).stdout
             server = json.loads(out)["pid"]
             server_cpu = cpu_of(server)
         cmd = args.command.split()
-        floor = [run([sys.executable, "-c", "pass"]) for _ in range(5)]
+        floor = [run(bare.floor(), bare.env(REPO)) for _ in range(5)]
         for name, launch in versions.items():  # fill each version's caches
             for _ in range(2):
                 run([*launch, *cmd, "--tasks-dir", str(roots[name])], envs[name])
@@ -150,8 +154,8 @@ def main() -> None:
 
         for name in ("served", "auto-served"):
             if name in roots:
-                subprocess.run([EXE, "serve", "stop", "--tasks-dir", str(roots[name])],
-                               capture_output=True)
+                subprocess.run([*exe, "serve", "stop", "--tasks-dir", str(roots[name])],
+                               capture_output=True, env=envs[name])
         shutil.rmtree(tmp, ignore_errors=True)
 
 
