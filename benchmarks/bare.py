@@ -6,13 +6,12 @@ The development venv holds an editable install: its `.pth` file imports a finder
 those imports, which a regular install pays in taskctl's own start-up. So the read figures are
 measured from a venv with nothing installed (`python -m venv --without-pip`: no `.pth` at all),
 this checkout and the dev venv's packages on `PYTHONPATH` (which processes no `.pth`), against
-that venv's `python -c pass`, and taskctl is started by the script an install writes:
+that venv's `python -c pass`, and taskctl is started by a copy of the console script an
+installer writes:
 
-- "taskctl script": `bin/taskctl`, what taskctl installs (pyproject.toml `script-files`), its
-  first line rewritten to the interpreter as installers do;
-- "pip script": the wrapper pip writes for a `console_scripts` entry point (how taskctl was
-  installed up to part 25): `import re` first, to strip a `-script.pyw`/`.exe` suffix, ≈ 8 ms
-  of `re`, `enum`, `functools`, ... before taskctl runs.
+- "pip script": pip's wrapper (`import re` first, to strip a `-script.pyw`/`.exe` suffix: ≈ 8 ms
+  of `re`, `enum`, `functools`, ... before taskctl runs);
+- "uv script": uv's wrapper, the same without `re`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import os
 import subprocess
 import sys
 import sysconfig
-import zlib
 from pathlib import Path
 
 PIP_SCRIPT = """\
@@ -33,8 +31,18 @@ if __name__ == '__main__':
     sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
     sys.exit(main())
 """
-REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = {"taskctl script": None, "pip script": PIP_SCRIPT}
+UV_SCRIPT = """\
+# -*- coding: utf-8 -*-
+import sys
+from taskctl.cli.quick import main
+if __name__ == "__main__":
+    if sys.argv[0].endswith("-script.pyw"):
+        sys.argv[0] = sys.argv[0][:-11]
+    elif sys.argv[0].endswith(".exe"):
+        sys.argv[0] = sys.argv[0][:-4]
+    sys.exit(main())
+"""
+SCRIPTS = {"pip script": PIP_SCRIPT, "uv script": UV_SCRIPT}
 
 
 class Bare:
@@ -61,18 +69,10 @@ class Bare:
     def floor(self) -> list[str]:
         return [self.python, "-c", "pass"]
 
-    def script(self, kind: str, pkg_parent: str | Path = REPO) -> list[str]:
-        """The script `kind` as an executable file: "pip script", or "taskctl script", the
-        `bin/taskctl` of `pkg_parent` (pip's wrapper for a version without one, which an
-        entry point installed)."""
-        text = SCRIPTS[kind]
-        if text is None:
-            shipped = Path(pkg_parent) / "bin" / "taskctl"
-            if not shipped.exists():
-                return self.script("pip script")
-            text = shipped.read_text().split("\n", 1)[1]
-        path = self.tmp / f"taskctl-{kind.split()[0]}-{zlib.crc32(str(pkg_parent).encode()):08x}"
+    def script(self, kind: str) -> list[str]:
+        """The console script `kind` ("pip script" or "uv script") as an executable file."""
+        path = self.tmp / f"taskctl-{kind.split()[0]}"
         if not path.exists():
-            path.write_text(f"#!{self.python}\n" + text)
+            path.write_text(f"#!{self.python}\n" + SCRIPTS[kind])
             path.chmod(0o755)
         return [str(path)]

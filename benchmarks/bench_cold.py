@@ -10,8 +10,9 @@ with nothing cached (`TASKCTL_NO_CACHE=1`); then the first run of a tree with an
 peak memory of the whole process tree — its summed RSS, which counts the pages a forked helper
 or storing child shares with its parent once per process, and its summed PSS, which counts each
 page once (`proctree.measure_pss`) —, and the ratio to `python -c pass` measured in the same run.
-Every process starts from a venv with nothing installed, through `bin/taskctl` (`bare.py`: the
-dev venv's editable install adds ≈ 20 ms of imports to each start-up, the floor's included).
+Every process starts from a venv with nothing installed, through the console script pip
+writes (`bare.py`: the dev venv's editable install adds ≈ 20 ms of imports to each start-up,
+the floor's included).
 `--reference DIR` adds another version (with its helper), alternated with the others: the same
 script, that version's package first on `PYTHONPATH`.
 `--written`: the tree in the shapes people also write (`gen_tree.py --written`: a folded
@@ -74,7 +75,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="taskctl-bench-cold-")
     atexit.register(shutil.rmtree, tmp, True)
     bare = Bare(Path(tmp))
-    launch = bare.script("taskctl script")
+    launch = bare.script("pip script")  # what `pip install` writes
     ways = {w: (REPO, env) for w, env in WAYS.items()
             if not (args.no_serial and w == "one process")}
     if args.reference:

@@ -20,8 +20,9 @@ checkout with the server left to start on its own (`TASKCTL_SERVE=auto`, `cli/au
 the first read of the large store starts it, while the caches are filled), as a person or an
 agent gets it; every other version runs with `TASKCTL_SERVE=0`.
 
-Every process starts from a venv with nothing installed, through `bin/taskctl` (`bare.py`: the
-dev venv's editable install adds ≈ 20 ms of imports to each start-up, the floor's included).
+Every process starts from a venv with nothing installed, through the console script pip
+writes (`bare.py`: the dev venv's editable install adds ≈ 20 ms of imports to each start-up,
+the floor's included).
 `--reference DIR` holds another version's `taskctl` package (`git archive <rev> taskctl | tar
 -x -C DIR`), run by the same script with that package first on `PYTHONPATH`. Each version gets
 its own copy of a generated tree (their caches differ). Figures: median wall and CPU of the
@@ -86,7 +87,7 @@ def main() -> None:
     try:
         generate(tmp / "base", args.count)
         bare = Bare(tmp)
-        exe = bare.script("taskctl script")  # every version: the package on PYTHONPATH differs
+        exe = bare.script("pip script")  # every version: the package on PYTHONPATH differs
         packages: dict[str, Path] = {"this checkout": REPO}
         if args.reference:
             packages["reference"] = args.reference.resolve()

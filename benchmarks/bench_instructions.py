@@ -7,8 +7,8 @@
 Wall clock on a shared two-core VM swings by ~1.8x within minutes (the same command's CPU
 550-980 ms between consecutive runs), so small changes drown in it. `valgrind --tool=callgrind`
 counts the instructions a process executes; for the same work the count repeats to ~0.2 %.
-Each run is one whole process started by taskctl's installed script (`bin/taskctl`) from a
-venv with nothing installed (`bare.py`: no editable install's finder in the start-up), the
+Each run is one whole process started by the console script pip writes from a venv with
+nothing installed (`bare.py`: no editable install's finder in the start-up), the
 package imported from this checkout or from the reference (`git archive <rev> taskctl | tar -x
 -C DIR`) through `PYTHONPATH`, the two alternated, each on its own copy of a generated tree
 (`gen_tree.py`), beside that venv's `python -c pass` counted the same way:
@@ -98,7 +98,7 @@ def main() -> None:
     try:
         bare = Bare(tmp)
         # the same launcher for both: the versions differ in the package alone
-        taskctl = [bare.python, *bare.script("taskctl script", HERE), *args.command.split()]
+        taskctl = [bare.python, *bare.script("pip script"), *args.command.split()]
         if args.bundled:
             shutil.copytree(HERE / ".tasks", tmp / "base" / ".tasks",
                             ignore=shutil.ignore_patterns(".cache"))

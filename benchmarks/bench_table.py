@@ -13,9 +13,9 @@ parsed, the plan computed); "warm" = a second run with nothing changed.
 
 Figures:
 - read commands on the bundled backlog (`.tasks/` of this checkout, copied to a tmp dir),
-  started from that bare venv by taskctl's installed script and by the wrapper pip writes for
-  an entry point (`bare.py`); with `--reference DIR`, cold and warm runs beside that version's,
-  each started by the script its install writes, alternated (each version on its own copy);
+  started from that bare venv by pip's console script and by uv's (`bare.py`); with
+  `--reference DIR`, cold and warm runs through pip's script beside that version's,
+  alternated (each version on its own copy);
 - `next`, `list --json`, `list` (the table), `validate` on a generated 10,000-task tree, cold,
   with peak memory;
   then one task file edited, then the manifest rewritten with one entry changed;
@@ -109,10 +109,10 @@ def tree(path: Path, count: int, written: bool = False) -> Path:
 
 
 def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
-    """Each read command cold and warm, started by taskctl's script and by pip's entry-point
-    wrapper from a bare venv (`bare.py`: no editable install's finder in the start-up; the
-    floor is that venv's `python -c pass`); with `reference`, that version and this checkout
-    alternated run by run, each through the script its install writes."""
+    """Each read command cold and warm, started by pip's and by uv's console script from a
+    bare venv (`bare.py`: no editable install's finder in the start-up; the floor is that
+    venv's `python -c pass`); with `reference`, cold runs only through pip's script, that
+    version and this checkout alternated run by run."""
     bare = Bare(tmp)
     copy = tmp / "bundled"
     shutil.copytree(REPO / ".tasks", copy / ".tasks", ignore=shutil.ignore_patterns(".cache"))
@@ -126,13 +126,10 @@ def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
         versions = {"reference": reference, "this checkout": str(REPO)}
         roots = {name: str(_copy(copy, name)) for name in versions}  # a cache each
         floor, lines = [], []  # `python -c pass` in every round too: a busy spell moves all
-        # each version started by the script its install writes (pip's wrapper for a version
-        # whose export has no bin/taskctl: `git archive <rev> taskctl bin | tar -x -C DIR`)
-        script = {name: bare.script("taskctl script", path) for name, path in versions.items()}
+        script = bare.script("pip script")
         for c in commands:
             for name in versions:  # each version's drawing stored, the racy window waited out
-                measure([*script[name], *c, "--tasks-dir", roots[name]],
-                        bare.env(versions[name]))
+                measure([*script, *c, "--tasks-dir", roots[name]], bare.env(versions[name]))
             time.sleep(2.1)
             got: dict[tuple[str, str], list] = {}
             for i in range(n):
@@ -140,16 +137,14 @@ def bundled(t: Table, n: int, tmp: Path, reference: str | None = None) -> None:
                 for name in (list(versions) if i % 2 else list(versions)[::-1]):
                     for kind, base in (("cold", NO_CACHE), ("warm", None)):
                         got.setdefault((kind, name), []).append(measure(
-                            [*script[name], *c, "--tasks-dir", roots[name]],
+                            [*script, *c, "--tasks-dir", roots[name]],
                             bare.env(versions[name], base)))
             lines += [(f"{' '.join(c)} {kind}, {name}",
                        (statistics.median(o[0] for o in out),
                         statistics.median(o[1] for o in out), max(o[2] for o in out)))
                       for (kind, name), out in sorted(got.items())]
         t.floor = statistics.median(f[0] for f in floor)
-        print("  (each version's installed script: "
-              + ", ".join(f"{n} {Path(s[0]).name}" for n, s in script.items())
-              + f"; floor measured between the runs: {t.floor * 1000:.0f} ms)")
+        print(f"  (pip script; floor measured between the runs: {t.floor * 1000:.0f} ms)")
         for label, res in lines:
             t.line(label, res)
         return

@@ -119,29 +119,3 @@ def test_a_read_answered_again_imports_no_pathlib_nor_re(tmp_path, args):
     assert not {"threading", "mmap", "struct"} & first, sorted(first)
     loaded = sorted(m for m in again if any(m == n or m.startswith(n + ".") for n in WARM_NEVER))
     assert loaded == [], f"{args[0]} answered again imported {loaded}"
-
-
-def test_the_installed_command_imports_nothing_before_taskctl(tmp_path):
-    """The `taskctl` an install writes is bin/taskctl (pyproject's `script-files`), not pip's
-    wrapper for an entry point, which imports `re` first: a replayed answer would then pay
-    ≈ 8 ms of `re`, `enum` and `functools` it does not need. The file this venv's pip installed
-    is run without `site`, as in the test above, with imports timed (`-X importtime`)."""
-    installed = Path(sys.executable).with_name("taskctl")
-    first = installed.read_text().split("\n", 1)[0]
-    assert first.startswith("#!") and "python" in first, first  # rewritten by the installer
-    root = copy_tracked(REPO / ".tasks", tmp_path / "repo" / ".tasks")
-    libs = dict.fromkeys([str(REPO), sysconfig.get_paths()["purelib"],
-                          sysconfig.get_paths()["platlib"]])
-    e = {**env(), "TASKCTL_SERVE": "", "PYTHONPATH": os.pathsep.join(libs)}
-    for _ in range(2):  # computed and drawn, then replayed
-        p = subprocess.run([sys.executable, "-S", "-X", "importtime", str(installed),
-                            "validate", "--tasks-dir", str(root)],
-                           capture_output=True, text=True, timeout=120, env=e)
-        assert p.returncode == 0, p.stderr[-2000:]
-    imported = [line.rsplit("|", 1)[1].strip() for line in p.stderr.splitlines()
-                if line.startswith("import time:") and "|" in line][1:]  # [0]: the header
-    assert "taskctl" in imported, p.stderr[-2000:]
-    before = imported[:imported.index("taskctl")]
-    assert "re" not in before and "re" not in imported, (
-        f"{installed} imports {before} before taskctl (pip's entry-point wrapper? "
-        "reinstall: pip install -e .)")
