@@ -31,8 +31,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bare import REPO, Bare  # noqa: E402
-from bench_table import Table, measure, tree  # noqa: E402
+from bare import Bare  # noqa: E402
+from bench_table import REPO, Table, measure, tree  # noqa: E402
 from proctree import measure_pss  # noqa: E402
 
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own

@@ -41,8 +41,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bare import REPO, Bare  # noqa: E402
-from bench_table import measure, rewrite_one_entry  # noqa: E402
+from bare import Bare  # noqa: E402
+from bench_table import REPO, measure, rewrite_one_entry  # noqa: E402
 from gen_tree import generate  # noqa: E402
 
 os.environ["TASKCTL_SERVE"] = "0"  # figures without a server: none starts on its own
