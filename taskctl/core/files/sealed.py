@@ -32,7 +32,7 @@ def write(root: Path, name: str, payload: bytes) -> bool:
     """Store `payload` sealed as `<root>/.cache/<name>`. False, and nothing written, without a
     key (a read-only home), in a read-only store, or when `.cache` leads out of the tree."""
     from taskctl.core.files import atomic
-    from taskctl.core.files.paths import confined
+    from taskctl.core.files.paths import confined, git_ignored
     from taskctl.errors import UnsafePath
 
     if not atomic.writable_dir(root):
@@ -46,9 +46,7 @@ def write(root: Path, name: str, payload: bytes) -> bool:
         return False  # a symlinked .cache: a cache is never worth writing outside the tree
     try:
         slot.parent.mkdir(exist_ok=True)
-        ignore = slot.parent / ".gitignore"  # per user: never committed
-        if not ignore.exists():
-            atomic.write_text(ignore, "*\n", durable=False)
+        git_ignored(slot.parent)  # per user: never committed
         atomic.write_bytes(slot, blob, durable=False)
     except OSError:
         return False
