@@ -95,11 +95,10 @@ def main() -> None:
             packages["served"] = REPO
         if args.auto:
             packages["auto-served"] = REPO
-        versions = {name: exe for name in packages}
         envs = {name: bare.env(pkg, {**os.environ, "TASKCTL_SERVE": "auto"
                                      if name == "auto-served" else "0"})
                 for name, pkg in packages.items()}
-        for name in versions:
+        for name in packages:
             d = tmp / name.replace(" ", "-")
             shutil.copytree(tmp / "base" / ".tasks", d / ".tasks")
             roots[name] = d / ".tasks"
@@ -115,29 +114,29 @@ def main() -> None:
             server_cpu = cpu_of(server)
         cmd = args.command.split()
         floor = [run(bare.floor(), bare.env(REPO)) for _ in range(5)]
-        for name, launch in versions.items():  # fill each version's caches
+        for name in packages:  # fill each version's caches
             for _ in range(2):
-                run([*launch, *cmd, "--tasks-dir", str(roots[name])], envs[name])
+                run([*exe, *cmd, "--tasks-dir", str(roots[name])], envs[name])
         res: dict[tuple[str, str], list] = {}
         for i in range(1, args.rounds + 1):
             for kind, edit in (("file", edit_file), ("manifest", edit_manifest)):
-                for name in versions:
+                for name in packages:
                     edit(roots[name], i)
                 time.sleep(2.2)  # past the racy window
-                order = list(versions) if i % 2 else list(versions)[::-1]
+                order = list(packages) if i % 2 else list(packages)[::-1]
                 for name in order:
                     res.setdefault((kind, name), []).append(
-                        run([*versions[name], *cmd, "--tasks-dir", str(roots[name])],
+                        run([*exe, *cmd, "--tasks-dir", str(roots[name])],
                             envs[name]))
-            for name in (list(versions) if i % 2 else list(versions)[::-1]):
+            for name in (list(packages) if i % 2 else list(packages)[::-1]):
                 time.sleep(1)  # each version's tree quiet before its edit
                 edit_file(roots[name], i + 1000)  # then asked at once: no wait at all
                 res.setdefault(("file at once", name), []).append(
-                    run([*versions[name], *cmd, "--tasks-dir", str(roots[name])], envs[name]))
+                    run([*exe, *cmd, "--tasks-dir", str(roots[name])], envs[name]))
             time.sleep(1)  # as an agent's next call: what the last run left behind has landed
-            for name in (list(versions) if i % 2 else list(versions)[::-1]):
+            for name in (list(packages) if i % 2 else list(packages)[::-1]):
                 res.setdefault(("new question", name), []).append(run(
-                    [*versions[name], "list", "--json", "--tag", f"q{i}", "--tasks-dir",
+                    [*exe, "list", "--json", "--tag", f"q{i}", "--tasks-dir",
                      str(roots[name])], envs[name]))
         print(f"{args.count} tasks, `taskctl {args.command}` after one edit, median of "
               f"{args.rounds}; floor `python -c pass` "
