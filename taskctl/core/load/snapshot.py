@@ -23,7 +23,8 @@ The next load lists and stats the files (the per-file cache does the same) and t
   rewriting it (~10 MB on 10,000 tasks: ~0.1 s), until the delta holds `MAX_CHANGED` files;
 - the manifest rewritten (every `claim` and `set` rewrites it, usually one entry changed in
   place): its entries are compared with the stored ones (marshal bytes), the task files of
-  the changed entries are merged again with their new entries as edited files are, the
+  the changed entries are merged again with their new entries as edited files are (the
+  cross-file checks likewise: a claim's status change reruns the completion order alone), the
   manifest's schema findings and those entries' findings are found again in the new text,
   and so is every problem located in the manifest by an unchanged entry (its line may have
   moved: that entry's file is merged again). A new snapshot is stored (at exit in a read
@@ -365,11 +366,14 @@ def _checked(t: Any) -> tuple | None:
 
 def _checks_hold(bl: Backlog, before: dict[str, tuple | None], stored: list) -> bool:
     """Are the stored findings of the cross-file checks still what `checks.run` would find,
-    after task files were edited in place (the manifest unchanged)? Yes when every edited
-    task reads the same to them and none of their findings sits in an edited task (whose
-    lines may have moved): they look at nothing else that an edit of a task file changes —
-    the task ids are the same (a changed id is a full load), and so are the deferred tasks
-    and the milestones' lists (the manifest and milestone files unchanged)."""
+    after task files were edited in place or manifest entries rewritten? Yes when every
+    edited task (a changed file's, or a changed entry's: merged again) reads the same to
+    them and none of their findings sits in an edited task (whose lines may have moved):
+    they look at nothing else that such an edit changes — the task ids are the same (a
+    changed id is a full load), and so are the deferred tasks and the milestones' lists
+    (the milestone files unchanged, and a rewrite that changed the manifest's other parts a
+    full load). A finding located in the manifest, whose line a rewrite may move, makes a
+    rewrite a full load (`Restored.rewritten`)."""
     if any(p[7] in before for p in stored):
         return False
     tasks = bl.tasks
@@ -377,9 +381,10 @@ def _checks_hold(bl: Backlog, before: dict[str, tuple | None], stored: list) -> 
 
 
 def _statuses_alone(bl: Backlog, before: dict[str, tuple | None], stored: list) -> bool:
-    """Did the edits change what the cross-file checks read of each edited task in its status
-    alone (the manifest unchanged), with no stored finding but the completion order's in an
-    edited task? Then `checks.run_statuses` finds what `checks.run` would."""
+    """Did the edits (of task files or manifest entries, as for `_checks_hold`) change what the
+    cross-file checks read of each edited task in its status alone, with no stored finding
+    but the completion order's in an edited task? Then `checks.run_statuses` finds what
+    `checks.run` would — after a `claim`, which rewrites one entry's status."""
     if any(p[7] in before and p[0] != checks.ORDER_CODE for p in stored):
         return False
     tasks = bl.tasks
@@ -497,9 +502,9 @@ class Restored:
             bl, [(Path(s), got) for s, _k, got in st["milestones"]], self.add, self.rel, mss)
         self.cut.append(len(bl.problems))
         found = fixed[("checks",)]
-        if not changed or (self._parsed is None and _checks_hold(bl, before, found)):
+        if not changed or _checks_hold(bl, before, found):
             bl.problems.extend(map(_revive, found))
-        elif self._parsed is None and _statuses_alone(bl, before, found):
+        elif _statuses_alone(bl, before, found):
             checks.run_statuses(bl, list(map(_revive, found)))
         else:
             checks.run(bl)
