@@ -97,6 +97,21 @@ class Task:
     def priority_label(self) -> str:
         return f"P{self.priority}" if self.priority is not None else "-"
 
+    def __getattr__(self, name: str) -> Any:
+        """A task restored from the stored backlog (`taskplain.from_row`) holds its acceptance
+        items and front matter packed (marshal bytes) until something reads one of them: a
+        plan answer reads neither, and unpacking 10,000 tasks' costs ~60 ms. Only called for an
+        attribute the instance lacks; a field assigned meanwhile is kept."""
+        d = self.__dict__
+        if name in _PACKED and "_packed" in d:
+            import marshal
+
+            items, front_matter = marshal.loads(d.pop("_packed"))
+            d.setdefault("acceptance", [AcceptanceItem(*item) for item in items])
+            d.setdefault("front_matter", front_matter)
+            return d[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def remaining(self) -> bool:
         return self.status in REMAINING
@@ -104,6 +119,9 @@ class Task:
     @property
     def done(self) -> bool:
         return self.status in DONE
+
+
+_PACKED = frozenset({"acceptance", "front_matter"})  # what `Task.__getattr__` unpacks
 
 
 @record
@@ -185,6 +203,9 @@ class Backlog:
     # every file a reader used, as text (hashing 10,000 Paths into a set costs ≈ 20 ms)
     files_read: set[str] = field(default_factory=set)
     unread: list[tuple[Path, str]] = field(default_factory=list)  # task-like, not read: why
+    # the tasks whose id is written as a number, when the loader knows them without reading
+    # every task's front matter (a restored backlog: `core/load/snapshot.py`); None: look
+    int_ids: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def repo_root(self) -> Path:

@@ -94,8 +94,9 @@ def _cites(p: tuple, mrel: str) -> bool:
 
 
 def _task(t: Any, src: Source, entry: int | None) -> tuple:
-    return (t.id, tp.to_plain(t), t.front_matter, str(t.path) if t.path else None, t.format,
-            src.file, src.locate is not None, entry)
+    head, packed = tp.to_row(t)
+    return (t.id, head, packed, str(t.path) if t.path else None, t.format, src.file,
+            src.locate is not None, entry)
 
 
 def _blob(entry: Any) -> bytes:
@@ -438,11 +439,11 @@ class Restored:
             self._index = mf.LineIndex(text)
         return self._index.entry(i, key, expect)
 
-    def _locate(self, tid: str, path: Path, fm: dict, fmt: str,
+    def _locate(self, tid: str, path: Path, task: Any, fmt: str,
                 key: tuple) -> tuple[int | None, int | None]:
         raw = self._raws.get(tid)
         if raw is None:  # read on demand, as for a per-file cache hit
-            raw = self._raws[tid] = CachedTaskFile(path, self.root, fm, fmt)
+            raw = self._raws[tid] = CachedTaskFile(path, self.root, task.front_matter, fmt)
         return raw.locate(key)
 
     def rel(self, p: Path) -> str:
@@ -465,17 +466,17 @@ class Restored:
         bl.phases = [Phase(name, list(tasks), hours) for name, tasks, hours in phases]
         bl.files_read.update(self.by_str)
         mrel, by_str, tasks, sources = self.rel(self.mpath), self.by_str, bl.tasks, bl.sources
-        line, locate, from_plain = self._line, self._locate, tp.from_plain
+        line, locate, from_row = self._line, self._locate, tp.from_row
         if base is not None:
             tasks.update(base[0])
             sources.update(base[1])
-        for tid, plain, fm, path, fmt, sfile, located, entry in (
+        for tid, head, packed, path, fmt, sfile, located, entry in (
                 () if base is not None else st["tasks"]):
-            t = tasks[tid] = from_plain(plain, fm)
+            t = tasks[tid] = from_row(head, packed)
             if path is not None:
                 t.path = by_str.get(path) or Path(path)
             t.format = fmt
-            at = partial(locate, tid, t.path, fm, fmt) if located else None
+            at = partial(locate, tid, t.path, t, fmt) if located else None
             sources[tid] = (Source(sfile, at, mrel, partial(line, entry)) if entry is not None
                             else Source(sfile, at))
         self.fresh: dict[tuple, list[Problem]] = dict(self._refreshed)
@@ -485,6 +486,11 @@ class Restored:
             before[tid] = _checked(tasks.get(tid))
             if not self._patch(path, mrel):
                 return None
+        if base is None:  # the ids written as numbers, without unpacking the front matter
+            again = {files[str(p)][0] for p in changed}
+            bl.int_ids = [row[0] for row in st["tasks"] if row[1][3] and row[0] not in again]
+            bl.int_ids += [tid for tid in again
+                           if type(tasks[tid].front_matter.get("id")) is int]
         # the slots in order (one per task file, entry and merge: most of them empty), each
         # one's problems found again or revived, up to the fixed ones (found again below)
         problems, fresh, fixed = bl.problems, self.fresh, {}

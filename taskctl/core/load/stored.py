@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 HEAD, NAME, DELTA = "backlog-head.marshal", "backlog.marshal", "backlog-delta.marshal"
 PLAN = "backlog-plan"  # what a plan answer's early cutoff reads (`core/load/light.py`), sharded
-FORMAT = "taskctl-backlog/1"
+FORMAT = "taskctl-backlog/2"  # 2: tasks stored as `taskplain.to_row`
 
 
 def header(root: Path) -> tuple:
@@ -68,13 +68,12 @@ _PLANNED_AT = tuple(_FIELD_AT[f] for f in (
     "estimated_tokens"))
 
 
-def plan_view(plain: Any, front_matter: dict) -> tuple:
-    """What a plan answer reads of one merged task (`taskplain.to_plain`'s data), its title
+def plan_view(head: Any) -> tuple:
+    """What a plan answer reads of one merged task (the head of `taskplain.to_row`), its title
     aside: equal views give equal plans (`core/plan/replan.py`). The id written as an integer
     is part of it (the reader reports those ids)."""
-    values = plain[2]
-    return (plain[0], plain[1], *(values[i] for i in _PLANNED_AT),
-            type(front_matter.get("id")) is int)
+    values = head[2]
+    return (head[0], head[1], *(values[i] for i in _PLANNED_AT), head[3])
 
 
 def counts(problems: list) -> tuple[int, int]:
@@ -90,7 +89,7 @@ def file_basis(row: tuple, slots: dict, s: str, i: int) -> tuple | None:
     if fs is None or ms is None:
         return None
     (fe, fn), (me, mn) = counts(fs), counts(ms)
-    return (plan_view(row[1], row[2]), row[1][2][_FIELD_AT["title"]], fe + me, fn + mn)
+    return (plan_view(row[1]), row[1][2][_FIELD_AT["title"]], fe + me, fn + mn)
 
 
 def plan_basis(state: dict) -> list[dict]:

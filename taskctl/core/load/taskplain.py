@@ -9,6 +9,7 @@ rebuilt task is the same value of the same types, and every output stays byte-id
 
 from __future__ import annotations
 
+import marshal
 from operator import attrgetter
 
 from taskctl.core.model import AcceptanceItem, Task
@@ -53,4 +54,31 @@ def from_plain(plain: Any, front_matter: dict) -> Task:
     d["acceptance"] = [AcceptanceItem(*item) for item in items]
     d["criteria"], d["scenarios"], d["sections"] = [], [], {}
     d["path"], d["format"], d["front_matter"] = None, "front-matter", front_matter
+    return t
+
+
+def to_row(task: Task) -> tuple[tuple, bytes]:
+    """The stored backlog's form of a task (`snapshot.py`): (status, status is a TaskStatus,
+    field values, id written as an integer) and, packed as marshal bytes, its acceptance items
+    and front matter — a plan answer reads neither (`stored.plan_view` reads the first part)."""
+    return head_of(task), marshal.dumps((tuple(map(_ITEM_VALUES, task.acceptance)),
+                                         task.front_matter))
+
+
+def head_of(task: Task) -> tuple:
+    """The first part of `to_row`."""
+    return (str(task.status), type(task.status) is TaskStatus, _VALUES(task),
+            type(task.front_matter.get("id")) is int)
+
+
+def from_row(head: Any, packed: bytes) -> Task:
+    """The `Task` that `to_row` was given; its acceptance items and front matter are unpacked
+    when first read (`Task.__getattr__`)."""
+    status, is_enum, values, _int_id = head
+    t = Task.__new__(Task)
+    d = t.__dict__
+    d.update(zip(FIELDS, values, strict=True))
+    d["status"] = TaskStatus(status) if is_enum else status
+    d["criteria"], d["scenarios"], d["sections"] = [], [], {}
+    d["path"], d["format"], d["_packed"] = None, "front-matter", packed
     return t

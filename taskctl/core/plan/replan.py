@@ -231,6 +231,5 @@ def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
         return None
     task, _raw, problems = got
     found += problems  # counted with the merge's findings
-    plain = tp.to_plain(task)
     errors = sum(p.severity.value == "error" for p in found)
-    return (stored.plan_view(plain, task.front_matter), task.title, errors, len(found))
+    return (stored.plan_view(tp.head_of(task)), task.title, errors, len(found))

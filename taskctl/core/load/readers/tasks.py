@@ -33,8 +33,8 @@ class TasksReader(Reader):
         if ms.is_dir():
             read.update(str(p) for p in ms.iterdir() if p.suffix in (".yaml", ".yml"))
         bl.dialect = self.name
-        report_int_ids(bl, [t.id for t in bl.tasks.values()
-                            if type(t.front_matter.get("id")) is int])
+        report_int_ids(bl, bl.int_ids if bl.int_ids is not None else [
+            t.id for t in bl.tasks.values() if type(t.front_matter.get("id")) is int])
         kept = keeper(root)  # a resident process's: its last walk, when still good
         scan.report_unread(bl, self, kept.walked(bl) if kept is not None else None)
         if kept is not None:

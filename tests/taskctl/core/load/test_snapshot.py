@@ -391,6 +391,43 @@ def test_manifest_and_file_edits_in_any_order_give_a_full_loads_backlog(steps,
         same(stored(root, monkeypatch), full(root))
 
 
+def _renamed(i: int, new: str):
+    """Entry `i` given the id `new`, and the `blocks` lists that named its old id too."""
+    def change(data):
+        old = data["tasks"][i]["id"]
+        data["tasks"][i]["id"] = new
+        for e in data["tasks"]:
+            e["blocks"] = [new if b == old else b for b in e.get("blocks", [])]
+    return change
+
+
+def test_ids_written_as_numbers_are_reported_from_the_stored_backlog(generated, monkeypatch):
+    """The stored rows say which ids were written as numbers, so a restored load reports them
+    without unpacking every task's front matter — before and after a file or entry edit."""
+    import json
+
+    files = _task_files(generated)
+    entries = json.loads((generated / "manifest.json").read_text())["tasks"]
+    needed = {d for e in entries for d in e.get("depends_on", [])}
+    # three tasks no other depends on (no dangling dependency is located in the manifest)
+    picked = [k for k, e in enumerate(entries) if e["id"] not in needed][:3]
+    for k in picked:  # `id: T00004` -> `id: 4`, and its entry's id "4"
+        text = files[k].read_text(encoding="utf-8")
+        num = re.search(r"(?m)^id: T0*(\d+)$", text).group(1)
+        files[k].write_text(re.sub(r"(?m)^id: .*$", f"id: {num}", text, count=1))
+        _rewrite(generated, _renamed(k, num))
+    first = stored(generated, monkeypatch)
+    assert [p.message for p in first.problems if "written as numbers" in p.message] == [
+        f"3 task id(s) written as numbers ({', '.join(str(k + 1) for k in picked)}); read as "
+        "strings (quote them: id: \"12\")"]
+    same(stored(generated, monkeypatch, expect=True), full(generated))
+    _edit(files[picked[0]], "title")  # a task whose id is a number, patched in
+    _edit(files[9], "status")
+    same(stored(generated, monkeypatch, expect=True), full(generated))
+    _rewrite(generated, _entry(picked[1], status="blocked"))  # its entry rewritten
+    same(stored(generated, monkeypatch, expect=True), full(generated))
+
+
 def test_a_file_written_in_the_racy_window_is_parsed_again(generated, monkeypatch):
     """On a filesystem with coarse timestamps an edit within the same tick, of the same size,
     leaves the stat key as it was: a file written within the racy window is stored without
