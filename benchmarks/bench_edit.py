@@ -4,10 +4,15 @@ beside a reference version, alternated in the same run.
     python benchmarks/bench_edit.py [--count 10000] [--rounds 5] [--command "next --json"]
                                     [--reference /tmp/main-export] [--serve] [--auto]
 
-Two edits, each followed by one run of the command (the plan cache misses; the per-file cache
+Three edits, each followed by one run of the command (the plan cache misses; the per-file cache
 holds everything else):
 - "file": one task file's title edited in place (a different file each round);
-- "manifest": the manifest rewritten (atomically, as `claim`/`set` do) with one entry changed.
+- "manifest": the manifest rewritten (atomically, as `claim`/`set` do) with one entry's title
+  changed, by another program;
+- "claim": `taskctl claim <id> --force` by the same version (a pending task's status, its task
+  file, the manifest with its derived parts, a claim file): an agent's loop. The claim's own
+  time is printed apart ("claim itself"). Claims run on a copy of their own (a claim's write
+  adds the manifest's derived parts, which would triple the other rows' manifest).
 Each round waits out the racy window (2 s) after the edit, as an agent's next call would, so
 the previous round's edit is cached again and saved (the cost a real session pays). Then,
 a second later, a question not asked before on the unchanged tree ("new question": `list
@@ -71,6 +76,13 @@ def edit_manifest(root: Path, i: int) -> None:
     rewrite_one_entry(root / "manifest.json", i * 131)
 
 
+def pending_ids(root: Path) -> list[str]:
+    import json
+
+    entries = json.loads((root / "manifest.json").read_text())["tasks"]
+    return [e["id"] for e in entries if e.get("status") == "pending"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=10_000)
@@ -84,6 +96,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="taskctl-bench-edit-"))
     roots: dict[str, Path] = {}
+    claimed: dict[str, Path] = {}  # each version's copy that claims are made in
     try:
         generate(tmp / "base", args.count)
         bare = Bare(tmp)
@@ -102,6 +115,8 @@ def main() -> None:
             d = tmp / name.replace(" ", "-")
             shutil.copytree(tmp / "base" / ".tasks", d / ".tasks")
             roots[name] = d / ".tasks"
+            shutil.copytree(tmp / "base" / ".tasks", d / "claimed" / ".tasks")
+            claimed[name] = d / "claimed" / ".tasks"
         server = None
         if args.serve:
             import json
@@ -112,12 +127,16 @@ def main() -> None:
                                  check=True, env=envs["served"]).stdout
             server = json.loads(out)["pid"]
             server_cpu = cpu_of(server)
+            subprocess.run([*exe, "serve", "start", "--tasks-dir", str(claimed["served"])],
+                           capture_output=True, check=True, env=envs["served"])
         cmd = args.command.split()
         floor = [run(bare.floor(), bare.env(REPO)) for _ in range(5)]
         for name in packages:  # fill each version's caches
             for _ in range(2):
                 run([*exe, *cmd, "--tasks-dir", str(roots[name])], envs[name])
+                run([*exe, *cmd, "--tasks-dir", str(claimed[name])], envs[name])
         res: dict[tuple[str, str], list] = {}
+        pending = pending_ids(tmp / "base" / ".tasks")
         for i in range(1, args.rounds + 1):
             for kind, edit in (("file", edit_file), ("manifest", edit_manifest)):
                 for name in packages:
@@ -128,6 +147,15 @@ def main() -> None:
                     res.setdefault((kind, name), []).append(
                         run([*exe, *cmd, "--tasks-dir", str(roots[name])],
                             envs[name]))
+            tid = pending[(i * 37) % len(pending)]
+            for name in packages:  # each version claims with its own code
+                res.setdefault(("claim itself", name), []).append(run(
+                    [*exe, "claim", tid, "--agent", "bench", "--force", "--tasks-dir",
+                     str(claimed[name])], envs[name]))
+            time.sleep(2.2)  # past the racy window
+            for name in (list(packages) if i % 2 else list(packages)[::-1]):
+                res.setdefault(("claim", name), []).append(
+                    run([*exe, *cmd, "--tasks-dir", str(claimed[name])], envs[name]))
             for name in (list(packages) if i % 2 else list(packages)[::-1]):
                 time.sleep(1)  # each version's tree quiet before its edit
                 edit_file(roots[name], i + 1000)  # then asked at once: no wait at all
@@ -148,14 +176,16 @@ def main() -> None:
             spent = cpu_of(server) - server_cpu
             print(f"  (served: the CPU columns are the command's; the server itself used "
                   f"{spent:.1f} s CPU over the {args.rounds} rounds, "
-                  f"{spent / args.rounds * 1000:.0f} ms a round of 4 edits and 4 questions)")
+                  f"{spent / args.rounds * 1000:.0f} ms a round of 4 edits and 4 questions; "
+                  "the claims' copy has a server of its own, not counted)")
     finally:
         import subprocess
 
         for name in ("served", "auto-served"):
-            if name in roots:
-                subprocess.run([*exe, "serve", "stop", "--tasks-dir", str(roots[name])],
-                               capture_output=True, env=envs[name])
+            for where in (roots, claimed):
+                if name in where:
+                    subprocess.run([*exe, "serve", "stop", "--tasks-dir", str(where[name])],
+                                   capture_output=True, env=envs[name])
         shutil.rmtree(tmp, ignore_errors=True)
 
 
