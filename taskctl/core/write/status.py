@@ -191,8 +191,9 @@ def _derived(bl: Backlog, entries: list) -> dict:
             except normalize.UnknownValue:
                 pass
     view = records.replace(bl, tasks={
-        tid: records.replace(t, status=statuses.get(tid) or t.status)
-        for tid, t in bl.tasks.items()})
+        tid: t if (s := statuses.get(tid) or t.status) is t.status or (
+            type(s) is type(t.status) and s == t.status) else records.replace(t, status=s)
+        for tid, t in bl.tasks.items()})  # a task copied only when its status differs
     return sync.derived(view)
 
 

@@ -105,3 +105,27 @@ def test_a_manifest_without_stats_gets_the_derived_keys_after_its_own(tmp_path):
     res = sync.plan(bl)
     assert list(res.data) == ["tasks", "project", "dependency_graph", "stats", "critical_path"]
     assert res.data["stats"] == {"total": 1, "by_status": {"pending": 1}, "deferred": 0}
+
+
+def test_the_derived_data_counts_the_statuses_the_locked_manifest_holds(copy_example):
+    """Another process completed a task after this one loaded: the derived data written with
+    this completion counts both (the manifest holds the merged truth), and the tasks whose
+    status is unchanged are the loaded ones."""
+    import json
+
+    from taskctl.core.load import loader
+    from taskctl.core.write import status
+
+    root = copy_example("agent-mvp")
+    bl = loader.load(root, use_cache=False)
+    path = root / "manifest.json"
+    data = json.loads(path.read_text())
+    next(e for e in data["tasks"] if e["id"] == "T034")["status"] = "completed"  # elsewhere
+    path.write_text(json.dumps(data, indent=2))
+    before = dict(bl.tasks)
+    assert status.update_manifest(root, "T033", "completed", "2026-12-04", bl) is None
+    written = json.loads(path.read_text())
+    assert written["stats"]["by_status"]["completed"] == 4  # T015, T020, T033, T034
+    assert written["stats"]["by_status"]["pending"] == 1  # T016
+    assert written["dependency_graph"] == {t.id: list(t.depends_on) for t in bl.tasks.values()}
+    assert bl.tasks == before and bl.tasks["T034"].status == "pending"  # the load untouched
