@@ -66,7 +66,13 @@ def write_text(path: Path, text: str, durable: bool = True) -> None:
 
 
 def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
-    write_text(path, json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
+    if indent is None:
+        text = json.dumps(data, ensure_ascii=False)
+    else:  # the same text, without json's encoder in Python (`jsonwrite.py`)
+        from taskctl.core.files import jsonwrite
+
+        text = jsonwrite.dumps(data, indent)
+    write_text(path, text + "\n")
 
 
 def writable_dir(d: Path) -> bool:
