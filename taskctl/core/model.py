@@ -103,13 +103,17 @@ class Task:
         plan answer reads neither, and unpacking 10,000 tasks' costs ~60 ms. Only called for an
         attribute the instance lacks; a field assigned meanwhile is kept."""
         d = self.__dict__
-        if name in _PACKED and "_packed" in d:
-            import marshal
+        if name in _PACKED:
+            packed = d.get("_packed")
+            if packed is not None:
+                import marshal
 
-            items, front_matter = marshal.loads(d.pop("_packed"))
-            d.setdefault("acceptance", [AcceptanceItem(*item) for item in items])
-            d.setdefault("front_matter", front_matter)
-            return d[name]
+                items, front_matter = marshal.loads(packed)
+                d.setdefault("acceptance", [AcceptanceItem(*item) for item in items])
+                d.setdefault("front_matter", front_matter)
+                d.pop("_packed", None)  # last: a thread reading meanwhile finds both
+            if name in d:  # unpacked, here or by another thread since its lookup failed
+                return d[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property

@@ -100,7 +100,10 @@ class Kept:
         before = self.base[0]
         self.alike = not (passed_over or aside) and all(
             bl.tasks.get(tid) == before.get(tid) for tid in (st["files"][s][0] for s in todo))
-        snapshot.apply_delta(st, {"keys": {}, **r.patch(bl, todo)})
+        try:
+            snapshot.apply_delta(st, {"keys": {}, **r.patch(bl, todo)})
+        except ValueError:  # a task marshal cannot hold: the next load is a full one
+            self.state = None
         self.base = (dict(bl.tasks), dict(bl.sources))
         self.changed = set()
         self.last, self.patched = bl, not passed_over

@@ -94,6 +94,7 @@ def _cites(p: tuple, mrel: str) -> bool:
 
 
 def _task(t: Any, src: Source, entry: int | None) -> tuple:
+    """A task's stored row; ValueError when marshal cannot hold its front matter."""
     head, packed = tp.to_row(t)
     return (t.id, head, packed, str(t.path) if t.path else None, t.format, src.file,
             src.locate is not None, entry)
@@ -162,13 +163,16 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
         others = {i: _blob(e) for i, e in enumerate(raw) if i not in merged}
     except ValueError:
         others = None
+    try:
+        tasks = [_task(t, bl.sources[tid], ld.entry_index.get(tid))
+                 for tid, t in bl.tasks.items()]
+    except ValueError:  # a value marshal cannot hold (a date nested in a mapping)
+        return None
     return {
         "id": os.urandom(8), "listing": listing, "manifest_key": ld.manifest_key,
         "keys": [None if _racy(ld.keys.get(s), now) else ld.keys.get(s) for s in listing],
         "milestones": ms, "files": files, "entries": len(raw), "others": others,
-        "manifest": _manifest_parts(m, bl.phases, bl.mvp),
-        "tasks": [_task(t, bl.sources[tid], ld.entry_index.get(tid))
-                  for tid, t in bl.tasks.items()],
+        "manifest": _manifest_parts(m, bl.phases, bl.mvp), "tasks": tasks,
         "slots": [(slot, [_problem(p) for p in ps])
                   for slot, ps in (ld.slots() if slots is None else slots)]}
 
@@ -594,7 +598,10 @@ class Restored:
         if _racy(mkey, now):
             return
         st = self.state
-        patch = self.patch(bl, list(keys) + list(self._blobs))
+        try:
+            patch = self.patch(bl, list(keys) + list(self._blobs))
+        except ValueError:  # a task marshal cannot hold: nothing stored
+            return
         apply_delta(st, {"keys": {s: None if _racy(k, now) else k for s, k in keys.items()},
                          "tasks": patch["tasks"], "slots": patch["slots"]})
         for s, blob in self._blobs.items():
@@ -622,7 +629,8 @@ class Restored:
 
     def patch(self, bl: Backlog, changed: Any) -> dict:
         """What `backlog(changed)` changed, as rows: {"tasks": {id: row}, "slots": {slot:
-        problems}} (`apply_delta` folds it into a state)."""
+        problems}} (`apply_delta` folds it into a state). Raises ValueError when a changed
+        task holds a value marshal cannot (a date nested in a mapping): not storable."""
         files = self.state["files"]
         out: dict = {"tasks": {}, "slots": {}}
         for s in changed:
@@ -637,8 +645,11 @@ class Restored:
     def store(self, bl: Backlog, delta: dict, keys: dict, now: int) -> None:
         """Store the patch beside the snapshot (or, once the delta is large, a new
         snapshot): the changed files' keys, tasks and problem slots."""
+        try:
+            patch = self.patch(bl, keys)
+        except ValueError:  # a task marshal cannot hold: nothing stored (parsed again)
+            return
         delta["keys"].update({s: None if _racy(k, now) else k for s, k in keys.items()})
-        patch = self.patch(bl, keys)
         delta["tasks"].update(patch["tasks"])
         delta["slots"].update(patch["slots"])
         if len(delta["keys"]) <= MAX_CHANGED:

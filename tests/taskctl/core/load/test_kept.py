@@ -235,3 +235,19 @@ def test_locks_and_claims_change_nothing(copy_example, keeper, monkeypatch):
     walks_before = len(walks)
     same(bl, full(root))
     assert len(walks) == walks_before + 1  # only the comparison's own load walked
+
+
+def test_a_task_marshal_cannot_hold_is_loaded_in_full(copy_example, keeper, monkeypatch):
+    """A date nested in a mapping cannot be kept (marshal refuses it): the load that met it
+    stands, and the next one is full; neither fails."""
+    root = copy_example("agent-mvp")
+    k = keeper(root)
+    first = Path(_merged(k)[1])
+    first.write_text(first.read_text(encoding="utf-8").replace(
+        "title: ", "notes:\n  when: 2024-01-02\ntitle: ", 1), encoding="utf-8")
+    _edit(first, "body")
+    bl, patched = load(k, root, {str(first)}, monkeypatch)
+    same(bl, full(root))
+    bl, patched = load(k, root, set(), monkeypatch)
+    assert not patched and k.state is None
+    same(bl, full(root))

@@ -428,6 +428,62 @@ def test_ids_written_as_numbers_are_reported_from_the_stored_backlog(generated, 
     same(stored(generated, monkeypatch, expect=True), full(generated))
 
 
+NESTED_DATE = "notes:\n  when: 2024-01-02\ntitle: "  # a value marshal cannot hold
+
+
+def test_a_task_marshal_cannot_hold_stores_nothing_and_breaks_no_load(generated, monkeypatch):
+    """A date nested in a mapping (YAML reads it as a `date`, which marshal refuses) in a task
+    file: a full load stores no snapshot, and a stored one is not patched with it; every load
+    is still the full load's."""
+    files = _task_files(generated)
+    text = files[3].read_text(encoding="utf-8")
+    files[3].write_text(text.replace("title: ", NESTED_DATE, 1), encoding="utf-8")
+    same(stored(generated, monkeypatch), full(generated))
+    assert not (generated / ".cache" / snapshot.NAME).exists()
+    same(stored(generated, monkeypatch, expect=False), full(generated))
+    files[3].write_text(text, encoding="utf-8")  # as it was: stored again
+    _edit(files[3], "title")
+    stored(generated, monkeypatch)
+    same(stored(generated, monkeypatch, expect=True), full(generated))
+    _edit(files[5], "title")  # then an edit that can be stored, beside one that cannot
+    files[8].write_text(files[8].read_text(encoding="utf-8").replace("title: ", NESTED_DATE, 1),
+                        encoding="utf-8")
+    _edit(files[8], "body")
+    for _ in range(2):  # patched each time (never stored with the date), as a full load
+        bl = stored(generated, monkeypatch, expect=True)
+        same(bl, full(generated))
+    assert str(bl.tasks["T009"].front_matter["notes"]["when"]) == "2024-01-02"
+    _rewrite(generated, _entry(8, status="blocked"))  # a rewrite that merges it again
+    same(stored(generated, monkeypatch), full(generated))
+    same(stored(generated, monkeypatch), full(generated))
+
+
+def test_a_rewritten_entrys_status_reruns_the_completion_order_alone(generated, monkeypatch):
+    """A claim (a task file's status and its entry's, the manifest rewritten) keeps the other
+    cross-file findings and checks the completion order again; an entry's title alone keeps
+    them all — as a full load finds them."""
+    from taskctl.core.load import checks
+
+    stored(generated, monkeypatch)
+    calls = []
+    for name in ("run", "run_statuses"):
+        real = getattr(checks, name)
+        monkeypatch.setattr(checks, name, lambda *a, _n=name, _f=real: (calls.append(_n),
+                                                                        _f(*a))[1])
+    files = _task_files(generated)
+    _edit(files[10], "status")  # a claim: the task file's status and its entry's
+    _rewrite(generated, _entry(10, status="in_progress"))
+    bl = stored(generated, monkeypatch, expect=True)
+    assert calls == ["run_statuses"]
+    calls.clear()
+    same(bl, full(generated))
+    calls.clear()
+    _rewrite(generated, _entry(11, title="Another title"))
+    bl = stored(generated, monkeypatch, expect=True)
+    assert calls == []
+    same(bl, full(generated))
+
+
 def test_a_file_written_in_the_racy_window_is_parsed_again(generated, monkeypatch):
     """On a filesystem with coarse timestamps an edit within the same tick, of the same size,
     leaves the stat key as it was: a file written within the racy window is stored without
