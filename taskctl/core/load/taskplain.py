@@ -46,14 +46,23 @@ def status_of(plain: Any) -> Any:
 def from_plain(plain: Any, front_matter: dict) -> Task:
     """The `Task` that `to_plain` was given, with `front_matter` as its un-normalised data."""
     status, is_enum, values, items = plain
-    # Task's __init__ with its default factories is the costly part: set the fields directly.
+    t = _bare(status, is_enum, values)
+    d = t.__dict__
+    d["acceptance"] = [AcceptanceItem(*item) for item in items]
+    d["front_matter"] = front_matter
+    return t
+
+
+def _bare(status: str, is_enum: bool, values: tuple) -> Task:
+    """A `Task` with its field values, without acceptance items or front matter (no body).
+    Task's __init__ with its default factories is the costly part: the fields are set
+    directly."""
     t = Task.__new__(Task)
     d = t.__dict__
     d.update(zip(FIELDS, values, strict=True))
     d["status"] = TaskStatus(status) if is_enum else status
-    d["acceptance"] = [AcceptanceItem(*item) for item in items]
     d["criteria"], d["scenarios"], d["sections"] = [], [], {}
-    d["path"], d["format"], d["front_matter"] = None, "front-matter", front_matter
+    d["path"], d["format"] = None, "front-matter"
     return t
 
 
@@ -75,10 +84,6 @@ def from_row(head: Any, packed: bytes) -> Task:
     """The `Task` that `to_row` was given; its acceptance items and front matter are unpacked
     when first read (`Task.__getattr__`)."""
     status, is_enum, values, _int_id = head
-    t = Task.__new__(Task)
-    d = t.__dict__
-    d.update(zip(FIELDS, values, strict=True))
-    d["status"] = TaskStatus(status) if is_enum else status
-    d["criteria"], d["scenarios"], d["sections"] = [], [], {}
-    d["path"], d["format"], d["_packed"] = None, "front-matter", packed
+    t = _bare(status, is_enum, values)
+    t.__dict__["_packed"] = packed
     return t

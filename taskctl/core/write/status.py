@@ -190,11 +190,12 @@ def _derived(bl: Backlog, entries: list) -> dict:
                 statuses[e.get("id")] = normalize.status(e["status"], ("status",), [])
             except normalize.UnknownValue:
                 pass
-    view = records.replace(bl, tasks={
-        tid: t if (s := statuses.get(tid) or t.status) is t.status or (
-            type(s) is type(t.status) and s == t.status) else records.replace(t, status=s)
-        for tid, t in bl.tasks.items()})  # a task copied only when its status differs
-    return sync.derived(view)
+    tasks = dict(bl.tasks)
+    for tid, s in statuses.items():  # a task copied only when its status differs
+        t = tasks.get(tid)
+        if t is not None and s and not (type(s) is type(t.status) and s == t.status):
+            tasks[tid] = records.replace(t, status=s)
+    return sync.derived(records.replace(bl, tasks=tasks))
 
 
 def complete(bl: Backlog, task: Task, at: str, by: str, evidence_id: str,
