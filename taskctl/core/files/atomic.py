@@ -65,14 +65,17 @@ def write_text(path: Path, text: str, durable: bool = True) -> None:
     write_bytes(path, text.encode("utf-8"), durable)
 
 
-def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
+def write_json(path: Path, data: Any, indent: int | None = 2) -> bytes:
+    """Write `data` as JSON text (and a newline); returns the bytes written."""
     if indent is None:
         text = json.dumps(data, ensure_ascii=False)
     else:  # the same text, without json's encoder in Python (`jsonwrite.py`)
         from taskctl.core.files import jsonwrite
 
         text = jsonwrite.dumps(data, indent)
-    write_text(path, text + "\n")
+    raw = (text + "\n").encode("utf-8")
+    write_bytes(path, raw)
+    return raw
 
 
 def writable_dir(d: Path) -> bool:

@@ -118,14 +118,25 @@ def loads(text: str) -> Any:
 
 def load(path: Path, limit: int = MAX_STATE_BYTES) -> Any:
     """Read and parse one JSON file. Raises OSError (unreadable) or JsonLimit (refused)."""
+    return from_bytes(read(path, limit))
+
+
+def read(path: Path, limit: int = MAX_STATE_BYTES) -> bytes:
+    """One JSON file's bytes, for `from_bytes`. Raises OSError (unreadable) or JsonLimit
+    (over `limit`)."""
     from taskctl.core.files.regular import NotRegular, read_bytes
 
     try:  # a regular file only: a committed link to /dev/zero or a FIFO is refused
-        data = read_bytes(path, limit)
+        return read_bytes(path, limit)
     except NotRegular as e:
         if e.errno == errno.EFBIG:
             raise JsonLimit(f"file is over the {limit:,}-byte limit", 1, 1) from None
         raise
+
+
+def from_bytes(data: bytes) -> Any:
+    """Parse a JSON file's bytes (UTF-8, a byte-order mark dropped) under the limits. Raises
+    JsonLimit."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -96,6 +96,16 @@ def recheck(m: Manifest, changed: list[int]) -> list:
     return sorted(found, key=lambda e: [str(p) for p in e[0]])
 
 
+def recheck_entries(changed: dict[int, Any]) -> list:
+    """`check`'s findings for a manifest whose document and other entries had none and are
+    unchanged but for derived parts written valid (a journal record's word, `journal.py`):
+    the `changed` entries' (index -> entry), sorted as `check` sorts."""
+    found = []
+    for i, e in changed.items():
+        found += schema.errors("manifest-entry", e, ("tasks", i))
+    return sorted(found, key=lambda e: [str(p) for p in e[0]])
+
+
 def _ident(entry: Any, i: int) -> str:
     """An entry's row name: its id, else its position."""
     tid = entry.get("id") if isinstance(entry, dict) else None

@@ -167,14 +167,25 @@ class LineIndex:
 
 
 def read(path: Path, root: Path) -> tuple[Manifest, LineIndex]:
-    text = safeyaml.read_text(path, root, limit=safeyaml.MAX_MANIFEST_BYTES)
+    return parse(path, read_bytes(path, root))
+
+
+def read_bytes(path: Path, root: Path) -> bytes:
+    """The manifest's bytes, read as a task file is (inside `root`, a regular file, within
+    `MAX_MANIFEST_BYTES`)."""
+    return safeyaml.read_bytes(path, root, limit=safeyaml.MAX_MANIFEST_BYTES)
+
+
+def parse(path: Path, data: bytes) -> tuple[Manifest, LineIndex]:
+    """The manifest at `path` from its bytes `data`. Raises FileIssue."""
+    text = safeyaml.decode(data)
     try:
-        data = jsonread.loads(text)
+        doc = jsonread.loads(text)
     except jsonread.JsonLimit as e:
         raise FileIssue("json-syntax", e.message, e.line, e.column) from None
-    if not isinstance(data, dict):
+    if not isinstance(doc, dict):
         raise FileIssue("manifest-schema", "manifest must be a JSON object", 1, 1)
-    return Manifest(path, data, entries_of(data), deferred_ids(data)), LineIndex(text)
+    return Manifest(path, doc, entries_of(doc), deferred_ids(doc)), LineIndex(text)
 
 
 def entries_of(data: dict[str, Any]) -> list[ManifestEntry]:

@@ -47,7 +47,13 @@ _MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELO
 
 
 def read_text(path: Path, root: Path, limit: int = MAX_TASK_BYTES) -> str:
-    """Read a text file that must live inside `root` (symlinks may not escape it).
+    """Read a text file that must live inside `root` (symlinks may not escape it): `decode`
+    of `read_bytes`."""
+    return decode(read_bytes(path, root, limit))
+
+
+def read_bytes(path: Path, root: Path, limit: int = MAX_TASK_BYTES) -> bytes:
+    """The bytes of a file that must live inside `root` (symlinks may not escape it).
 
     One descriptor: opened without following a link (a link is checked, then followed), the
     size and kind taken from it (a FIFO or a device is refused, never waited on), read, closed
@@ -83,6 +89,12 @@ def read_text(path: Path, root: Path, limit: int = MAX_TASK_BYTES) -> str:
         raise FileIssue("unreadable-file", f"cannot read: {e.strerror}") from None
     finally:
         os.close(fd)
+    return data
+
+
+def decode(data: bytes) -> str:
+    """A file's bytes as text: UTF-8, a byte-order mark dropped; binary or undecodable bytes
+    are a FileIssue."""
     if b"\0" in data[:8192]:
         raise FileIssue("unreadable-file", "binary file (contains NUL bytes)",
                         hint="task files must be UTF-8 text")

@@ -22,13 +22,14 @@ The next load lists and stats the files (the per-file cache does the same) and t
   changed is stored beside the snapshot (`backlog-delta.marshal`, a few KB) rather than
   rewriting it (~10 MB on 10,000 tasks: ~0.1 s), until the delta holds `MAX_CHANGED` files;
 - the manifest rewritten (every `claim` and `set` rewrites it, usually one entry changed in
-  place): its entries are compared with the stored ones (marshal bytes), the task files of
-  the changed entries are merged again with their new entries as edited files are (the
-  cross-file checks likewise: a claim's status change reruns the completion order alone), the
-  manifest's schema findings and those entries' findings are found again in the new text,
-  and so is every problem located in the manifest by an unchanged entry (its line may have
-  moved: that entry's file is merged again). A new snapshot is stored (at exit in a read
-  answer), not a delta;
+  place): the changed entries are those taskctl's own writes recorded (`journal.py`: no parse
+  of the manifest), else its entries are compared with the stored ones (marshal bytes); the
+  task files of the changed entries are merged again with their new entries as edited files
+  are (the cross-file checks likewise: a claim's status change reruns the completion order
+  alone), the manifest's schema findings and those entries' findings are found again in the
+  new text, and so is every problem located in the manifest by an unchanged entry (its line
+  may have moved: that entry's file is merged again). A new snapshot is stored (at exit in a
+  read answer), not a delta;
 - anything else (a file added, removed or renamed, a manifest entry added, removed, moved
   or given another id or file, anything else of the manifest changed, a milestone file
   changed, an id changed, a file that no longer parses, too many changes): a full load,
@@ -52,10 +53,19 @@ from functools import partial
 from pathlib import Path
 
 from taskctl.core.files import sealed
-from taskctl.core.load import checks, entryrows, filecache, merge, milestones, specs
+from taskctl.core.load import (
+    checks,
+    entryrows,
+    filecache,
+    journal,
+    merge,
+    milestones,
+    safeyaml,
+    specs,
+)
 from taskctl.core.load import manifest as mf
 from taskctl.core.load import taskplain as tp
-from taskctl.core.load.safeyaml import MAX_MANIFEST_BYTES, FileIssue, read_text
+from taskctl.core.load.safeyaml import FileIssue
 from taskctl.core.load.stored import DELTA, HEAD, NAME, plan_basis, plan_shard
 from taskctl.core.load.stored import read as _read
 from taskctl.core.load.stored import write as _write
@@ -170,6 +180,7 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
         return None
     return {
         "id": os.urandom(8), "listing": listing, "manifest_key": ld.manifest_key,
+        "manifest_digest": ld.manifest_digest,
         "keys": [None if _racy(ld.keys.get(s), now) else ld.keys.get(s) for s in listing],
         "milestones": ms, "files": files, "entries": len(raw), "others": others,
         "manifest": _manifest_parts(m, bl.phases, bl.mvp), "tasks": tasks,
@@ -427,6 +438,8 @@ class Restored:
         self.by_str = {str(p): p for p in paths}
         self.mpath = root / "manifest.json"
         self._index: mf.LineIndex | None = None
+        self._bytes: bytes | None = None  # the manifest's, once read
+        self.digest: bytes | None = None  # theirs (`journal.digest`), once read
         self._raws: dict[str, CachedTaskFile] = {}
         self._parsed: Manifest | None = None  # the rewritten manifest (`rewritten`)
         self._blobs: dict[str, bytes] = {}  # a task file -> its rewritten entry's data
@@ -436,11 +449,12 @@ class Restored:
         """The line of entry `i` (of its `key`); `expect`, the entry's data where known,
         lets an entry far down the manifest be found without decoding those before it."""
         if self._index is None:  # the manifest's text: only when a problem needs a line
-            try:
-                text = read_text(self.mpath, self.root, limit=MAX_MANIFEST_BYTES)
-            except FileIssue:
-                text = ""
-            self._index = mf.LineIndex(text)
+            if self._bytes is None:
+                try:
+                    self._bytes = mf.read_bytes(self.mpath, self.root)
+                except FileIssue:
+                    self._bytes = b""
+            self._text_index(self._bytes)
         return self._index.entry(i, key, expect)
 
     def _locate(self, tid: str, path: Path, task: Any, fmt: str,
@@ -528,22 +542,41 @@ class Restored:
         needs a full load: unreadable, an entry added, removed, moved, given another id or
         file, an entry no task file is merged with changed, anything else of the manifest
         changed (phases, mvp, milestones, deferred), or a problem located in the manifest
-        elsewhere than in those entries (a stand-in's, a cross-file check's)."""
+        elsewhere than in those entries (a stand-in's, a cross-file check's).
+
+        The changed entries are those the journal tells (`journal.py`: taskctl's own write,
+        when the stored manifest had no schema finding), else those whose data differs from
+        the stored entry's after the whole manifest is parsed."""
         st = self.state
         if st.get("others") is None:
             return None
         try:
-            m, index = mf.read(self.mpath, self.root)
+            data = mf.read_bytes(self.mpath, self.root)
         except FileIssue:
             return None
-        raw = _raw_entries(m)
-        if len(raw) != st["entries"] or _manifest_parts(
-                m, mf.phases(m.data), mf.mvp_tasks(m.data)) != st["manifest"]:
-            return None
+        self._bytes, self.digest = data, journal.digest(data)
+        mrel = self.rel(self.mpath)
+        # the manifest's slot: its schema findings (located in it), then the task files'
+        # duplicate ids found while pairing (located in the files: kept)
+        kept = [p for slot, ps in st["slots"] if slot[0] == "manifest" for p in ps]
+        clean = not any(p[2] == mrel for p in kept)
+        m, index = None, None
+        told = journal.changes(self.root, st.get("manifest_digest"), self.digest,
+                               st["entries"]) if clean else None
+        if told is None:
+            try:
+                m, index = mf.parse(self.mpath, data)
+            except FileIssue:
+                return None
+            raw = _raw_entries(m)
+            if len(raw) != st["entries"] or _manifest_parts(
+                    m, mf.phases(m.data), mf.mvp_tasks(m.data)) != st["manifest"]:
+                return None
+            told = dict(enumerate(raw))
         at = {i: s for s, (_tid, i, _blob) in st["files"].items()}
         again: set[int] = set()  # entries whose task files are merged again
         try:
-            for i, e in enumerate(raw):
+            for i, e in told.items():
                 blob = _blob(e)
                 if i not in at:
                     if st["others"].get(i) != blob:
@@ -559,7 +592,6 @@ class Restored:
                 again.add(i)
         except (ValueError, AttributeError):  # not plain JSON data, an entry not a mapping
             return None
-        mrel = self.rel(self.mpath)
         edited = {str(p) for p in changed}
         for slot, ps in st["slots"]:
             if slot[0] in ("manifest", "milestones") or not any(_cites(p, mrel) for p in ps):
@@ -570,13 +602,13 @@ class Restored:
                 return None
         self._parsed, self._index = m, index
         self.problems = found = []
-        # the manifest's slot: its schema findings (located in it), then the task files'
-        # duplicate ids found while pairing (located in the files: kept)
-        kept = [p for slot, ps in st["slots"] if slot[0] == "manifest" for p in ps]
-        if any(p[2] == mrel for p in kept):
+        edits = sorted(i for i in again if at[i] in self._blobs)  # not those moved only
+        if m is None:  # the journal's word: the rest of the document had no finding either
+            errs = entryrows.recheck_entries({i: told[i] for i in edits})
+            rows = entryrows.lines(errs, self._text_index(data)) if errs else []
+        elif not clean:
             rows, _normalised = entryrows.located(filecache.FileCache(self.root), m, index)
         else:  # none before: only the document itself and the changed entries can have any
-            edits = sorted(i for i in again if at[i] in self._blobs)  # not those moved only
             rows = entryrows.lines(entryrows.recheck(m, edits), index)
         for msg, line in rows:
             self.add("manifest-schema", msg, file=mrel, line=line)
@@ -584,12 +616,23 @@ class Restored:
         self._refreshed[("manifest",)] = found
         for i in sorted(again):
             tid = st["files"][at[i]][0]
+            entry = told[i] if i in told else marshal.loads(st["files"][at[i]][2])
             self.problems = found = []
-            _etask, efind = specs.from_mapping(raw[i], "entry", tid)
+            _etask, efind = specs.from_mapping(entry, "entry", tid)
             merge.entry_findings(self.add, tid, efind, mrel,
-                                 partial(self._line, i, expect=raw[i]))
+                                 partial(self._line, i, expect=entry))
             self._refreshed[("entry", i)] = found
         return [self.by_str[at[i]] for i in sorted(again) if at[i] not in edited]
+
+    def _text_index(self, data: bytes) -> mf.LineIndex:
+        """The line index of the manifest's bytes `data`, made once."""
+        if self._index is None:
+            try:
+                text = safeyaml.decode(data)
+            except FileIssue:
+                text = ""
+            self._index = mf.LineIndex(text)
+        return self._index
 
     def store_rewritten(self, bl: Backlog, keys: dict, mkey: tuple, now: int) -> None:
         """A new snapshot for the rewritten manifest (the delta holds task files only): the
@@ -607,7 +650,7 @@ class Restored:
         for s, blob in self._blobs.items():
             tid, i, _old = st["files"][s]
             st["files"][s] = (tid, i, blob)
-        st["manifest_key"], st["id"] = mkey, os.urandom(8)
+        st["manifest_key"], st["manifest_digest"], st["id"] = mkey, self.digest, os.urandom(8)
         store_soon(self.root, st)
 
     def _patch(self, path: Path, mrel: str) -> bool:

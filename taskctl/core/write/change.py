@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from taskctl.core.files import atomic, jsonread, locks
+from taskctl.core.load import journal
 from taskctl.core.write.phases import move_phase
 
 INTENT = "intent.json"
@@ -75,15 +76,34 @@ def read_manifest(path: Path) -> tuple[dict | None, str | None]:
     """(the manifest's data, None), or (None, why it cannot be patched): not readable as JSON
     within the loader's limits (a byte-order mark is fine), or not an object with a `tasks`
     list. The caller checks that the file exists."""
+    data, why, _raw = read_manifest_bytes(path)
+    return data, why
+
+
+def read_manifest_bytes(path: Path) -> tuple[dict | None, str | None, bytes]:
+    """`read_manifest`, with the bytes it parsed (a writer records what it changed in them:
+    `journal.py`)."""
+    raw = b""
     try:
-        data = jsonread.load(path)
+        raw = jsonread.read(path)
+        data = jsonread.from_bytes(raw)
     except jsonread.JsonLimit as e:
-        return None, e.message + (f" (line {e.line}, column {e.column})" if e.line else "")
+        return None, e.message + (f" (line {e.line}, column {e.column})" if e.line else ""), raw
     except (OSError, ValueError) as e:
-        return None, str(e) or type(e).__name__
+        return None, str(e) or type(e).__name__, raw
     if not isinstance(data, dict) or not isinstance(data.get("tasks", []), list):
-        return None, "it is not an object with a `tasks` list"
-    return data, None
+        return None, "it is not an object with a `tasks` list", raw
+    return data, None, raw
+
+
+def write_recorded(root: Path, path: Path, data: dict, before: bytes,
+                   changed: dict[int, Any] | None) -> None:
+    """Write the manifest `data` (read as the bytes `before`, under the manifest lock) and,
+    when `changed` names every entry this write changed (index -> entry; None: it changed
+    more, an entry added or the phases), record that in the journal (`journal.py`)."""
+    after = atomic.write_json(path, data)
+    if changed is not None:
+        journal.record(root, before, after, len(data["tasks"]), changed)
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -244,10 +264,12 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
     if not path.exists():
         return None
     with locks.manifest_lock(root):
-        data, why = read_manifest(path)
+        data, why, before = read_manifest_bytes(path)
         if data is None:
             return why
+        had = "tasks" in data
         entries = data.setdefault("tasks", [])
+        count = len(entries)
         where = {e.get("id"): e for e in entries if isinstance(e, dict)}
         for tid in order:
             if tid not in where:
@@ -267,8 +289,15 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
             move_phase(data, tid, name)
         from taskctl.core.write import sync
 
-        sync.put_derived(data, derived_from_entries(root, data))
-        atomic.write_json(path, data)
+        derived = derived_from_entries(root, data)
+        sync.put_derived(data, derived)
+        # what changed, for the journal: the patched entries, when no entry was added, no
+        # phase moved and the document had its entries list
+        patched = {id(where[tid]) for tid in patches if tid in where}
+        changed = ({i: e for i, e in enumerate(entries) if id(e) in patched}
+                   if had and len(entries) == count and not phases
+                   and set(derived) <= journal.DERIVED else None)
+        write_recorded(root, path, data, before, changed)
     return None
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from taskctl.core import records
 from taskctl.core.files import atomic, claims, locks
 from taskctl.core.files.paths import check_file, confined
+from taskctl.core.load import journal
 from taskctl.core.load.markdown import CHECKBOX, locate_checkboxes
 from taskctl.core.model import Backlog, Task
 from taskctl.core.status import TaskStatus
@@ -153,11 +154,11 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
     if not path.exists():
         return None
     with locks.manifest_lock(root):
-        data, why = change.read_manifest(path)
+        data, why, before = change.read_manifest_bytes(path)
         if data is None:
             return change.not_patched(why or "it cannot be read")
         tasks = data.get("tasks", [])
-        for entry in tasks:
+        for i, entry in enumerate(tasks):
             if isinstance(entry, dict) and entry.get("id") == task_id:
                 if entry.get("status") == status and (
                         completed_at is None or entry.get("completed_at")) and not (
@@ -168,11 +169,14 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
                     entry.pop("completed_at", None)
                 if completed_at:
                     entry["completed_at"] = completed_at
+                derived: dict = {}
                 if bl is not None:
                     from taskctl.core.write import sync
 
-                    sync.put_derived(data, _derived(bl, tasks))
-                atomic.write_json(path, data)
+                    derived = _derived(bl, tasks)
+                    sync.put_derived(data, derived)
+                change.write_recorded(root, path, data, before, {i: entry} if set(
+                    derived) <= journal.DERIVED else None)
                 return None
     return None
 
