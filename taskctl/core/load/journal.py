@@ -8,7 +8,7 @@ with the stored ones (≈ 25 ms) to find the one that changed. The writer knows 
 it writes, it appends a record to `.cache/manifest.journal` (sealed like every cache file):
 
     (digest of the bytes it read, digest of the bytes it wrote, the number of entries,
-     the changed entries as (index, JSON text))
+     the changed entries as (index, JSON text), whether the derived parts are the entries')
 
 A record is a fact about two contents, not about files or times: the bytes with the first
 digest and the bytes with the second hold the same number of entries, equal but for the ones
@@ -50,19 +50,32 @@ def digest(data: bytes) -> bytes:
     return blake2b(data, digest_size=16).digest()
 
 
-def record(root: Path, before: bytes, after: bytes, count: int,
-           changed: dict[int, Any]) -> None:
-    """Note that the manifest went from the bytes `before` to `after` (both `count` entries)
-    changing only the entries `changed` (index -> new entry) and the derived parts. Called
-    by the writer under the manifest lock, after its write; nothing when the cache cannot be
-    written (the next read parses the manifest)."""
-    old, new = digest(before), digest(after)
+def record(root: Path, old: bytes, new: bytes, count: int, changed: dict[int, Any],
+           from_entries: bool = False) -> None:
+    """Note that the manifest went from the bytes with digest `old` to those with digest
+    `new` (both `count` entries) changing only the entries `changed` (index -> new entry)
+    and the derived parts; `from_entries`: those parts are what `derived_from_entries`
+    computes from the new entries (`entries_derived`). Called by the writer under the
+    manifest lock, after its write; nothing when the cache cannot be written (the next read
+    parses the manifest)."""
     if old == new:
         return
     entries = tuple((i, json.dumps(e, ensure_ascii=False)) for i, e in sorted(changed.items()))
     records = _records(root) or []
-    records.append((old, new, count, entries))
+    records.append((old, new, count, entries, from_entries))
     sealed.write(root, NAME, marshal.dumps(records[-KEEP:]))
+
+
+def entries_derived(root: Path, now: bytes) -> bool:
+    """Does the journal say that the manifest with digest `now` was written by taskctl with
+    derived parts computed from its entries (a writer may then patch them: `change.py`)?"""
+    try:
+        for rec in reversed(_records(root) or []):
+            if rec[1] == now:
+                return rec[4] is True
+    except (IndexError, TypeError):  # a record not of this shape
+        pass
+    return False
 
 
 def changes(root: Path, since: bytes | None, now: bytes, count: int) -> dict[int, Any] | None:
@@ -79,7 +92,7 @@ def changes(root: Path, since: bytes | None, now: bytes, count: int) -> dict[int
     told: dict[int, str] = {}
     at = since
     try:
-        for old, new, n, entries in records:  # in the order written: each step is a fact
+        for old, new, n, entries, _from in records:  # in order written: each step a fact
             if old != at:
                 continue
             if n != count:

@@ -96,14 +96,16 @@ def read_manifest_bytes(path: Path) -> tuple[dict | None, str | None, bytes]:
     return data, None, raw
 
 
-def write_recorded(root: Path, path: Path, data: dict, before: bytes,
-                   changed: dict[int, Any] | None) -> None:
-    """Write the manifest `data` (read as the bytes `before`, under the manifest lock) and,
-    when `changed` names every entry this write changed (index -> entry; None: it changed
-    more, an entry added or the phases), record that in the journal (`journal.py`)."""
+def write_recorded(root: Path, path: Path, data: dict, old: bytes,
+                   changed: dict[int, Any] | None, from_entries: bool = False) -> None:
+    """Write the manifest `data` (read, under the manifest lock, as the bytes of digest
+    `old`) and, when `changed` names every entry this write changed (index -> entry; None:
+    it changed more, an entry added or the phases), record that in the journal
+    (`journal.py`; `from_entries`: its derived parts are `derived_from_entries`')."""
     after = atomic.write_json(path, data)
     if changed is not None:
-        journal.record(root, before, after, len(data["tasks"]), changed)
+        journal.record(root, old, journal.digest(after), len(data["tasks"]), changed,
+                       from_entries)
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -267,10 +269,12 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
         data, why, before = read_manifest_bytes(path)
         if data is None:
             return why
+        old = journal.digest(before)
         had = "tasks" in data
         entries = data.setdefault("tasks", [])
         count = len(entries)
         where = {e.get("id"): e for e in entries if isinstance(e, dict)}
+        was = {tid: dict(where[tid]) for tid in patches if tid in where}  # for `_restatused`
         for tid in order:
             if tid not in where:
                 where[tid] = {"id": tid}
@@ -289,16 +293,59 @@ def patch_manifest(root: Path, patches: dict[str, dict[str, Any]], order: list[s
             move_phase(data, tid, name)
         from taskctl.core.write import sync
 
-        derived = derived_from_entries(root, data)
-        sync.put_derived(data, derived)
         # what changed, for the journal: the patched entries, when no entry was added, no
         # phase moved and the document had its entries list
+        simple = had and len(entries) == count and not phases
+        derived = (_restatused(data, entries, where, was, patches)
+                   if simple and journal.entries_derived(root, old) else None)
+        if derived is None:
+            derived = derived_from_entries(root, data)
+        sync.put_derived(data, derived)
         patched = {id(where[tid]) for tid in patches if tid in where}
         changed = ({i: e for i, e in enumerate(entries) if id(e) in patched}
-                   if had and len(entries) == count and not phases
-                   and set(derived) <= journal.DERIVED else None)
-        write_recorded(root, path, data, before, changed)
+                   if simple and set(derived) <= journal.DERIVED else None)
+        write_recorded(root, path, data, old, changed, from_entries=True)
     return None
+
+
+STATUS_KEYS = frozenset({"status", "started_at", "completed_at"})  # no bearing on the rest
+
+
+def _restatused(data: dict, entries: list, where: dict, was: dict[str, dict],
+                patches: dict[str, dict[str, Any]]) -> dict | None:
+    """`derived_from_entries(data)` without building every task, for patches that change
+    statuses alone (a claim, a release), each within the planned statuses or without
+    (`status.PLANNED`: the critical path has the same tasks) — when the journal says the
+    derived parts there were computed from the entries as they were (`was`: the patched
+    entries before). Only `stats.by_status` changes then. None when it cannot tell so (a
+    patch of another key, ids written twice, derived parts missing): computed in full."""
+    from taskctl.core.load import specs
+    from taskctl.core.status import PLANNED
+
+    stats, graph = data.get("stats"), data.get("dependency_graph")
+    if (any(not STATUS_KEYS.issuperset(p) for p in patches.values())
+            or len(where) != sum(isinstance(e, dict) for e in entries)
+            or not isinstance(stats, dict) or not isinstance(stats.get("by_status"), dict)
+            or not isinstance(graph, dict)):
+        return None
+    counts = dict(stats["by_status"])
+    for tid, before in was.items():
+        old = specs.from_mapping(before, "entry", tid)[0].status
+        new = specs.from_mapping(where[tid], "entry", tid)[0].status
+        if old == new:
+            continue
+        if (old in PLANNED) != (new in PLANNED) or not counts.get(old, 0) > 0:
+            return None
+        counts[old] -= 1
+        if not counts[old]:
+            del counts[old]
+        counts[new] = counts.get(new, 0) + 1
+    out = {"dependency_graph": graph,
+           "stats": {"total": stats.get("total"), "by_status": dict(sorted(counts.items())),
+                     "deferred": stats.get("deferred")}}
+    if "critical_path" in data:
+        out["critical_path"] = data["critical_path"]
+    return out
 
 
 def _canonical_order(e: dict) -> None:

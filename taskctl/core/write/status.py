@@ -175,8 +175,8 @@ def update_manifest(root: Path, task_id: str, status: str, completed_at: str | N
 
                     derived = _derived(bl, tasks)
                     sync.put_derived(data, derived)
-                change.write_recorded(root, path, data, before, {i: entry} if set(
-                    derived) <= journal.DERIVED else None)
+                change.write_recorded(root, path, data, journal.digest(before), {i: entry}
+                                      if set(derived) <= journal.DERIVED else None)
                 return None
     return None
 

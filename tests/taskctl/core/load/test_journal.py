@@ -59,34 +59,34 @@ def _ids(root) -> list[str]:
 # -- the records ----------------------------------------------------------------------------
 def test_a_chain_of_records_tells_the_entries_that_differ(tmp_path):
     root = tmp_path
-    a, b, c, d = (bytes([n]) * 8 for n in range(4))
+    a, b, c, d = (journal.digest(bytes([n]) * 8) for n in range(4))
     journal.record(root, a, b, 3, {1: {"id": "T2", "status": "in_progress"}})
     journal.record(root, b, c, 3, {0: {"id": "T1", "title": "x"},
-                                   1: {"id": "T2", "status": "completed"}})
-    dig = journal.digest
-    assert journal.changes(root, dig(a), dig(c), 3) == {
+                                   1: {"id": "T2", "status": "completed"}}, from_entries=True)
+    assert (journal.entries_derived(root, c), journal.entries_derived(root, b)) == (True, False)
+    assert journal.changes(root, a, c, 3) == {
         0: {"id": "T1", "title": "x"}, 1: {"id": "T2", "status": "completed"}}
-    assert journal.changes(root, dig(b), dig(c), 3) == {0: {"id": "T1", "title": "x"},
-                                                         1: {"id": "T2", "status": "completed"}}
-    assert journal.changes(root, dig(a), dig(b), 3) == {1: {"id": "T2", "status": "in_progress"}}
-    assert journal.changes(root, dig(c), dig(c), 3) == {}  # the same content: nothing
-    assert journal.changes(root, dig(a), dig(d), 3) is None  # no record leads there
-    assert journal.changes(root, dig(c), dig(a), 3) is None  # nor backwards
-    assert journal.changes(root, dig(a), dig(c), 4) is None  # another number of entries
-    assert journal.changes(root, None, dig(c), 3) is None  # a backlog stored without one
+    assert journal.changes(root, b, c, 3) == {0: {"id": "T1", "title": "x"},
+                                              1: {"id": "T2", "status": "completed"}}
+    assert journal.changes(root, a, b, 3) == {1: {"id": "T2", "status": "in_progress"}}
+    assert journal.changes(root, c, c, 3) == {}  # the same content: nothing
+    assert journal.changes(root, a, d, 3) is None  # no record leads there
+    assert journal.changes(root, c, a, 3) is None  # nor backwards
+    assert journal.changes(root, a, c, 4) is None  # another number of entries
+    assert journal.changes(root, None, c, 3) is None  # a backlog stored without one
 
 
 def test_the_journal_keeps_its_last_records_and_a_forged_one_is_not_read(tmp_path):
     root = tmp_path
-    steps = [bytes([n]) * 4 for n in range(journal.KEEP + 3)]
+    steps = [journal.digest(bytes([n]) * 4) for n in range(journal.KEEP + 3)]
     for old, new in zip(steps, steps[1:], strict=False):
         journal.record(root, old, new, 1, {0: {"id": "T1", "title": new.hex()}})
-    first, last = journal.digest(steps[0]), journal.digest(steps[-1])
+    first, last = steps[0], steps[-1]
     assert journal.changes(root, first, last, 1) is None  # its first records are gone
-    kept = journal.digest(steps[-1 - journal.KEEP])
+    kept = steps[-1 - journal.KEEP]
     assert journal.changes(root, kept, last, 1) == {0: {"id": "T1", "title": steps[-1].hex()}}
     # a journal written without the user's key (committed, or another user's) is no journal
-    forged = [(kept, last, 1, ((0, '{"id": "T1", "title": "forged"}'),))]
+    forged = [(kept, last, 1, ((0, '{"id": "T1", "title": "forged"}'),), True)]
     path = root / sealed.CACHE_DIR / journal.NAME
     path.write_bytes(b"\0" * 32 + marshal.dumps(forged))
     assert journal.changes(root, kept, last, 1) is None
