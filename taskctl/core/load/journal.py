@@ -116,4 +116,6 @@ def _records(root: Path) -> list | None:
         records = marshal.loads(blob)
     except (ValueError, EOFError, TypeError):
         return None
-    return records if isinstance(records, list) else None
+    if not isinstance(records, list):
+        return None
+    return [r for r in records if type(r) is tuple and len(r) == 5]  # an older shape: none
