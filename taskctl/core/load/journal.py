@@ -78,17 +78,23 @@ def entries_derived(root: Path, now: bytes) -> bool:
     return False
 
 
-def changes(root: Path, since: bytes | None, now: bytes, count: int) -> dict[int, Any] | None:
-    """The entries (index -> entry) in which the manifest with digest `now` differs from the
-    one with digest `since`, both of `count` entries and otherwise equal but for the derived
-    parts, as the journal's records tell; None when they do not tell it."""
-    if since is None:
-        return None
+def changes(root: Path, since: bytes | None, data: bytes,
+            count: int) -> tuple[dict[int, Any] | None, bytes | None]:
+    """(the entries (index -> entry) in which the manifest's bytes `data` differ from the
+    manifest with digest `since`, both of `count` entries and otherwise equal but for the
+    derived parts, as the journal's records tell, or None when they do not tell it; the
+    digest of `data`, or None when no record starts at `since`: then it is not taken, as
+    another program's write has none)."""
+    records = _records(root) if since is not None else None
+    if not records or not any(r[0] == since for r in records):
+        return None, None
+    now = digest(data)
+    return _chain(records, since, now, count), now
+
+
+def _chain(records: list, since: bytes, now: bytes, count: int) -> dict[int, Any] | None:
     if since == now:
         return {}
-    records = _records(root)
-    if not records:
-        return None
     told: dict[int, str] = {}
     at = since
     try:

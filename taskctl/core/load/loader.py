@@ -20,7 +20,6 @@ from taskctl.core.load import (
     filecache,
     hold_to_exit,
     ids,
-    journal,
     merge,
     milestones,
     snapshot,
@@ -76,7 +75,7 @@ class _Loader:
         self.cuts: list[tuple[int, tuple]] = [(0, ("head",))]
         self.keys: dict[str, tuple | None] = {}
         self.manifest_key: tuple | None = None
-        self.manifest_digest: bytes | None = None  # of the bytes parsed (`journal.py`)
+        self.manifest_bytes: bytes | None = None  # parsed, for its digest (`journal.py`)
         self.entry_of: dict[Path, tuple[int, Task]] = {}
         self.paths: list[Path] = []
         self.entry_index: dict[str, int] = {}
@@ -192,8 +191,8 @@ class _Loader:
             return None, None
         try:
             data = mf.read_bytes(path, self.root)
-            if self.cache.enabled:  # names the content a stored backlog is built from
-                self.manifest_digest = journal.digest(data)
+            if self.cache.enabled:  # its digest names what a stored backlog is built from
+                self.manifest_bytes = data
             m, index = mf.parse(path, data)
         except FileIssue as e:
             self.add(e.rule, e.message, file=self.rel(path), line=e.line, column=e.column)

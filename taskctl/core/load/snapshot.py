@@ -180,7 +180,8 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
         return None
     return {
         "id": os.urandom(8), "listing": listing, "manifest_key": ld.manifest_key,
-        "manifest_digest": ld.manifest_digest,
+        "manifest_digest": None if ld.manifest_bytes is None else journal.digest(
+            ld.manifest_bytes),
         "keys": [None if _racy(ld.keys.get(s), now) else ld.keys.get(s) for s in listing],
         "milestones": ms, "files": files, "entries": len(raw), "others": others,
         "manifest": _manifest_parts(m, bl.phases, bl.mvp), "tasks": tasks,
@@ -188,9 +189,11 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
                   for slot, ps in (ld.slots() if slots is None else slots)]}
 
 
-def _store(root: Path, state: dict) -> None:
+def _store(root: Path, state: dict, manifest: bytes | None = None) -> None:
     """The body first, then the task files' plan view, then the head that names them; the
-    delta of an older one goes."""
+    delta of an older one goes. `manifest`: the bytes whose digest the state is to name."""
+    if manifest is not None:
+        state["manifest_digest"] = journal.digest(manifest)
     head = {k: state[k] for k in _HEAD_KEYS}
     if _write(root, NAME, {k: v for k, v in state.items() if k not in _HEAD_KEYS[1:]}) \
             and all(_write(root, plan_shard(i), part)
@@ -224,12 +227,12 @@ def save_soon(ld: Any, bl: Backlog) -> None:
     _later(partial(save, ld, bl, ld.slots()))  # the problems now: the reader adds more after
 
 
-def store_soon(root: Path, state: dict) -> None:
-    """`_store(root, state)`, from the child forked at exit as `save_soon` does."""
+def store_soon(root: Path, state: dict, manifest: bytes | None = None) -> None:
+    """`_store(root, state, manifest)`, from the child forked at exit as `save_soon` does."""
     if forks_at_exit():
-        _later(partial(_store, root, state))
+        _later(partial(_store, root, state, manifest))
     else:
-        _store(root, state)
+        _store(root, state, manifest)
 
 
 def _later(job: Any) -> None:
@@ -554,15 +557,15 @@ class Restored:
             data = mf.read_bytes(self.mpath, self.root)
         except FileIssue:
             return None
-        self._bytes, self.digest = data, journal.digest(data)
+        self._bytes = data
         mrel = self.rel(self.mpath)
         # the manifest's slot: its schema findings (located in it), then the task files'
         # duplicate ids found while pairing (located in the files: kept)
         kept = [p for slot, ps in st["slots"] if slot[0] == "manifest" for p in ps]
         clean = not any(p[2] == mrel for p in kept)
         m, index = None, None
-        told = journal.changes(self.root, st.get("manifest_digest"), self.digest,
-                               st["entries"]) if clean else None
+        told, self.digest = journal.changes(self.root, st.get("manifest_digest"), data,
+                                            st["entries"]) if clean else (None, None)
         if told is None:
             try:
                 m, index = mf.parse(self.mpath, data)
@@ -651,7 +654,8 @@ class Restored:
             tid, i, _old = st["files"][s]
             st["files"][s] = (tid, i, blob)
         st["manifest_key"], st["manifest_digest"], st["id"] = mkey, self.digest, os.urandom(8)
-        store_soon(self.root, st)
+        # the digest, when the journal was not asked, taken where the state is stored (at exit)
+        store_soon(self.root, st, self._bytes if self.digest is None else None)
 
     def _patch(self, path: Path, mrel: str) -> bool:
         """Parse a changed task file and merge it with its entry, as a full load would."""

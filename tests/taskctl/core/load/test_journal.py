@@ -59,37 +59,45 @@ def _ids(root) -> list[str]:
 # -- the records ----------------------------------------------------------------------------
 def test_a_chain_of_records_tells_the_entries_that_differ(tmp_path):
     root = tmp_path
-    a, b, c, d = (journal.digest(bytes([n]) * 8) for n in range(4))
+    texts = [bytes([n]) * 8 for n in range(4)]  # four manifests' bytes
+    a, b, c, d = map(journal.digest, texts)
     journal.record(root, a, b, 3, {1: {"id": "T2", "status": "in_progress"}})
     journal.record(root, b, c, 3, {0: {"id": "T1", "title": "x"},
                                    1: {"id": "T2", "status": "completed"}}, from_entries=True)
     assert (journal.entries_derived(root, c), journal.entries_derived(root, b)) == (True, False)
-    assert journal.changes(root, a, c, 3) == {
-        0: {"id": "T1", "title": "x"}, 1: {"id": "T2", "status": "completed"}}
-    assert journal.changes(root, b, c, 3) == {0: {"id": "T1", "title": "x"},
-                                              1: {"id": "T2", "status": "completed"}}
-    assert journal.changes(root, a, b, 3) == {1: {"id": "T2", "status": "in_progress"}}
-    assert journal.changes(root, c, c, 3) == {}  # the same content: nothing
-    assert journal.changes(root, a, d, 3) is None  # no record leads there
-    assert journal.changes(root, c, a, 3) is None  # nor backwards
-    assert journal.changes(root, a, c, 4) is None  # another number of entries
-    assert journal.changes(root, None, c, 3) is None  # a backlog stored without one
+
+    def told(since, now, count=3):
+        got, taken = journal.changes(root, since, texts[now], count)
+        assert taken in (None, journal.digest(texts[now]))
+        return got
+
+    both = {0: {"id": "T1", "title": "x"}, 1: {"id": "T2", "status": "completed"}}
+    assert told(a, 2) == both
+    assert told(b, 2) == both
+    assert told(a, 1) == {1: {"id": "T2", "status": "in_progress"}}
+    assert told(b, 1) == {}  # the same content: nothing
+    assert told(a, 3) is None  # no record leads there
+    assert told(c, 0) is None  # nor backwards, nor from where none starts
+    assert journal.changes(root, c, texts[0], 3) == (None, None)  # no digest taken then
+    assert told(a, 2, count=4) is None  # another number of entries
+    assert told(None, 2) is None  # a backlog stored without one
 
 
 def test_the_journal_keeps_its_last_records_and_a_forged_one_is_not_read(tmp_path):
     root = tmp_path
-    steps = [journal.digest(bytes([n]) * 4) for n in range(journal.KEEP + 3)]
+    texts = [bytes([n]) * 4 for n in range(journal.KEEP + 3)]
+    steps = list(map(journal.digest, texts))
     for old, new in zip(steps, steps[1:], strict=False):
         journal.record(root, old, new, 1, {0: {"id": "T1", "title": new.hex()}})
-    first, last = steps[0], steps[-1]
-    assert journal.changes(root, first, last, 1) is None  # its first records are gone
+    assert journal.changes(root, steps[0], texts[-1], 1)[0] is None  # first records gone
     kept = steps[-1 - journal.KEEP]
-    assert journal.changes(root, kept, last, 1) == {0: {"id": "T1", "title": steps[-1].hex()}}
+    assert journal.changes(root, kept, texts[-1], 1)[0] == {
+        0: {"id": "T1", "title": steps[-1].hex()}}
     # a journal written without the user's key (committed, or another user's) is no journal
-    forged = [(kept, last, 1, ((0, '{"id": "T1", "title": "forged"}'),), True)]
+    forged = [(kept, steps[-1], 1, ((0, '{"id": "T1", "title": "forged"}'),), True)]
     path = root / sealed.CACHE_DIR / journal.NAME
     path.write_bytes(b"\0" * 32 + marshal.dumps(forged))
-    assert journal.changes(root, kept, last, 1) is None
+    assert journal.changes(root, kept, texts[-1], 1) == (None, None)
 
 
 # -- the writers ----------------------------------------------------------------------------
@@ -157,6 +165,13 @@ def test_several_writes_are_followed_and_another_programs_breaks_the_chain(gener
     parses.clear()
     bl = stored(root, monkeypatch, expect=True)
     assert parses == [root / "manifest.json"]
+    same(bl, full(root))
+    _rewrite(root, _entry(13, title="Another program again"))
+    stored(root, monkeypatch, expect=True)  # stores the digest of what it parsed
+    _set(root, ids[14], status="in_progress")
+    parses.clear()
+    bl = stored(root, monkeypatch, expect=True)
+    assert parses == []
     same(bl, full(root))
 
 
