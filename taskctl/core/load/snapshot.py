@@ -57,7 +57,6 @@ from taskctl.core.load import (
     checks,
     entryrows,
     filecache,
-    journal,
     merge,
     milestones,
     safeyaml,
@@ -156,6 +155,7 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
     now, m = (ld.cache.now_ns if racy else 1 << 62), bl.manifest
     if m is None or ld.looked_outside or _racy(ld.manifest_key, now):
         return None
+    from taskctl.core.load import journal  # here: a cold read stores at exit, in a child
     ms = []
     for p, got in ld.milestone_files:
         key = ld.keys.get(str(p))
@@ -193,6 +193,8 @@ def _store(root: Path, state: dict, manifest: bytes | None = None) -> None:
     """The body first, then the task files' plan view, then the head that names them; the
     delta of an older one goes. `manifest`: the bytes whose digest the state is to name."""
     if manifest is not None:
+        from taskctl.core.load import journal
+
         state["manifest_digest"] = journal.digest(manifest)
     head = {k: state[k] for k in _HEAD_KEYS}
     if _write(root, NAME, {k: v for k, v in state.items() if k not in _HEAD_KEYS[1:]}) \
@@ -550,6 +552,8 @@ class Restored:
         The changed entries are those the journal tells (`journal.py`: taskctl's own write,
         when the stored manifest had no schema finding), else those whose data differs from
         the stored entry's after the whole manifest is parsed."""
+        from taskctl.core.load import journal
+
         st = self.state
         if st.get("others") is None:
             return None
