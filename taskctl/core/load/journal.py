@@ -16,7 +16,9 @@ given, and the same document but for the derived parts, whoever wrote them and w
 reader whose stored backlog was built from the bytes with digest A, and who now reads bytes
 with digest B, follows the records from A to B (`changes`); with no such chain (another
 program wrote the manifest, or `sync`, or the journal is gone) it parses as before. A digest
-is BLAKE2b of 16 bytes (CPython's built-in `_blake2`: ≈ 7 ms for 4.3 MB, no OpenSSL import).
+is BLAKE2b of 32 bytes (CPython's built-in `_blake2`: ≈ 7 ms for 4.3 MB, no OpenSSL import),
+taken only when a record could apply. The records are valid for one taskctl (`_header`: the
+core's code stamp) and are never written for bytes a load would refuse (`vouches`).
 
 The derived parts do not reach a load except through the document's schema check, where they
 need only be objects (`sync.derived` writes objects); a reader takes the journal's word only
@@ -36,18 +38,28 @@ if TYPE_CHECKING:
     from typing import Any
 
 NAME = "manifest.journal"
+FORMAT = "taskctl-journal/1"
 KEEP = 32  # records kept: a read more than this many writes behind parses the manifest
+MAX_ENTRIES = 256  # entries one record may name; a write that changed more records nothing
 LIMIT = 4 << 20  # bytes of journal read; more is no journal of ours
 DERIVED = frozenset({"dependency_graph", "stats", "critical_path"})  # `sync.derived`'s keys
 
 
 def digest(data: bytes) -> bytes:
-    """The digest that names a manifest's content (BLAKE2b, 16 bytes)."""
+    """The digest that names a manifest's content (BLAKE2b, 32 bytes)."""
     try:
         from _blake2 import blake2b
     except ImportError:  # pragma: no cover - a CPython built without its own hashes
         from hashlib import blake2b
-    return blake2b(data, digest_size=16).digest()
+    return blake2b(data, digest_size=32).digest()
+
+
+def vouches(after: bytes) -> bool:
+    """May a record name the bytes `after` — can a load read them as they were written? Not
+    with a non-finite number in them (`jsonwrite` writes `NaN`, `Infinity`; the loader
+    refuses them: the manifest must be parsed to say so). Conservative: the words inside a
+    string count too."""
+    return b"Infinity" not in after and b"NaN" not in after
 
 
 def record(root: Path, old: bytes, new: bytes, count: int, changed: dict[int, Any],
@@ -56,25 +68,31 @@ def record(root: Path, old: bytes, new: bytes, count: int, changed: dict[int, An
     `new` (both `count` entries) changing only the entries `changed` (index -> new entry)
     and the derived parts; `from_entries`: those parts are what `derived_from_entries`
     computes from the new entries (`entries_derived`). Called by the writer under the
-    manifest lock, after its write; nothing when the cache cannot be written (the next read
-    parses the manifest)."""
-    if old == new:
+    manifest lock, after its write (which `vouches` for); nothing when the cache cannot be
+    written or the write changed more than `MAX_ENTRIES` entries (the next read parses the
+    manifest)."""
+    if old == new or len(changed) > MAX_ENTRIES:
         return
     entries = tuple((i, json.dumps(e, ensure_ascii=False)) for i, e in sorted(changed.items()))
     records = _records(root) or []
     records.append((old, new, count, entries, from_entries))
-    sealed.write(root, NAME, marshal.dumps(records[-KEEP:]))
+    sealed.write(root, NAME, marshal.dumps((_header(), records[-KEEP:])))
+
+
+def _header() -> tuple:
+    """What the records are valid for: this format, and this taskctl's core (a record's
+    `from_entries` is the word of the code that computed the derived parts)."""
+    from taskctl.core.files import codestamp
+
+    return (FORMAT, codestamp.stamp())
 
 
 def entries_derived(root: Path, now: bytes) -> bool:
     """Does the journal say that the manifest with digest `now` was written by taskctl with
     derived parts computed from its entries (a writer may then patch them: `change.py`)?"""
-    try:
-        for rec in reversed(_records(root) or []):
-            if rec[1] == now:
-                return rec[4] is True
-    except (IndexError, TypeError):  # a record not of this shape
-        pass
+    for rec in reversed(_records(root) or []):
+        if rec[1] == now:
+            return rec[4]
     return False
 
 
@@ -110,7 +128,7 @@ def _chain(records: list, since: bytes, now: bytes, count: int) -> dict[int, Any
         else:
             return None
         return {i: jsonread.loads(text) for i, text in told.items()}
-    except (ValueError, TypeError):  # a record not of this shape, an entry not JSON
+    except ValueError:  # an entry not JSON (`_records` kept records of this shape only)
         return None
 
 
@@ -119,9 +137,17 @@ def _records(root: Path) -> list | None:
     if blob is None:
         return None
     try:
-        records = marshal.loads(blob)
+        header, records = marshal.loads(blob)
     except (ValueError, EOFError, TypeError):
         return None
-    if not isinstance(records, list):
-        return None
-    return [r for r in records if type(r) is tuple and len(r) == 5]  # an older shape: none
+    if header != _header() or not isinstance(records, list):
+        return None  # another format or another taskctl: no word of it is taken
+    return [r for r in records if _shaped(r)]
+
+
+def _shaped(r: Any) -> bool:
+    """A record as `record` writes it."""
+    return (type(r) is tuple and len(r) == 5 and type(r[0]) is bytes and type(r[1]) is bytes
+            and type(r[2]) is int and type(r[3]) is tuple and type(r[4]) is bool
+            and all(type(x) is tuple and len(x) == 2 and type(x[0]) is int
+                    and type(x[1]) is str for x in r[3]))

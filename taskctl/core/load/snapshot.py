@@ -420,12 +420,16 @@ class LazyManifest(Manifest):
     """A restored backlog's manifest: its data and entries are parsed from the file the first
     time something reads them (the stored backlog matched its stat key)."""
 
-    def __init__(self, path: Path, root: Path, deferred: set[str]):  # noqa: D107
+    def __init__(self, path: Path, root: Path, deferred: set[str],  # noqa: D107
+                 data: bytes | None = None):
         self.path, self.deferred, self._root, self._full = path, deferred, root, None
+        self._bytes = data  # the bytes the backlog was restored from, when read already
 
     def _parsed(self) -> Manifest:
         if self._full is None:
-            self._full = mf.read(self.path, self._root)[0]
+            self._full = (mf.read(self.path, self._root) if self._bytes is None
+                          else mf.parse(self.path, self._bytes))[0]
+            self._bytes = None
         return self._full
 
     @property
@@ -482,8 +486,8 @@ class Restored:
         (a resident process's, `kept.py`), copied instead of rebuilt from the rows."""
         st, root = self.state, self.root
         deferred, phases, mvp, mmilestones = st["manifest"]
-        m = LazyManifest(self.mpath, root, set(deferred))
-        m._full = self._parsed  # read already when it was rewritten
+        m = LazyManifest(self.mpath, root, set(deferred), self._bytes)
+        m._full = self._parsed  # parsed already when it was rewritten
         bl = self.bl = Backlog(root=root, tasks={}, manifest=m)
         bl.deferred, bl.mvp = set(deferred), list(mvp)
         bl.phases = [Phase(name, list(tasks), hours) for name, tasks, hours in phases]

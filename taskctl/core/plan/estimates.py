@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from taskctl.core.load.limits import MAX_INT
 from taskctl.core.model import Task
 from taskctl.core.order import natural_key
 from taskctl.core.records import field, record
@@ -35,8 +36,8 @@ class Weights:
         if not self.imputed:
             return None
         ids = ", ".join(self.imputed[:20]) + (" …" if len(self.imputed) > 20 else "")
-        return (f"{len(self.imputed)} task(s) have no {self.unit} estimate and weigh the median "
-                f"({fmt(self.fill, self.unit)}): {ids}")
+        return (f"{len(self.imputed)} task(s) have no usable {self.unit} estimate and weigh the "
+                f"median ({fmt(self.fill, self.unit)}): {ids}")
 
 
 def estimate(t: Task, unit: str) -> float | None:
@@ -46,9 +47,14 @@ def estimate(t: Task, unit: str) -> float | None:
     return usable(getattr(t, _FIELD[unit]))
 
 
+MAX_ESTIMATE = float(MAX_INT)  # above it (an infinity, 1e308): no estimate; sums overflow
+
+
 def usable(v: object) -> float | None:
-    """An estimate as a weight: a number that is not negative, not NaN, not a bool."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v != v:
+    """An estimate as a weight: a number that is not negative, not NaN, not a bool, and not
+    above `MAX_ESTIMATE` (sums of such weights overflow to infinity, which neither the CPM's
+    JSON nor its exact integer sums can hold)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_ESTIMATE:
         return None
     return float(v)
 
@@ -61,9 +67,9 @@ def _estimates(tasks: list[Task], unit: str) -> dict[str, float]:
     name, known = _FIELD[unit], {}
     for t in tasks:
         v = getattr(t, name)
-        if type(v) is float and v >= 0:  # NaN fails `>=`; float(v) would be v itself
+        if type(v) is float and 0 <= v <= MAX_ESTIMATE:  # NaN fails; float(v) is v itself
             known[t.id] = v
-        elif type(v) is int and v >= 0:  # exactly int: not a bool
+        elif type(v) is int and 0 <= v <= MAX_ESTIMATE:  # exactly int: not a bool
             known[t.id] = float(v)
         elif v is not None and (e := usable(v)) is not None:
             known[t.id] = e

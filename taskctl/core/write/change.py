@@ -103,7 +103,7 @@ def write_recorded(root: Path, path: Path, data: dict, old: bytes,
     it changed more, an entry added or the phases), record that in the journal
     (`journal.py`; `from_entries`: its derived parts are `derived_from_entries`')."""
     after = atomic.write_json(path, data)
-    if changed is not None:
+    if changed is not None and journal.vouches(after):
         journal.record(root, old, journal.digest(after), len(data["tasks"]), changed,
                        from_entries)
 
@@ -340,9 +340,9 @@ def _restatused(data: dict, entries: list, where: dict, was: dict[str, dict],
         if not counts[old]:
             del counts[old]
         counts[new] = counts.get(new, 0) + 1
-    out = {"dependency_graph": graph,
-           "stats": {"total": stats.get("total"), "by_status": dict(sorted(counts.items())),
-                     "deferred": stats.get("deferred")}}
+    counted = {"total": stats.get("total"), "by_status": dict(sorted(counts.items())),
+               "deferred": stats.get("deferred")}  # not a status: how many are deferred
+    out = {"dependency_graph": graph, "stats": counted}
     if "critical_path" in data:
         out["critical_path"] = data["critical_path"]
     return out

@@ -100,6 +100,24 @@ def test_the_journal_keeps_its_last_records_and_a_forged_one_is_not_read(tmp_pat
     assert journal.changes(root, kept, texts[-1], 1) == (None, None)
 
 
+def test_records_of_another_taskctl_or_shape_are_not_followed(tmp_path, monkeypatch):
+    """Records are the word of the code that wrote them (`from_entries` names its derived
+    data): another core's are not read; nor a sealed record of another shape (an entry not
+    text) — nothing raises."""
+    root = tmp_path
+    texts = [b"one", b"two"]
+    a, b = map(journal.digest, texts)
+    journal.record(root, a, b, 1, {0: {"id": "T1"}}, from_entries=True)
+    assert journal.changes(root, a, texts[1], 1)[0] == {0: {"id": "T1"}}
+    monkeypatch.setattr(journal, "_header", lambda: ("taskctl-journal/1", (("x.py", 1),)))
+    assert journal.changes(root, a, texts[1], 1) == (None, None)
+    assert journal.entries_derived(root, b) is False
+    monkeypatch.undo()
+    bad = [(a, b, 1, ((0, 5),), True), (a, b, "1", (), True), (a, b, 1, (), 1), ("a", b)]
+    assert sealed.write(root, journal.NAME, marshal.dumps((journal._header(), bad)))
+    assert journal.changes(root, a, texts[1], 1) == (None, None)
+
+
 # -- the writers ----------------------------------------------------------------------------
 def test_a_write_that_adds_an_entry_or_moves_a_phase_records_nothing(generated):
     root = generated
@@ -108,6 +126,57 @@ def test_a_write_that_adds_an_entry_or_moves_a_phase_records_nothing(generated):
     assert change.patch_manifest(root, {"T900": {"title": "new"}}, ["T900"]) is None
     assert change.patch_manifest(root, {"T002": {"title": "t"}}, [], {"T002": "p1"}) is None
     assert (root / sealed.CACHE_DIR / journal.NAME).read_bytes() == recorded
+
+
+def test_a_write_that_changes_many_entries_records_nothing(generated, monkeypatch):
+    root = generated
+    _set(root, "T001", status="in_progress")
+    recorded = (root / sealed.CACHE_DIR / journal.NAME).read_bytes()
+    monkeypatch.setattr(journal, "MAX_ENTRIES", 3)
+    assert change.patch_manifest(root, {t: {"title": "x"} for t in _ids(root)[:4]}, []) is None
+    assert (root / sealed.CACHE_DIR / journal.NAME).read_bytes() == recorded
+
+
+def test_a_write_a_load_refuses_is_not_vouched_for(generated, parses, monkeypatch):
+    """Found by review: bytes with a non-finite number (`Infinity`, which the loader refuses)
+    taken from a record would hide the error a full load reports: such a write records
+    nothing, and the next read parses the manifest."""
+    root = generated
+    stored(root, monkeypatch)
+    _set(root, _ids(root)[5], status="in_progress")
+    _set(root, _ids(root)[6], estimated_hours=float("inf"))  # no CLI writes this; the API can
+    assert b"Infinity" in (root / "manifest.json").read_bytes()
+    parses.clear()
+    bl = stored(root, monkeypatch)
+    assert parses[:1] == [root / "manifest.json"]  # the restore parsed it, and fell back
+    assert any(p.rule == "json-syntax" for p in bl.problems)
+    ref = full(root)
+    assert bl.manifest is ref.manifest is None and bl.tasks == ref.tasks
+    assert [p.to_dict() for p in bl.problems] == [p.to_dict() for p in ref.problems]
+
+
+def test_derived_parts_a_load_refuses_are_not_vouched_for(generated, parses, monkeypatch):
+    """Derived parts with a non-finite number (which no estimate gives since estimates are
+    bounded, `estimates.MAX_ESTIMATE`) would make the manifest unreadable while a record hid
+    it: such bytes are never recorded."""
+    root = generated
+    stored(root, monkeypatch)
+    real = change.derived_from_entries
+    monkeypatch.setattr(change, "derived_from_entries", lambda r, d: {
+        **real(r, d), "critical_path": {"weight": "hours", "total": float("inf"), "path": []}})
+    before = _records_bytes(root)
+    _set(root, _ids(root)[5], status="in_progress")
+    assert b"Infinity" in (root / "manifest.json").read_bytes()
+    assert _records_bytes(root) == before
+    parses.clear()
+    bl = stored(root, monkeypatch)
+    assert parses[:1] == [root / "manifest.json"]
+    assert any(p.rule == "json-syntax" for p in bl.problems)
+
+
+def _records_bytes(root) -> bytes | None:
+    path = root / sealed.CACHE_DIR / journal.NAME
+    return path.read_bytes() if path.exists() else None
 
 
 def test_a_completion_written_by_verify_is_recorded(generated, parses, monkeypatch):

@@ -38,6 +38,21 @@ def test_missing_estimate_weighs_the_median_and_is_warned():
     assert any("D" in w and "median" in w for w in s.warnings)
 
 
+def test_estimates_whose_sums_overflow_weigh_the_median_and_plan():
+    """Found by review: two dependent tasks of 1e308 hours summed to infinity, which the
+    JSON of the plan (and of the manifest's derived critical path) cannot hold: an internal
+    error. Above `estimates.MAX_ESTIMATE` an estimate is not usable."""
+    from taskctl.core.plan import ranking
+
+    bl = backlog(task("A", hours=1e308), task("B", deps=["A"], hours=1e308),
+                 task("C", hours=2), task("D", deps=["C"], hours=4))
+    s = cpm.schedule(bl, "hours")
+    assert s.imputed == ["A", "B"] and s.total == 6
+    assert any("no usable hours estimate" in w for w in s.warnings)
+    assert s.to_dict()["total"] == 6
+    assert {r["id"] for r in ranking.next_report(bl)["tasks"]} == {"A", "C"}
+
+
 def test_cycle_is_reported_and_the_rest_still_planned():
     bl = backlog(task("A", deps=["B"], hours=1), task("B", deps=["A"], hours=1),
                  task("C", hours=4), task("D", deps=["C"], hours=1))
