@@ -17,8 +17,8 @@ reader whose stored backlog was built from the bytes with digest A, and who now 
 with digest B, follows the records from A to B (`changes`); with no such chain (another
 program wrote the manifest, or `sync`, or the journal is gone) it parses as before. A digest
 is BLAKE2b of 32 bytes (CPython's built-in `_blake2`: ≈ 7 ms for 4.3 MB, no OpenSSL import),
-taken only when a record could apply. The records are valid for one taskctl (`_header`: the
-core's code stamp) and are never written for bytes a load would refuse (`vouches`).
+taken only when a record could apply. The records are valid for one taskctl and one tree
+(`stored.header`) and are never written for bytes a load would refuse (`vouches`).
 
 The derived parts do not reach a load except through the document's schema check, where they
 need only be objects (`sync.derived` writes objects); a reader takes the journal's word only
@@ -28,9 +28,9 @@ when the manifest it stored had no schema finding (`snapshot.Restored.rewritten`
 from __future__ import annotations
 
 import json
-import marshal
 
-from taskctl.core.files import jsonread, sealed
+from taskctl.core.files import jsonread
+from taskctl.core.load import stored
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
@@ -38,10 +38,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 NAME = "manifest.journal"
-FORMAT = "taskctl-journal/1"
 KEEP = 32  # records kept: a read more than this many writes behind parses the manifest
 MAX_ENTRIES = 256  # entries one record may name; a write that changed more records nothing
-LIMIT = 4 << 20  # bytes of journal read; more is no journal of ours
 DERIVED = frozenset({"dependency_graph", "stats", "critical_path"})  # `sync.derived`'s keys
 
 
@@ -76,15 +74,7 @@ def record(root: Path, old: bytes, new: bytes, count: int, changed: dict[int, An
     entries = tuple((i, json.dumps(e, ensure_ascii=False)) for i, e in sorted(changed.items()))
     records = _records(root) or []
     records.append((old, new, count, entries, from_entries))
-    sealed.write(root, NAME, marshal.dumps((_header(), records[-KEEP:])))
-
-
-def _header() -> tuple:
-    """What the records are valid for: this format, and this taskctl's core (a record's
-    `from_entries` is the word of the code that computed the derived parts)."""
-    from taskctl.core.files import codestamp
-
-    return (FORMAT, codestamp.stamp())
+    stored.write(root, NAME, records[-KEEP:])
 
 
 def entries_derived(root: Path, now: bytes) -> bool:
@@ -133,16 +123,11 @@ def _chain(records: list, since: bytes, now: bytes, count: int) -> dict[int, Any
 
 
 def _records(root: Path) -> list | None:
-    blob = sealed.read(root, NAME, LIMIT)
-    if blob is None:
-        return None
-    try:
-        header, records = marshal.loads(blob)
-    except (ValueError, EOFError, TypeError):
-        return None
-    if header != _header() or not isinstance(records, list):
-        return None  # another format or another taskctl: no word of it is taken
-    return [r for r in records if _shaped(r)]
+    """The records, as the stored backlog's files are read (`stored.read`: sealed, and
+    written by this taskctl for this tree — a record's `from_entries` is the word of the
+    code that computed the derived parts)."""
+    records = stored.read(root, NAME)
+    return [r for r in records if _shaped(r)] if isinstance(records, list) else None
 
 
 def _shaped(r: Any) -> bool:

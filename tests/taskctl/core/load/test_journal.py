@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from taskctl.core.files import sealed
 from taskctl.core.load import journal, loader, snapshot
 from taskctl.core.load import manifest as mf
+from taskctl.core.load import stored as stored_files
 from taskctl.core.write import change, status
 from tests.taskctl.core.load.test_snapshot import (
     _edit,
@@ -109,12 +110,12 @@ def test_records_of_another_taskctl_or_shape_are_not_followed(tmp_path, monkeypa
     a, b = map(journal.digest, texts)
     journal.record(root, a, b, 1, {0: {"id": "T1"}}, from_entries=True)
     assert journal.changes(root, a, texts[1], 1)[0] == {0: {"id": "T1"}}
-    monkeypatch.setattr(journal, "_header", lambda: ("taskctl-journal/1", (("x.py", 1),)))
+    monkeypatch.setattr(stored_files, "FORMAT", "another taskctl's")
     assert journal.changes(root, a, texts[1], 1) == (None, None)
     assert journal.entries_derived(root, b) is False
     monkeypatch.undo()
     bad = [(a, b, 1, ((0, 5),), True), (a, b, "1", (), True), (a, b, 1, (), 1), ("a", b)]
-    assert sealed.write(root, journal.NAME, marshal.dumps((journal._header(), bad)))
+    assert stored_files.write(root, journal.NAME, bad)
     assert journal.changes(root, a, texts[1], 1) == (None, None)
 
 
