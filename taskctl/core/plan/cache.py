@@ -1,9 +1,9 @@
 """Content-keyed cache of planning results, so `taskctl next` answers without loading anything.
 
 Key: taskctl version + the tasks directory + (path, size, mtime_ns, inode, ctime_ns) of every
-file in the store (any dialect keeps its tasks somewhere else; evidence/, updates/ and .cache/
-do not change a plan and are left out) + the command's parameters. Any edit, added or removed
-file changes the key. Values are JSON documents (never pickles) in
+file in the store (any dialect keeps its tasks somewhere else; evidence/, updates/, .locks/
+and .cache/ do not change a plan and are left out) + the command's parameters. Any edit,
+added or removed file changes the key. Values are JSON documents (never pickles) in
 `.tasks/.cache/<command>-<params hash>.answer`, one per command and parameters (so the
 directory stays small), written atomically and sealed like every cache (a committed answer
 would otherwise be printed as the plan); a stored answer whose key differs is refused from its
@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git"})  # no bearing on a plan
+# no bearing on a plan (`.locks`: the locks and the write-ahead intent a write leaves behind;
+# no read answer reads them)
+UNWATCHED = frozenset({CACHE_DIR, "evidence", "updates", ".git", ".locks"})
 
 
 def enabled() -> bool:

@@ -52,8 +52,11 @@ def test_any_watched_change_misses(tmp_path):
     (root / ".cache" / "x.json").write_text("{}")
     (root / "evidence").mkdir()
     (root / "evidence" / "T001.json").write_text("{}")
+    (root / ".locks").mkdir()  # every write's locks and write-ahead intent: no answer reads them
+    (root / ".locks" / "task.T001.lock").write_text("")
+    (root / ".locks" / "intent.json").write_text("{}")
     assert len({k0, k1, k2, k3, k4}) == 5
-    assert cache.key(root, "next", {}) == k4  # the cache and evidence are not watched
+    assert cache.key(root, "next", {}) == k4  # the cache, evidence and locks are not watched
 
 
 def test_stale_or_corrupt_entries_are_misses(tmp_path):
