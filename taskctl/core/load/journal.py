@@ -87,12 +87,12 @@ def entries_derived(root: Path, now: bytes) -> bool:
 
 
 def changes(root: Path, since: bytes | None, data: bytes,
-            count: int) -> tuple[dict[int, Any] | None, bytes | None]:
+            count: int | None) -> tuple[dict[int, Any] | None, bytes | None]:
     """(the entries (index -> entry) in which the manifest's bytes `data` differ from the
-    manifest with digest `since`, both of `count` entries and otherwise equal but for the
-    derived parts, as the journal's records tell, or None when they do not tell it; the
-    digest of `data`, or None when no record starts at `since`: then it is not taken, as
-    another program's write has none)."""
+    manifest with digest `since`, both of `count` entries (None: as many as the records
+    say) and otherwise equal but for the derived parts, as the journal's records tell, or
+    None when they do not tell it; the digest of `data`, or None when no record starts at
+    `since`: then it is not taken, as another program's write has none)."""
     records = _records(root) if since is not None else None
     if not records or not any(r[0] == since for r in records):
         return None, None
@@ -100,7 +100,16 @@ def changes(root: Path, since: bytes | None, data: bytes,
     return _chain(records, since, now, count), now
 
 
-def _chain(records: list, since: bytes, now: bytes, count: int) -> dict[int, Any] | None:
+def between(root: Path, since: bytes, until: bytes) -> dict[int, Any] | None:
+    """`changes` between the manifests with digests `since` and `until` (no bytes read):
+    {} when they are the same; None when the records do not tell it."""
+    if since == until:
+        return {}
+    records = _records(root)
+    return _chain(records, since, until, None) if records else None
+
+
+def _chain(records: list, since: bytes, now: bytes, count: int | None) -> dict[int, Any] | None:
     if since == now:
         return {}
     told: dict[int, str] = {}
@@ -109,6 +118,8 @@ def _chain(records: list, since: bytes, now: bytes, count: int) -> dict[int, Any
         for old, new, n, entries, _from in records:  # in order written: each step a fact
             if old != at:
                 continue
+            if count is None:
+                count = n  # every step of one chain: the same number of entries
             if n != count:
                 return None
             told.update(entries)

@@ -1,8 +1,9 @@
-"""The stored backlog as a plan answer's early cutoff reads it (`core/plan/replan.py`): the
-task files' listing and stat keys and the manifest's key (the stored head), and, for the few
-task files it parses again, each one's id, manifest entry and *plan basis* (what a plan reads
-of the merged task, its title, its problem counts: `stored.file_basis`) — never the stored
-tasks (~10 MB on 10,000).
+"""The stored backlog as a plan answer's early cutoff reads it (`core/plan/replan.py`,
+`restatus.py`): the task files' listing and stat keys and the manifest's key and digest (the
+stored head), and, for the few task files it parses again, each one's id, manifest entry and
+*plan basis* (what a plan reads of the merged task, its title, its problem counts:
+`stored.file_basis`; as the file reads now: `basis_now`) — never the stored tasks (~10 MB on
+10,000).
 
 `snapshot._store` writes the bases with every stored backlog, in the per-file cache's shards
 (`backlog-plan-NN.marshal`); the delta of task files patched in since
@@ -15,6 +16,14 @@ from __future__ import annotations
 
 from taskctl.core.load import filecache, stored
 
+TYPE_CHECKING = False  # typing only for annotations (import cost)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+MAX_FILES = 8  # task files a plan answer's cutoff parses again; more: plan again
+MAX_OVER = 64  # task files an answer's companion may carry; more: plan again
+
 
 class Light:
     """The stored head (with the delta's keys), and the bases of files on demand."""
@@ -24,6 +33,7 @@ class Light:
         self.listing: list[str] = head["listing"]
         self.keys: dict[str, tuple | None] = dict(zip(self.listing, head["keys"], strict=True))
         self.manifest_key = head["manifest_key"]
+        self.manifest_digest: bytes | None = head.get("manifest_digest")  # `journal.digest`
         self.stored_keys = dict(self.keys)  # as the snapshot stored them, before the delta
         self._delta = delta if delta is not None and delta.get("base") == self.id else None
         self.patched: frozenset[str] = frozenset()  # the files the delta patched in
@@ -59,3 +69,28 @@ def read(root) -> Light | None:
     if head is None:
         return None
     return Light(root, head, stored.read(root, stored.DELTA))
+
+
+def basis_now(root: Path, path: Path, tid: str, entry: Any) -> tuple | None:
+    """`stored.file_basis` of the task file as it is now: parsed and merged with its
+    manifest entry as a stored backlog's patch does (`snapshot.Restored._patch`); None
+    when it is no task of that id now."""
+    from taskctl.core.load import merge
+    from taskctl.core.load import taskplain as tp
+    from taskctl.core.problems import problem
+
+    found: list = []
+
+    def add(name: str, message: str, **kw) -> None:
+        found.append(problem(name, message, **kw))
+
+    def nowhere(_key: Any) -> None:  # where in the manifest: no bearing on the counts
+        return None
+
+    got = merge.file_with_entry(add, str, root, path, tid, entry, "manifest.json", nowhere)
+    if got is None:
+        return None
+    task, _raw, problems = got
+    found += problems  # counted with the merge's findings
+    errors = sum(p.severity.value == "error" for p in found)
+    return (stored.plan_view(tp.head_of(task)), task.title, errors, len(found))

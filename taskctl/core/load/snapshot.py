@@ -197,6 +197,7 @@ def _store(root: Path, state: dict, manifest: bytes | None = None) -> None:
 
         state["manifest_digest"] = journal.digest(manifest)
     head = {k: state[k] for k in _HEAD_KEYS}
+    head["manifest_digest"] = state.get("manifest_digest")  # a plan answer's cutoff reads it
     if _write(root, NAME, {k: v for k, v in state.items() if k not in _HEAD_KEYS[1:]}) \
             and all(_write(root, plan_shard(i), part)
                     for i, part in enumerate(plan_basis(state))) \

@@ -14,7 +14,8 @@ was), and each edited file, parsed and merged with its manifest entry as a load 
 the edited tasks' titles and the problem counts of their file and merge put right. Anything
 else (a dependency, status, phase or estimate edited, an id changed, a file added, the
 manifest rewritten, a stored basis missing) returns None: the caller loads and plans as
-before.
+before — but for `next` after taskctl's own writes moved tasks between pending and
+in_progress (a claim), which `restatus.py` puts right.
 
 Where the earlier files' views come from: the stored backlog's plan bases (`light.py`), or,
 for files an earlier cutoff already took in, the answer's companion (`<slot>.over`: the
@@ -33,7 +34,7 @@ import re
 from pathlib import Path
 
 from taskctl.core.files.sealed import CACHE_DIR
-from taskctl.core.load import filecache, light, stored
+from taskctl.core.load import filecache, light
 from taskctl.core.plan import cache
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
@@ -42,8 +43,7 @@ if TYPE_CHECKING:
 
 COMMANDS = ("next", "ready", "critical-path", "status")
 TITLED = ("next", "ready")  # whose rows show tasks' titles (`status` shows milestones' only)
-MAX_FILES = 8  # task files edited since the stored answer; more: plan again
-MAX_OVER = 64  # task files an answer's companion may carry; more: plan again
+MAX_FILES, MAX_OVER = light.MAX_FILES, light.MAX_OVER
 MARGIN_NS = 2 * 10**9  # files written this long before the stored answer are looked at too
 
 
@@ -51,9 +51,10 @@ def _over_name(slot: str) -> str:
     return slot + ".over"
 
 
-def _stored(root: Path, slot: str) -> tuple[str, bytes, dict] | None:
-    """(key, the stored answer's bytes, companion files) of the answer in `slot`; its JSON
-    is parsed only once the cutoff holds (~1 MB on 10,000 tasks)."""
+def _stored(root: Path, slot: str) -> tuple[str, bytes, dict, tuple | None] | None:
+    """(key, the stored answer's bytes, companion files, companion manifest state) of the
+    answer in `slot`; its JSON is parsed only once the cutoff holds (~1 MB on 10,000
+    tasks)."""
     blob = cache.missed(root, slot) or cache.get_sealed(root, slot)
     if blob is None or not blob.startswith(b'{"key":"'):
         return None
@@ -62,15 +63,22 @@ def _stored(root: Path, slot: str) -> tuple[str, bytes, dict] | None:
         return None
     key = blob[8:end].decode("ascii", "replace")
     over: dict = {}
+    mstate = None
     extra = cache.get_sealed(root, _over_name(slot))
     if extra is not None:
         try:
-            k, files = marshal.loads(extra)
+            k, files, ms = marshal.loads(extra)
         except (ValueError, EOFError, TypeError):
-            k, files = None, None
-        if k == key and isinstance(files, dict):
-            over = files
-    return key, blob, over
+            k, files, ms = None, None, None
+        if k == key and isinstance(files, dict) and (ms is None or _manifest_state(ms)):
+            over, mstate = files, ms
+    return key, blob, over, mstate
+
+
+def _manifest_state(ms: Any) -> bool:
+    """Is `ms` a companion's manifest state: (stat key, digest) (`restatus.patched`)?"""
+    return (type(ms) is tuple and len(ms) == 2 and type(ms[0]) is tuple and len(ms[0]) == 4
+            and all(type(x) is int for x in ms[0]) and type(ms[1]) is bytes)
 
 
 def _answer(blob: bytes, key: str) -> dict | None:
@@ -91,26 +99,39 @@ def _answer(blob: bytes, key: str) -> dict | None:
 
 
 def patched(root: Path, command: str, params: dict[str, Any],
-            new_key: str) -> tuple[dict, bytes, dict] | None:
-    """(the answer, its text to store under `new_key`, its companion files) when the stored
-    answer stands after the task files edited since it was computed, made right; else
-    None."""
+            new_key: str) -> tuple[dict, bytes, dict, tuple | None] | None:
+    """(the answer, its text to store under `new_key`, its companion files and manifest
+    state) when the stored answer stands after the task files edited since it was computed
+    — or, for `next`, after taskctl's own writes moved tasks between pending and in_progress
+    (`restatus.py`) —, made right; else None."""
     if command not in COMMANDS or set(params) != {"weight"}:
         return None  # a forced dialect or tag: the full path
     lt = light.read(root)
+    if lt is None:
+        return None
     mkey = filecache.file_key(os.path.join(root, "manifest.json"))
-    if lt is None or lt.manifest_key is None or mkey is None or mkey[:2] != lt.manifest_key[:2]:
+    rewritten = lt.manifest_key is None or mkey is None or mkey[:2] != lt.manifest_key[:2]
+    if rewritten and command != "next":
         return None  # the manifest rewritten (a claim, a set): plan again, without more reads
     rows = cache.rows(root)
     slot = cache.slot_name(command, params)
     got = _stored(root, slot) if rows is not None else None
     if got is None:
         return None
-    old_key, blob, over = got
+    old_key, blob, over, mstate = got
     try:  # files older than the stored answer (less a margin) are not looked at
         since = os.stat(os.path.join(root, CACHE_DIR, slot)).st_mtime_ns - MARGIN_NS
     except OSError:
         since = 0
+    if rewritten or mstate is not None:  # `next` after a claim, a release, a set
+        from taskctl.core.plan import restatus
+
+        moved = _moved(rows, {**lt.keys, **{s: v[0] for s, v in over.items()}}, since)
+        try:
+            return None if moved is None else restatus.patched(
+                root, params, new_key, lt, rows, moved, old_key, blob, over, mstate)
+        except ValueError:  # the fingerprint's bytes not as its rows say, an answer not JSON
+            return None
     # the answer was computed with each task file at one of the keys a basis is known for:
     # the companion's, else the delta's (newest), else the snapshot's — or, when the delta
     # patched in a file since (another command's load after the edit), the snapshot's
@@ -139,7 +160,7 @@ def patched(root: Path, command: str, params: dict[str, Any],
         if s in over:
             basis = over[s][1]
         key = filecache.file_key(s)  # taken before it is parsed (the walk's, in a read)
-        fresh = _basis(root, Path(s), tid, entry)
+        fresh = light.basis_now(root, Path(s), tid, marshal.loads(entry))
         if basis is None or key is None or fresh is None or fresh[0] != basis[0]:
             return None
         errors += fresh[2] - basis[2]
@@ -157,7 +178,7 @@ def patched(root: Path, command: str, params: dict[str, Any],
     for tid, was, now in titles if command in TITLED else ():
         text = text.replace(_row_head(tid, was), _row_head(tid, now))
     doc = _answer(text, new_key)
-    return None if doc is None else (doc, text, files)
+    return None if doc is None else (doc, text, files, None)
 
 
 _HEAD = re.compile(rb'\{"key":"([0-9a-f]+)","payload":\{"problems":\[(\d+),(\d+)\],')
@@ -180,7 +201,6 @@ def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple]
     ~1 ms). That is safe: the key taken again is the proof — a file changed since the answer
     but left out (its time set back: `touch -d`, `tar x`) makes the key differ, and the plan
     is computed."""
-    before: dict[tuple, tuple] = {}  # a changed file's row now -> as it was
     manifest = os.path.join(root, "manifest.json")
     at = bisect.bisect_left(rows, (manifest,))
     if at < len(rows) and rows[at][0] == manifest and assumed.get(manifest) is None and (
@@ -188,48 +208,32 @@ def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple]
             manifest_key[0], manifest_key[1], manifest_key[3],
             manifest_key[2] - manifest_key[1])):
         return None  # the entries stored are not the manifest's now
+    before = _moved(rows, assumed, since)
+    if not before or cache.key_of_rows(root, command, params, before) != old_key:
+        return None
+    return [row[0] for row in before]
+
+
+def _moved(rows: list[tuple], assumed: dict[str, tuple | None],
+           since: int) -> dict[tuple, tuple] | None:
+    """The rows of files whose stat differs from the `assumed` one, now -> as assumed (a
+    fingerprint row: path, size, mtime, inode, ctime - mtime), among the rows modified at
+    `since` or later; None when more than `MAX_FILES` differ."""
+    before: dict[tuple, tuple] = {}
     get = assumed.get
-    for row in [r for r in rows if r[2] >= since]:  # (path, size, mtime, inode, ctime - mtime)
+    for row in [r for r in rows if r[2] >= since]:
         was = get(row[0])  # a stat key: (size, mtime_ns, ctime_ns, inode)
         if was is not None and (row[2] != was[1] or row[1] != was[0] or row[3] != was[3]
                                 or row[4] != was[2] - was[1]):
             if len(before) == MAX_FILES:
                 return None
             before[row] = (row[0], was[0], was[1], was[3], was[2] - was[1])
-    if not before or cache.key_of_rows(root, command, params, before) != old_key:
-        return None
-    return [row[0] for row in before]
+    return before
 
 
 def store(root: Path, command: str, params: dict[str, Any], key: str, text: bytes,
-          files: dict) -> None:
+          files: dict, mstate: tuple | None = None) -> None:
     """The answer's text (under its new key, `patched`) and its companion."""
     slot = cache.slot_name(command, params)
     cache.put_sealed(root, slot, text)
-    cache.put_sealed(root, _over_name(slot), marshal.dumps((key, files)))
-
-
-def _basis(root: Path, path: Path, tid: str, entry: bytes) -> tuple | None:
-    """`stored.file_basis` of the task file as it is now: parsed and merged with its
-    manifest entry as a stored backlog's patch does (`snapshot.Restored._patch`); None
-    when it is no task of that id now."""
-    from taskctl.core.load import merge
-    from taskctl.core.load import taskplain as tp
-    from taskctl.core.problems import problem
-
-    found: list = []
-
-    def add(name: str, message: str, **kw) -> None:
-        found.append(problem(name, message, **kw))
-
-    def nowhere(_key: Any) -> None:  # where in the manifest: no bearing on the counts
-        return None
-
-    got = merge.file_with_entry(add, str, root, path, tid, marshal.loads(entry),
-                                "manifest.json", nowhere)
-    if got is None:
-        return None
-    task, _raw, problems = got
-    found += problems  # counted with the merge's findings
-    errors = sum(p.severity.value == "error" for p in found)
-    return (stored.plan_view(tp.head_of(task)), task.title, errors, len(found))
+    cache.put_sealed(root, _over_name(slot), marshal.dumps((key, files, mstate)))
