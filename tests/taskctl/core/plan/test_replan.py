@@ -104,22 +104,23 @@ def reference(root: Path, command: str, monkeypatch) -> dict:
         return json.loads(json.dumps(doc))
 
 
-def asked(root: Path, command: str, made: list) -> dict:
-    """The answer as every caller gets it, and whether the cutoff made it."""
-    real = replan.patched
+def asked(root: Path, command: str, made: list, cutoff=replan) -> dict:
+    """The answer as every caller gets it, and whether the cutoff (`cutoff.patched`) made
+    it."""
+    real = cutoff.patched
 
     def spy(*a):
         got = real(*a)
         made.append(got is not None)
         return got
 
-    replan.patched = spy
+    cutoff.patched = spy
     try:
         doc = (answers.answer(root, command, {"weight": "auto"}) if command == "status"
                else answers.planned(root, command, "auto"))
         return json.loads(json.dumps(doc))
     finally:
-        replan.patched = real
+        cutoff.patched = real
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 import taskctl.core.load
-from taskctl.cli import answers
 from taskctl.core.lifecycle import edit
 from taskctl.core.lifecycle import transitions as tr
 from taskctl.core.plan import restatus
+from tests.taskctl.core.plan import test_replan as replan_test
 from tests.taskctl.core.plan.test_replan import reference
 from tests.taskctl.generated import generated_tree
 
@@ -45,18 +45,7 @@ def _with(root: Path, status: str) -> list[str]:
 
 def asked(root: Path, made: list) -> dict:
     """`next` as every caller gets it, and whether this cutoff made it."""
-    real = restatus.patched
-
-    def spy(*a):
-        got = real(*a)
-        made.append(got is not None)
-        return got
-
-    restatus.patched = spy
-    try:
-        return json.loads(json.dumps(answers.planned(root, "next", "auto")))
-    finally:
-        restatus.patched = real
+    return replan_test.asked(root, "next", made, cutoff=restatus)
 
 
 def _title(root: Path, tid: str, text: str) -> None:
