@@ -130,8 +130,8 @@ def patched(root: Path, command: str, params: dict[str, Any],
         try:
             return None if moved is None else restatus.patched(
                 root, params, new_key, lt, rows, moved, old_key, blob, over, mstate)
-        except ValueError:  # the fingerprint's bytes not as its rows say, an answer not JSON
-            return None
+        except (ValueError, TypeError):  # the fingerprint not as its rows say, an answer
+            return None  # not JSON or not of this shape
     # the answer was computed with each task file at one of the keys a basis is known for:
     # the companion's, else the delta's (newest), else the snapshot's — or, when the delta
     # patched in a file since (another command's load after the edit), the snapshot's
