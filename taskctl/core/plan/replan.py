@@ -14,8 +14,8 @@ was), and each edited file, parsed and merged with its manifest entry as a load 
 the edited tasks' titles and the problem counts of their file and merge put right. Anything
 else (a dependency, status, phase or estimate edited, an id changed, a file added, the
 manifest rewritten, a stored basis missing) returns None: the caller loads and plans as
-before — but for `next` after taskctl's own writes moved tasks between pending and
-in_progress (a claim), which `restatus.py` puts right.
+before — but for taskctl's own writes that moved tasks between pending and in_progress (a
+claim), which `restatus.py` puts right in every answer but `status`'s.
 
 Where the earlier files' views come from: the stored backlog's plan bases (`light.py`), or,
 for files an earlier cutoff already took in, the answer's companion (`<slot>.over`: the
@@ -102,8 +102,8 @@ def patched(root: Path, command: str, params: dict[str, Any],
             new_key: str) -> tuple[dict, bytes, dict, tuple | None] | None:
     """(the answer, its text to store under `new_key`, its companion files and manifest
     state) when the stored answer stands after the task files edited since it was computed
-    — or, for `next`, after taskctl's own writes moved tasks between pending and in_progress
-    (`restatus.py`) —, made right; else None."""
+    — or, but for `status`, after taskctl's own writes moved tasks between pending and
+    in_progress (`restatus.py`) —, made right; else None."""
     if command not in COMMANDS or set(params) != {"weight"}:
         return None  # a forced dialect or tag: the full path
     lt = light.read(root)
@@ -111,7 +111,7 @@ def patched(root: Path, command: str, params: dict[str, Any],
         return None
     mkey = filecache.file_key(os.path.join(root, "manifest.json"))
     rewritten = lt.manifest_key is None or mkey is None or mkey[:2] != lt.manifest_key[:2]
-    if rewritten and command != "next":
+    if rewritten and command == "status":
         return None  # the manifest rewritten (a claim, a set): plan again, without more reads
     rows = cache.rows(root)
     slot = cache.slot_name(command, params)
@@ -123,13 +123,13 @@ def patched(root: Path, command: str, params: dict[str, Any],
         since = os.stat(os.path.join(root, CACHE_DIR, slot)).st_mtime_ns - MARGIN_NS
     except OSError:
         since = 0
-    if rewritten or mstate is not None:  # `next` after a claim, a release, a set
+    if rewritten or mstate is not None:  # after a claim, a release, a set
         from taskctl.core.plan import restatus
 
         moved = _moved(rows, {**lt.keys, **{s: v[0] for s, v in over.items()}}, since)
         try:
             return None if moved is None else restatus.patched(
-                root, params, new_key, lt, rows, moved, old_key, blob, over, mstate)
+                root, command, params, new_key, lt, rows, moved, old_key, blob, over, mstate)
         except (ValueError, TypeError):  # the fingerprint not as its rows say, an answer
             return None  # not JSON or not of this shape
     # the answer was computed with each task file at one of the keys a basis is known for:

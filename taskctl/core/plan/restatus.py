@@ -1,6 +1,6 @@
-"""A `next` answer after taskctl's own writes moved tasks between pending and in_progress (a
-`claim`, a `release`, `set --status`), made right without loading or planning again: the early
-cutoff of `replan.py`, for a rewritten manifest.
+"""The answers of `next`, `ready` and `critical-path` after taskctl's own writes moved tasks
+between pending and in_progress (a `claim`, a `start`, a status edited by hand), made right
+without loading or planning again: the early cutoff of `replan.py`, for a rewritten manifest.
 
 Why a status change between those two needs no plan: the plan reads of a task whether it is
 remaining work (`status.PLANNED`: the CPM's nodes and weights, the ranking's keys), blocked or
@@ -15,6 +15,11 @@ the `next` answer in three places only, each put right here:
 - the problem counts: its task file merged again with its entry (drift between the two is
   a warning), and its entry's own findings.
 
+In `ready`'s waves, the task's row (its status) and the blockers outside the plan that name
+it (`held_by`: only a task on a dependency cycle is outside it); in `critical-path`, the
+task's row (its status); the problem counts in both. `status` counts tasks by status: planned
+again.
+
 What the answer was computed from is proven as `replan.py` proves it, by its key taken again
 with the changed files put back: the task files at their stored (or companion's) stat keys,
 the manifest at the stat key the answer was computed with, and a claim file added for a task
@@ -24,7 +29,7 @@ other parts are unchanged by a record's word, and its derived parts were compute
 entries where the answer's manifest was written (`journal.entries_derived`), so the
 document's findings stand. Anything else returns None, and the caller plans as before.
 tests/taskctl/core/plan/test_restatus.py compares every answer made here with one computed
-from a full load, over random claims, releases, status sets and edits.
+from a full load, over random claims, starts, releases, blocks, sets and edits.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
     from typing import Any
 
+COMMANDS = ("next", "ready", "critical-path")  # `status` counts by status: planned again
 IN_PROGRESS = str(TaskStatus.IN_PROGRESS)
 MOVABLE = frozenset({str(TaskStatus.PENDING), IN_PROGRESS})  # the answer is put right between
 _NOTE = "; already in progress"  # `ranking._reason`'s last part for a task in progress
@@ -64,13 +70,16 @@ def row_of(path: str, key: tuple) -> tuple:
     return (path, key[0], key[1], key[3], key[2] - key[1])
 
 
-def patched(root: Path, params: dict[str, Any], new_key: str, lt: light.Light, rows: list[tuple],
-            moved: dict[tuple, tuple], old_key: str, blob: bytes, over: dict,
+def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: light.Light,
+            rows: list[tuple], moved: dict[tuple, tuple], old_key: str, blob: bytes, over: dict,
             mstate: tuple | None) -> tuple | None:
     """(the answer, its text to store under `new_key`, its companion files, its manifest
-    state) when the stored `next` answer (`blob`, under `old_key`, with companion `over` and
-    manifest state `mstate`) stands after the changes since, made right; else None. `moved`:
-    the task files' rows changed since the answer (now -> then, `replan._moved`)."""
+    state) when the stored answer of `command` (one of `COMMANDS`: `blob`, under `old_key`,
+    with companion `over` and manifest state `mstate`) stands after the changes since, made
+    right; else None. `moved`: the task files' rows changed since the answer (now -> then,
+    `replan._moved`)."""
+    if command not in COMMANDS:
+        return None
     from taskctl.core.load import journal
 
     was = manifest_state(lt, mstate)
@@ -101,13 +110,14 @@ def patched(root: Path, params: dict[str, Any], new_key: str, lt: light.Light, r
     files, statuses, titles, counts = got
     added = _claims_added(root, rows, statuses)
     for leave_out in ((added, ()) if added else ((),)):
-        if cache.key_of_rows(root, "next", params, changed, leave_out) == old_key:
+        if cache.key_of_rows(root, command, params, changed, leave_out) == old_key:
             break
     else:
         return None
     doc = cache.own_json(blob)
     payload = doc.get("payload") if isinstance(doc, dict) and doc.get("key") == old_key else None
-    if not isinstance(payload, dict) or not _restated(root, payload, statuses, titles, counts):
+    if not isinstance(payload, dict) or not _restated(root, command, payload, statuses, titles,
+                                                      counts):
         return None
     import json
 
@@ -170,7 +180,7 @@ def _tasks(root: Path, lt: light.Light, moved: dict[tuple, tuple], told: dict[in
         key = _file_key(s)
         fresh = light.basis_now(root, Path(s), tid, entry)
         if basis is None or key is None or fresh is None or not _entries_alike(
-                tid, i, old_entry, entry, counts):
+                tid, i, old_entry, entry):
             return None
         was, now = basis[0], fresh[0]
         if was[1:] != now[1:]:
@@ -193,7 +203,7 @@ def _file_key(s: str) -> tuple | None:
     return filecache.file_key(s)  # taken before it is parsed (the walk's, in a read)
 
 
-def _entries_alike(tid: str, i: int, old: Any, new: Any, counts: list[int]) -> bool:
+def _entries_alike(tid: str, i: int, old: Any, new: Any) -> bool:
     """Do the entry as the answer had it (`old`) and as it is (`new`) have the same id and
     file and the same findings of their own (the manifest's schema, aliases, unknown
     values)? Their merge with the task file is counted with it (`light.basis_now`)."""
@@ -222,18 +232,70 @@ def _claims_added(root: Path, rows: list[tuple], statuses: dict) -> tuple:
     return tuple(out)
 
 
-def _restated(root: Path, payload: dict, statuses: dict, titles: dict,
+def _restated(root: Path, command: str, payload: dict, statuses: dict, titles: dict,
               counts: list[int]) -> bool:
-    """Put the `next` answer `payload` right in place for the tasks' statuses (id -> (then,
-    now)), titles and problem counts; False when it does not read as expected."""
-    from taskctl.core.files import claims
-    from taskctl.core.records import asdict
-
+    """Put the answer `payload` of `command` right in place for the tasks' statuses (id ->
+    (then, now)), titles and problem counts; False when it does not read as expected."""
     report, problems = payload.get("report"), payload.get("problems")
     if not isinstance(report, dict) or report.get("dialect") != "tasks" or not (
             isinstance(problems, list) and len(problems) == 2):
         return False
     payload["problems"] = [problems[0] + counts[0], problems[1] + counts[1]]
+    if command == "ready":
+        return _waves(report, statuses, titles)
+    if command == "critical-path":
+        return _schedule(report, statuses)
+    return _next(root, report, statuses, titles)
+
+
+def _waves(report: dict, statuses: dict, titles: dict) -> bool:
+    """`ready`: each task's row (its status, its title) and the blockers outside the plan
+    that name it ("held_by": a task on a dependency cycle is outside it)."""
+    waves = report.get("waves")
+    if not isinstance(waves, list) or not all(
+            isinstance(w, dict) and isinstance(w.get("tasks"), list) for w in waves):
+        return False
+    rows = [r for w in waves for r in w["tasks"]]
+    if not all(isinstance(r, dict) and isinstance(r.get("held_by"), list) for r in rows):
+        return False
+    by_id = {r.get("id"): r for r in rows}
+    for tid, title in titles.items():
+        if tid in by_id:
+            by_id[tid]["title"] = title
+    for tid, (was, now) in statuses.items():
+        row = by_id.get(tid)
+        if row is not None:
+            if row.get("status") != was:
+                return False
+            row["status"] = now
+        old, new = f"waits on {tid} ({was})", f"waits on {tid} ({now})"
+        for r in rows:
+            if old in r["held_by"]:
+                r["held_by"] = [new if b == old else b for b in r["held_by"]]
+    return True
+
+
+def _schedule(report: dict, statuses: dict) -> bool:
+    """`critical-path`: each scheduled task's row shows its status (nothing else of the
+    schedule reads it)."""
+    rows = report.get("tasks")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return False
+    by_id = {r.get("id"): r for r in rows}
+    for tid, (was, now) in statuses.items():
+        row = by_id.get(tid)
+        if row is not None:
+            if row.get("status") != was:
+                return False
+            row["status"] = now
+    return True
+
+
+def _next(root: Path, report: dict, statuses: dict, titles: dict) -> bool:
+    """`next`: see the module docstring."""
+    from taskctl.core.files import claims
+    from taskctl.core.records import asdict
+
     ranked = _ranked(report.get("tasks"), report.get("held"))
     rest = report.get("not_listed")
     if ranked is None or not isinstance(rest, list) or not all(
