@@ -262,12 +262,9 @@ def _waves(report: dict, statuses: dict, titles: dict) -> bool:
     for tid, title in titles.items():
         if tid in by_id:
             by_id[tid]["title"] = title
+    if not _rows_restated(by_id, statuses):
+        return False
     for tid, (was, now) in statuses.items():
-        row = by_id.get(tid)
-        if row is not None:
-            if row.get("status") != was:
-                return False
-            row["status"] = now
         old, new = f"waits on {tid} ({was})", f"waits on {tid} ({now})"
         for r in rows:
             if old in r["held_by"]:
@@ -281,7 +278,12 @@ def _schedule(report: dict, statuses: dict) -> bool:
     rows = report.get("tasks")
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         return False
-    by_id = {r.get("id"): r for r in rows}
+    return _rows_restated({r.get("id"): r for r in rows}, statuses)
+
+
+def _rows_restated(by_id: dict, statuses: dict) -> bool:
+    """Each changed task's row (where there is one) given its new status; False when a row
+    does not show the status it had."""
     for tid, (was, now) in statuses.items():
         row = by_id.get(tid)
         if row is not None:
