@@ -37,10 +37,9 @@ from __future__ import annotations
 import bisect
 import marshal
 import os
-import re
 from pathlib import Path
 
-from taskctl.core.load import light
+from taskctl.core.load import ids, light
 from taskctl.core.plan import cache
 from taskctl.core.status import TaskStatus
 
@@ -52,7 +51,6 @@ COMMANDS = ("next", "ready", "critical-path")  # `status` counts by status: plan
 IN_PROGRESS = str(TaskStatus.IN_PROGRESS)
 MOVABLE = frozenset({str(TaskStatus.PENDING), IN_PROGRESS})  # the answer is put right between
 _NOTE = "; already in progress"  # `ranking._reason`'s last part for a task in progress
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # as a claim file's name must be
 
 
 def manifest_state(lt: light.Light, mstate: tuple | None) -> tuple | None:
@@ -186,7 +184,7 @@ def _tasks(root: Path, lt: light.Light, moved: dict[tuple, tuple], told: dict[in
         if was[1:] != now[1:]:
             return None  # what the plan reads changed
         if was[0] != now[0]:
-            if not {was[0], now[0]} <= MOVABLE or not _SAFE_ID.fullmatch(tid):
+            if not {was[0], now[0]} <= MOVABLE or not ids.is_valid_id(tid):
                 return None
             statuses[tid] = (was[0], now[0])
         if fresh[1] != basis[1]:
