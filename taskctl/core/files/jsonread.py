@@ -83,8 +83,9 @@ def _plain_numbers(raw: bytes) -> bool:
             and b"0e+000" not in u)
 
 
-def loads(text: str) -> Any:
-    """Parse `text` under the limits. Raises JsonLimit (a ValueError) on any refusal."""
+def loads(text: str, depth: int = MAX_DEPTH) -> Any:
+    """Parse `text` under the limits (`depth`: the nesting allowed; less for a part of a
+    document). Raises JsonLimit (a ValueError) on any refusal."""
     def constant(name: str) -> Any:
         raise JsonLimit(f"non-finite number {name} is not allowed", *_position(text, name))
 
@@ -109,9 +110,9 @@ def loads(text: str) -> Any:
         raise JsonLimit(f"JSON syntax error: {e.msg}", e.lineno, e.colno) from None
     except RecursionError:
         raise JsonLimit(f"JSON nested too deeply (more than {MAX_DEPTH} levels)", 1, 1) from None
-    if isinstance(data, dict | list) and _nesting(raw) > MAX_DEPTH:
+    if isinstance(data, dict | list) and _nesting(raw, depth) > depth:
         m = re.search(r"[\[{]\s*" * 8, text)
-        raise JsonLimit(f"JSON nested too deeply (more than {MAX_DEPTH} levels)",
+        raise JsonLimit(f"JSON nested too deeply (more than {depth} levels)",
                         *(_position(text, m.group(0)) if m else (1, 1)))
     return data
 

@@ -145,7 +145,7 @@ def save(ld: Any, bl: Backlog, slots: list | None = None) -> None:
         ld.cache.save()
     state = state_of(ld, bl, slots)
     if state is not None:
-        _store(bl.root, state)
+        _store(bl.root, state, ld.manifest_bytes)
 
 
 def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True) -> dict | None:
@@ -191,8 +191,10 @@ def state_of(ld: Any, bl: Backlog, slots: list | None = None, racy: bool = True)
 
 def _store(root: Path, state: dict, manifest: bytes | None = None) -> None:
     """The body first, then the task files' plan view, then the head that names them; the
-    delta of an older one goes. `manifest`: the bytes whose digest the state is to name."""
-    if manifest is not None:
+    delta of an older one goes. `manifest`: the bytes the state was loaded from — their
+    digest taken when the state lacks it, and a copy kept for a plan answer's cutoff after
+    another program rewrites them (`manifestdiff.py`)."""
+    if manifest is not None and state.get("manifest_digest") is None:
         from taskctl.core.load import journal
 
         state["manifest_digest"] = journal.digest(manifest)
@@ -203,6 +205,10 @@ def _store(root: Path, state: dict, manifest: bytes | None = None) -> None:
                     for i, part in enumerate(plan_basis(state))) \
             and _write(root, HEAD, head):
         _drop(root, DELTA)
+        if manifest is not None and head["manifest_digest"] is not None:
+            from taskctl.core.load import manifestdiff
+
+            manifestdiff.keep(root, manifest, head["manifest_digest"])
 
 
 _pending: list = []  # the last store of this process (a callable), done when it exits
@@ -664,7 +670,7 @@ class Restored:
             st["files"][s] = (tid, i, blob)
         st["manifest_key"], st["manifest_digest"], st["id"] = mkey, self.digest, os.urandom(8)
         # the digest, when the journal was not asked, taken where the state is stored (at exit)
-        store_soon(self.root, st, self._bytes if self.digest is None else None)
+        store_soon(self.root, st, self._bytes)
 
     def _patch(self, path: Path, mrel: str) -> bool:
         """Parse a changed task file and merge it with its entry, as a full load would."""

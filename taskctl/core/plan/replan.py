@@ -15,7 +15,8 @@ the edited tasks' titles and the problem counts of their file and merge put righ
 else (a dependency, status, phase or estimate edited, an id changed, a file added, the
 manifest rewritten, a stored basis missing) returns None: the caller loads and plans as
 before — but for taskctl's own writes that moved tasks between pending and in_progress (a
-claim), which `restatus.py` puts right in every answer but `status`'s.
+claim) and another program's edit of one manifest entry, which `restatus.py` puts right in
+every answer but `status`'s.
 
 Where the earlier files' views come from: the stored backlog's plan bases (`light.py`), or,
 for files an earlier cutoff already took in, the answer's companion (`<slot>.over`: the

@@ -1,6 +1,7 @@
 """The answers of `next`, `ready` and `critical-path` after taskctl's own writes moved tasks
-between pending and in_progress (a `claim`, a `start`, a status edited by hand), made right
-without loading or planning again: the early cutoff of `replan.py`, for a rewritten manifest.
+between pending and in_progress (a `claim`, a `start`, a status edited by hand) or another
+program edited one manifest entry, made right without loading or planning again: the early
+cutoff of `replan.py`, for a rewritten manifest.
 
 Why a status change between those two needs no plan: the plan reads of a task whether it is
 remaining work (`status.PLANNED`: the CPM's nodes and weights, the ranking's keys), blocked or
@@ -27,7 +28,11 @@ whose status changed left out. What changed in the manifest comes from the journ
 (`load/journal.py`), from the digest the stored backlog names to the bytes read now; its
 other parts are unchanged by a record's word, and its derived parts were computed from the
 entries where the answer's manifest was written (`journal.entries_derived`), so the
-document's findings stand. Anything else returns None, and the caller plans as before.
+document's findings stand. Another program's write has no record: when it changed the text
+of one entry and nothing else (`load/manifestdiff.py`: its bytes compared with a copy of those
+the answer was computed from), that entry is taken as a record's would be — the rest of the
+document, derived parts included, is byte for byte the answer's — and recorded. Anything
+else returns None, and the caller plans as before.
 tests/taskctl/core/plan/test_restatus.py compares every answer made here with one computed
 from a full load, over random claims, starts, releases, blocks, sets and edits.
 """
@@ -99,8 +104,12 @@ def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: 
         if data is None:
             return None
         told, now_digest = journal.changes(root, d0, data, None)
-        if told is None or not journal.entries_derived(root, adigest):
-            return None  # another program's write, or derived parts not taskctl's before
+        if told is None:  # another program's write: one entry's text changed, or plan again
+            told, now_digest = _foreign(root, adigest, data, then)
+            if told is None:
+                return None
+        elif now_digest != adigest and not journal.entries_derived(root, adigest):
+            return None  # derived parts not taskctl's before: the document's findings may move
         changed[now_row] = row_of(mpath, akey)
     got = _tasks(root, lt, moved, told, then, over)
     if got is None or len(over) + len(got[0]) > light.MAX_OVER:
@@ -121,6 +130,27 @@ def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: 
 
     text = json.dumps({"key": new_key, "payload": payload}, separators=(",", ":"))
     return payload, text.encode("utf-8"), {**over, **files}, (_key_of(now_row), now_digest)
+
+
+def _foreign(root: Path, adigest: bytes, data: bytes,
+             then: dict[int, Any]) -> tuple[dict[int, Any] | None, bytes | None]:
+    """(the entries changed since the stored backlog, as they are now; the digest of `data`)
+    when another program's write of the manifest (`data`) changed the text of one entry of
+    the manifest the answer was computed from (digest `adigest`) and nothing else
+    (`manifestdiff.py`); that fact is recorded in the journal at once (a later read follows
+    it), and a copy of `data` kept. (None, None) otherwise."""
+    from taskctl.core.load import journal, manifestdiff
+
+    got = manifestdiff.changed(root, adigest, data)
+    if got is None:
+        return None, None
+    entries, where = got
+    if not entries:  # the same bytes, written again
+        return then, adigest
+    now = journal.digest(data)
+    journal.record(root, adigest, now, len(where) // 2, entries)
+    manifestdiff.keep(root, data, now, where)
+    return {**then, **entries}, now
 
 
 def _manifest_bytes(root: Path, mpath: str, row: tuple) -> bytes | None:

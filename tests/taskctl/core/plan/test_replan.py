@@ -203,7 +203,9 @@ def test_anything_but_task_files_changing_is_planned_again(tree, clock, change, 
                                                                  {str(path): poison})))
     made: list = []
     got = asked(tree, "next", made)
-    assert made == ([True] if change == "companion-forged" else [False])
+    # a touched manifest holds the bytes it held (the copy kept of them says so:
+    # `manifestdiff.py`), and a forged companion is only not used: both cut off all the same
+    assert made == ([True] if change in ("companion-forged", "manifest-touched") else [False])
     assert got == reference(tree, "next", monkeypatch)
 
 

@@ -60,6 +60,19 @@ def _rewrite_as_another_program(root: Path) -> None:
     path.write_text(json.dumps(json.loads(path.read_text()), indent=1))
 
 
+def _in_place(root: Path, tid: str, key: str, value: str) -> None:
+    """Another program's write of one entry's `key` in the manifest, every other byte kept
+    (an editor, `sed`, a script that patches the text), through a new file as atomic writers
+    do."""
+    path = root / "manifest.json"
+    text = path.read_text()
+    at = text.index(f'"{key}": ', text.index(f'"id": "{tid}"')) + len(key) + 4
+    _old, end = json.decoder.scanstring(text, at + 1)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text[:at] + json.dumps(value, ensure_ascii=False) + text[end:])
+    tmp.replace(path)
+
+
 def test_a_claim_is_cut_off_and_shown_as_a_full_plan_shows_it(tree, monkeypatch):
     first = asked(tree, [])
     tid = first["report"]["tasks"][0]["id"]
@@ -153,6 +166,68 @@ def test_a_manifest_taskctl_did_not_derive_is_planned_again(tmp_path, monkeypatc
         assert made == [cut]
 
 
+@pytest.mark.parametrize("command", restatus.COMMANDS)
+def test_another_programs_edit_of_one_entry_is_cut_off(tree, command, monkeypatch):
+    """A title, a status between pending and in_progress, a priority its task file does not
+    share (a warning), written into the manifest by another program (no journal record
+    names those bytes), a task file edited between them, the same bytes written again: each
+    answer cut off, and each the one a full load gives."""
+    pending = _with(tree, "pending")
+    asked(tree, [], command)
+    for step, change in enumerate([
+            lambda: _in_place(tree, pending[2], "title", "Retitled — by a script"),
+            lambda: _title(tree, pending[4], "A file's own edit"),
+            lambda: _in_place(tree, pending[0], "status", "in_progress"),
+            lambda: _in_place(tree, pending[2], "title", "Twice"),
+            lambda: _in_place(tree, pending[3], "priority", "P0"),  # its file says otherwise
+            lambda: _in_place(tree, pending[0], "status", "pending"),
+            lambda: _in_place(tree, pending[0], "status", "pending")]):  # the same bytes
+        change()
+        made: list = []
+        got = asked(tree, made, command)
+        assert got == reference(tree, command, monkeypatch), step
+        assert made == [True], step
+
+
+def test_a_manifest_written_again_as_it_was_is_cut_off(tmp_path, monkeypatch, no_racy_window):
+    """No journal at all (taskctl never wrote this manifest): the same bytes written again,
+    then one title changed in place, each cut off."""
+    monkeypatch.setenv("TASKCTL_SERVE", "0")
+    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)
+    root = generated_tree(tmp_path / "gen", 30)
+    asked(root, [])
+    path = root / "manifest.json"
+    for change in (lambda: path.write_bytes(path.read_bytes()),
+                   lambda: _in_place(root, _with(root, "pending")[0], "title", "New")):
+        change()
+        made: list = []
+        assert asked(root, made) == reference(root, "next", monkeypatch)
+        assert made == [True]
+
+
+@pytest.mark.parametrize("change", ["file", "two-entries", "reformatted", "derived"])
+def test_another_programs_other_edits_are_planned_again(tree, change, monkeypatch):
+    a, b = _with(tree, "pending")[1:3]
+    asked(tree, [])
+    if change == "file":  # the entry merged with another file
+        _in_place(tree, a, "file", str(next((tree / "tasks").glob(f"{b}-*")).relative_to(tree)))
+    elif change == "two-entries":
+        _in_place(tree, a, "title", "One")
+        asked(tree, [])  # the first one cut off: the second compared with its bytes
+        tr.transition(tree, tr.Request("claim", b, "a", force=True))
+        _in_place(tree, a, "title", "Two")
+    elif change == "reformatted":  # every byte moved
+        _rewrite_as_another_program(tree)
+    else:  # outside the entries
+        path = tree / "manifest.json"
+        text = path.read_text()
+        assert '"dependency_graph": {' in text
+        path.write_text(text.replace('"dependency_graph": {', '"dependency_graph": {"x": 1, ', 1))
+    made: list = []
+    assert asked(tree, made) == reference(tree, "next", monkeypatch)
+    assert made in ([], [False])
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_every_answer_after_random_lifecycle_changes_is_a_full_load_s(tree, seed, monkeypatch):
     rng = random.Random(seed)
@@ -162,7 +237,7 @@ def test_every_answer_after_random_lifecycle_changes_is_a_full_load_s(tree, seed
     for step in range(14):
         pending, working = _with(tree, "pending"), _with(tree, "in_progress")
         blocked = _with(tree, "blocked")
-        kind = rng.choice(["claim"] * 4 + ["start", "by-hand", "title"] * 2 + [
+        kind = rng.choice(["claim"] * 4 + ["start", "by-hand", "title", "in-place"] * 2 + [
             "release", "block", "unblock", "priority", "another-program"])
         if kind in ("release", "block") and not working or kind == "unblock" and not blocked:
             kind = "claim"
@@ -182,6 +257,10 @@ def test_every_answer_after_random_lifecycle_changes_is_a_full_load_s(tree, seed
             _title(tree, rng.choice(pending + working), f"Edited {step}")
         elif kind == "priority":
             edit.set_fields(tree, tid, [f"priority=P{rng.randint(0, 4)}"], "x")
+        elif kind == "in-place":  # another program's write of one entry, in place
+            key, value = rng.choice([("title", f"Script {step}"), ("status", "in_progress"),
+                                     ("status", "pending")])
+            _in_place(tree, rng.choice(pending + working), key, value)
         else:
             _rewrite_as_another_program(tree)
         for command in rng.sample(restatus.COMMANDS, len(restatus.COMMANDS)):
