@@ -8,7 +8,9 @@ with the stored ones (≈ 25 ms) to find the one that changed. The writer knows 
 it writes, it appends a record to `.cache/manifest.journal` (sealed like every cache file):
 
     (digest of the bytes it read, digest of the bytes it wrote, the number of entries,
-     the changed entries as (index, JSON text), whether the derived parts are the entries')
+     the changed entries as (index, JSON text), what is known of the derived parts: `FROM_ENTRIES`
+     — they are what taskctl computes from the entries —, `KEPT` — they are the first bytes'
+     byte for byte)
 
 A record is a fact about two contents, not about files or times: the bytes with the first
 digest and the bytes with the second hold the same number of entries, equal but for the ones
@@ -41,6 +43,7 @@ NAME = "manifest.journal"
 KEEP = 32  # records kept: a read more than this many writes behind parses the manifest
 MAX_ENTRIES = 256  # entries one record may name; a write that changed more records nothing
 DERIVED = frozenset({"dependency_graph", "stats", "critical_path"})  # `sync.derived`'s keys
+FROM_ENTRIES, KEPT = 1, 2  # a record's word on the derived parts (flags)
 
 
 def digest(data: bytes) -> bytes:
@@ -61,29 +64,41 @@ def vouches(after: bytes) -> bool:
 
 
 def record(root: Path, old: bytes, new: bytes, count: int, changed: dict[int, Any],
-           from_entries: bool = False) -> None:
+           from_entries: bool = False, kept: bool = False) -> None:
     """Note that the manifest went from the bytes with digest `old` to those with digest
     `new` (both `count` entries) changing only the entries `changed` (index -> new entry)
     and the derived parts; `from_entries`: those parts are what `derived_from_entries`
-    computes from the new entries (`entries_derived`). Called by the writer under the
-    manifest lock, after its write (which `vouches` for); nothing when the cache cannot be
-    written or the write changed more than `MAX_ENTRIES` entries (the next read parses the
-    manifest)."""
+    computes from the new entries (`entries_derived`); `kept`: they are the old bytes' (a
+    read that found another program's edit of one entry: `manifestdiff.py`). Called by the
+    writer under the manifest lock, after its write (which `vouches` for), or by that read;
+    nothing when the cache cannot be written or the write changed more than `MAX_ENTRIES`
+    entries (the next read parses the manifest). Two processes recording at once may lose
+    one record: a fact not told, which costs the next read a parse, never a wrong answer."""
     if old == new or len(changed) > MAX_ENTRIES:
         return
     entries = tuple((i, json.dumps(e, ensure_ascii=False)) for i, e in sorted(changed.items()))
     records = _records(root) or []
-    records.append((old, new, count, entries, from_entries))
+    records.append((old, new, count, entries,
+                    (FROM_ENTRIES if from_entries else 0) | (KEPT if kept else 0)))
     stored.write(root, NAME, records[-KEEP:])
 
 
 def entries_derived(root: Path, now: bytes) -> bool:
-    """Does the journal say that the manifest with digest `now` was written by taskctl with
-    derived parts computed from its entries (a writer may then patch them: `change.py`)?"""
+    """Does the journal say that the manifest with digest `now` was written with derived
+    parts computed from its entries (a writer may then patch them: `change.py`)?"""
     for rec in reversed(_records(root) or []):
         if rec[1] == now:
-            return rec[4]
+            return bool(rec[4] & FROM_ENTRIES)
     return False
+
+
+def derived_kept(root: Path, since: bytes, until: bytes) -> bool:
+    """Do the records lead from the manifest with digest `since` to the one with `until`
+    through writes that each kept the derived parts byte for byte (the same bytes: True)?"""
+    if since == until:
+        return True
+    steps = _steps(_records(root) or [], since, until, None)
+    return steps is not None and all(r[4] & KEPT for r in steps)
 
 
 def changes(root: Path, since: bytes | None, data: bytes,
@@ -112,30 +127,38 @@ def between(root: Path, since: bytes, until: bytes) -> dict[int, Any] | None:
 def _chain(records: list, since: bytes, now: bytes, count: int | None) -> dict[int, Any] | None:
     if since == now:
         return {}
+    steps = _steps(records, since, now, count)
+    if steps is None:
+        return None
     told: dict[int, str] = {}
-    at = since
+    for r in steps:
+        told.update(r[3])
     try:
-        for old, new, n, entries, _from in records:  # in order written: each step a fact
-            if old != at:
-                continue
-            if count is None:
-                count = n  # every step of one chain: the same number of entries
-            if n != count:
-                return None
-            told.update(entries)
-            at = new
-            if at == now:
-                break
-        else:
-            return None
         return {i: jsonread.loads(text) for i, text in told.items()}
     except ValueError:  # an entry not JSON (`_records` kept records of this shape only)
         return None
 
 
+def _steps(records: list, since: bytes, now: bytes, count: int | None) -> list | None:
+    """The records that lead from digest `since` to `now`, in order; None when none do."""
+    out, at = [], since
+    for r in records:  # in order written: each step a fact
+        if r[0] != at:
+            continue
+        if count is None:
+            count = r[2]  # every step of one chain: the same number of entries
+        if r[2] != count:
+            return None
+        out.append(r)
+        at = r[1]
+        if at == now:
+            return out
+    return None
+
+
 def _records(root: Path) -> list | None:
     """The records, as the stored backlog's files are read (`stored.read`: sealed, and
-    written by this taskctl for this tree — a record's `from_entries` is the word of the
+    written by this taskctl for this tree — a record's flags are the word of the
     code that computed the derived parts)."""
     records = stored.read(root, NAME)
     return [r for r in records if _shaped(r)] if isinstance(records, list) else None
@@ -144,6 +167,7 @@ def _records(root: Path) -> list | None:
 def _shaped(r: Any) -> bool:
     """A record as `record` writes it."""
     return (type(r) is tuple and len(r) == 5 and type(r[0]) is bytes and type(r[1]) is bytes
-            and type(r[2]) is int and type(r[3]) is tuple and type(r[4]) is bool
+            and type(r[2]) is int and type(r[3]) is tuple and type(r[4]) is int
+            and 0 <= r[4] <= FROM_ENTRIES | KEPT
             and all(type(x) is tuple and len(x) == 2 and type(x[0]) is int
                     and type(x[1]) is str for x in r[3]))

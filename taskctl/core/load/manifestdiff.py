@@ -127,11 +127,11 @@ def keep(root: Path, data: bytes, digest: bytes, where: list[int] | None = None)
     return where is not None and stored.write(root, NAME, (digest, data, where))
 
 
-def changed(root: Path, then: bytes, data: bytes) -> tuple[dict[int, Any], list[int]] | None:
-    """({index: entry now}, where the entries lie now) when the manifest's bytes `data` differ
-    from those with digest `then` (of which a copy was kept) in the text of that one entry
-    alone, and it parses, within the limits, as one JSON object; ({}, where) when they are
-    the same bytes; else None."""
+def changed(root: Path, then: bytes, data: bytes) -> tuple[dict, list[int], dict] | None:
+    """({index: entry now}, where the entries lie now, {index: entry then}) when the
+    manifest's bytes `data` differ from those with digest `then` (of which a copy was kept)
+    in the text of that one entry alone, and it parses, within the limits, as one JSON
+    object; ({}, where, {}) when they are the same bytes; else None."""
     kept = stored.read(root, NAME)
     if not (type(kept) is tuple and len(kept) == 3 and kept[0] == then
             and type(kept[1]) is bytes and type(kept[2]) is list):
@@ -140,7 +140,7 @@ def changed(root: Path, then: bytes, data: bytes) -> tuple[dict[int, Any], list[
     n = min(len(old), len(data))
     head = _prefix(old, data, n)
     if head == len(old) == len(data):
-        return {}, where
+        return {}, where, {}
     tail = _suffix(old, data, n - head)
     k = bisect.bisect_right(where, head, 0, len(where)) - 1
     if k < 0 or k % 2:
@@ -151,11 +151,13 @@ def changed(root: Path, then: bytes, data: bytes) -> tuple[dict[int, Any], list[
     start, end = where[k], where[k + 1] + grow
     try:
         entry = jsonread.loads(data[start:end].decode("utf-8"), jsonread.MAX_DEPTH - DEPTH)
+        was = jsonread.loads(old[start:where[k + 1]].decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     if not isinstance(entry, dict):
         return None
-    return {k // 2: entry}, where[:k + 1] + [end] + [x + grow for x in where[k + 2:]]
+    return ({k // 2: entry}, where[:k + 1] + [end] + [x + grow for x in where[k + 2:]],
+            {k // 2: was})
 
 
 def _prefix(a: bytes, b: bytes, n: int) -> int:

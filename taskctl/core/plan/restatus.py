@@ -108,7 +108,8 @@ def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: 
             told, now_digest = _foreign(root, adigest, data, then)
             if told is None:
                 return None
-        elif now_digest != adigest and not journal.entries_derived(root, adigest):
+        elif not (journal.entries_derived(root, adigest)
+                  or journal.derived_kept(root, adigest, now_digest)):
             return None  # derived parts not taskctl's before: the document's findings may move
         changed[now_row] = row_of(mpath, akey)
     got = _tasks(root, lt, moved, told, then, over)
@@ -144,13 +145,33 @@ def _foreign(root: Path, adigest: bytes, data: bytes,
     got = manifestdiff.changed(root, adigest, data)
     if got is None:
         return None, None
-    entries, where = got
+    entries, where, was = got
     if not entries:  # the same bytes, written again
         return then, adigest
     now = journal.digest(data)
-    journal.record(root, adigest, now, len(where) // 2, entries)
+    # derived parts computed from the entries stay so when what they read of the entry did
+    # not change (a claim's write may then patch them, as after its own writes)
+    journal.record(root, adigest, now, len(where) // 2, entries, kept=True, from_entries=all(
+        _derived_alike(was[i], e) for i, e in entries.items()) and journal.entries_derived(
+            root, adigest))
     manifestdiff.keep(root, data, now, where)
     return {**then, **entries}, now
+
+
+def _derived_alike(old: Any, new: Any) -> bool:
+    """Do two versions of an entry give the same derived parts (`sync.derived`: ids,
+    statuses, dependencies, the critical path's weights — all in the plan view)?"""
+    from taskctl.core.load import specs, stored
+    from taskctl.core.load import taskplain as tp
+
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return False
+    tid = old.get("id")
+    if not isinstance(tid, str) or new.get("id") != tid:
+        return False
+    views = [stored.plan_view(tp.head_of(specs.from_mapping(e, "entry", tid)[0]))
+             for e in (old, new)]
+    return views[0] == views[1]
 
 
 def _manifest_bytes(root: Path, mpath: str, row: tuple) -> bytes | None:

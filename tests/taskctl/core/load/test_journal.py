@@ -114,7 +114,8 @@ def test_records_of_another_taskctl_or_shape_are_not_followed(tmp_path, monkeypa
     assert journal.changes(root, a, texts[1], 1) == (None, None)
     assert journal.entries_derived(root, b) is False
     monkeypatch.undo()
-    bad = [(a, b, 1, ((0, 5),), True), (a, b, "1", (), True), (a, b, 1, (), 1), ("a", b)]
+    bad = [(a, b, 1, ((0, 5),), 1), (a, b, "1", (), 1), (a, b, 1, (), "1"), (a, b, 1, (), 4),
+           ("a", b)]
     assert stored_files.write(root, journal.NAME, bad)
     assert journal.changes(root, a, texts[1], 1) == (None, None)
 

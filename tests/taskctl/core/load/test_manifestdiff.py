@@ -68,12 +68,13 @@ def test_one_changed_entry_is_found(tmp_path):
     doc = _doc()
     old = json.dumps(doc, indent=2, ensure_ascii=False).encode()
     then = _kept(tmp_path, old)
+    was = dict(doc["tasks"][3])
     doc["tasks"][3]["title"] = "Longer — a title written by another tool"
     new = json.dumps(doc, indent=2, ensure_ascii=False).encode()
-    entries, where = manifestdiff.changed(tmp_path, then, new)
-    assert entries == {3: doc["tasks"][3]}
+    entries, where, before = manifestdiff.changed(tmp_path, then, new)
+    assert entries == {3: doc["tasks"][3]} and before == {3: was}
     assert _entries_at(new, where) == doc["tasks"]
-    assert manifestdiff.changed(tmp_path, then, old) == ({}, manifestdiff.spans(old))
+    assert manifestdiff.changed(tmp_path, then, old) == ({}, manifestdiff.spans(old), {})
 
 
 @pytest.mark.parametrize("edit", [
@@ -158,9 +159,10 @@ def test_whatever_the_edit_an_entry_named_is_the_documents(tmp_path, entries, la
     got = manifestdiff.changed(tmp_path, then, new)
     if got is None:
         return
-    found, where = got
+    found, where, before = got
     want = json.loads(old)
     for i, e in found.items():
+        assert before[i] == want["tasks"][i]
         want["tasks"][i] = e
     assert jsonread.loads(new.decode()) == want
     assert _entries_at(new, where) == want["tasks"]

@@ -205,6 +205,38 @@ def test_a_manifest_written_again_as_it_was_is_cut_off(tmp_path, monkeypatch, no
         assert made == [True]
 
 
+def test_every_answer_after_one_entry_edited_on_a_manifest_taskctl_did_not_derive(
+        tmp_path, monkeypatch, no_racy_window):
+    """The derived parts are another tool's: the journal's record of the edit says they were
+    kept byte for byte, so `ready` and `critical-path`, asked after `next` took the edit in,
+    are cut off too."""
+    monkeypatch.setenv("TASKCTL_SERVE", "0")
+    monkeypatch.setattr(taskctl.core.load, "SHORT_LIVED", False)
+    root = generated_tree(tmp_path / "gen", 30)
+    for command in restatus.COMMANDS:
+        asked(root, [], command)
+    _in_place(root, _with(root, "pending")[1], "title", "Renamed elsewhere")
+    for command in restatus.COMMANDS:
+        made: list = []
+        assert asked(root, made, command) == reference(root, command, monkeypatch)
+        assert made == [True], command
+
+
+def test_a_claim_after_another_programs_title_edit_patches_the_derived_parts(tree):
+    """What the derived parts read of an entry unchanged (a title), they are still the
+    entries' (a claim's write patches them); a status changed: they are not."""
+    from taskctl.core.load import journal
+
+    a, b = _with(tree, "pending")[:2]
+    asked(tree, [])
+    for tid, key, value, derived in ((a, "title", "Elsewhere", True),
+                                     (b, "status", "in_progress", False)):
+        _in_place(tree, tid, key, value)
+        asked(tree, [])
+        now = journal.digest((tree / "manifest.json").read_bytes())
+        assert journal.entries_derived(tree, now) is derived, key
+
+
 @pytest.mark.parametrize("change", ["file", "two-entries", "reformatted", "derived"])
 def test_another_programs_other_edits_are_planned_again(tree, change, monkeypatch):
     a, b = _with(tree, "pending")[1:3]
