@@ -28,22 +28,19 @@ computed from a full load, over random edits of every front-matter field.
 from __future__ import annotations
 
 import bisect
-import json
 import marshal
 import os
-import re
 from pathlib import Path
 
 from taskctl.core.files.sealed import CACHE_DIR
 from taskctl.core.load import filecache, light
-from taskctl.core.plan import cache
+from taskctl.core.plan import answertext, cache
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
 if TYPE_CHECKING:
     from typing import Any
 
 COMMANDS = ("next", "ready", "critical-path", "status")
-TITLED = ("next", "ready")  # whose rows show tasks' titles (`status` shows milestones' only)
 MAX_FILES, MAX_OVER = light.MAX_FILES, light.MAX_OVER
 MARGIN_NS = 2 * 10**9  # files written this long before the stored answer are looked at too
 
@@ -80,23 +77,6 @@ def _manifest_state(ms: Any) -> bool:
     """Is `ms` a companion's manifest state: (stat key, digest) (`restatus.patched`)?"""
     return (type(ms) is tuple and len(ms) == 2 and type(ms[0]) is tuple and len(ms[0]) == 4
             and all(type(x) is int for x in ms[0]) and type(ms[1]) is bytes)
-
-
-def _answer(blob: bytes, key: str) -> dict | None:
-    """The stored plan answer in `blob` (`cache.put`'s document), when it is one."""
-    try:
-        doc = cache.own_json(blob)
-    except ValueError:
-        return None
-    if not isinstance(doc, dict) or doc.get("key") != key:
-        return None
-    doc = doc.get("payload")
-    if not isinstance(doc, dict) or not {"problems", "report"} <= doc.keys():
-        return None
-    report = doc["report"]
-    if not isinstance(report, dict) or report.get("dialect") != "tasks":
-        return None
-    return doc
 
 
 def patched(root: Path, command: str, params: dict[str, Any],
@@ -148,10 +128,10 @@ def patched(root: Path, command: str, params: dict[str, Any],
             break
     else:
         return None
-    head = _HEAD.match(blob)
-    if head is None or head.group(1).decode() != old_key:
+    got = answertext.counts(blob, old_key)
+    if got is None:
         return None
-    errors, warnings = int(head.group(2)), int(head.group(3))
+    errors, warnings = got
     titles, files = [], dict(over)
     for s in changed:
         known = lt.file(s, before_delta=assumed is older and s not in over)
@@ -171,22 +151,9 @@ def patched(root: Path, command: str, params: dict[str, Any],
         files[s] = (key, fresh)
     if len(files) > MAX_OVER:
         return None
-    # the stored text made right in place (`cache.put` wrote it, as JSON with ASCII escapes):
-    # its key and problem counts, and each row that shows an edited task's title (a row
-    # begins with the task's id, then its title; a string's text never holds a bare quote)
-    text = b'{"key":"%s","payload":{"problems":[%d,%d],' % (new_key.encode(), errors,
-                                                               warnings) + blob[head.end():]
-    for tid, was, now in titles if command in TITLED else ():
-        text = text.replace(_row_head(tid, was), _row_head(tid, now))
-    doc = _answer(text, new_key)
+    text = answertext.retitled(blob, old_key, new_key, errors, warnings, titles, command)
+    doc = None if text is None else answertext.answer(text, new_key)
     return None if doc is None else (doc, text, files, None)
-
-
-_HEAD = re.compile(rb'\{"key":"([0-9a-f]+)","payload":\{"problems":\[(\d+),(\d+)\],')
-
-
-def _row_head(tid: str, title: str) -> bytes:
-    return f'{{"id":{json.dumps(tid)},"title":{json.dumps(title)},'.encode("ascii")
 
 
 def _changed(root: Path, command: str, params: dict[str, Any], rows: list[tuple],

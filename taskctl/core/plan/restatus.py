@@ -45,7 +45,7 @@ import os
 from pathlib import Path
 
 from taskctl.core.load import ids, light
-from taskctl.core.plan import cache
+from taskctl.core.plan import answertext, cache
 from taskctl.core.status import TaskStatus
 
 TYPE_CHECKING = False  # typing only for annotations (import cost)
@@ -105,7 +105,7 @@ def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: 
             return None
         told, now_digest = journal.changes(root, d0, data, None)
         if told is None:  # another program's write: one entry's text changed, or plan again
-            told, now_digest = _foreign(root, adigest, data, then)
+            told, now_digest = _foreign(root, adigest, data, then, now_digest)
             if told is None:
                 return None
         elif not (journal.entries_derived(root, adigest)
@@ -122,6 +122,14 @@ def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: 
             break
     else:
         return None
+    mstate = (_key_of(now_row), now_digest)
+    if not statuses:  # titles and counts alone: put right in the text, as `replan.py` does
+        was = answertext.counts(blob, old_key)
+        text = None if was is None else answertext.retitled(
+            blob, old_key, new_key, was[0] + counts[0], was[1] + counts[1],
+            [(tid, *pair) for tid, pair in titles.items()], command)
+        payload = None if text is None else answertext.answer(text, new_key)
+        return None if payload is None else (payload, text, {**over, **files}, mstate)
     doc = cache.own_json(blob)
     payload = doc.get("payload") if isinstance(doc, dict) and doc.get("key") == old_key else None
     if not isinstance(payload, dict) or not _restated(root, command, payload, statuses, titles,
@@ -130,16 +138,16 @@ def patched(root: Path, command: str, params: dict[str, Any], new_key: str, lt: 
     import json
 
     text = json.dumps({"key": new_key, "payload": payload}, separators=(",", ":"))
-    return payload, text.encode("utf-8"), {**over, **files}, (_key_of(now_row), now_digest)
+    return payload, text.encode("utf-8"), {**over, **files}, mstate
 
 
-def _foreign(root: Path, adigest: bytes, data: bytes,
-             then: dict[int, Any]) -> tuple[dict[int, Any] | None, bytes | None]:
-    """(the entries changed since the stored backlog, as they are now; the digest of `data`)
-    when another program's write of the manifest (`data`) changed the text of one entry of
-    the manifest the answer was computed from (digest `adigest`) and nothing else
-    (`manifestdiff.py`); that fact is recorded in the journal at once (a later read follows
-    it), and a copy of `data` kept. (None, None) otherwise."""
+def _foreign(root: Path, adigest: bytes, data: bytes, then: dict[int, Any],
+             now: bytes | None) -> tuple[dict[int, Any] | None, bytes | None]:
+    """(the entries changed since the stored backlog, as they are now; the digest of `data`,
+    `now` when already taken) when another program's write of the manifest (`data`) changed
+    the text of one entry of the manifest the answer was computed from (digest `adigest`) and
+    nothing else (`manifestdiff.py`); that fact is recorded in the journal at once (a later
+    read follows it), and a copy of `data` kept. (None, None) otherwise."""
     from taskctl.core.load import journal, manifestdiff
 
     got = manifestdiff.changed(root, adigest, data)
@@ -148,7 +156,8 @@ def _foreign(root: Path, adigest: bytes, data: bytes,
     entries, where, was = got
     if not entries:  # the same bytes, written again
         return then, adigest
-    now = journal.digest(data)
+    if now is None:
+        now = journal.digest(data)
     # derived parts computed from the entries stay so when what they read of the entry did
     # not change (a claim's write may then patch them, as after its own writes)
     journal.record(root, adigest, now, len(where) // 2, entries, kept=True, from_entries=all(
@@ -196,8 +205,8 @@ def _key_of(row: tuple) -> tuple:
 
 def _tasks(root: Path, lt: light.Light, moved: dict[tuple, tuple], told: dict[int, Any],
            then: dict[int, Any], over: dict) -> tuple | None:
-    """(companion files, {id: (status then, now)}, {id: title now}, [errors, warnings]
-    added) of the task files changed since the answer (`moved`) and of those whose entries
+    """(companion files, {id: (status then, now)}, {id: (title then, now)}, [errors,
+    warnings] added) of the task files changed since the answer (`moved`) and of those whose entries
     changed since (`told`: the entries changed since the stored backlog, as they are now;
     `then`: as they were for the answer), each merged again with its entry now
     (`light.basis_now`) and compared with its basis when the answer was computed; None when
@@ -239,7 +248,7 @@ def _tasks(root: Path, lt: light.Light, moved: dict[tuple, tuple], told: dict[in
                 return None
             statuses[tid] = (was[0], now[0])
         if fresh[1] != basis[1]:
-            titles[tid] = fresh[1]
+            titles[tid] = (basis[1], fresh[1])
         counts[0] += fresh[2] - basis[2]
         counts[1] += (fresh[3] - fresh[2]) - (basis[3] - basis[2])
         files[s] = (key, fresh)
@@ -308,7 +317,7 @@ def _waves(report: dict, statuses: dict, titles: dict) -> bool:
     if not all(isinstance(r, dict) and isinstance(r.get("held_by"), list) for r in rows):
         return False
     by_id = {r.get("id"): r for r in rows}
-    for tid, title in titles.items():
+    for tid, (_was, title) in titles.items():
         if tid in by_id:
             by_id[tid]["title"] = title
     if not _rows_restated(by_id, statuses):
@@ -356,7 +365,7 @@ def _next(root: Path, report: dict, statuses: dict, titles: dict) -> bool:
     by_id = {r["id"]: r for r in ranked}
     others = {r["id"]: r for r in rest}
     held = {r["id"] for r in report["held"]}
-    for tid, title in titles.items():
+    for tid, (_was, title) in titles.items():
         if tid in by_id:
             by_id[tid]["title"] = title
     for tid, (was, now) in statuses.items():
