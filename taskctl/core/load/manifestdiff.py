@@ -161,34 +161,35 @@ def changed(root: Path, then: bytes, data: bytes) -> tuple[dict, list[int], dict
 
 
 def _prefix(a: bytes, b: bytes, n: int) -> int:
-    """The length of the common prefix of `a` and `b`, at most `n`: compared a block at a
-    time, then halved within the first block that differs."""
-    at = 0
-    while at < n:
-        step = min(_BLOCK, n - at)
-        if a[at:at + step] != b[at:at + step]:
-            lo, hi = at, at + step  # a[:lo] == b[:lo]; they differ before hi
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if a[lo:mid] == b[lo:mid]:
-                    lo = mid
-                else:
-                    hi = mid
-            return lo
-        at += step
-    return n
+    """The length of the common prefix of `a` and `b`, at most `n`."""
+    return _agree(a, b, n, _front)
 
 
 def _suffix(a: bytes, b: bytes, n: int) -> int:
-    """The length of the common suffix of `a` and `b`, at most `n` (as `_prefix`)."""
-    at, la, lb = 0, len(a), len(b)
+    """The length of the common suffix of `a` and `b`, at most `n`."""
+    return _agree(a, b, n, _back)
+
+
+def _front(x: bytes, i: int, j: int) -> bytes:
+    return x[i:j]
+
+
+def _back(x: bytes, i: int, j: int) -> bytes:
+    """The bytes `i` to `j` counted from the end (`i` < `j`)."""
+    return x[len(x) - j:len(x) - i]
+
+
+def _agree(a: bytes, b: bytes, n: int, part: Any) -> int:
+    """How many bytes, at most `n`, `a` and `b` have in common from one end (`part` cuts
+    them): compared a block at a time, then halved within the first block that differs."""
+    at = 0
     while at < n:
         step = min(_BLOCK, n - at)
-        if a[la - at - step:la - at] != b[lb - at - step:lb - at]:
-            lo, hi = at, at + step  # the last lo bytes agree; they differ within the last hi
+        if part(a, at, at + step) != part(b, at, at + step):
+            lo, hi = at, at + step  # they agree on lo bytes and differ within hi
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+                if part(a, lo, mid) == part(b, lo, mid):
                     lo = mid
                 else:
                     hi = mid
