@@ -20,6 +20,7 @@ was computed from — gives None: the reader parses the manifest as before.
 from __future__ import annotations
 
 import bisect
+import json
 
 from taskctl.core.files import jsonread
 from taskctl.core.load import stored
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 NAME = "manifest-copy.marshal"
 DEPTH = 2  # an entry's nesting within the document: the object, then its `tasks` list
-_BOM = b"\xef\xbb\xbf"
 _BLOCK = 1 << 16
 
 
@@ -39,8 +39,6 @@ def spans(data: bytes) -> list[int] | None:
     """The byte offsets where each entry of the document's `tasks` list begins and ends
     (start, end, start, end, …), for bytes a load parsed (`manifest.parse` accepted them);
     None when the document is not an object whose one `tasks` key holds a list."""
-    import json
-
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -142,7 +140,7 @@ def changed(root: Path, then: bytes, data: bytes) -> tuple[dict, list[int], dict
     if head == len(old) == len(data):
         return {}, where, {}
     tail = _suffix(old, data, n - head)
-    k = bisect.bisect_right(where, head, 0, len(where)) - 1
+    k = bisect.bisect_right(where, head) - 1
     if k < 0 or k % 2:
         k -= 1  # `head` at or past an entry's end: the entry is the one that began before
     if k < 0 or len(old) - tail > where[k + 1]:

@@ -160,9 +160,9 @@ def _foreign(root: Path, adigest: bytes, data: bytes, then: dict[int, Any],
         now = journal.digest(data)
     # derived parts computed from the entries stay so when what they read of the entry did
     # not change (a claim's write may then patch them, as after its own writes)
-    journal.record(root, adigest, now, len(where) // 2, entries, kept=True, from_entries=all(
-        _derived_alike(was[i], e) for i, e in entries.items()) and journal.entries_derived(
-            root, adigest))
+    journal.record(root, adigest, now, len(where) // 2, entries, kept=True,
+                   from_entries=journal.entries_derived(root, adigest) and all(
+                       _derived_alike(was[i], e) for i, e in entries.items()))
     manifestdiff.keep(root, data, now, where)
     return {**then, **entries}, now
 
